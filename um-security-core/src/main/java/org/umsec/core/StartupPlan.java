@@ -3,7 +3,7 @@ package org.umsec.core;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -66,7 +66,11 @@ public final class StartupPlan {
         UmServer server = configuration.server();
         List<DialPlan> associated = new ArrayList<>();
         List<ConfigProblem> problems = new ArrayList<>();
-        for (String name : new LinkedHashSet<>(server.dialPlans())) {
+        Set<String> seen = new HashSet<>();
+        for (String name : server.dialPlans()) {
+            if (!seen.add(Names.key(name))) {
+                continue;
+            }
             Optional<DialPlan> dp = configuration.dialPlan(name);
             if (dp.isPresent()) {
                 associated.add(dp.get());
@@ -108,9 +112,12 @@ public final class StartupPlan {
         }
         Set<VoipSecurityMode> modes = EnumSet.noneOf(VoipSecurityMode.class);
         List<String> names = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
         for (DialPlan d : associated) {
             modes.add(Objects.requireNonNull(d, "dial plan must not be null").mode());
-            names.add(d.name());
+            if (seen.add(Names.key(d.name()))) {
+                names.add(d.name());
+            }
         }
         return new StartupPlan(Basis.DIAL_PLANS, modes, names);
     }
