@@ -1,0 +1,446 @@
+package org.umsec.certs;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.umsec.certs.internal.KeyChecks;
+import org.umsec.core.SecurityEvent;
+import org.umsec.core.SecurityEventListener;
+import org.umsec.core.SecurityEventType;
+
+/**
+ * Holds the certificate the server uses and keeps it current without a restart (R9, R10, beyond).
+ *
+ * <p>On {@link #refresh()} — called by the application, or by the store watcher when
+ * {@link Builder#watchStore(boolean)} is on — it reloads the store and runs {@link CertificateSelector}.
+ * Before using a candidate it proves that the private key belongs to the certificate (it signs and
+ * verifies a probe); a candidate that fails is reported once as
+ * {@link SecurityEventType#CERTIFICATE_CANDIDATE_REJECTED} and passed over, so a broken replacement
+ * (a new certificate next to the wrong key) leaves the previous certificate in use. When no
+ * candidate is valid it generates a self-signed certificate for the configured names, stores it and
+ * uses it ({@link SecurityEventType#CERTIFICATE_GENERATED} with the R15 warning); with generation off
+ * it raises {@link SecurityEventType#NO_VALID_CERTIFICATE} and has no current certificate.
+ *
+ * <p>The first certificate used raises {@link SecurityEventType#CERTIFICATE_IN_USE}, each later change
+ * {@link SecurityEventType#CERTIFICATE_CHANGED}; both carry {@code issuer}, {@code serial} and
+ * {@code thumbprint} (SHA-1), as the document logs them (R10). Listeners added with
+ * {@link #addListener} hear every change; the {@link #keyManager()} always answers with the latest
+ * certificate, so new TLS handshakes rotate while established sessions continue.
+ *
+ * <pre>{@code
+ * CertificateProvider provider = CertificateProvider.builder(store)
+ *         .criteria(SelectionCriteria.serverAndClientAuth())
+ *         .selfSigned(CertificateSpec.builder().dnsName("um1.contoso.com").build())
+ *         .events(bus).clock(clock).watchStore(true).build();
+ * SSLContext ctx = SSLContext.getInstance("TLS");
+ * ctx.init(new KeyManager[] {provider.keyManager()}, trustManagers, null);
+ * }</pre>
+ *
+ * <p>Thread-safe: refreshes are serialised; readers never block.
+ */
+public final class CertificateProvider implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CertificateProvider.class);
+    private static final int RECENT_ALIASES = 8;
+
+    private final CertificateStore store;
+    private final SelectionCriteria criteria;
+    private final Clock clock;
+    private final SecurityEventListener events;
+    private final CertificateSpec selfSignedSpec;
+    private final CopyOnWriteArrayList<Consumer<SelectedCertificate>> listeners = new CopyOnWriteArrayList<>();
+    private final Set<String> reportedBroken = new HashSet<>();
+    private final Map<String, PersonalCertificate> recent = new LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PersonalCertificate> eldest) {
+            return size() > RECENT_ALIASES;
+        }
+    };
+    private final KeyManager keyManager = new KeyManager();
+    private volatile SelectedCertificate current;
+    private volatile SelectionResult lastSelection;
+    private AutoCloseable watcher;
+
+    private CertificateProvider(Builder b) {
+        this.store = b.store;
+        this.criteria = b.criteria;
+        this.clock = b.clock;
+        this.events = b.events;
+        this.selfSignedSpec = b.selfSignedSpec;
+    }
+
+    /**
+     * @param store the store to select from
+     * @return a builder
+     */
+    public static Builder builder(CertificateStore store) {
+        return new Builder(store);
+    }
+
+    /** @return the certificate in use, empty only when nothing is valid and generation is off */
+    public Optional<SelectedCertificate> current() {
+        return Optional.ofNullable(current);
+    }
+
+    /** @return the latest selection with every candidate explained */
+    public SelectionResult lastSelection() {
+        return lastSelection;
+    }
+
+    /** @return the criteria certificates are selected by */
+    public SelectionCriteria criteria() {
+        return criteria;
+    }
+
+    /**
+     * Registers a listener for certificate changes; it runs on the refreshing thread. A listener
+     * that throws is logged and skipped.
+     *
+     * @param listener receives each newly selected certificate
+     * @return closes the registration
+     */
+    public AutoCloseable addListener(Consumer<SelectedCertificate> listener) {
+        Objects.requireNonNull(listener, "listener");
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    /**
+     * Reloads the store and re-runs selection; switches certificate if the choice changed.
+     *
+     * @return the certificate in use afterwards
+     * @throws IOException when the store cannot be read or a generated certificate cannot be written
+     */
+    public synchronized Optional<SelectedCertificate> refresh() throws IOException {
+        StoreContents contents = store.reload();
+        SelectionResult result = CertificateSelector.select(contents, criteria, clock);
+        lastSelection = result;
+        SelectedCertificate previous = current;
+        PersonalCertificate chosen = null;
+        for (SelectionCandidate c : result.valid()) {
+            PersonalCertificate pc = c.certificate();
+            if (previous != null && sameCertificate(previous.certificate(), pc)) {
+                chosen = previous.certificate();
+                break;
+            }
+            String broken = KeyChecks.mismatch(pc.privateKey(), pc.certificate().getPublicKey());
+            if (broken == null) {
+                chosen = pc;
+                break;
+            }
+            if (reportedBroken.add(pc.info().sha256Thumbprint())) {
+                LOG.warn("certificate candidate {} rejected: {}", pc, broken);
+                publish(SecurityEvent.builder(SecurityEventType.CERTIFICATE_CANDIDATE_REJECTED, clock)
+                        .message("certificate candidate rejected: " + broken
+                                + (previous != null ? "; keeping the certificate in use" : ""))
+                        .field("alias", pc.alias()).field("issuer", pc.info().issuer().getName())
+                        .field("serial", pc.info().serialNumberHex()).field("thumbprint", pc.info().sha1Thumbprint())
+                        .field("reason", broken)
+                        .field("kept", previous != null ? previous.info().sha1Thumbprint() : "").build());
+            }
+        }
+        boolean generated = false;
+        if (chosen == null) {
+            LOG.warn("no valid certificate in store {}:\n{}", store.directory(), result.explain());
+            if (selfSignedSpec == null) {
+                publish(SecurityEvent.builder(SecurityEventType.NO_VALID_CERTIFICATE, clock)
+                        .message("no valid certificate in the store and generation is off")
+                        .field("store", store.directory()).field("candidates", result.candidates().size())
+                        .field("explanation", result.explain()).build());
+                current = null;
+                return Optional.empty();
+            }
+            chosen = generate();
+            generated = true;
+        } else if (previous != null && chosen == previous.certificate()) {
+            return Optional.of(previous);
+        }
+        SelectedCertificate next = new SelectedCertificate(chosen, lastSelection, generated, clock.instant());
+        synchronized (recent) {
+            recent.put(keyManagerAlias(chosen), chosen);
+        }
+        current = next;
+        announce(previous, next);
+        return Optional.of(next);
+    }
+
+    private PersonalCertificate generate() throws IOException {
+        PersonalCertificate pc = CertificateGenerator.selfSigned(selfSignedSpec, clock);
+        store.addPersonal(pc);
+        lastSelection = CertificateSelector.select(store.contents(), criteria, clock);
+        CertificateInfo info = pc.info();
+        publish(SecurityEvent.builder(SecurityEventType.CERTIFICATE_GENERATED, clock)
+                .message("no valid certificate found; generated a self-signed certificate: "
+                        + CertificateGenerator.SELF_SIGNED_WARNING)
+                .field("alias", pc.alias()).field("subject", info.subject().getName())
+                .field("names", info.identity().presentedIdentities())
+                .field("serial", info.serialNumberHex()).field("thumbprint", info.sha1Thumbprint())
+                .field("notAfter", info.notAfter()).field("warning", CertificateGenerator.SELF_SIGNED_WARNING).build());
+        if (lastSelection.valid().stream().noneMatch(c -> sameCertificate(c.certificate(), pc))) {
+            LOG.warn("generated certificate does not satisfy {}; using it anyway:\n{}", criteria, lastSelection.explain());
+        }
+        return pc;
+    }
+
+    private void announce(SelectedCertificate previous, SelectedCertificate next) {
+        CertificateInfo info = next.info();
+        SecurityEvent.Builder e = SecurityEvent.builder(previous == null
+                ? SecurityEventType.CERTIFICATE_IN_USE : SecurityEventType.CERTIFICATE_CHANGED, clock)
+                .message((previous == null ? "certificate in use: " : "certificate changed: ") + info.subject().getName())
+                .field("issuer", info.issuer().getName()).field("serial", info.serialNumberHex())
+                .field("thumbprint", info.sha1Thumbprint()).field("subject", info.subject().getName())
+                .field("kind", info.kind()).field("notAfter", info.notAfter()).field("alias", next.certificate().alias());
+        if (previous != null) {
+            e.field("previousIssuer", previous.info().issuer().getName())
+                    .field("previousSerial", previous.info().serialNumberHex())
+                    .field("previousThumbprint", previous.info().sha1Thumbprint());
+        }
+        SecurityEvent event = e.build();
+        LOG.info("{}", event);
+        publish(event);
+        for (Consumer<SelectedCertificate> l : listeners) {
+            try {
+                l.accept(next);
+            } catch (RuntimeException ex) {
+                LOG.warn("certificate listener failed", ex);
+            }
+        }
+    }
+
+    private static boolean sameCertificate(PersonalCertificate a, PersonalCertificate b) {
+        return a.info().sha256Thumbprint().equals(b.info().sha256Thumbprint());
+    }
+
+    private void publish(SecurityEvent e) {
+        if (events != null) {
+            try {
+                events.onEvent(e);
+            } catch (RuntimeException ex) {
+                LOG.warn("security event listener failed on {}", e, ex);
+            }
+        }
+    }
+
+    private static String keyManagerAlias(PersonalCertificate pc) {
+        return "umsec-" + pc.info().sha1Thumbprint();
+    }
+
+    /**
+     * A key manager that always offers the current certificate (server and client side). Aliases
+     * are {@code umsec-<SHA-1 thumbprint>}; the last {@value #RECENT_ALIASES} certificates stay
+     * resolvable so a handshake that started before a rotation completes. Certificate authorities
+     * requested by the peer are not used to filter: the one selected certificate is offered.
+     *
+     * @return the key manager (one instance per provider)
+     */
+    public X509ExtendedKeyManager keyManager() {
+        return keyManager;
+    }
+
+    /** Stops the store watcher, if any. */
+    @Override
+    public synchronized void close() {
+        if (watcher != null) {
+            try {
+                watcher.close();
+            } catch (Exception e) {
+                LOG.debug("closing store watcher", e);
+            }
+            watcher = null;
+        }
+    }
+
+    private final class KeyManager extends X509ExtendedKeyManager {
+        private String choose(String keyType) {
+            SelectedCertificate c = current;
+            if (c == null || !matches(c.certificate(), keyType)) {
+                return null;
+            }
+            return keyManagerAlias(c.certificate());
+        }
+
+        private String chooseAny(String[] keyTypes) {
+            if (keyTypes == null) {
+                return null;
+            }
+            for (String t : keyTypes) {
+                String a = choose(t);
+                if (a != null) {
+                    return a;
+                }
+            }
+            return null;
+        }
+
+        private boolean matches(PersonalCertificate pc, String keyType) {
+            String alg = pc.privateKey().getAlgorithm();
+            if (keyType == null) {
+                return false;
+            }
+            String t = keyType.contains("_") ? keyType.substring(0, keyType.indexOf('_')) : keyType;
+            if (t.equalsIgnoreCase(alg)) {
+                return true;
+            }
+            if (t.equalsIgnoreCase("RSASSA-PSS") && alg.equals("RSA")) {
+                return true;
+            }
+            return (t.equalsIgnoreCase("EdDSA") || t.equalsIgnoreCase("Ed25519") || t.equalsIgnoreCase("Ed448"))
+                    && (alg.equals("EdDSA") || alg.equals("Ed25519") || alg.equals("Ed448"));
+        }
+
+        private PersonalCertificate lookup(String alias) {
+            SelectedCertificate c = current;
+            if (c != null && keyManagerAlias(c.certificate()).equals(alias)) {
+                return c.certificate();
+            }
+            synchronized (recent) {
+                return recent.get(alias);
+            }
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            String a = choose(keyType);
+            return a == null ? null : new String[] {a};
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return chooseAny(keyType);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return getClientAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return choose(keyType);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            PersonalCertificate pc = lookup(alias);
+            return pc == null ? null : pc.chain().toArray(new X509Certificate[0]);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            PersonalCertificate pc = lookup(alias);
+            return pc == null ? null : pc.privateKey();
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+            return chooseAny(keyType);
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            return choose(keyType);
+        }
+    }
+
+    /** Builder for {@link CertificateProvider}. */
+    public static final class Builder {
+        private final CertificateStore store;
+        private SelectionCriteria criteria = SelectionCriteria.serverAuth();
+        private Clock clock = Clock.systemUTC();
+        private SecurityEventListener events;
+        private CertificateSpec selfSignedSpec;
+        private boolean watch;
+
+        private Builder(CertificateStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+        }
+
+        /**
+         * @param c what the certificate must offer (default {@link SelectionCriteria#serverAuth()})
+         * @return this
+         */
+        public Builder criteria(SelectionCriteria c) {
+            this.criteria = Objects.requireNonNull(c);
+            return this;
+        }
+
+        /**
+         * @param c the clock (default system UTC)
+         * @return this
+         */
+        public Builder clock(Clock c) {
+            this.clock = Objects.requireNonNull(c);
+            return this;
+        }
+
+        /**
+         * @param listener receives the certificate events (default none: logged only)
+         * @return this
+         */
+        public Builder events(SecurityEventListener listener) {
+            this.events = listener;
+            return this;
+        }
+
+        /**
+         * Turns on generation when nothing is valid (R9). The spec names the server (its FQDNs and,
+         * if asked, IP addresses); it should carry server and client authentication (the default of
+         * {@link CertificateSpec}). Without a spec, generation is off.
+         *
+         * @param spec what to generate
+         * @return this
+         */
+        public Builder selfSigned(CertificateSpec spec) {
+            this.selfSignedSpec = Objects.requireNonNull(spec);
+            return this;
+        }
+
+        /**
+         * @param on refresh automatically when store files change (default off)
+         * @return this
+         */
+        public Builder watchStore(boolean on) {
+            this.watch = on;
+            return this;
+        }
+
+        /**
+         * Builds the provider and makes the first selection (which may generate a certificate).
+         *
+         * @return the provider
+         * @throws IOException when the store cannot be read or written, or cannot be watched
+         */
+        public CertificateProvider build() throws IOException {
+            CertificateProvider p = new CertificateProvider(this);
+            p.refresh();
+            if (watch) {
+                p.watcher = store.watch(() -> {
+                    try {
+                        p.refresh();
+                    } catch (IOException e) {
+                        LOG.warn("certificate refresh after store change failed", e);
+                    }
+                });
+            }
+            return p;
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package org.umsec.certs;
+
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+import org.umsec.certs.internal.ChainValidator;
+
+/**
+ * Validates peers' certificate chains against the trusted roots, intermediates and CRLs of a store
+ * (R16, R17): validity at the injected clock's time, a PKIX path to a trusted root, revocation by
+ * store CRLs, a TLS-capable key and the extended key usage of the peer's role (a server needs
+ * server authentication; a client, by default, client authentication). A peer's self-signed
+ * certificate is trusted only when it was imported as a trusted root (R12).
+ *
+ * <p>The trust material is read from the supplier on every call, so roots imported into the store
+ * take effect on the next handshake without a restart. Identity (is this peer on the trusted list,
+ * RFC 5922) is <em>not</em> checked here: that is the SIP layer's job with
+ * {@code org.umsec.core.TrustList} and {@link CertificateInfo#identity()}.
+ *
+ * <pre>{@code
+ * PeerCertificateValidator peers = PeerCertificateValidator.builder().store(store).clock(clock).build();
+ * ValidationResult r = peers.validate(chain, PeerRole.CLIENT);
+ * if (!r.isValid()) { reject(r.failure().get(), r.detail()); }
+ * SSLContext ctx = SSLContext.getInstance("TLS");
+ * ctx.init(new KeyManager[] {provider.keyManager()}, new TrustManager[] {peers.trustManager()}, null);
+ * }</pre>
+ *
+ * <p>Thread-safe.
+ */
+public final class PeerCertificateValidator {
+    private final Supplier<StoreContents> trust;
+    private final Clock clock;
+    private final Map<PeerRole, Set<KeyPurpose>> purposes;
+    private final int minRsaBits;
+    private volatile Cached cached;
+
+    private static final class Cached {
+        final StoreContents contents;
+        final ChainValidator validator;
+
+        Cached(StoreContents contents) {
+            this.contents = contents;
+            this.validator = new ChainValidator(contents);
+        }
+    }
+
+    private PeerCertificateValidator(Builder b) {
+        this.trust = b.trust;
+        this.clock = b.clock;
+        this.purposes = Collections.unmodifiableMap(new EnumMap<>(b.purposes));
+        this.minRsaBits = b.minRsaBits;
+    }
+
+    /** @return a builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Validates a peer's chain as presented in the TLS handshake.
+     *
+     * @param chain the peer's certificate first, then what it sent along
+     * @param role the role the peer plays
+     * @return the typed outcome: valid with the path, or expired, not yet valid, unknown CA,
+     *     revoked, missing EKU, ...
+     */
+    public ValidationResult validate(X509Certificate[] chain, PeerRole role) {
+        if (chain == null || chain.length == 0) {
+            return ValidationResult.invalid(ValidationFailure.EMPTY_CHAIN, "peer presented no certificate", -1, null);
+        }
+        List<X509Certificate> list = Arrays.asList(chain);
+        return validator().validate(list, CertificateInfo.of(chain[0]), clock.instant(),
+                purposes.get(Objects.requireNonNull(role, "role")), minRsaBits, false);
+    }
+
+    private ChainValidator validator() {
+        StoreContents now = trust.get();
+        Cached c = cached;
+        if (c == null || c.contents != now) {
+            c = new Cached(now);
+            cached = c;
+        }
+        return c.validator;
+    }
+
+    /** @return the key purposes required per role */
+    public Map<PeerRole, Set<KeyPurpose>> requiredPurposes() {
+        return purposes;
+    }
+
+    /**
+     * A JSSE trust manager over {@link #validate}: {@code checkClientTrusted} validates for
+     * {@link PeerRole#CLIENT}, {@code checkServerTrusted} for {@link PeerRole#SERVER}. Failures throw
+     * {@link CertificateValidationException}. Endpoint identification is not performed (RFC 5922 is
+     * applied by the SIP layer).
+     *
+     * @return the trust manager
+     */
+    public X509ExtendedTrustManager trustManager() {
+        return new TrustManager();
+    }
+
+    private final class TrustManager extends X509ExtendedTrustManager {
+        private void check(X509Certificate[] chain, PeerRole role) throws CertificateException {
+            ValidationResult r = validate(chain, role);
+            if (!r.isValid()) {
+                throw new CertificateValidationException(role, r);
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            check(chain, PeerRole.CLIENT);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            check(chain, PeerRole.SERVER);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            check(chain, PeerRole.CLIENT);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            check(chain, PeerRole.SERVER);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            check(chain, PeerRole.CLIENT);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            check(chain, PeerRole.SERVER);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return trust.get().trustedRoots().toArray(new X509Certificate[0]);
+        }
+    }
+
+    /** Builder for {@link PeerCertificateValidator}. */
+    public static final class Builder {
+        private Supplier<StoreContents> trust;
+        private Clock clock = Clock.systemUTC();
+        private final Map<PeerRole, Set<KeyPurpose>> purposes = new EnumMap<>(PeerRole.class);
+        private int minRsaBits = SelectionCriteria.DEFAULT_MIN_RSA_BITS;
+
+        private Builder() {
+            purposes.put(PeerRole.SERVER, Collections.unmodifiableSet(EnumSet.of(KeyPurpose.SERVER_AUTH)));
+            purposes.put(PeerRole.CLIENT, Collections.unmodifiableSet(EnumSet.of(KeyPurpose.CLIENT_AUTH)));
+        }
+
+        /**
+         * @param store read live: imports take effect on the next validation
+         * @return this
+         */
+        public Builder store(CertificateStore store) {
+            Objects.requireNonNull(store, "store");
+            this.trust = store::contents;
+            return this;
+        }
+
+        /**
+         * @param contents a fixed snapshot
+         * @return this
+         */
+        public Builder contents(StoreContents contents) {
+            Objects.requireNonNull(contents, "contents");
+            this.trust = () -> contents;
+            return this;
+        }
+
+        /**
+         * @param supplier any source of snapshots, read on every validation
+         * @return this
+         */
+        public Builder trust(Supplier<StoreContents> supplier) {
+            this.trust = Objects.requireNonNull(supplier, "supplier");
+            return this;
+        }
+
+        /**
+         * @param c the clock for validity checks (default system UTC)
+         * @return this
+         */
+        public Builder clock(Clock c) {
+            this.clock = Objects.requireNonNull(c);
+            return this;
+        }
+
+        /**
+         * Overrides the purposes required of a role. Weakening the default (for example accepting
+         * "web server" certificates from gateways acting as TLS clients) is an explicit choice.
+         *
+         * @param role the role
+         * @param required the purposes; empty accepts any EKU
+         * @return this
+         */
+        public Builder requiredPurposes(PeerRole role, Set<KeyPurpose> required) {
+            EnumSet<KeyPurpose> s = EnumSet.noneOf(KeyPurpose.class);
+            s.addAll(required);
+            purposes.put(Objects.requireNonNull(role), Collections.unmodifiableSet(s));
+            return this;
+        }
+
+        /**
+         * @param bits smallest RSA modulus accepted from peers, at least 2048
+         * @return this
+         */
+        public Builder minRsaBits(int bits) {
+            SelectionCriteria.builder().minRsaBits(bits);
+            this.minRsaBits = bits;
+            return this;
+        }
+
+        /**
+         * @return the validator
+         * @throws IllegalStateException when no trust source was given
+         */
+        public PeerCertificateValidator build() {
+            if (trust == null) {
+                throw new IllegalStateException("a trust source (store, contents or supplier) is required");
+            }
+            return new PeerCertificateValidator(this);
+        }
+    }
+}
