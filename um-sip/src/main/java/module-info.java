@@ -1,0 +1,17 @@
+/**
+ * umsec SIP: the SIP message model and application API ({@code org.umsec.sip}), the Netty stream codec
+ * ({@code org.umsec.sip.codec}), SDP with SDES keys ({@code org.umsec.sip.sdp}) and the transaction
+ * layer for reliable transports ({@code org.umsec.sip.transaction}).
+ */
+module org.umsec.sip {
+    requires transitive io.netty.buffer;
+    requires transitive io.netty.common;
+    requires transitive io.netty.transport;
+    requires transitive io.netty.codec;
+    requires org.slf4j;
+
+    exports org.umsec.sip;
+    exports org.umsec.sip.codec;
+//    exports org.umsec.sip.sdp;
+//    exports org.umsec.sip.transaction;
+}

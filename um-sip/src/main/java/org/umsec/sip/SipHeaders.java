@@ -1,0 +1,311 @@
+package org.umsec.sip;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+import org.umsec.sip.internal.HeaderTable;
+
+/**
+ * The header fields of a SIP message, in wire order (RFC 3261 §7.3).
+ *
+ * <p>Names compare case-insensitively and compact forms are equivalent to their long forms
+ * ({@code i} = {@code Call-ID}, {@code m} = {@code Contact}, {@code v} = {@code Via}, ...; RFC 3261
+ * §7.3.3). {@link #value(int)} returns a field's value with line folding replaced by a single space and
+ * surrounding white space removed. {@link #getAll(String)} returns one string per header line;
+ * {@link #values(String)} additionally splits comma-separated lists, leaving commas inside quoted strings
+ * and angle brackets alone.
+ *
+ * <p>Headers of a decoded message are read lazily from the received bytes: a value becomes a
+ * {@code String} only when asked for. Instances are immutable; a decoded message's headers are valid
+ * only while the message has not been released.
+ */
+public final class SipHeaders {
+    private static final String[] NO_STRINGS = new String[0];
+
+    private final byte[] src;
+    private final int base;
+    private final int count;
+    /** Four ints per header, relative to {@code base}: name start, name end, value start, value end. */
+    private final int[] spans;
+    private final byte[] ids;
+    private String[] names;
+    private String[] values;
+
+    SipHeaders(byte[] src, int base, int count, int[] spans, byte[] ids) {
+        this.src = src;
+        this.base = base;
+        this.count = count;
+        this.spans = spans;
+        this.ids = ids;
+    }
+
+    SipHeaders(List<String> names, List<String> values) {
+        this.src = null;
+        this.base = 0;
+        this.count = names.size();
+        this.spans = null;
+        this.names = names.toArray(NO_STRINGS);
+        this.values = values.toArray(NO_STRINGS);
+        this.ids = new byte[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = (byte) HeaderTable.lookup(this.names[i]);
+        }
+    }
+
+    /** Number of header lines. */
+    public int size() {
+        return count;
+    }
+
+    /** Name of the {@code i}-th header as written (possibly a compact form). */
+    public String name(int i) {
+        check(i);
+        if (names == null) {
+            names = new String[count];
+        }
+        String n = names[i];
+        if (n == null) {
+            int s = spans[4 * i];
+            n = new String(src, base + s, spans[4 * i + 1] - s, StandardCharsets.UTF_8);
+            names[i] = n;
+        }
+        return n;
+    }
+
+    /** Canonical long name of the {@code i}-th header for known headers, else the name as written. */
+    public String canonicalName(int i) {
+        int id = ids[i];
+        return id != HeaderTable.UNKNOWN ? HeaderTable.canonical(id) : name(i);
+    }
+
+    /** Value of the {@code i}-th header, unfolded and trimmed. */
+    public String value(int i) {
+        check(i);
+        if (values == null) {
+            values = new String[count];
+        }
+        String v = values[i];
+        if (v == null) {
+            v = unfold(src, base + spans[4 * i + 2], base + spans[4 * i + 3]);
+            values[i] = v;
+        }
+        return v;
+    }
+
+    private void check(int i) {
+        if (i < 0 || i >= count) {
+            throw new IndexOutOfBoundsException(i);
+        }
+    }
+
+    static String unfold(byte[] a, int s, int e) {
+        while (s < e && isWs(a[s])) {
+            s++;
+        }
+        while (e > s && isWs(a[e - 1])) {
+            e--;
+        }
+        int i = s;
+        while (i < e && a[i] != '\r' && a[i] != '\n') {
+            i++;
+        }
+        if (i == e) {
+            return new String(a, s, e - s, StandardCharsets.UTF_8);
+        }
+        byte[] out = new byte[e - s];
+        int n = 0;
+        for (int j = s; j < e; j++) {
+            byte b = a[j];
+            if (b == '\r' || b == '\n') {
+                while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t')) {
+                    n--;
+                }
+                while (j + 1 < e && isWs(a[j + 1])) {
+                    j++;
+                }
+                out[n++] = ' ';
+            } else {
+                out[n++] = b;
+            }
+        }
+        return new String(out, 0, n, StandardCharsets.UTF_8);
+    }
+
+    private static boolean isWs(byte b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+    }
+
+    int id(int i) {
+        return ids[i];
+    }
+
+    /** Index of the first header with the given id, or -1. */
+    int indexOf(int id, int from) {
+        for (int i = from; i < count; i++) {
+            if (ids[i] == id) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int indexOf(String name, int from) {
+        int id = HeaderTable.lookup(name);
+        if (id != HeaderTable.UNKNOWN) {
+            return indexOf(id, from);
+        }
+        for (int i = from; i < count; i++) {
+            if (ids[i] == HeaderTable.UNKNOWN && name(i).equalsIgnoreCase(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Raw bytes of the value of header {@code i} (for parsing in place); fills {@code range} with bounds. */
+    byte[] valueBytes(int i, int[] range) {
+        if (src != null) {
+            range[0] = base + spans[4 * i + 2];
+            range[1] = base + spans[4 * i + 3];
+            return src;
+        }
+        byte[] b = values[i].getBytes(StandardCharsets.UTF_8);
+        range[0] = 0;
+        range[1] = b.length;
+        return b;
+    }
+
+    /** Whether a header with this name (or its compact form) is present. */
+    public boolean contains(String name) {
+        return indexOf(name, 0) >= 0;
+    }
+
+    /** Number of header lines with this name. */
+    public int count(String name) {
+        int n = 0;
+        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Value of the first header line with this name. */
+    public Optional<String> get(String name) {
+        int i = indexOf(name, 0);
+        return i < 0 ? Optional.empty() : Optional.of(value(i));
+    }
+
+    /** Values of all header lines with this name, one per line, in order; unmodifiable. */
+    public List<String> getAll(String name) {
+        List<String> out = new ArrayList<>(2);
+        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
+            out.add(value(i));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * All values of a header, comma-separated lists split into elements (RFC 3261 §7.3.1); commas inside
+     * quoted strings or angle brackets do not split. Empty elements are dropped.
+     */
+    public List<String> values(String name) {
+        List<String> out = new ArrayList<>(4);
+        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
+            splitList(value(i), out);
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    static void splitList(String v, List<String> out) {
+        int depth = 0;
+        boolean quoted = false;
+        int start = 0;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (quoted) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == '<') {
+                depth++;
+            } else if (c == '>') {
+                depth = Math.max(0, depth - 1);
+            } else if (c == ',' && depth == 0) {
+                String part = v.substring(start, i).trim();
+                if (!part.isEmpty()) {
+                    out.add(part);
+                }
+                start = i + 1;
+            }
+        }
+        String part = v.substring(start).trim();
+        if (!part.isEmpty()) {
+            out.add(part);
+        }
+    }
+
+    /** Names of all header lines in order, as written. */
+    public List<String> names() {
+        String[] n = new String[count];
+        for (int i = 0; i < count; i++) {
+            n[i] = name(i);
+        }
+        return List.of(n);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            sb.append(name(i)).append(": ").append(value(i)).append("\r\n");
+        }
+        return sb.toString();
+    }
+
+    /** Raw source when decoded, for the encoder: spans array (may be null). */
+    int[] spans() {
+        return spans;
+    }
+
+    byte[] src() {
+        return src;
+    }
+
+    int base() {
+        return base;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof SipHeaders)) {
+            return false;
+        }
+        SipHeaders h = (SipHeaders) o;
+        if (h.count != count) {
+            return false;
+        }
+        for (int i = 0; i < count; i++) {
+            if (!canonicalName(i).equalsIgnoreCase(h.canonicalName(i)) || !value(i).equals(h.value(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = count;
+        for (int i = 0; i < count; i++) {
+            h = 31 * h + value(i).hashCode();
+        }
+        return h + Arrays.hashCode(ids);
+    }
+}
