@@ -9,9 +9,13 @@ module org.umsec.sip {
     requires transitive io.netty.transport;
     requires transitive io.netty.codec;
     requires org.slf4j;
+    requires transitive org.umsec.certs;
+    requires io.netty.handler;
+    requires io.netty.transport.classes.epoll;
 
     exports org.umsec.sip;
     exports org.umsec.sip.codec;
+    exports org.umsec.sip.transport;
 //    exports org.umsec.sip.sdp;
 //    exports org.umsec.sip.transaction;
 }

@@ -1,0 +1,184 @@
+package org.umsec.sip.transport.internal;
+
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+import org.umsec.certs.CertificateInfo;
+import org.umsec.certs.CertificateValidationException;
+import org.umsec.certs.PeerCertificateValidator;
+import org.umsec.certs.PeerRole;
+import org.umsec.certs.ValidationFailure;
+import org.umsec.certs.ValidationResult;
+import org.umsec.core.CertificateIdentity;
+import org.umsec.core.TrustList;
+import org.umsec.sip.transport.HandshakeFailureReason;
+
+/**
+ * The trust manager of every TLS listener and client: validates the peer's chain with um-certs
+ * (roots, CRLs, validity, EKU), then checks the identity (RFC 5922): as a server, the client's
+ * certificate must match an entry of the trust list (R17); as a client, the server's certificate
+ * must name the host dialled ({@link SSLEngine#getPeerHost()}), never the address connected to.
+ *
+ * <p>Each outcome is recorded against the engine so that the connection can raise a typed event;
+ * the connection takes the record with {@link #take(SSLEngine)}. A handshake that never reached the
+ * trust manager (an abbreviated, resumed handshake) leaves no record, and the connection runs
+ * {@link #check} itself on the session's peer chain.
+ */
+public final class PeerTrustManager extends X509ExtendedTrustManager {
+    private final PeerCertificateValidator validator;
+    private final Supplier<TrustList> trustList;
+    private final Map<SSLEngine, PeerCheck> outcomes = new ConcurrentHashMap<>();
+
+    /**
+     * @param validator chain validation
+     * @param trustList server side: the current trust list; client side: null
+     */
+    public PeerTrustManager(PeerCertificateValidator validator, Supplier<TrustList> trustList) {
+        this.validator = Objects.requireNonNull(validator, "validator");
+        this.trustList = trustList;
+    }
+
+    /**
+     * Checks a chain the way a handshake does.
+     *
+     * @param chain the peer's chain
+     * @param role the role the peer plays
+     * @param dialledHost client side: the host dialled; server side: ignored
+     * @return the outcome
+     */
+    public PeerCheck check(X509Certificate[] chain, PeerRole role, String dialledHost) {
+        if (chain == null || chain.length == 0) {
+            return new PeerCheck(role == PeerRole.CLIENT ? HandshakeFailureReason.NO_CLIENT_CERTIFICATE
+                    : HandshakeFailureReason.OTHER, "peer presented no certificate", null, null, null);
+        }
+        X509Certificate peer = chain[0];
+        ValidationResult r = validator.validate(chain, role);
+        if (!r.isValid()) {
+            return new PeerCheck(reasonOf(r.failure().orElseThrow()), r.toString(), peer, identityOf(peer), null);
+        }
+        CertificateIdentity id = identityOf(peer);
+        if (id == null) {
+            return new PeerCheck(HandshakeFailureReason.IDENTITY_NOT_TRUSTED, "certificate identities unreadable",
+                    peer, null, null);
+        }
+        if (role == PeerRole.CLIENT) {
+            TrustList list = trustList == null ? null : trustList.get();
+            Optional<String> m = list == null ? Optional.empty() : list.matchCertificate(id);
+            if (m.isEmpty()) {
+                return new PeerCheck(HandshakeFailureReason.IDENTITY_NOT_TRUSTED,
+                        "no identity of the certificate is on the trust list: " + id.presentedIdentities(), peer, id, null);
+            }
+            return new PeerCheck(null, "accepted", peer, id, m.get());
+        }
+        if (dialledHost == null) {
+            return new PeerCheck(HandshakeFailureReason.IDENTITY_NOT_TRUSTED, "no dialled host to check the server against",
+                    peer, id, null);
+        }
+        // RFC 5922 §7.2: SAN DNS and IP entries, CN only without SAN DNS, no wildcards.
+        if (TrustList.of(List.of(dialledHost)).matchCertificate(id).isEmpty()) {
+            return new PeerCheck(HandshakeFailureReason.IDENTITY_NOT_TRUSTED, "server certificate does not name "
+                    + dialledHost + ": " + id.presentedIdentities(), peer, id, null);
+        }
+        return new PeerCheck(null, "accepted", peer, id, dialledHost);
+    }
+
+    /**
+     * @param engine the connection's engine
+     * @return the outcome recorded during its handshake, removed from the registry; null if none
+     */
+    public PeerCheck take(SSLEngine engine) {
+        return engine == null ? null : outcomes.remove(engine);
+    }
+
+    private static CertificateIdentity identityOf(X509Certificate cert) {
+        try {
+            return CertificateInfo.of(cert).identity();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * @param f um-certs' failure
+     * @return the handshake reason
+     */
+    public static HandshakeFailureReason reasonOf(ValidationFailure f) {
+        switch (f) {
+            case EMPTY_CHAIN:
+                return HandshakeFailureReason.NO_CLIENT_CERTIFICATE;
+            case EXPIRED:
+                return HandshakeFailureReason.EXPIRED;
+            case NOT_YET_VALID:
+                return HandshakeFailureReason.NOT_YET_VALID;
+            case UNKNOWN_CA:
+            case BAD_SIGNATURE:
+            case INVALID_PATH:
+                return HandshakeFailureReason.UNKNOWN_CA;
+            case REVOKED:
+                return HandshakeFailureReason.REVOKED;
+            case MISSING_EKU:
+            case KEY_USAGE:
+                return HandshakeFailureReason.BAD_EKU;
+            default:
+                return HandshakeFailureReason.OTHER;
+        }
+    }
+
+    private void run(X509Certificate[] chain, PeerRole role, SSLEngine engine) throws CertificateException {
+        PeerCheck c = check(chain, role, engine == null ? null : engine.getPeerHost());
+        if (engine != null) {
+            outcomes.put(engine, c);
+        }
+        if (!c.accepted()) {
+            if (chain != null && chain.length > 0 && c.reason() != HandshakeFailureReason.IDENTITY_NOT_TRUSTED) {
+                throw new CertificateValidationException(role, validator.validate(chain, role));
+            }
+            throw new CertificateException(c.reason() + ": " + c.detail());
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        run(chain, PeerRole.CLIENT, engine);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        run(chain, PeerRole.SERVER, engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        run(chain, PeerRole.CLIENT, null);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        run(chain, PeerRole.SERVER, null);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        run(chain, PeerRole.CLIENT, null);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        run(chain, PeerRole.SERVER, null);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return validator.trustManager().getAcceptedIssuers();
+    }
+}

@@ -1,0 +1,505 @@
+package org.umsec.sip.transport.internal;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.umsec.certs.PeerRole;
+import org.umsec.core.SecurityEvent;
+import org.umsec.core.SecurityEventType;
+import org.umsec.core.SignallingTransport;
+import org.umsec.core.TrustList;
+import org.umsec.sip.SipMessage;
+import org.umsec.sip.SipRequest;
+import org.umsec.sip.SipResponse;
+import org.umsec.sip.codec.SipDecodeError;
+import org.umsec.sip.codec.SipKeepAlive;
+import org.umsec.sip.transport.HandshakeFailureReason;
+import org.umsec.sip.transport.SipConnection;
+import org.umsec.sip.transport.SipPeer;
+import org.umsec.sip.transport.TlsHandshakeException;
+import org.umsec.sip.transport.TlsSessionInfo;
+
+/**
+ * The last handler of a SIP connection's pipeline and the connection seen by the application: runs
+ * the checks that follow the TLS handshake, refuses untrusted TCP sources with 403 and SDES keys on
+ * TCP with 488, answers decoder errors, dispatches messages in order, and pauses reading while the
+ * application or the peer falls behind.
+ *
+ * <p>State is confined to the channel's event loop, except the dispatch queue and the futures.
+ */
+public final class SipChannel extends ChannelDuplexHandler implements SipConnection {
+    private static final Logger LOG = LoggerFactory.getLogger(SipChannel.class);
+    private static final int PAUSE_SOURCE_CHECK = 1;
+    private static final int PAUSE_BACKLOG = 2;
+    private static final int PAUSE_UNWRITABLE = 4;
+
+    private final Endpoint ep;
+    private final SignallingTransport transport;
+    private final boolean inbound;
+    private final SipPeer peer;
+    private final CompletableFuture<SipConnection> ready = new CompletableFuture<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final Queue<SipMessage> backlog = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile boolean backlogPaused;
+    private volatile TlsSessionInfo tls;
+    private volatile Channel channel;
+    private int pause;
+    private boolean sourceTrusted = true;
+    private String sourceEntry;
+    private boolean untrustedReported;
+    private boolean received;
+
+    /**
+     * @param ep shared settings
+     * @param transport TCP or TLS
+     * @param inbound accepted by a server (true) or dialled by a client (false)
+     * @param peer client side: the peer dialled; server side: null
+     */
+    public SipChannel(Endpoint ep, SignallingTransport transport, boolean inbound, SipPeer peer) {
+        this.ep = ep;
+        this.transport = transport;
+        this.inbound = inbound;
+        this.peer = peer;
+    }
+
+    /** @return completes with this connection when it is usable (after TLS checks), fails otherwise */
+    public CompletableFuture<SipConnection> ready() {
+        return ready;
+    }
+
+    // ---- SipConnection ----
+
+    @Override
+    public SignallingTransport transport() {
+        return transport;
+    }
+
+    @Override
+    public boolean isInbound() {
+        return inbound;
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        Channel ch = channel;
+        return ch == null ? null : (InetSocketAddress) ch.remoteAddress();
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        Channel ch = channel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    @Override
+    public Optional<TlsSessionInfo> tls() {
+        return Optional.ofNullable(tls);
+    }
+
+    @Override
+    public CompletableFuture<Void> send(SipMessage message) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        Channel ch = channel;
+        if (transport == SignallingTransport.TCP && SdesGuard.carriesSdesKeys(message)) {
+            sdesRefused(message, "outbound");
+            ReferenceCountUtil.release(message);
+            f.completeExceptionally(new IllegalStateException(
+                    "SDES keys (a=crypto) are never sent over TCP; use TLS (R19)"));
+            return f;
+        }
+        if (ch == null) {
+            ReferenceCountUtil.release(message);
+            f.completeExceptionally(new IllegalStateException("connection not open"));
+            return f;
+        }
+        ch.writeAndFlush(message).addListener(w -> {
+            if (w.isSuccess()) {
+                f.complete(null);
+            } else {
+                f.completeExceptionally(w.cause());
+            }
+        });
+        return f;
+    }
+
+    @Override
+    public boolean isOpen() {
+        Channel ch = channel;
+        return ch != null && ch.isActive();
+    }
+
+    @Override
+    public CompletableFuture<Void> close() {
+        Channel ch = channel;
+        if (ch != null) {
+            ch.close();
+        }
+        return closed;
+    }
+
+    @Override
+    public CompletableFuture<Void> closeFuture() {
+        return closed;
+    }
+
+    @Override
+    public String toString() {
+        return transport + (inbound ? " from " : " to ") + remoteAddress() + (peer == null ? "" : " (" + peer.host() + ")");
+    }
+
+    // ---- pipeline ----
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        Channel ch = ctx.channel();
+        channel = ch;
+        if (inbound && transport == SignallingTransport.TCP && ep.trustList() != null) {
+            // R5: decide once per connection whether the source is a trusted gateway; resolving the
+            // trust list's FQDNs may block, so it runs off the I/O thread while reading waits.
+            setPaused(ctx, PAUSE_SOURCE_CHECK, true);
+            InetAddress source = ((InetSocketAddress) ch.remoteAddress()).getAddress();
+            TrustList list = ep.trustList().get();
+            try {
+                ep.blocking().execute(() -> {
+                    String entry;
+                    try {
+                        entry = list.matchAddress(source).orElse(null);
+                    } catch (RuntimeException e) {
+                        LOG.warn("trusted-address check failed for {}", source, e);
+                        entry = null;
+                    }
+                    String result = entry;
+                    ch.eventLoop().execute(() -> {
+                        sourceTrusted = result != null;
+                        sourceEntry = result;
+                        setPaused(ctx, PAUSE_SOURCE_CHECK, false);
+                    });
+                });
+            } catch (RejectedExecutionException e) {
+                ch.close();
+            }
+        }
+        if (transport == SignallingTransport.TCP) {
+            ready.complete(this);
+        }
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        if (ssl != null && ep.trustManager() != null) {
+            ep.trustManager().take(ssl.engine());
+        }
+        ready.completeExceptionally(new java.nio.channels.ClosedChannelException());
+        closed.complete(null);
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        setPaused(ctx, PAUSE_UNWRITABLE, !ctx.channel().isWritable());
+        super.channelWritabilityChanged(ctx);
+    }
+
+    private void setPaused(ChannelHandlerContext ctx, int reason, boolean on) {
+        int before = pause;
+        pause = on ? pause | reason : pause & ~reason;
+        if ((before == 0) != (pause == 0)) {
+            ctx.channel().config().setAutoRead(pause == 0);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent hs) {
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            if (hs.isSuccess()) {
+                handshakeDone(ctx, ssl);
+            } else {
+                handshakeFailed(ctx, ssl, hs.cause());
+            }
+            return;
+        }
+        if (evt instanceof IdleStateEvent) {
+            LOG.debug("closing idle connection {}", this);
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    private void handshakeDone(ChannelHandlerContext ctx, SslHandler ssl) {
+        SSLEngine engine = ssl.engine();
+        SSLSession session = engine.getSession();
+        PeerCheck check = ep.trustManager().take(engine);
+        List<X509Certificate> chain;
+        try {
+            chain = Certificates.x509(session.getPeerCertificates());
+        } catch (SSLPeerUnverifiedException e) {
+            chain = List.of();
+        }
+        PeerRole role = inbound ? PeerRole.CLIENT : PeerRole.SERVER;
+        if (check == null || !check.accepted()) {
+            // Abbreviated (resumed) handshake: the trust manager did not run; check the chain now so
+            // that revocation, rotation of roots and trust-list changes still apply.
+            check = ep.trustManager().check(chain.toArray(new X509Certificate[0]), role, peer == null ? null : peer.host());
+        } else if (inbound && ep.trustList().get().matchCertificate(check.identity()).isEmpty()) {
+            // The trust list changed during the handshake; R17 is decided on the current one.
+            check = new PeerCheck(HandshakeFailureReason.IDENTITY_NOT_TRUSTED, "no identity of the certificate is on the"
+                    + " trust list: " + check.identities(), check.peer(), check.identity(), null);
+        }
+        if (!check.accepted()) {
+            refuse(ctx, check, null);
+            return;
+        }
+        String sni = null;
+        if (inbound && session instanceof ExtendedSSLSession ext) {
+            try {
+                for (SNIServerName n : ext.getRequestedServerNames()) {
+                    if (n instanceof SNIHostName h) {
+                        sni = h.getAsciiName();
+                    }
+                }
+            } catch (UnsupportedOperationException e) {
+                sni = null;
+            }
+        }
+        tls = new TlsSessionInfo(session.getProtocol(), session.getCipherSuite(), ep.engine(), chain, check.identity(),
+                check.trustedAs(), sni);
+        LOG.debug("TLS connection {} established: {}", this, tls);
+        ready.complete(this);
+    }
+
+    private void handshakeFailed(ChannelHandlerContext ctx, SslHandler ssl, Throwable cause) {
+        PeerCheck check = ssl == null ? null : ep.trustManager().take(ssl.engine());
+        if (check == null || check.accepted()) {
+            check = new PeerCheck(HandshakeFailures.classify(cause), HandshakeFailures.detail(cause),
+                    check == null ? null : check.peer(), check == null ? null : check.identity(), null);
+        }
+        refuse(ctx, check, cause);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, PeerCheck check, Throwable cause) {
+        HandshakeFailureReason reason = check.reason();
+        String remote = String.valueOf(ctx.channel().remoteAddress());
+        SecurityEvent.Builder e = SecurityEvent.builder(SecurityEventType.TLS_HANDSHAKE_FAILED, ep.clock())
+                .message("mutual TLS " + (inbound ? "with client " : "with server ") + remote + " failed: " + reason)
+                .field("reason", reason)
+                .field("role", inbound ? "server" : "client")
+                .field("remote", remote)
+                .field("detail", check.detail())
+                .field("engine", ep.engine());
+        if (peer != null) {
+            e.field("dialled", peer.host());
+        }
+        if (check.peer() != null) {
+            e.field("peerCertificate", check.peerSummary());
+            e.field("identities", check.identities());
+        }
+        ep.publish(e.build());
+        if (inbound && reason == HandshakeFailureReason.IDENTITY_NOT_TRUSTED) {
+            ep.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, ep.clock())
+                    .message("refused TLS peer " + remote + ": certificate identities " + check.identities()
+                            + " are not on the trust list")
+                    .field("transport", "TLS")
+                    .field("remote", remote)
+                    .field("identities", check.identities())
+                    .field("peerCertificate", check.peerSummary()).build());
+        }
+        ready.completeExceptionally(new TlsHandshakeException(reason, check.detail(), check.peerSummary(), cause));
+        ctx.close();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof SipMessage m) {
+            received = true;
+            onMessage(ctx, m);
+        } else if (msg instanceof SipDecodeError err) {
+            received = true;
+            LOG.debug("{}: {}", this, err);
+            Optional<SipResponse> r = err.errorResponse();
+            if (r.isPresent()) {
+                if (err.closeConnection()) {
+                    ctx.writeAndFlush(r.get()).addListener(ChannelFutureListener.CLOSE);
+                } else {
+                    ctx.writeAndFlush(r.get());
+                }
+            } else if (err.closeConnection()) {
+                ctx.close();
+            }
+        } else if (msg instanceof SipKeepAlive) {
+            LOG.trace("{}: keep-alive {}", this, msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onMessage(ChannelHandlerContext ctx, SipMessage m) {
+        if (!sourceTrusted) {
+            refuseUntrustedSource(ctx, m);
+            ReferenceCountUtil.release(m);
+            return;
+        }
+        if (transport == SignallingTransport.TCP && SdesGuard.carriesSdesKeys(m)) {
+            sdesRefused(m, "inbound");
+            if (m instanceof SipRequest req && !req.isMethod(SipRequest.ACK)) {
+                ctx.writeAndFlush(req.createResponse(488)
+                        .reason("Not Acceptable Here (SDES keys refused over TCP, use TLS)").build());
+            }
+            ReferenceCountUtil.release(m);
+            return;
+        }
+        dispatch(ctx, m);
+    }
+
+    private void refuseUntrustedSource(ChannelHandlerContext ctx, SipMessage m) {
+        String remote = String.valueOf(ctx.channel().remoteAddress());
+        if (!untrustedReported) {
+            untrustedReported = true;
+            ep.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, ep.clock())
+                    .message("refused SIP over TCP from " + remote + ": source address is not a trusted gateway's")
+                    .field("transport", "TCP")
+                    .field("remote", remote)
+                    .field("identities", List.of(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress()))
+                    .field("first", describe(m)).build());
+        }
+        if (m instanceof SipRequest req && !req.isMethod(SipRequest.ACK)) {
+            try {
+                ctx.writeAndFlush(req.createResponse(403).reason("Forbidden (source address not trusted)").build());
+            } catch (IllegalArgumentException e) {
+                LOG.debug("cannot build 403 for {}", req, e);
+            }
+        }
+    }
+
+    private void sdesRefused(SipMessage m, String direction) {
+        Channel ch = channel;
+        String remote = ch == null ? "" : String.valueOf(ch.remoteAddress());
+        ep.publish(SecurityEvent.builder(SecurityEventType.SDES_REFUSED_INSECURE_TRANSPORT, ep.clock())
+                .message("SDES keys (a=crypto) " + direction + " over TCP refused; they travel over TLS only (R19)")
+                .field("direction", direction)
+                .field("transport", "TCP")
+                .field("remote", remote)
+                .field("message", describe(m)).build());
+    }
+
+    private static String describe(SipMessage m) {
+        try {
+            String callId = m.headers().get("Call-ID").orElse("");
+            if (m instanceof SipRequest r) {
+                return r.method() + " Call-ID " + callId;
+            }
+            return ((SipResponse) m).status() + " Call-ID " + callId;
+        } catch (RuntimeException e) {
+            return m.isRequest() ? "request" : "response";
+        }
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, SipMessage m) {
+        Executor ex = ep.handlerExecutor();
+        if (ex == null) {
+            invoke(m);
+            return;
+        }
+        backlog.add(m);
+        int n = pending.incrementAndGet();
+        if (n >= ep.maxPendingMessages() && !backlogPaused) {
+            backlogPaused = true;
+            setPaused(ctx, PAUSE_BACKLOG, true);
+        }
+        if (n == 1) {
+            try {
+                ex.execute(() -> drain(ctx));
+            } catch (RejectedExecutionException e) {
+                LOG.warn("handler executor refused work; closing {}", this);
+                SipMessage q;
+                while ((q = backlog.poll()) != null) {
+                    ReferenceCountUtil.release(q);
+                }
+                pending.set(0);
+                ctx.close();
+            }
+        }
+    }
+
+    private void drain(ChannelHandlerContext ctx) {
+        int low = ep.maxPendingMessages() / 2;
+        while (true) {
+            SipMessage m = backlog.poll();
+            if (m != null) {
+                invoke(m);
+            }
+            int left = pending.decrementAndGet();
+            if (backlogPaused && left <= low) {
+                backlogPaused = false;
+                ctx.channel().eventLoop().execute(() -> setPaused(ctx, PAUSE_BACKLOG, false));
+            }
+            if (left <= 0) {
+                return;
+            }
+        }
+    }
+
+    private void invoke(SipMessage m) {
+        try {
+            ep.handler().onMessage(this, m);
+        } catch (RuntimeException e) {
+            LOG.warn("SIP message handler failed on {} from {}", describe(m), this, e);
+        } finally {
+            ReferenceCountUtil.release(m);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!inbound && transport == SignallingTransport.TLS && !received && tls != null && cause instanceof SSLException) {
+            // TLS 1.3: the server checks our certificate after our side completed; its refusal arrives now.
+            HandshakeFailureReason reason = HandshakeFailures.classify(cause);
+            ep.publish(SecurityEvent.builder(SecurityEventType.TLS_HANDSHAKE_FAILED, ep.clock())
+                    .message("server " + ctx.channel().remoteAddress() + " refused our certificate: " + reason)
+                    .field("reason", reason).field("role", "client")
+                    .field("remote", String.valueOf(ctx.channel().remoteAddress()))
+                    .field("dialled", peer == null ? "" : peer.host())
+                    .field("detail", HandshakeFailures.detail(cause)).field("engine", ep.engine()).build());
+        } else {
+            LOG.debug("closing {} after {}", this, cause.toString());
+        }
+        ctx.close();
+    }
+}

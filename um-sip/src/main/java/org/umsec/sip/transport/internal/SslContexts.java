@@ -1,0 +1,51 @@
+package org.umsec.sip.transport.internal;
+
+import javax.net.ssl.SSLException;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+
+import org.umsec.sip.transport.TlsEngine;
+import org.umsec.sip.transport.TlsSettings;
+
+/** Builds Netty SSL contexts from {@link TlsSettings}. */
+public final class SslContexts {
+    private SslContexts() {
+    }
+
+    /**
+     * @param s settings (a key manager is required)
+     * @param tm the trust manager checking clients
+     * @return a server context requiring a client certificate
+     * @throws SSLException when the engine cannot be set up
+     */
+    public static SslContext server(TlsSettings s, PeerTrustManager tm) throws SSLException {
+        SslContextBuilder b = SslContextBuilder.forServer(s.keyManager().orElseThrow(
+                () -> new IllegalStateException("a TLS listener needs a certificate (TlsSettings.certificates)")))
+                .clientAuth(ClientAuth.REQUIRE);
+        return finish(b, s, tm);
+    }
+
+    /**
+     * @param s settings (a key manager is optional)
+     * @param tm the trust manager checking servers
+     * @return a client context
+     * @throws SSLException when the engine cannot be set up
+     */
+    public static SslContext client(TlsSettings s, PeerTrustManager tm) throws SSLException {
+        SslContextBuilder b = SslContextBuilder.forClient();
+        s.keyManager().ifPresent(b::keyManager);
+        return finish(b, s, tm);
+    }
+
+    private static SslContext finish(SslContextBuilder b, TlsSettings s, PeerTrustManager tm) throws SSLException {
+        return b.trustManager(tm)
+                .protocols(s.policy().protocols())
+                .ciphers(s.policy().cipherSuites(), SupportedCipherSuiteFilter.INSTANCE)
+                .sslProvider(s.engine().resolve() == TlsEngine.OPENSSL ? SslProvider.OPENSSL : SslProvider.JDK)
+                .build();
+    }
+}
