@@ -8,10 +8,11 @@ module org.umsec.sip {
     requires transitive io.netty.common;
     requires transitive io.netty.transport;
     requires transitive io.netty.codec;
+    requires transitive org.umsec.core;
     requires org.slf4j;
 
     exports org.umsec.sip;
     exports org.umsec.sip.codec;
-//    exports org.umsec.sip.sdp;
+    exports org.umsec.sip.sdp;
 //    exports org.umsec.sip.transaction;
 }
