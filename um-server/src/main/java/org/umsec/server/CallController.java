@@ -330,7 +330,7 @@ final class CallController {
             ServerConfiguration.Gateway g = candidates.get(0);
             VoipSecurityMode mode = UmsecServer.modeOf(cfg, g);
             String why = "dial plan " + g.dialPlan() + " is " + mode.displayName() + " and needs SIP over "
-                    + (mode.mutualTls() ? "mutual TLS (port " + cfg.tlsPort() + ")" : "TCP (port " + cfg.sipPort() + ")");
+                    + (mode.mutualTls() ? "mutual TLS (port " + server.tlsPort() + ")" : "TCP (port " + server.tcpPort() + ")");
             rejectWrongMode(conn, req, g, "wrong-transport", 403, "Forbidden - " + why, why);
             return;
         }
