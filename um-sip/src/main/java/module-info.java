@@ -8,6 +8,7 @@ module org.umsec.sip {
     requires transitive io.netty.common;
     requires transitive io.netty.transport;
     requires transitive io.netty.codec;
+    requires transitive org.umsec.core;
     requires org.slf4j;
     requires transitive org.umsec.certs;
     requires io.netty.handler;
@@ -15,7 +16,7 @@ module org.umsec.sip {
 
     exports org.umsec.sip;
     exports org.umsec.sip.codec;
+    exports org.umsec.sip.sdp;
     exports org.umsec.sip.transport;
-//    exports org.umsec.sip.sdp;
 //    exports org.umsec.sip.transaction;
 }

@@ -92,6 +92,39 @@ class SecurityEventBusTest {
     }
 
     @Test
+    void concurrentPublishersDeliverEveryEventToEveryEarlierListener() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger a = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger b = new java.util.concurrent.atomic.AtomicInteger();
+        bus.register(e -> a.incrementAndGet());
+        bus.register(e -> {
+            throw new IllegalStateException("always fails");
+        });
+        bus.register(e -> b.incrementAndGet());
+        int threads = 4;
+        int perThread = 500;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        bus.publish(event(SecurityEventType.UNTRUSTED_PEER_REFUSED));
+                        bus.register(e -> { }).close();
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(a.get()).isEqualTo(threads * perThread);
+        assertThat(b.get()).isEqualTo(threads * perThread);
+        assertThat(bus.listenerCount()).isEqualTo(3);
+    }
+
+    @Test
     void rejectsNulls() {
         assertThatThrownBy(() -> bus.register(null)).hasMessage("listener must not be null");
         assertThatThrownBy(() -> bus.publish(null)).hasMessage("event must not be null");

@@ -1,7 +1,6 @@
 package org.umsec.srtp;
 
-import org.umsec.srtp.internal.Aes;
-import org.umsec.srtp.internal.CtrKeystream;
+import org.umsec.srtp.internal.AesCtr;
 import org.umsec.srtp.internal.HmacSha1;
 import org.umsec.srtp.internal.Kdf;
 import org.umsec.srtp.internal.KeyDerivation;
@@ -22,23 +21,22 @@ import org.umsec.srtp.internal.KeyDerivation;
  */
 final class AesCmTransform extends SrtpTransform {
 
-  private final Aes rtpAes;
-  private final Aes rtcpAes;
+  private final AesCtr rtpAes;
+  private final AesCtr rtcpAes;
   private final long rtpSaltHi;
   private final long rtpSaltLo;
   private final long rtcpSaltHi;
   private final long rtcpSaltLo;
   private final HmacSha1 rtpMac;
   private final HmacSha1 rtcpMac;
-  private final CtrKeystream keystream = new CtrKeystream();
   private final byte[] tag = new byte[HmacSha1.LENGTH];
 
   AesCmTransform(SrtpSuite suite, KeyDerivation kdf, byte[] mki, boolean encryptRtp, boolean encryptRtcp) {
     super(suite, mki, encryptRtp, encryptRtcp);
     int keyLength = suite.masterKeyLength();
     if (suite.encrypts()) {
-      rtpAes = new Aes(kdf.derive(Kdf.SRTP_ENCRYPTION, keyLength));
-      rtcpAes = new Aes(kdf.derive(Kdf.SRTCP_ENCRYPTION, keyLength));
+      rtpAes = new AesCtr(kdf.derive(Kdf.SRTP_ENCRYPTION, keyLength));
+      rtcpAes = new AesCtr(kdf.derive(Kdf.SRTCP_ENCRYPTION, keyLength));
       byte[] rtpSalt = saltBlock(kdf.derive(Kdf.SRTP_SALT, 14));
       byte[] rtcpSalt = saltBlock(kdf.derive(Kdf.SRTCP_SALT, 14));
       rtpSaltHi = (long) LONG_BE.get(rtpSalt, 0);
@@ -87,8 +85,8 @@ final class AesCmTransform extends SrtpTransform {
   @Override
   int protectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
     if (encryptRtp) {
-      keystream.xor(rtpAes, rtpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtpSaltLo ^ (index << 16), b,
-          off + headerLength, len - headerLength);
+      rtpAes.start(rtpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtpSaltLo ^ (index << 16));
+      rtpAes.apply(b, off + headerLength, len - headerLength);
     }
     int end = len;
     if (mkiLength > 0) {
@@ -121,8 +119,8 @@ final class AesCmTransform extends SrtpTransform {
       }
     }
     if (encryptRtp) {
-      keystream.xor(rtpAes, rtpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtpSaltLo ^ (index << 16), b,
-          off + headerLength, authenticated - headerLength);
+      rtpAes.start(rtpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtpSaltLo ^ (index << 16));
+      rtpAes.apply(b, off + headerLength, authenticated - headerLength);
     }
     return authenticated;
   }
@@ -130,8 +128,8 @@ final class AesCmTransform extends SrtpTransform {
   @Override
   int protectRtcp(byte[] b, int off, int len, int ssrc, int index) {
     if (encryptRtcp) {
-      keystream.xor(rtcpAes, rtcpSaltHi ^ (ssrc & 0xFFFFFFFFL),
-          rtcpSaltLo ^ ((long) index << 16), b, off + 8, len - 8);
+      rtcpAes.start(rtcpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtcpSaltLo ^ ((long) index << 16));
+      rtcpAes.apply(b, off + 8, len - 8);
       INT_BE.set(b, off + len, index | 0x80000000);
     } else {
       INT_BE.set(b, off + len, index);
@@ -166,8 +164,9 @@ final class AesCmTransform extends SrtpTransform {
     }
     int word = (int) INT_BE.get(b, off + indexPosition);
     if (word < 0 && rtcpAes != null) {
-      keystream.xor(rtcpAes, rtcpSaltHi ^ (ssrc & 0xFFFFFFFFL),
-          rtcpSaltLo ^ ((long) (word & 0x7FFFFFFF) << 16), b, off + 8, indexPosition - 8);
+      rtcpAes.start(rtcpSaltHi ^ (ssrc & 0xFFFFFFFFL),
+          rtcpSaltLo ^ ((long) (word & 0x7FFFFFFF) << 16));
+      rtcpAes.apply(b, off + 8, indexPosition - 8);
     }
     return indexPosition;
   }

@@ -1,7 +1,7 @@
 package org.umsec.srtp;
 
 import org.umsec.srtp.internal.Aes;
-import org.umsec.srtp.internal.CtrKeystream;
+import org.umsec.srtp.internal.AesCtr;
 import org.umsec.srtp.internal.Ghash;
 import org.umsec.srtp.internal.Kdf;
 import org.umsec.srtp.internal.KeyDerivation;
@@ -17,32 +17,33 @@ import org.umsec.srtp.internal.KeyDerivation;
  *
  * <p>The 12-octet IV is the session salt XOR {@code 00 00 || SSRC || ROC || SEQ} for SRTP
  * (RFC 7714 §8.1) and XOR {@code 00 00 || SSRC || 00 00 || 0 || SRTCP index} for SRTCP (§9.1).
- * GCM runs on the shared AES block function (CTR from J0 + 1, E_K(J0) masking the tag) and a
- * table-driven GHASH, so no {@code Cipher.init} and no allocation happens per packet.
+ * GCM runs on the re-positioned AES-CTR cipher (E_K(J0) masks the tag, the text keystream
+ * follows from J0 + 1) and a table-driven GHASH, so no {@code Cipher.init} and no allocation happens per packet.
  */
 final class AesGcmTransform extends SrtpTransform {
 
   private static final int TAG = 16;
 
-  private final Aes rtpAes;
-  private final Aes rtcpAes;
+  private final AesCtr rtpAes;
+  private final AesCtr rtcpAes;
   private final Ghash rtpGhash;
   private final Ghash rtcpGhash;
   private final long rtpSaltHi;
   private final long rtpSaltLo;
   private final long rtcpSaltHi;
   private final long rtcpSaltLo;
-  private final CtrKeystream keystream = new CtrKeystream();
   private final byte[] mask = new byte[16];
   private final byte[] tag = new byte[16];
 
   AesGcmTransform(SrtpSuite suite, KeyDerivation kdf, byte[] mki, boolean encryptRtp, boolean encryptRtcp) {
     super(suite, mki, encryptRtp, encryptRtcp);
     int keyLength = suite.masterKeyLength();
-    rtpAes = new Aes(kdf.derive(Kdf.SRTP_ENCRYPTION, keyLength));
-    rtcpAes = new Aes(kdf.derive(Kdf.SRTCP_ENCRYPTION, keyLength));
-    rtpGhash = new Ghash(hashKey(rtpAes));
-    rtcpGhash = new Ghash(hashKey(rtcpAes));
+    byte[] rtpKey = kdf.derive(Kdf.SRTP_ENCRYPTION, keyLength);
+    byte[] rtcpKey = kdf.derive(Kdf.SRTCP_ENCRYPTION, keyLength);
+    rtpAes = new AesCtr(rtpKey);
+    rtcpAes = new AesCtr(rtcpKey);
+    rtpGhash = new Ghash(hashKey(rtpKey));
+    rtcpGhash = new Ghash(hashKey(rtcpKey));
     byte[] rtpSalt = ivBlock(kdf.derive(Kdf.SRTP_SALT, 12));
     byte[] rtcpSalt = ivBlock(kdf.derive(Kdf.SRTCP_SALT, 12));
     rtpSaltHi = (long) LONG_BE.get(rtpSalt, 0);
@@ -51,9 +52,9 @@ final class AesGcmTransform extends SrtpTransform {
     rtcpSaltLo = (long) LONG_BE.get(rtcpSalt, 8);
   }
 
-  private static byte[] hashKey(Aes aes) {
+  private static byte[] hashKey(byte[] key) {
     byte[] h = new byte[16];
-    aes.encryptBlocks(new byte[16], 0, 16, h, 0);
+    new Aes(key).encryptBlocks(new byte[16], 0, 16, h, 0);
     return h;
   }
 
@@ -88,14 +89,16 @@ final class AesGcmTransform extends SrtpTransform {
     g.reset();
     if (encryptRtp) {
       int textLength = len - headerLength;
-      keystream.prepare(rtpAes, a, j0, mask, textLength);
-      keystream.applyPrepared(rtpAes, a, j0, b, off + headerLength, textLength);
+      rtpAes.start(a, j0);
+      rtpAes.nextBlock(mask);
+      rtpAes.apply(b, off + headerLength, textLength);
       g.update(b, off, headerLength);
       g.pad();
       g.update(b, off + headerLength, textLength);
       g.finish(headerLength, textLength, mask, 0, b, off + len);
     } else {
-      keystream.prepare(rtpAes, a, j0, mask, 0);
+      rtpAes.start(a, j0);
+      rtpAes.nextBlock(mask);
       g.update(b, off, len);
       g.finish(len, 0, mask, 0, b, off + len);
     }
@@ -116,7 +119,8 @@ final class AesGcmTransform extends SrtpTransform {
     g.reset();
     if (encryptRtp) {
       int textLength = tagPosition - headerLength;
-      keystream.prepare(rtpAes, a, j0, mask, textLength);
+      rtpAes.start(a, j0);
+      rtpAes.nextBlock(mask);
       g.update(b, off, headerLength);
       g.pad();
       g.update(b, off + headerLength, textLength);
@@ -124,9 +128,10 @@ final class AesGcmTransform extends SrtpTransform {
       if (!tagEquals(tag, 0, b, off + tagPosition, TAG)) {
         return SrtpStatus.AUTH_FAILED;
       }
-      keystream.applyPrepared(rtpAes, a, j0, b, off + headerLength, textLength);
+      rtpAes.apply(b, off + headerLength, textLength);
     } else {
-      keystream.prepare(rtpAes, a, j0, mask, 0);
+      rtpAes.start(a, j0);
+      rtpAes.nextBlock(mask);
       g.update(b, off, tagPosition);
       g.finish(tagPosition, 0, mask, 0, tag, 0);
       if (!tagEquals(tag, 0, b, off + tagPosition, TAG)) {
@@ -146,8 +151,9 @@ final class AesGcmTransform extends SrtpTransform {
     if (encryptRtcp) {
       INT_BE.set(b, wordPosition, index | 0x80000000);
       int textLength = len - 8;
-      keystream.prepare(rtcpAes, a, j0, mask, textLength);
-      keystream.applyPrepared(rtcpAes, a, j0, b, off + 8, textLength);
+      rtcpAes.start(a, j0);
+      rtcpAes.nextBlock(mask);
+      rtcpAes.apply(b, off + 8, textLength);
       g.update(b, off, 8);
       g.update(b, wordPosition, 4);
       g.pad();
@@ -155,7 +161,8 @@ final class AesGcmTransform extends SrtpTransform {
       g.finish(12, textLength, mask, 0, b, off + len);
     } else {
       INT_BE.set(b, wordPosition, index);
-      keystream.prepare(rtcpAes, a, j0, mask, 0);
+      rtcpAes.start(a, j0);
+      rtcpAes.nextBlock(mask);
       g.update(b, off, len);
       g.update(b, wordPosition, 4);
       g.finish(len + 4L, 0, mask, 0, b, off + len);
@@ -179,7 +186,8 @@ final class AesGcmTransform extends SrtpTransform {
     g.reset();
     if (word < 0) {
       int textLength = tagPosition - 8;
-      keystream.prepare(rtcpAes, a, j0, mask, textLength);
+      rtcpAes.start(a, j0);
+      rtcpAes.nextBlock(mask);
       g.update(b, off, 8);
       g.update(b, off + wordPosition, 4);
       g.pad();
@@ -188,9 +196,10 @@ final class AesGcmTransform extends SrtpTransform {
       if (!tagEquals(tag, 0, b, off + tagPosition, TAG)) {
         return SrtpStatus.AUTH_FAILED;
       }
-      keystream.applyPrepared(rtcpAes, a, j0, b, off + 8, textLength);
+      rtcpAes.apply(b, off + 8, textLength);
     } else {
-      keystream.prepare(rtcpAes, a, j0, mask, 0);
+      rtcpAes.start(a, j0);
+      rtcpAes.nextBlock(mask);
       g.update(b, off, tagPosition);
       g.update(b, off + wordPosition, 4);
       g.finish(tagPosition + 4L, 0, mask, 0, tag, 0);

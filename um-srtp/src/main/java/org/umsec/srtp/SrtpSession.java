@@ -655,6 +655,7 @@ public final class SrtpSession {
       buf.get(pos, s, 0, len);
       r = dispatch(op, s, 0, len, room);
       if (r >= 0) {
+        buf.limit(pos + r);
         buf.put(pos, s, 0, r);
       }
     }

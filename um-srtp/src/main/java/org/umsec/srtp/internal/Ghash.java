@@ -5,12 +5,14 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * GHASH, the universal hash of GCM (NIST SP 800-38D §6.4), with Shoup's 8-bit tables.
+ * GHASH, the universal hash of GCM (NIST SP 800-38D §6.4), table-driven, without allocation.
  *
- * <p>Multiplication by the hash key H uses a 256-entry table of byte-multiples of H (4 KiB,
- * built once per key) and a shared 256-entry reduction table: one lookup and one 8-bit shift per
- * input octet, no allocation. Blocks are two {@code long}s in GCM's bit-reflected order (bit 0 of
- * octet 0 is the x^0 coefficient, the most significant bit of {@code hi}).
+ * <p>Multiplication by the hash key H is linear, so X * H is the XOR over the 32 nibbles of X of
+ * {@code T[k][nibble_k]}, with {@code T[k][n] = n * x^(4k) * H} precomputed per key (32 x 16
+ * entries of 128 bits, 8 KiB). The 32 lookups are independent of each other, so they overlap in
+ * the CPU instead of forming the shift-and-reduce chain of Shoup's single-table method. Blocks are
+ * two {@code long}s in GCM's bit-reflected order (bit 0 of octet 0 is the x^0 coefficient, the most
+ * significant bit of {@code hi}).
  *
  * <p>The hash streams: {@link #update(byte[], int, int)} may be called with any lengths;
  * {@link #pad()} zero-fills a partial block (GCM pads the AAD and the ciphertext separately).
@@ -20,27 +22,9 @@ public final class Ghash {
   private static final VarHandle LONG_BE =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
-  /** R[b]: what shifting the 8 low bits b out of the block adds back at the top (mod P). */
-  private static final long[] REDUCE = new long[256];
-
-  static {
-    for (int b = 0; b < 256; b++) {
-      long hi = 0;
-      long lo = b;
-      for (int i = 0; i < 8; i++) {
-        boolean carry = (lo & 1) != 0;
-        lo = (lo >>> 1) | (hi << 63);
-        hi >>>= 1;
-        if (carry) {
-          hi ^= 0xE100000000000000L;
-        }
-      }
-      REDUCE[b] = hi;
-    }
-  }
-
-  private final long[] tableHi = new long[256];
-  private final long[] tableLo = new long[256];
+  /** tableHi/Lo[k * 16 + n] = n * x^(4k) * H, nibble k counted from the most significant. */
+  private final long[] tableHi = new long[32 * 16];
+  private final long[] tableLo = new long[32 * 16];
   private final byte[] partial = new byte[16];
   private int partialLength;
   private long yHi;
@@ -54,21 +38,25 @@ public final class Ghash {
   public Ghash(byte[] h) {
     long vh = (long) LONG_BE.get(h, 0);
     long vl = (long) LONG_BE.get(h, 8);
-    // tableX[0x80 >> j] = H * x^j; the rest by linearity.
-    for (int bit = 0x80; bit > 0; bit >>>= 1) {
-      tableHi[bit] = vh;
-      tableLo[bit] = vl;
-      boolean carry = (vl & 1) != 0;
-      vl = (vl >>> 1) | (vh << 63);
-      vh >>>= 1;
-      if (carry) {
-        vh ^= 0xE100000000000000L;
+    for (int k = 0; k < 32; k++) {
+      int base = k * 16;
+      // The nibble's most significant bit is the lowest power: 8 -> x^(4k), 4 -> x^(4k+1), ...
+      for (int bit = 8; bit > 0; bit >>>= 1) {
+        tableHi[base + bit] = vh;
+        tableLo[base + bit] = vl;
+        boolean carry = (vl & 1) != 0;
+        vl = (vl >>> 1) | (vh << 63);
+        vh >>>= 1;
+        if (carry) {
+          vh ^= 0xE100000000000000L;
+        }
       }
-    }
-    for (int i = 2; i < 256; i <<= 1) {
-      for (int j = 1; j < i; j++) {
-        tableHi[i | j] = tableHi[i] ^ tableHi[j];
-        tableLo[i | j] = tableLo[i] ^ tableLo[j];
+      for (int n = 1; n < 16; n++) {
+        int low = n & -n;
+        if (n != low) {
+          tableHi[base + n] = tableHi[base + low] ^ tableHi[base + (n ^ low)];
+          tableLo[base + n] = tableLo[base + low] ^ tableLo[base + (n ^ low)];
+        }
       }
     }
   }
@@ -132,29 +120,22 @@ public final class Ghash {
     multiply(yHi ^ (long) LONG_BE.get(in, off), yLo ^ (long) LONG_BE.get(in, off + 8));
   }
 
-  /** Y = (xh, xl) * H, Horner over the 16 octets from last to first. */
+  /** Y = (xh, xl) * H. */
   private void multiply(long xh, long xl) {
     final long[] th = tableHi;
     final long[] tl = tableLo;
-    final long[] r = REDUCE;
-    int b = (int) xl & 0xff;
-    long zh = th[b];
-    long zl = tl[b];
-    for (int shift = 8; shift < 64; shift += 8) {
-      int rem = (int) zl & 0xff;
-      zl = (zl >>> 8) | (zh << 56);
-      zh = (zh >>> 8) ^ r[rem];
-      b = (int) (xl >>> shift) & 0xff;
-      zh ^= th[b];
-      zl ^= tl[b];
+    long zh = 0;
+    long zl = 0;
+    // Nibble k of the block (k = 0 is the top nibble of xh) selects row k of the table.
+    for (int k = 0, shift = 60; k < 16; k++, shift -= 4) {
+      int i = (k << 4) | (int) ((xh >>> shift) & 15);
+      zh ^= th[i];
+      zl ^= tl[i];
     }
-    for (int shift = 0; shift < 64; shift += 8) {
-      int rem = (int) zl & 0xff;
-      zl = (zl >>> 8) | (zh << 56);
-      zh = (zh >>> 8) ^ r[rem];
-      b = (int) (xh >>> shift) & 0xff;
-      zh ^= th[b];
-      zl ^= tl[b];
+    for (int k = 16, shift = 60; k < 32; k++, shift -= 4) {
+      int i = (k << 4) | (int) ((xl >>> shift) & 15);
+      zh ^= th[i];
+      zl ^= tl[i];
     }
     yHi = zh;
     yLo = zl;

@@ -1,0 +1,17 @@
+package org.umsec.server;
+
+/** Why a call ended. */
+public enum CallEndReason {
+    /** The caller sent BYE. */
+    CALLER_HUNG_UP,
+    /** The recording reached the configured maximum length; the server sent BYE. */
+    MAX_LENGTH,
+    /** No media arrived for the configured media timeout; the server sent BYE. */
+    MEDIA_TIMEOUT,
+    /** The caller never acknowledged the answer (no ACK within the ACK timeout). */
+    NO_ACK,
+    /** The signalling connection to the gateway was lost. */
+    CONNECTION_LOST,
+    /** The server was stopped and the grace period ran out; the server sent BYE. */
+    SERVER_STOPPING
+}

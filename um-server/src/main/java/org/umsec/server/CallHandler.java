@@ -1,0 +1,65 @@
+package org.umsec.server;
+
+import java.io.IOException;
+
+/**
+ * What the server does with the media of an accepted call. The default is the
+ * {@link VoicemailRecorder}; an embedding application plugs in its own with
+ * {@link UmsecServer.Builder#callHandler(CallHandler)}.
+ *
+ * <p>Threading: {@link #answer} is called on the signalling thread of the call's connection; the
+ * methods of the returned {@link Call} are called from the call's media thread, one at a time, and
+ * {@link Call#end} exactly once, last. A handler that throws from {@link #answer} makes the server
+ * reject the call with 500; one that throws from {@link Call#audio} ends the call.
+ *
+ * <pre>{@code
+ * CallHandler counter = info -> new CallHandler.Call() {
+ *     long samples;
+ *     public void audio(short[] pcm, int off, int len) { samples += len; }
+ *     public void end(CallSummary s) { System.out.println(info.caller() + ": " + samples + " samples"); }
+ * };
+ * }</pre>
+ */
+@FunctionalInterface
+public interface CallHandler {
+
+    /**
+     * Accepts a call.
+     *
+     * @param info the call
+     * @return the per-call media receiver
+     * @throws IOException if the handler cannot take the call (the caller gets 500)
+     */
+    Call answer(CallInfo info) throws IOException;
+
+    /** The media side of one accepted call. */
+    interface Call {
+
+        /**
+         * Audio played to the caller once, right after the call is answered (8 kHz, 16-bit mono).
+         *
+         * @return the samples; empty for no greeting
+         */
+        default short[] prompt() {
+            return new short[0];
+        }
+
+        /**
+         * Decoded audio from the caller, in order; gaps of lost packets arrive as silence.
+         *
+         * @param samples 8 kHz 16-bit samples
+         * @param off first sample
+         * @param len number of samples
+         * @throws IOException to end the call
+         */
+        void audio(short[] samples, int off, int len) throws IOException;
+
+        /**
+         * The call is over; no more audio follows.
+         *
+         * @param summary the call's figures
+         * @throws IOException if the handler fails to finish (logged)
+         */
+        void end(CallSummary summary) throws IOException;
+    }
+}

@@ -1,0 +1,128 @@
+package org.umsec.server;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters an operator reads without a debugger: calls accepted and rejected by reason, TLS
+ * handshakes failed by reason, SRTP packets refused by reason. Exposed over JMX as
+ * {@value #OBJECT_NAME_PATTERN} (the server registers it on start and unregisters it on stop) and
+ * printed as text by {@link #getReport()}. Thread-safe.
+ */
+public final class ServerMetrics implements ServerMetricsMXBean {
+
+    /** JMX object name pattern; {@code %s} is the server name. */
+    public static final String OBJECT_NAME_PATTERN = "org.umsec:type=UmsecServer,name=%s";
+
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder active = new LongAdder();
+    private final LongAdder rtpReceived = new LongAdder();
+    private final LongAdder options = new LongAdder();
+    private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> handshakes = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> srtp = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> events = new ConcurrentHashMap<>();
+
+    void callAccepted() {
+        accepted.increment();
+        active.increment();
+    }
+
+    void callEnded() {
+        active.decrement();
+    }
+
+    void callRejected(String reason) {
+        rejected.computeIfAbsent(reason, k -> new LongAdder()).increment();
+    }
+
+    void handshakeFailed(String reason) {
+        handshakes.computeIfAbsent(reason, k -> new LongAdder()).increment();
+    }
+
+    void srtpFailed(String status, long n) {
+        if (n > 0) {
+            srtp.computeIfAbsent(status, k -> new LongAdder()).add(n);
+        }
+    }
+
+    void rtpReceived(long n) {
+        rtpReceived.add(n);
+    }
+
+    void optionsAnswered() {
+        options.increment();
+    }
+
+    void event(int id) {
+        events.computeIfAbsent(Integer.toString(id), k -> new LongAdder()).increment();
+    }
+
+    @Override
+    public long getCallsAccepted() {
+        return accepted.sum();
+    }
+
+    @Override
+    public long getCallsActive() {
+        return active.sum();
+    }
+
+    @Override
+    public Map<String, Long> getCallsRejected() {
+        return snapshot(rejected);
+    }
+
+    @Override
+    public Map<String, Long> getHandshakesFailed() {
+        return snapshot(handshakes);
+    }
+
+    @Override
+    public Map<String, Long> getSrtpPacketsFailed() {
+        return snapshot(srtp);
+    }
+
+    @Override
+    public long getRtpPacketsReceived() {
+        return rtpReceived.sum();
+    }
+
+    @Override
+    public long getOptionsAnswered() {
+        return options.sum();
+    }
+
+    @Override
+    public Map<String, Long> getEvents() {
+        return snapshot(events);
+    }
+
+    private static Map<String, Long> snapshot(Map<String, LongAdder> m) {
+        Map<String, Long> out = new TreeMap<>();
+        m.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    @Override
+    public String getReport() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("calls.accepted ").append(getCallsAccepted()).append('\n');
+        sb.append("calls.active ").append(getCallsActive()).append('\n');
+        getCallsRejected().forEach((k, v) -> sb.append("calls.rejected.").append(k).append(' ').append(v).append('\n'));
+        getHandshakesFailed().forEach((k, v) -> sb.append("tls.handshakes.failed.").append(k).append(' ').append(v)
+                .append('\n'));
+        getSrtpPacketsFailed().forEach((k, v) -> sb.append("srtp.failed.").append(k).append(' ').append(v).append('\n'));
+        sb.append("rtp.received ").append(getRtpPacketsReceived()).append('\n');
+        sb.append("sip.options.answered ").append(getOptionsAnswered()).append('\n');
+        getEvents().forEach((k, v) -> sb.append("events.").append(k).append(' ').append(v).append('\n'));
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return getReport();
+    }
+}

@@ -1,0 +1,68 @@
+package org.umsec.server.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code umsec}: the reference server and the administrator's tools, as one program with
+ * subcommands. Each subcommand's {@code --help} lists its options. Errors print one line and exit
+ * non-zero: 1 for a failure, 2 for a usage error.
+ */
+@Command(name = "umsec", mixinStandardHelpOptions = true, version = "umsec 0.1.0",
+        description = "SIP over mutual TLS, SRTP media and certificates for unified messaging (R22-R24).",
+        subcommands = {ServerCommand.class, TestConnectivityCommand.class, CertsCommand.class, SrtpCommand.class,
+                ConfigCommand.class, CommandLine.HelpCommand.class})
+public final class UmsecCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * Builds the command line with the one-line error handling every subcommand shares.
+     *
+     * @param out standard output
+     * @param err standard error
+     * @return the configured command line
+     */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new UmsecCommand());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+            cmd.getErr().println("umsec " + cmd.getCommandName() + ": error: " + msg);
+            cmd.getErr().flush();
+            return 1;
+        });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("umsec " + cmd.getCommandName() + ": " + ex.getMessage()
+                    + " (see: umsec " + (cmd.getParent() == null ? "" : cmd.getCommandName() + " ") + "--help)");
+            cmd.getErr().flush();
+            return 2;
+        });
+        return cl;
+    }
+
+    /**
+     * Runs {@code umsec}.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = commandLine(out, err).execute(args);
+        out.flush();
+        err.flush();
+        if (code != 0 || !ServerCommand.running()) {
+            System.exit(code);
+        }
+    }
+}

@@ -1,0 +1,431 @@
+package org.umsec.server.internal;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.umsec.server.CallEndReason;
+import org.umsec.server.CallHandler;
+import org.umsec.server.CallInfo;
+import org.umsec.server.CallSummary;
+import org.umsec.server.media.G711;
+import org.umsec.server.media.RtpPacket;
+import org.umsec.server.media.RtpReceiveStatistics;
+import org.umsec.srtp.SrtpPolicy;
+import org.umsec.srtp.SrtpSession;
+import org.umsec.srtp.SrtpStatus;
+
+/**
+ * The media of one call: an RTP socket (even port) and an RTCP socket (port + 1), plain or SRTP.
+ * Receives the caller's audio on its own thread, decodes G.711 and hands it to the call handler;
+ * plays the handler's prompt in 20 ms packets and sends RTCP every {@value #RTCP_INTERVAL_MS} ms
+ * on the shared scheduler.
+ *
+ * <p>Limits: datagrams larger than {@value #MAX_DATAGRAM} bytes are truncated and so fail
+ * parsing; packets from addresses other than the caller's media address are ignored (they cannot
+ * inject audio into a plain-RTP call, and with SRTP they would fail authentication anyway).
+ * SRTP sessions are thread-confined: one inbound session per socket thread, one outbound session
+ * for RTP and one for RTCP, each used by one task at a time.
+ */
+public final class MediaSession {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MediaSession.class);
+    static final int MAX_DATAGRAM = 2048;
+    static final int RTCP_INTERVAL_MS = 5000;
+    private static final int SAMPLES_PER_PACKET = 160;
+    private static final int MAX_GAP_SAMPLES = 8000 * 2; // longer gaps are not filled with silence
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** Receives the outcome once, when the media ends by itself (timeout, maximum length, handler failure). */
+    public interface EndListener {
+        /** @param reason why the media ended */
+        void mediaEnded(CallEndReason reason);
+    }
+
+    private final DatagramSocket rtp;
+    private final DatagramSocket rtcp;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final MetricsSink metrics;
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private final AtomicLong rtcpReceived = new AtomicLong();
+    private final AtomicLong rtcpSent = new AtomicLong();
+    private final long ssrc = RANDOM.nextInt() & 0xFFFF_FFFFL;
+    private volatile CallInfo info;
+    private volatile CallHandler.Call call;
+    private volatile InetSocketAddress peerRtp;
+    private volatile InetSocketAddress peerRtcp;
+    private volatile Optional<SrtpPolicy> inboundPolicy = Optional.empty();
+    private volatile Optional<SrtpPolicy> outboundPolicy = Optional.empty();
+    private volatile Duration maxLength;
+    private volatile Duration mediaTimeout;
+    private volatile EndListener endListener;
+    private volatile CallEndReason endReason;
+    private volatile long lastSrMiddle;
+    private volatile long lastSrArrivalNanos;
+    private final RtpReceiveStatistics stats = new RtpReceiveStatistics();
+    private volatile long authFailed;
+    private volatile long replayed;
+    private volatile long otherRejected;
+    private volatile long sentPackets;
+    private volatile long sentOctets;
+    private volatile long sentTimestamp;
+    private Thread rtpThread;
+    private Thread rtcpThread;
+    private ScheduledFuture<?> rtcpTask;
+    private ScheduledFuture<?> promptTask;
+
+    private MediaSession(DatagramSocket rtp, DatagramSocket rtcp, Clock clock, ScheduledExecutorService scheduler,
+            MetricsSink metrics) {
+        this.rtp = rtp;
+        this.rtcp = rtcp;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Binds an RTP/RTCP port pair (even RTP port) on the given address.
+     *
+     * @param bind local address
+     * @param clock clock for timeouts and time stamps
+     * @param scheduler shared scheduler for prompt and RTCP sending
+     * @param metrics counters
+     * @return the session, not yet started
+     * @throws IOException if no port pair could be bound
+     */
+    public static MediaSession open(InetAddress bind, Clock clock, ScheduledExecutorService scheduler,
+            MetricsSink metrics) throws IOException {
+        IOException last = null;
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port = 20000 + 2 * RANDOM.nextInt(10000);
+            DatagramSocket a = null;
+            try {
+                a = new DatagramSocket(new InetSocketAddress(bind, port));
+                DatagramSocket b = new DatagramSocket(new InetSocketAddress(bind, port + 1));
+                return new MediaSession(a, b, clock, scheduler, metrics);
+            } catch (SocketException e) {
+                last = e;
+                if (a != null) {
+                    a.close();
+                }
+            }
+        }
+        throw new IOException("no free RTP/RTCP port pair in 20000..39999", last);
+    }
+
+    /** @return the local RTP port (RTCP is this + 1) */
+    public int port() {
+        return rtp.getLocalPort();
+    }
+
+    /**
+     * Starts receiving and sending.
+     *
+     * @param callInfo the call
+     * @param handlerCall the handler's media receiver
+     * @param rtcpPeer where the caller wants RTCP
+     * @param inbound SRTP policy for the caller's packets (their key), if Secured
+     * @param outbound SRTP policy for our packets (our key), if Secured
+     * @param maxRecording end after this long
+     * @param timeout end after this long without media
+     * @param listener told when the media ends by itself
+     */
+    public void start(CallInfo callInfo, CallHandler.Call handlerCall, InetSocketAddress rtcpPeer,
+            Optional<SrtpPolicy> inbound, Optional<SrtpPolicy> outbound, Duration maxRecording, Duration timeout,
+            EndListener listener) {
+        this.info = callInfo;
+        this.call = handlerCall;
+        this.peerRtp = callInfo.mediaPeer();
+        this.peerRtcp = rtcpPeer;
+        this.inboundPolicy = inbound;
+        this.outboundPolicy = outbound;
+        this.maxLength = maxRecording;
+        this.mediaTimeout = timeout;
+        this.endListener = listener;
+        rtpThread = new Thread(this::receiveRtp, "rtp-" + port());
+        rtpThread.setDaemon(true);
+        rtcpThread = new Thread(this::receiveRtcp, "rtcp-" + port());
+        rtcpThread.setDaemon(true);
+        rtpThread.start();
+        rtcpThread.start();
+        startPrompt(handlerCall.prompt());
+        rtcpTask = scheduler.scheduleAtFixedRate(this::sendRtcp, RTCP_INTERVAL_MS, RTCP_INTERVAL_MS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void startPrompt(short[] prompt) {
+        if (prompt.length == 0) {
+            return;
+        }
+        SrtpSession tx = outboundPolicy.map(SrtpSession::outbound).orElse(null);
+        int pt = info.payloadType();
+        int[] seq = {RANDOM.nextInt(0x10000)};
+        long[] ts = {RANDOM.nextInt() & 0xFFFF_FFFFL};
+        int[] pos = {0};
+        byte[] payload = new byte[SAMPLES_PER_PACKET];
+        byte[] buf = new byte[RtpPacket.FIXED_HEADER + SAMPLES_PER_PACKET + 64];
+        promptTask = scheduler.scheduleAtFixedRate(() -> {
+            if (stopped.get() || pos[0] >= prompt.length) {
+                throw new IllegalStateException("prompt finished"); // ends the periodic task quietly
+            }
+            int n = Math.min(SAMPLES_PER_PACKET, prompt.length - pos[0]);
+            G711.encode(pt, prompt, pos[0], n, payload, 0);
+            int len = RtpPacket.write(buf, 0, pt, pos[0] == 0, seq[0], ts[0], ssrc, payload, 0, n);
+            if (tx != null) {
+                len = tx.protectRtp(buf, 0, len);
+                if (len < 0) {
+                    LOG.warn("Call {}: SRTP protect failed: {}", info.callId(), SrtpStatus.name(len));
+                    throw new IllegalStateException("protect failed");
+                }
+            }
+            try {
+                rtp.send(new DatagramPacket(buf, len, peerRtp));
+                sentPackets++;
+                sentOctets += n;
+                sentTimestamp = ts[0];
+            } catch (IOException e) {
+                LOG.debug("Call {}: sending prompt failed: {}", info.callId(), e.toString());
+            }
+            pos[0] += n;
+            seq[0] = (seq[0] + 1) & 0xFFFF;
+            ts[0] = (ts[0] + n) & 0xFFFF_FFFFL;
+        }, 0, 20, TimeUnit.MILLISECONDS);
+    }
+
+    private void receiveRtp() {
+        SrtpSession rx = inboundPolicy.map(SrtpSession::inbound).orElse(null);
+        byte[] buf = new byte[MAX_DATAGRAM];
+        short[] pcm = new short[MAX_DATAGRAM];
+        short[] silence = new short[SAMPLES_PER_PACKET];
+        DatagramPacket dp = new DatagramPacket(buf, buf.length);
+        Instant started = clock.instant();
+        Instant lastMedia = started;
+        long expectedTs = -1;
+        try {
+            rtp.setSoTimeout(100);
+            while (!stopped.get()) {
+                Instant now = clock.instant();
+                if (Duration.between(started, now).compareTo(maxLength) >= 0) {
+                    endBySelf(CallEndReason.MAX_LENGTH);
+                    return;
+                }
+                if (Duration.between(lastMedia, now).compareTo(mediaTimeout) >= 0) {
+                    endBySelf(CallEndReason.MEDIA_TIMEOUT);
+                    return;
+                }
+                dp.setLength(buf.length);
+                try {
+                    rtp.receive(dp);
+                } catch (SocketTimeoutException e) {
+                    continue;
+                }
+                if (!fromPeer(dp, peerRtp)) {
+                    continue;
+                }
+                int len = dp.getLength();
+                if (rx != null) {
+                    len = rx.unprotectRtp(buf, 0, len);
+                    if (len < 0) {
+                        countRefusal(len);
+                        continue;
+                    }
+                }
+                Optional<RtpPacket> parsed = RtpPacket.parse(buf, 0, len);
+                if (parsed.isEmpty() || (parsed.get().payloadType() != G711.PAYLOAD_TYPE_PCMU
+                        && parsed.get().payloadType() != G711.PAYLOAD_TYPE_PCMA)) {
+                    otherRejected++;
+                    continue; // not RTP, or comfort noise / DTMF events: not recorded
+                }
+                RtpPacket p = parsed.get();
+                lastMedia = clock.instant();
+                metrics.rtpReceived(1);
+                long arrival = clock.millis() * 8;
+                if (!stats.update(p.sequenceNumber(), p.timestamp(), arrival)) {
+                    continue; // duplicate or late: already covered by silence
+                }
+                if (expectedTs >= 0) {
+                    long gap = (p.timestamp() - expectedTs) & 0xFFFF_FFFFL;
+                    if (gap > 0 && gap <= MAX_GAP_SAMPLES) {
+                        for (long left = gap; left > 0; left -= SAMPLES_PER_PACKET) {
+                            call.audio(silence, 0, (int) Math.min(left, SAMPLES_PER_PACKET));
+                        }
+                    }
+                }
+                int n = Math.min(p.payloadLength(), pcm.length);
+                G711.decode(p.payloadType(), buf, p.payloadOffset(), n, pcm, 0);
+                call.audio(pcm, 0, n);
+                expectedTs = (p.timestamp() + n) & 0xFFFF_FFFFL;
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!stopped.get()) {
+                LOG.warn("Call {}: media ended by error: {}", info.callId(), e.toString());
+                endBySelf(CallEndReason.CONNECTION_LOST);
+            }
+        }
+    }
+
+    private void countRefusal(int status) {
+        if (status == SrtpStatus.AUTH_FAILED) {
+            authFailed++;
+        } else if (status == SrtpStatus.REPLAYED || status == SrtpStatus.TOO_OLD) {
+            replayed++;
+        } else {
+            otherRejected++;
+        }
+        metrics.srtpFailed(SrtpStatus.name(status));
+    }
+
+    private void receiveRtcp() {
+        SrtpSession rx = inboundPolicy.map(SrtpSession::inbound).orElse(null);
+        byte[] buf = new byte[MAX_DATAGRAM];
+        DatagramPacket dp = new DatagramPacket(buf, buf.length);
+        try {
+            rtcp.setSoTimeout(200);
+            while (!stopped.get()) {
+                dp.setLength(buf.length);
+                try {
+                    rtcp.receive(dp);
+                } catch (SocketTimeoutException e) {
+                    continue;
+                }
+                if (!fromPeer(dp, peerRtcp) && !fromPeer(dp, peerRtp)) {
+                    continue;
+                }
+                int len = dp.getLength();
+                if (rx != null) {
+                    len = rx.unprotectRtcp(buf, 0, len);
+                    if (len < 0) {
+                        metrics.srtpFailed("SRTCP_" + SrtpStatus.name(len));
+                        continue;
+                    }
+                }
+                long lsr = Rtcp.validate(buf, 0, len);
+                if (lsr < 0) {
+                    continue;
+                }
+                if (lsr > 0) {
+                    lastSrMiddle = lsr;
+                    lastSrArrivalNanos = System.nanoTime();
+                }
+                rtcpReceived.incrementAndGet();
+            }
+        } catch (IOException e) {
+            if (!stopped.get()) {
+                LOG.debug("Call {}: RTCP socket failed: {}", info.callId(), e.toString());
+            }
+        }
+    }
+
+    private SrtpSession rtcpTx;
+
+    private void sendRtcp() {
+        if (stopped.get()) {
+            return;
+        }
+        try {
+            if (rtcpTx == null && outboundPolicy.isPresent()) {
+                rtcpTx = SrtpSession.outbound(outboundPolicy.get());
+            }
+            byte[] b = new byte[256];
+            Rtcp.ReportBlock block = null;
+            if (stats.received() > 0) {
+                long dlsr = lastSrMiddle == 0 ? 0 : (System.nanoTime() - lastSrArrivalNanos) * 65536 / 1_000_000_000L;
+                block = new Rtcp.ReportBlock(0, stats.fractionLostAndReset(), stats.lost(),
+                        stats.extendedHighestSequence(), stats.jitter(), lastSrMiddle, dlsr);
+            }
+            int len = Rtcp.write(b, ssrc, clock.instant(), sentTimestamp, sentPackets, sentOctets, block,
+                    "umsec@" + info.callId().hashCode());
+            if (rtcpTx != null) {
+                len = rtcpTx.protectRtcp(b, 0, len);
+                if (len < 0) {
+                    return;
+                }
+            }
+            rtcp.send(new DatagramPacket(b, len, peerRtcp));
+            rtcpSent.incrementAndGet();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Call {}: sending RTCP failed: {}", info.callId(), e.toString());
+        }
+    }
+
+    private static boolean fromPeer(DatagramPacket dp, InetSocketAddress peer) {
+        // Symmetric RTP would learn the port; the server accepts only the address the SDP named.
+        return peer != null && dp.getAddress().equals(peer.getAddress());
+    }
+
+    private void endBySelf(CallEndReason reason) {
+        EndListener l = endListener;
+        if (l != null && endReason == null) {
+            l.mediaEnded(reason);
+        }
+    }
+
+    /**
+     * Stops the media and hands the summary to the handler. Idempotent; the first reason wins.
+     *
+     * @param reason why the call ended
+     * @param onEnded receives the summary after the handler's {@code end}
+     */
+    public void stop(CallEndReason reason, Consumer<CallSummary> onEnded) {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
+        endReason = reason;
+        stopped.set(true);
+        if (promptTask != null) {
+            promptTask.cancel(false);
+        }
+        if (rtcpTask != null) {
+            rtcpTask.cancel(false);
+        }
+        rtp.close();
+        rtcp.close();
+        Thread self = Thread.currentThread();
+        for (Thread t : new Thread[] {rtpThread, rtcpThread}) {
+            if (t != null && t != self) {
+                try {
+                    t.join(2000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        if (call == null) {
+            return;
+        }
+        CallSummary s = new CallSummary(info, reason, clock.instant(), stats.received(), stats.lost(), authFailed,
+                replayed, otherRejected, rtcpReceived.get(), rtcpSent.get(), stats.jitter());
+        try {
+            call.end(s);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Call {}: handler failed to finish: {}", info.callId(), e.toString());
+        }
+        onEnded.accept(s);
+    }
+
+    /** Closes the sockets of a session that was never started. */
+    public void abandon() {
+        stopped.set(true);
+        ended.set(true);
+        rtp.close();
+        rtcp.close();
+    }
+}
