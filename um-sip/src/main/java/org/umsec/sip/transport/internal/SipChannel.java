@@ -41,6 +41,7 @@ import org.umsec.sip.SipRequest;
 import org.umsec.sip.SipResponse;
 import org.umsec.sip.codec.SipDecodeError;
 import org.umsec.sip.codec.SipKeepAlive;
+import org.umsec.sip.sdp.SdesTransportGuard;
 import org.umsec.sip.transport.HandshakeFailureReason;
 import org.umsec.sip.transport.SipConnection;
 import org.umsec.sip.transport.SipPeer;
@@ -129,7 +130,7 @@ public final class SipChannel extends ChannelDuplexHandler implements SipConnect
     public CompletableFuture<Void> send(SipMessage message) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         Channel ch = channel;
-        if (transport == SignallingTransport.TCP && SdesGuard.carriesSdesKeys(message)) {
+        if (transport == SignallingTransport.TCP && SdesTransportGuard.carriesSdesKeys(message)) {
             sdesRefused(message, "outbound");
             ReferenceCountUtil.release(message);
             f.completeExceptionally(new IllegalStateException(
@@ -376,7 +377,7 @@ public final class SipChannel extends ChannelDuplexHandler implements SipConnect
             ReferenceCountUtil.release(m);
             return;
         }
-        if (transport == SignallingTransport.TCP && SdesGuard.carriesSdesKeys(m)) {
+        if (transport == SignallingTransport.TCP && SdesTransportGuard.carriesSdesKeys(m)) {
             sdesRefused(m, "inbound");
             if (m instanceof SipRequest req && !req.isMethod(SipRequest.ACK)) {
                 ctx.writeAndFlush(req.createResponse(488)
