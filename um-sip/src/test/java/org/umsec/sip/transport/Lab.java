@@ -145,8 +145,8 @@ final class Lab {
         @Override
         public void onMessage(SipConnection connection, SipMessage message) {
             if (message instanceof SipResponse r) {
-                statuses.add(r.status());
                 reasons.add(r.reasonPhrase());
+                statuses.add(r.status());
             }
         }
 

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,17 +42,22 @@ import org.umsec.core.TrustList;
 /** Mutual TLS on real loopback sockets with certificates made in the test, on both engines. */
 class MutualTlsTest {
     @TempDir
-    Path dir;
+    static Path dir;
 
-    private Lab lab;
+    private static Lab lab;
     private final Lab.Responder responder = new Lab.Responder();
     private final Lab.Responses responses = new Lab.Responses();
     private final LinkedBlockingQueue<SecurityEvent> clientEvents = new LinkedBlockingQueue<>();
     private final List<AutoCloseable> open = new ArrayList<>();
 
-    @BeforeEach
-    void setUp() throws IOException {
+    @BeforeAll
+    static void setUp() throws IOException {
         lab = new Lab(dir);
+    }
+
+    @BeforeEach
+    void clearEvents() {
+        lab.events.clear();
     }
 
     @AfterEach
