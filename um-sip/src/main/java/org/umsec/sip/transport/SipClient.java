@@ -85,6 +85,12 @@ public final class SipClient implements AutoCloseable {
      * Returns the open connection to the peer, or opens one.
      *
      * @param peer where to connect
+     * <p>With TLS 1.3 the server verifies our certificate after our side of the handshake is done:
+     * a server that refuses us closes the connection right after the future completed (the
+     * connection's {@link SipConnection#closeFuture()} completes, and a
+     * {@link org.umsec.core.SecurityEventType#TLS_HANDSHAKE_FAILED} event with role {@code client}
+     * reports the server's alert).
+     *
      * @return completes with the connection once usable (TLS: handshake and server checks passed);
      *     fails with {@link TlsHandshakeException}, a connect exception, or
      *     {@link IllegalStateException} for TLS without {@link TlsSettings}

@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventListener;
+import org.umsec.core.Severity;
 import org.umsec.core.TrustList;
 import org.umsec.sip.transport.SipMessageHandler;
 import org.umsec.sip.transport.TlsEngine;
@@ -32,12 +33,19 @@ public record Endpoint(SipMessageHandler handler, SecurityEventListener events, 
     private static final Logger LOG = LoggerFactory.getLogger("org.umsec.sip.transport.events");
 
     /**
-     * Logs an event and hands it to the listener; a throwing listener is logged.
+     * Hands an event to the listener (or logs it when there is none); a throwing listener is logged.
      *
      * @param e the event
      */
     public void publish(SecurityEvent e) {
-        LOG.info("{}", e);
+        if (events != null) {
+            // the listener (normally the core's SecurityEventBus) logs it
+            LOG.debug("{}", e);
+        } else if (e.severity() == Severity.INFO) {
+            LOG.info("{}", e);
+        } else {
+            LOG.warn("{}", e);
+        }
         if (events != null) {
             try {
                 events.onEvent(e);
