@@ -149,6 +149,7 @@ class TcpListenerTest {
             assertThat(third.getInputStream().read()).isEqualTo(-1);
             assertThat(s.refusedConnections()).isEqualTo(1);
             assertThat(s.openConnections()).isEqualTo(2);
+            assertThat(b.isConnected()).isTrue();
             a.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
             a.getOutputStream().write(Lab.options("TCP").toWireString().getBytes(StandardCharsets.UTF_8));
             assertThat(readHead(a.getInputStream())).startsWith("SIP/2.0 200 ");
