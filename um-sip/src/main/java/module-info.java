@@ -14,5 +14,5 @@ module org.umsec.sip {
     exports org.umsec.sip;
     exports org.umsec.sip.codec;
     exports org.umsec.sip.sdp;
-//    exports org.umsec.sip.transaction;
+    exports org.umsec.sip.transaction;
 }
