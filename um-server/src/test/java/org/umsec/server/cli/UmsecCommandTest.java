@@ -113,12 +113,15 @@ class UmsecCommandTest {
     void testConnectivitySucceedsAgainstTheServerAndFailsWhenItDoesNotTrustUs() throws Exception {
         TestPki pki = TestPki.create("CLI", Clock.systemUTC());
         PersonalCertificate serverCert = pki.leaf("um.example.test").build();
-        PersonalCertificate gwCert = pki.leaf("gw1.example.test").build();
+        TestPki gatewayPki = TestPki.create("Gateways", Clock.systemUTC());
+        PersonalCertificate gwCert = gatewayPki.leaf("gw1.example.test").build();
         CertificateStore trusting = CertificateStore.open(dir.resolve("trusting"));
         trusting.addPersonal(serverCert);
         trusting.addTrustedRoot(pki.rootCertificate());
+        trusting.addTrustedRoot(gatewayPki.rootCertificate());
         CertificateStore distrusting = CertificateStore.open(dir.resolve("distrusting"));
-        distrusting.addPersonal(serverCert); // but not the root: the gateway's chain cannot be verified
+        distrusting.addPersonal(serverCert);
+        distrusting.addTrustedRoot(pki.rootCertificate()); // but not the gateways' root
         Path cert = dir.resolve("gw.crt");
         Path key = dir.resolve("gw.key");
         Path root = dir.resolve("root.crt");
@@ -140,7 +143,8 @@ class UmsecCommandTest {
             CliRunner refused = CliRunner.run("test-connectivity", "--cert", cert.toString(), "--key", key.toString(),
                     "--trust", root.toString(), "--server-name", "um.example.test", "127.0.0.1:" + bad.tlsPort());
             assertThat(refused.exit()).isEqualTo(1);
-            assertThat(refused.err()).contains("error:");
+            assertThat(refused.err()).contains("error:"); // we trust the server; it refuses our certificate
+            assertThat(bad.metrics().getHandshakesFailed()).isNotEmpty();
 
             CliRunner wrongName = CliRunner.run("test-connectivity", "--cert", cert.toString(), "--key", key.toString(),
                     "--trust", root.toString(), "127.0.0.1:" + good.tlsPort());
