@@ -17,6 +17,6 @@ module org.umsec.sip {
     exports org.umsec.sip;
     exports org.umsec.sip.codec;
     exports org.umsec.sip.sdp;
+    exports org.umsec.sip.transaction;
     exports org.umsec.sip.transport;
-//    exports org.umsec.sip.transaction;
 }

@@ -427,8 +427,22 @@ public final class CertificateProvider implements AutoCloseable {
          *
          * @return the provider
          * @throws IOException when the store cannot be read or written, or cannot be watched
+         * @throws IllegalStateException when the self-signed spec could never satisfy the criteria
          */
         public CertificateProvider build() throws IOException {
+            if (selfSignedSpec != null) {
+                // a generated certificate that selection would reject would be regenerated on every refresh
+                for (KeyPurpose purpose : criteria.requiredPurposes()) {
+                    if (!selfSignedSpec.purposes().isEmpty() && !selfSignedSpec.purposes().contains(purpose)) {
+                        throw new IllegalStateException("self-signed spec lacks " + purpose + " required by " + criteria);
+                    }
+                }
+                if (selfSignedSpec.keyAlgorithm().jcaName().equals("RSA")
+                        && selfSignedSpec.keyAlgorithm().bits() < criteria.minRsaBits()) {
+                    throw new IllegalStateException("self-signed spec key " + selfSignedSpec.keyAlgorithm()
+                            + " is below " + criteria);
+                }
+            }
             CertificateProvider p = new CertificateProvider(this);
             p.refresh();
             if (watch) {

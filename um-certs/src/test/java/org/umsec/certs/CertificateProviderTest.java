@@ -214,4 +214,18 @@ class CertificateProviderTest {
             assertThat(p.current().orElseThrow().certificate().alias()).isEqualTo("dropped");
         }
     }
+
+    @Test
+    void selfSignedSpecMustSatisfyTheCriteria() throws Exception {
+        CertificateStore s = store();
+        CertificateSpec webOnly = CertificateSpec.builder().dnsName("um1.test").purposes(java.util.Set.of(KeyPurpose.SERVER_AUTH)).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CertificateProvider.builder(s).selfSigned(webOnly)
+                .criteria(SelectionCriteria.serverAndClientAuth()).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("CLIENT_AUTH");
+        CertificateSpec rsa = CertificateSpec.builder().dnsName("um1.test").keyAlgorithm(KeyAlgorithm.RSA_2048).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CertificateProvider.builder(s).selfSigned(rsa)
+                .criteria(SelectionCriteria.builder().minRsaBits(3072).build()).build())
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(s.contents().personal()).isEmpty();
+    }
 }

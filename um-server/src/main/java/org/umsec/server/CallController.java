@@ -506,12 +506,19 @@ final class CallController {
                 LOG.debug("Call {}: BYE not sent: {}", c.callId, e.toString());
             }
         }
-        c.media.stop(reason, s -> {
+        // Stopping media joins its threads and flushes the recording to disk: never on the signalling
+        // thread, which must go on serving the other calls of its connection.
+        Runnable finish = () -> c.media.stop(reason, s -> {
             server.metrics().callEnded();
             LOG.info("Call {} ended ({}): {} packets, {} lost, {} failed authentication, {} replayed, {} s", c.callId,
                     reason, s.packetsReceived(), s.packetsLost(), s.authenticationFailed(), s.replayed(),
                     s.duration().toSeconds());
         });
+        try {
+            server.callEnder().execute(finish);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            finish.run(); // the server is stopping: finish here rather than lose the recording
+        }
     }
 
     void endAll(CallEndReason reason) {

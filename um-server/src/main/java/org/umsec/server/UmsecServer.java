@@ -98,6 +98,7 @@ public final class UmsecServer implements AutoCloseable {
     private final boolean registerJmx;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService connections;
+    private final ExecutorService callEnder;
     private final Semaphore connectionSlots = new Semaphore(MAX_CONNECTIONS);
     private final ConcurrentHashMap<Socket, Boolean> openSockets = new ConcurrentHashMap<>();
     private final CallController controller;
@@ -131,6 +132,8 @@ public final class UmsecServer implements AutoCloseable {
         this.scheduler = s;
         AtomicInteger c = new AtomicInteger();
         this.connections = Executors.newCachedThreadPool(r -> daemon(r, "umsec-sip-" + c.incrementAndGet()));
+        AtomicInteger ends = new AtomicInteger();
+        this.callEnder = Executors.newCachedThreadPool(r -> daemon(r, "umsec-call-end-" + ends.incrementAndGet()));
         for (SecurityEventListener l : b.listeners) {
             bus.register(l);
         }
@@ -405,6 +408,14 @@ public final class UmsecServer implements AutoCloseable {
             }
         }
         controller.endAll(CallEndReason.SERVER_STOPPING);
+        callEnder.shutdown();
+        try {
+            if (!callEnder.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("Some calls did not finish their recordings within 10 s");
+            }
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
         for (Socket s : openSockets.keySet()) {
             closeQuietly(s);
         }
@@ -496,6 +507,10 @@ public final class UmsecServer implements AutoCloseable {
 
     ScheduledExecutorService scheduler() {
         return scheduler;
+    }
+
+    ExecutorService callEnder() {
+        return callEnder;
     }
 
     CallHandler handler() {

@@ -445,4 +445,37 @@ class ServerEndToEndTest {
         }
         assertThat(server.metrics().getOptionsAnswered()).isEqualTo(1);
     }
+
+    @Test
+    void anEditedConfigurationFileAppliesWithoutRestartAndABrokenEditIsRefused() throws Exception {
+        Path f = dir.resolve("umsec.yaml");
+        String yaml = "server:\n  name: live\n  fqdn: um.example.test\n  bind: 127.0.0.1\n  sipPort: 0\n  tlsPort: 0\n"
+                + "  store: certs\n  voicemail: voicemail\n  dialPlans: [plain]\n"
+                + "dialPlans:\n  - name: plain\n    voipSecurity: Unsecured\n"
+                + "gateways:\n  - name: pbx\n    address: %s\n    port: 5060\n    dialPlan: plain\n";
+        Files.writeString(f, String.format(yaml, "127.0.0.1"));
+        server = UmsecServer.builder(ServerConfiguration.load(f)).configFile(f).eventListener(events::add)
+                .registerJmx(false).build();
+        server.start();
+        int port = server.tcpPort();
+        try (TestGateway gw = TestGateway.tcp(port)) {
+            assertThat(gw.send(gw.request("OPTIONS", "l1", "a", "<sip:um.example.test>", null, null)).status())
+                    .isEqualTo(200);
+        }
+        Files.writeString(f, "server:\n  sipPort: [oops\n");
+        await("rejected", () -> hasEvent(SecurityEventType.CONFIGURATION_REJECTED));
+        try (TestGateway gw = TestGateway.tcp(port)) {
+            assertThat(gw.send(gw.request("OPTIONS", "l2", "a", "<sip:um.example.test>", null, null)).status())
+                    .isEqualTo(200); // the running configuration stayed
+        }
+        long applied = events.stream().filter(e -> e.type() == SecurityEventType.CONFIGURATION_APPLIED).count();
+        Files.writeString(f, String.format(yaml, "192.0.2.9"));
+        await("applied", () -> events.stream().filter(e -> e.type() == SecurityEventType.CONFIGURATION_APPLIED)
+                .count() > applied);
+        try (TestGateway gw = TestGateway.tcp(port)) {
+            assertThat(gw.send(gw.request("OPTIONS", "l3", "a", "<sip:um.example.test>", null, null)).status())
+                    .isEqualTo(403); // 127.0.0.1 is no longer a trusted gateway
+        }
+        assertThat(server.configuration().gateways().get(0).address()).contains("192.0.2.9");
+    }
 }

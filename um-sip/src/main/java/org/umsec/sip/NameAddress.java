@@ -31,9 +31,7 @@ public final class NameAddress {
     public NameAddress(String displayName, String uri, Map<String, String> params) {
         this.displayName = displayName;
         this.uri = Objects.requireNonNull(uri, "uri");
-        Map<String, String> copy = new LinkedHashMap<>();
-        params.forEach((k, v) -> copy.put(k.toLowerCase(Locale.ROOT), v == null ? "" : v));
-        this.params = Collections.unmodifiableMap(copy);
+        this.params = immutableParams(params);
     }
 
     /** An address without display name and parameters. */
@@ -123,6 +121,20 @@ public final class NameAddress {
         sb.append('<').append(uri).append('>');
         appendParams(sb, params);
         return sb.toString();
+    }
+
+    /** An immutable, ordered copy with lower-case names and null values as {@code ""}. */
+    static Map<String, String> immutableParams(Map<String, String> params) {
+        if (params.isEmpty()) {
+            return Map.of();
+        }
+        if (params.size() == 1) {
+            Map.Entry<String, String> e = params.entrySet().iterator().next();
+            return Map.of(e.getKey().toLowerCase(Locale.ROOT), e.getValue() == null ? "" : e.getValue());
+        }
+        Map<String, String> copy = new LinkedHashMap<>();
+        params.forEach((k, v) -> copy.put(k.toLowerCase(Locale.ROOT), v == null ? "" : v));
+        return Collections.unmodifiableMap(copy);
     }
 
     static void appendParams(StringBuilder sb, Map<String, String> params) {

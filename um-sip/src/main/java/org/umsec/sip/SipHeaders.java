@@ -56,6 +56,14 @@ public final class SipHeaders {
         }
     }
 
+    /** The same headers over a copy of the source bytes (spans are shared, they are never modified). */
+    SipHeaders rebase(byte[] newSrc, int newBase) {
+        SipHeaders h = new SipHeaders(newSrc, newBase, count, spans, ids);
+        h.names = names;
+        h.values = values;
+        return h;
+    }
+
     /** Number of header lines. */
     public int size() {
         return count;

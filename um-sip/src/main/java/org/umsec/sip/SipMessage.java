@@ -45,6 +45,7 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
     final SipHeaders headers;
     private final ByteBuf owner;
     private final ByteBuf content;
+    final int bodyOffset;
 
     private List<Via> vias;
     private Via topVia;
@@ -53,10 +54,28 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
     private String callId;
     private CSeq cseq;
 
-    SipMessage(SipHeaders headers, ByteBuf owner, ByteBuf content) {
+    SipMessage(SipHeaders headers, ByteBuf owner, int bodyOffset, int bodyLength) {
         this.headers = headers;
         this.owner = owner;
-        this.content = content;
+        this.bodyOffset = bodyOffset;
+        this.content = owner.slice(bodyOffset, bodyLength);
+    }
+
+    /**
+     * A copy backed by a plain heap array, independent of this message's buffer: it needs no release and
+     * stays valid after this message is released.
+     */
+    public abstract SipMessage copy();
+
+    /** Copies the frame bytes into a new unpooled buffer. */
+    ByteBuf copyFrame() {
+        byte[] b = new byte[owner.writerIndex()];
+        owner.getBytes(0, b);
+        return Unpooled.wrappedBuffer(b);
+    }
+
+    SipHeaders copyHeaders(ByteBuf frame) {
+        return headers.rebase(frame.array(), frame.arrayOffset());
     }
 
     /** Whether this is a request. */
@@ -441,14 +460,13 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
         @Override
         public SipRequest request(ByteBuf frame, SipHeaders headers, String method, int uriStart, int uriEnd,
                 int bodyStart, int bodyLength) {
-            return new SipRequest(headers, frame, frame.slice(bodyStart, bodyLength), method, null, uriStart, uriEnd);
+            return new SipRequest(headers, frame, bodyStart, bodyLength, method, null, uriStart, uriEnd);
         }
 
         @Override
         public SipResponse response(ByteBuf frame, SipHeaders headers, int status, int reasonStart, int reasonEnd,
                 int bodyStart, int bodyLength) {
-            return new SipResponse(headers, frame, frame.slice(bodyStart, bodyLength), status, null, reasonStart,
-                    reasonEnd);
+            return new SipResponse(headers, frame, bodyStart, bodyLength, status, null, reasonStart, reasonEnd);
         }
     }
 }

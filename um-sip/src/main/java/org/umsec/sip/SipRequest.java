@@ -38,9 +38,9 @@ public final class SipRequest extends SipMessage {
     private final int uriStart;
     private final int uriEnd;
 
-    SipRequest(SipHeaders headers, ByteBuf owner, ByteBuf content, String method, String requestUri, int uriStart,
-            int uriEnd) {
-        super(headers, owner, content);
+    SipRequest(SipHeaders headers, ByteBuf owner, int bodyOffset, int bodyLength, String method, String requestUri,
+            int uriStart, int uriEnd) {
+        super(headers, owner, bodyOffset, bodyLength);
         this.method = method;
         this.requestUri = requestUri;
         this.uriStart = uriStart;
@@ -102,6 +102,13 @@ public final class SipRequest extends SipMessage {
             b.header(headers.name(i), headers.value(i));
         }
         return b.body(body());
+    }
+
+    @Override
+    public SipRequest copy() {
+        ByteBuf frame = copyFrame();
+        return new SipRequest(copyHeaders(frame), frame, bodyOffset, contentLength(), method, requestUri, uriStart,
+                uriEnd);
     }
 
     @Override

@@ -11,9 +11,9 @@ public final class SipResponse extends SipMessage {
     private final int reasonStart;
     private final int reasonEnd;
 
-    SipResponse(SipHeaders headers, ByteBuf owner, ByteBuf content, int status, String reason, int reasonStart,
-            int reasonEnd) {
-        super(headers, owner, content);
+    SipResponse(SipHeaders headers, ByteBuf owner, int bodyOffset, int bodyLength, int status, String reason,
+            int reasonStart, int reasonEnd) {
+        super(headers, owner, bodyOffset, bodyLength);
         this.status = status;
         this.reason = reason;
         this.reasonStart = reasonStart;
@@ -98,6 +98,13 @@ public final class SipResponse extends SipMessage {
             case 603: return "Decline";
             default: return "";
         }
+    }
+
+    @Override
+    public SipResponse copy() {
+        ByteBuf frame = copyFrame();
+        return new SipResponse(copyHeaders(frame), frame, bodyOffset, contentLength(), status, reason, reasonStart,
+                reasonEnd);
     }
 
     @Override

@@ -38,9 +38,7 @@ public final class Via {
             throw new IllegalArgumentException("port out of range: " + port);
         }
         this.port = port;
-        Map<String, String> copy = new LinkedHashMap<>();
-        params.forEach((k, v) -> copy.put(k.toLowerCase(Locale.ROOT), v == null ? "" : v));
-        this.params = Collections.unmodifiableMap(copy);
+        this.params = NameAddress.immutableParams(params);
     }
 
     /** A {@code SIP/2.0} Via with a branch parameter. */

@@ -42,8 +42,8 @@ final class AesGcmTransform extends SrtpTransform {
     byte[] rtcpKey = kdf.derive(Kdf.SRTCP_ENCRYPTION, keyLength);
     rtpAes = new AesCtr(rtpKey);
     rtcpAes = new AesCtr(rtcpKey);
-    rtpGhash = new Ghash(hashKey(rtpKey));
-    rtcpGhash = new Ghash(hashKey(rtcpKey));
+    rtpGhash = new Ghash(hashKey(rtpKey), true);
+    rtcpGhash = new Ghash(hashKey(rtcpKey), false);
     byte[] rtpSalt = ivBlock(kdf.derive(Kdf.SRTP_SALT, 12));
     byte[] rtcpSalt = ivBlock(kdf.derive(Kdf.SRTCP_SALT, 12));
     rtpSaltHi = (long) LONG_BE.get(rtpSalt, 0);

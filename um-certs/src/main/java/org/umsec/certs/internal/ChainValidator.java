@@ -48,6 +48,11 @@ public final class ChainValidator {
     private final Map<X500Principal, List<X509Certificate>> roots = new HashMap<>();
     private final Map<X500Principal, List<X509Certificate>> intermediates = new HashMap<>();
     private final Map<X500Principal, List<X509CRL>> crls = new HashMap<>();
+    // Signature checks between store-owned objects (intermediate by root, CRL by CA) repeat for every
+    // candidate of a selection; they are remembered per snapshot. Bounded by the store's size: peer
+    // certificates are never remembered.
+    private final Set<X509Certificate> storeCertificates = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private final Map<List<Object>, Boolean> storeVerified = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Indexes a snapshot's trust material.
@@ -55,6 +60,8 @@ public final class ChainValidator {
      * @param contents the snapshot
      */
     public ChainValidator(StoreContents contents) {
+        storeCertificates.addAll(contents.trustedRoots());
+        storeCertificates.addAll(contents.intermediates());
         for (X509Certificate c : contents.trustedRoots()) {
             roots.computeIfAbsent(c.getSubjectX500Principal(), k -> new ArrayList<>()).add(c);
         }
@@ -138,7 +145,7 @@ public final class ChainValidator {
             boolean nameMatched = false;
             for (X509Certificate root : roots.getOrDefault(issuer, List.of())) {
                 nameMatched = true;
-                if (X509Support.verifies(current, root.getPublicKey())) {
+                if (verifies(current, root)) {
                     anchor = root;
                     break;
                 }
@@ -160,7 +167,7 @@ public final class ChainValidator {
             candidates.addAll(intermediates.getOrDefault(issuer, List.of()));
             for (X509Certificate c : candidates) {
                 nameMatched = true;
-                if (path.contains(c) || !X509Support.verifies(current, c.getPublicKey())) {
+                if (path.contains(c) || !verifies(current, c)) {
                     continue;
                 }
                 if (checkTime(c, 0, time) == null) {
@@ -204,6 +211,30 @@ public final class ChainValidator {
         return ValidationResult.valid(full);
     }
 
+    private boolean verifies(X509Certificate subject, X509Certificate issuer) {
+        if (storeCertificates.contains(subject) && storeCertificates.contains(issuer)) {
+            return storeVerified.computeIfAbsent(List.of(subject, issuer),
+                    k -> X509Support.verifies(subject, issuer.getPublicKey()));
+        }
+        return X509Support.verifies(subject, issuer.getPublicKey());
+    }
+
+    private boolean crlVerifies(X509CRL crl, PublicKey key) {
+        return storeVerified.computeIfAbsent(List.of(crl, key), k -> {
+            try {
+                crl.verify(key, Bc.PROVIDER);
+                return true;
+            } catch (GeneralSecurityException | RuntimeException e) {
+                try {
+                    crl.verify(key);
+                    return true;
+                } catch (GeneralSecurityException | RuntimeException e2) {
+                    return false;
+                }
+            }
+        });
+    }
+
     private static ValidationResult pkix(List<X509Certificate> path, X509Certificate anchor, Instant time) {
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
@@ -243,9 +274,7 @@ public final class ChainValidator {
             X509Certificate cert = path.get(i);
             PublicKey issuerKey = (i + 1 < path.size() ? path.get(i + 1) : anchor).getPublicKey();
             for (X509CRL crl : crls.getOrDefault(cert.getIssuerX500Principal(), List.of())) {
-                try {
-                    crl.verify(issuerKey);
-                } catch (GeneralSecurityException | RuntimeException e) {
+                if (!crlVerifies(crl, issuerKey)) {
                     continue; // a CRL with the same issuer name but another key: not this issuer's CRL
                 }
                 X509CRLEntry entry = crl.getRevokedCertificate(cert);

@@ -12,6 +12,7 @@ import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
@@ -24,6 +25,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
@@ -179,9 +182,57 @@ final class TestConnectivityCommand implements Callable<Integer> {
         ks.load(null, null);
         char[] pw = "umsec".toCharArray();
         ks.setKeyEntry("client", pc.privateKey(), pw, pc.chain().toArray(new X509Certificate[0]));
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
         kmf.init(ks, pw);
-        return kmf.getKeyManagers();
+        X509ExtendedKeyManager km = (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
+        return new KeyManager[] {new AlwaysPresent(km)};
+    }
+
+    /**
+     * Presents our certificate even when the server's list of acceptable issuers does not name our
+     * CA: the point of a connectivity test is to let the server say why it refuses us.
+     */
+    private static final class AlwaysPresent extends X509ExtendedKeyManager {
+        private final X509ExtendedKeyManager d;
+
+        AlwaysPresent(X509ExtendedKeyManager d) {
+            this.d = d;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return d.getClientAliases(keyType, null);
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return d.chooseClientAlias(keyType, null, socket);
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+            return d.chooseEngineClientAlias(keyType, null, engine);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return d.getServerAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return d.chooseServerAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return d.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return d.getPrivateKey(alias);
+        }
     }
 
     private TrustManager[] trustManagers() throws Exception {

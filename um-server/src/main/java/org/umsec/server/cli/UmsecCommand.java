@@ -36,14 +36,14 @@ public final class UmsecCommand implements Runnable {
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-            cmd.getErr().println("umsec " + cmd.getCommandName() + ": error: " + msg);
+            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + msg);
             cmd.getErr().flush();
             return 1;
         });
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();
-            cmd.getErr().println("umsec " + cmd.getCommandName() + ": " + ex.getMessage()
-                    + " (see: umsec " + (cmd.getParent() == null ? "" : cmd.getCommandName() + " ") + "--help)");
+            String name = cmd.getCommandSpec().qualifiedName();
+            cmd.getErr().println(name + ": " + ex.getMessage() + " (see: " + name + " --help)");
             cmd.getErr().flush();
             return 2;
         });

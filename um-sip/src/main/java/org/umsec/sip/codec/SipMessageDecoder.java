@@ -62,6 +62,8 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
     private final MessageScanner scanner;
     private final HeaderEndFinder finder = new HeaderEndFinder();
     private byte[] scratch = new byte[1024];
+    private byte[] scanArray;
+    private int scanOffset;
 
     private int state = START;
     private int crlfs;
@@ -115,6 +117,45 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
             }
             return true;
         }
+    }
+
+    /**
+     * The header-end search over a heap array ({@link HeaderEndFinder} semantics, without a call per byte).
+     *
+     * @return the absolute buffer index of the final LF, or -1
+     */
+    private int findInArray(byte[] a, int arrayOffset, int from, int to) {
+        HeaderEndFinder f = finder;
+        int matched = f.matched;
+        int seen = f.seen;
+        int firstLineEnd = f.firstLineEnd;
+        for (int i = from + arrayOffset, end = to + arrayOffset; i < end; i++) {
+            byte b = a[i];
+            seen++;
+            if (b == '\r') {
+                matched = matched == 2 ? 3 : 1;
+            } else if (b == '\n') {
+                if (matched == 1) {
+                    matched = 2;
+                    if (firstLineEnd < 0) {
+                        firstLineEnd = seen;
+                    }
+                } else if (matched == 3) {
+                    f.matched = 0;
+                    f.seen = seen;
+                    f.firstLineEnd = firstLineEnd;
+                    return i - arrayOffset;
+                } else {
+                    matched = 0;
+                }
+            } else {
+                matched = 0;
+            }
+        }
+        f.matched = matched;
+        f.seen = seen;
+        f.firstLineEnd = firstLineEnd;
+        return -1;
     }
 
     @Override
@@ -198,7 +239,8 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
         int limit = Math.min(readable, config.maxHeaderBytes());
         int found = -1;
         if (scanned < limit) {
-            found = in.forEachByte(ri + scanned, limit - scanned, finder);
+            found = in.hasArray() ? findInArray(in.array(), in.arrayOffset(), ri + scanned, ri + limit)
+                    : in.forEachByte(ri + scanned, limit - scanned, finder);
             scanned = found < 0 ? limit : found - ri + 1;
         }
         if (found < 0) {
@@ -214,11 +256,19 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
             return false;
         }
         headerLength = found - ri + 1;
-        if (scratch.length < headerLength) {
-            scratch = new byte[Math.max(headerLength, Math.min(scratch.length * 2, config.maxHeaderBytes()))];
+        if (in.hasArray()) {
+            // scan the received bytes in place
+            scanArray = in.array();
+            scanOffset = in.arrayOffset() + ri;
+        } else {
+            if (scratch.length < headerLength) {
+                scratch = new byte[Math.max(headerLength, Math.min(scratch.length * 2, config.maxHeaderBytes()))];
+            }
+            in.getBytes(ri, scratch, 0, headerLength);
+            scanArray = scratch;
+            scanOffset = 0;
         }
-        in.getBytes(ri, scratch, 0, headerLength);
-        scanner.scan(scratch, 0, headerLength);
+        scanner.scan(scanArray, scanOffset, scanOffset + headerLength);
         MessageScanner sc = scanner;
         if (sc.framingError) {
             fatal(out, 400, sc.errorReason, sc.request, true);
@@ -254,7 +304,7 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
     private SipDecodeError error(int status, String reason, boolean request, boolean close) {
         LOG.debug("rejecting SIP message: {} {}{}", status, reason, close ? " (closing)" : "");
         return new SipDecodeError(status, reason, request, close,
-                MessageAssembler.detachedHeaders(scratch, 0, scanner));
+                MessageAssembler.detachedHeaders(scanArray, scanOffset, scanner));
     }
 
     private void fatal(List<Object> out, int status, String reason, boolean request, boolean withHeaders) {
@@ -273,10 +323,20 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
         decode(ctx, in, out);
         if ((state == HEADERS || state == BODY) && in.isReadable()) {
             boolean request = !startsWithSip(in, in.readerIndex());
+            if (state == BODY) {
+                // the cumulation may have moved since the scan: index the header section again
+                if (scratch.length < headerLength) {
+                    scratch = new byte[headerLength];
+                }
+                in.getBytes(in.readerIndex(), scratch, 0, headerLength);
+                scanner.scan(scratch, 0, headerLength);
+                scanArray = scratch;
+                scanOffset = 0;
+            }
             LOG.debug("connection closed inside a SIP message ({} bytes)", in.readableBytes());
             in.skipBytes(in.readableBytes());
             out.add(new SipDecodeError(400, "Connection closed inside a message", request, true,
-                    state == BODY ? MessageAssembler.detachedHeaders(scratch, 0, scanner)
+                    state == BODY ? MessageAssembler.detachedHeaders(scanArray, scanOffset, scanner)
                             : SipInternals.get().headers(List.of(), List.of())));
             state = DISCARD;
         }

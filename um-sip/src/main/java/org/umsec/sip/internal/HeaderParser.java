@@ -20,6 +20,8 @@ import org.umsec.sip.Via;
 public final class HeaderParser {
     private static final boolean[] TOKEN = new boolean[256];
     private static final boolean[] WORD = new boolean[256];
+    private static final boolean[] HOST = new boolean[256];
+    private static final boolean[] ALNUM = new boolean[256];
 
     static {
         for (int c = 'a'; c <= 'z'; c++) {
@@ -31,6 +33,10 @@ public final class HeaderParser {
         }
         for (char c : "-.!%*_+`'~".toCharArray()) {
             TOKEN[c] = true;
+        }
+        for (int c = 0; c < 256; c++) {
+            ALNUM[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
+            HOST[c] = ALNUM[c] || c == '-' || c == '.' || c == '_';
         }
         System.arraycopy(TOKEN, 0, WORD, 0, 256);
         for (char c : "()<>:\\\"/[]?{}".toCharArray()) {
@@ -84,6 +90,26 @@ public final class HeaderParser {
 
     private String str(int s, int e) {
         return new String(a, s, e - s, StandardCharsets.UTF_8);
+    }
+
+    private static final String[] COMMON_PARAMS = {"tag", "branch", "rport", "received", "lr", "transport", "maddr",
+        "ttl", "expires", "q", "user", "method"};
+
+    /** Parameter names in lower case; the common ones without allocating. */
+    private String paramName(int s, int e) {
+        outer:
+        for (String c : COMMON_PARAMS) {
+            if (c.length() != e - s) {
+                continue;
+            }
+            for (int i = 0; i < c.length(); i++) {
+                if ((a[s + i] | 0x20) != c.charAt(i)) {
+                    continue outer;
+                }
+            }
+            return c;
+        }
+        return str(s, e).toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Scans a quoted string starting at the opening quote; returns false when unterminated. */
@@ -159,7 +185,7 @@ public final class HeaderParser {
                 }
             }
             if (out != null) {
-                out.put(str(ns, ne), value);
+                out.put(paramName(ns, ne), value);
             }
         }
     }
@@ -214,7 +240,7 @@ public final class HeaderParser {
                 }
                 p++;
             } else {
-                while (p < end && (Character.isLetterOrDigit(a[p]) || a[p] == '-' || a[p] == '.' || a[p] == '_')) {
+                while (p < end && HOST[a[p] & 0xFF]) {
                     p++;
                 }
             }
@@ -384,10 +410,10 @@ public final class HeaderParser {
 
     private String checkScheme(int s, int e) {
         int i = s;
-        if (i >= e || !Character.isLetter(a[i])) {
+        if (i >= e || !ALNUM[a[i] & 0xFF] || (a[i] >= '0' && a[i] <= '9')) {
             return "URI without scheme";
         }
-        while (i < e && (Character.isLetterOrDigit(a[i]) || a[i] == '+' || a[i] == '-' || a[i] == '.')) {
+        while (i < e && (ALNUM[a[i] & 0xFF] || a[i] == '+' || a[i] == '-' || a[i] == '.')) {
             i++;
         }
         if (i >= e || a[i] != ':' || i + 1 >= e) {

@@ -7,12 +7,14 @@ import java.nio.ByteOrder;
 /**
  * GHASH, the universal hash of GCM (NIST SP 800-38D §6.4), table-driven, without allocation.
  *
- * <p>Multiplication by the hash key H is linear, so X * H is the XOR over the 32 nibbles of X of
- * {@code T[k][nibble_k]}, with {@code T[k][n] = n * x^(4k) * H} precomputed per key (32 x 16
- * entries of 128 bits, 8 KiB). The 32 lookups are independent of each other, so they overlap in
- * the CPU instead of forming the shift-and-reduce chain of Shoup's single-table method. Blocks are
- * two {@code long}s in GCM's bit-reflected order (bit 0 of octet 0 is the x^0 coefficient, the most
- * significant bit of {@code hi}).
+ * <p>Multiplication by the hash key H is linear, so X * H is the XOR, over the chunks of X, of
+ * {@code T[k][chunk_k]} with {@code T[k][c] = c * x^(w k) * H} precomputed per key. The lookups are
+ * independent of each other, so they overlap in the CPU instead of forming the shift-and-reduce
+ * chain of Shoup's single-table method. Two sizes: 8-bit chunks (16 x 256 entries, 64 KiB, 16
+ * lookups per block) for the busy SRTP direction, 4-bit chunks (32 x 16 entries, 8 KiB, 32
+ * lookups) where memory matters more than speed (SRTCP). Entries interleave their two halves so
+ * one cache line serves a lookup. Blocks are two {@code long}s in GCM's bit-reflected order (bit 0
+ * of octet 0 is the x^0 coefficient, the most significant bit of {@code hi}).
  *
  * <p>The hash streams: {@link #update(byte[], int, int)} may be called with any lengths;
  * {@link #pad()} zero-fills a partial block (GCM pads the AAD and the ciphertext separately).
@@ -22,9 +24,9 @@ public final class Ghash {
   private static final VarHandle LONG_BE =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
-  /** tableHi/Lo[k * 16 + n] = n * x^(4k) * H, nibble k counted from the most significant. */
-  private final long[] tableHi = new long[32 * 16];
-  private final long[] tableLo = new long[32 * 16];
+  /** table[2 * (k * entries + c)] and [.. + 1] = hi and lo of c * x^(bits * k) * H. */
+  private final long[] table;
+  private final boolean wide;
   private final byte[] partial = new byte[16];
   private int partialLength;
   private long yHi;
@@ -34,16 +36,22 @@ public final class Ghash {
    * Creates the hash for key H = E_K(0^128).
    *
    * @param h the 16-octet hash key
+   * @param wide 8-bit tables (64 KiB, faster) rather than 4-bit tables (8 KiB)
    */
-  public Ghash(byte[] h) {
+  public Ghash(byte[] h, boolean wide) {
+    this.wide = wide;
+    final int bits = wide ? 8 : 4;
+    final int entries = 1 << bits;
+    final int chunks = 128 / bits;
+    table = new long[chunks * entries * 2];
     long vh = (long) LONG_BE.get(h, 0);
     long vl = (long) LONG_BE.get(h, 8);
-    for (int k = 0; k < 32; k++) {
-      int base = k * 16;
-      // The nibble's most significant bit is the lowest power: 8 -> x^(4k), 4 -> x^(4k+1), ...
-      for (int bit = 8; bit > 0; bit >>>= 1) {
-        tableHi[base + bit] = vh;
-        tableLo[base + bit] = vl;
+    for (int k = 0; k < chunks; k++) {
+      int base = k * entries;
+      // The chunk's most significant bit is the lowest power of x.
+      for (int bit = entries >>> 1; bit > 0; bit >>>= 1) {
+        table[2 * (base + bit)] = vh;
+        table[2 * (base + bit) + 1] = vl;
         boolean carry = (vl & 1) != 0;
         vl = (vl >>> 1) | (vh << 63);
         vh >>>= 1;
@@ -51,11 +59,12 @@ public final class Ghash {
           vh ^= 0xE100000000000000L;
         }
       }
-      for (int n = 1; n < 16; n++) {
-        int low = n & -n;
-        if (n != low) {
-          tableHi[base + n] = tableHi[base + low] ^ tableHi[base + (n ^ low)];
-          tableLo[base + n] = tableLo[base + low] ^ tableLo[base + (n ^ low)];
+      for (int c = 1; c < entries; c++) {
+        int low = c & -c;
+        if (c != low) {
+          table[2 * (base + c)] = table[2 * (base + low)] ^ table[2 * (base + (c ^ low))];
+          table[2 * (base + c) + 1] =
+              table[2 * (base + low) + 1] ^ table[2 * (base + (c ^ low)) + 1];
         }
       }
     }
@@ -122,20 +131,32 @@ public final class Ghash {
 
   /** Y = (xh, xl) * H. */
   private void multiply(long xh, long xl) {
-    final long[] th = tableHi;
-    final long[] tl = tableLo;
+    final long[] t = table;
     long zh = 0;
     long zl = 0;
-    // Nibble k of the block (k = 0 is the top nibble of xh) selects row k of the table.
-    for (int k = 0, shift = 60; k < 16; k++, shift -= 4) {
-      int i = (k << 4) | (int) ((xh >>> shift) & 15);
-      zh ^= th[i];
-      zl ^= tl[i];
-    }
-    for (int k = 16, shift = 60; k < 32; k++, shift -= 4) {
-      int i = (k << 4) | (int) ((xl >>> shift) & 15);
-      zh ^= th[i];
-      zl ^= tl[i];
+    if (wide) {
+      // Octet k of the block (k = 0 is the top octet of xh) selects row k.
+      for (int k = 0, shift = 56; k < 8; k++, shift -= 8) {
+        int i = ((k << 8) | (int) ((xh >>> shift) & 0xFF)) << 1;
+        zh ^= t[i];
+        zl ^= t[i + 1];
+      }
+      for (int k = 8, shift = 56; k < 16; k++, shift -= 8) {
+        int i = ((k << 8) | (int) ((xl >>> shift) & 0xFF)) << 1;
+        zh ^= t[i];
+        zl ^= t[i + 1];
+      }
+    } else {
+      for (int k = 0, shift = 60; k < 16; k++, shift -= 4) {
+        int i = ((k << 4) | (int) ((xh >>> shift) & 15)) << 1;
+        zh ^= t[i];
+        zl ^= t[i + 1];
+      }
+      for (int k = 16, shift = 60; k < 32; k++, shift -= 4) {
+        int i = ((k << 4) | (int) ((xl >>> shift) & 15)) << 1;
+        zh ^= t[i];
+        zl ^= t[i + 1];
+      }
     }
     yHi = zh;
     yLo = zl;
