@@ -82,8 +82,8 @@ public class TlsHandshakeBenchmark {
                 .peers(peers).engine(e).build();
         server = SipServer.builder().tcp(false).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
                 .tls(serverTls).trustList(TrustList.of(List.of("gw1.bench.test")))
-                .handler((c, m) -> { }).start();
-        client = SipClient.builder().handler((c, m) -> { })
+                .handler((c, m) -> m.release()).start();
+        client = SipClient.builder().handler((c, m) -> m.release())
                 .tls(TlsSettings.builder().certificate(gateway.privateKey(), gateway.chain()).peers(peers).engine(e).build())
                 .build();
         peer = SipPeer.tls("um1.bench.test", server.tlsPort().getAsInt()).connectingTo(InetAddress.getLoopbackAddress());
@@ -96,8 +96,8 @@ public class TlsHandshakeBenchmark {
      * @throws Exception on failure
      */
     @Benchmark
-    public SipConnection mutualTlsConnection() throws Exception {
-        SipConnection c = client.connect(peer).get(10, TimeUnit.SECONDS);
+    public TransportConnection mutualTlsConnection() throws Exception {
+        TransportConnection c = client.connect(peer).get(10, TimeUnit.SECONDS);
         c.close().get(10, TimeUnit.SECONDS);
         operations++;
         return c;

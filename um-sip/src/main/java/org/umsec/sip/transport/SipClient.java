@@ -48,7 +48,7 @@ import org.umsec.sip.transport.internal.SslContexts;
  *
  * <pre>{@code
  * try (SipClient client = SipClient.builder().tls(tls).handler(responses).events(bus).build()) {
- *     SipConnection c = client.connect(SipPeer.tls("gw1.contoso.com", 5061)).get(10, TimeUnit.SECONDS);
+ *     TransportConnection c = client.connect(SipPeer.tls("gw1.contoso.com", 5061)).get(10, TimeUnit.SECONDS);
  *     c.send(options);
  * }
  * }</pre>
@@ -64,7 +64,7 @@ public final class SipClient implements AutoCloseable {
     private final EventLoopGroup group;
     private final Endpoint endpoint;
     private final SslContext sslContext;
-    private final ConcurrentHashMap<SipPeer, CompletableFuture<SipConnection>> connections = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<SipPeer, CompletableFuture<TransportConnection>> connections = new ConcurrentHashMap<>();
 
     private SipClient(Builder b) throws IOException {
         this.config = b;
@@ -87,7 +87,7 @@ public final class SipClient implements AutoCloseable {
      * @param peer where to connect
      * <p>With TLS 1.3 the server verifies our certificate after our side of the handshake is done:
      * a server that refuses us closes the connection right after the future completed (the
-     * connection's {@link SipConnection#closeFuture()} completes, and a
+     * connection's {@link TransportConnection#closeFuture()} completes, and a
      * {@link org.umsec.core.SecurityEventType#TLS_HANDSHAKE_FAILED} event with role {@code client}
      * reports the server's alert).
      *
@@ -95,13 +95,13 @@ public final class SipClient implements AutoCloseable {
      *     fails with {@link TlsHandshakeException}, a connect exception, or
      *     {@link IllegalStateException} for TLS without {@link TlsSettings}
      */
-    public CompletableFuture<SipConnection> connect(SipPeer peer) {
+    public CompletableFuture<TransportConnection> connect(SipPeer peer) {
         Objects.requireNonNull(peer, "peer");
         if (peer.transport() == SignallingTransport.TLS && sslContext == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("TLS needs SipClient.Builder.tls(...)"));
         }
         while (true) {
-            CompletableFuture<SipConnection> existing = connections.get(peer);
+            CompletableFuture<TransportConnection> existing = connections.get(peer);
             if (existing != null) {
                 if (!existing.isDone() || (!existing.isCompletedExceptionally() && existing.join().isOpen())) {
                     return existing;
@@ -109,7 +109,7 @@ public final class SipClient implements AutoCloseable {
                 connections.remove(peer, existing);
                 continue;
             }
-            CompletableFuture<SipConnection> mine = new CompletableFuture<>();
+            CompletableFuture<TransportConnection> mine = new CompletableFuture<>();
             if (connections.putIfAbsent(peer, mine) != null) {
                 continue;
             }
@@ -131,11 +131,11 @@ public final class SipClient implements AutoCloseable {
                 message.release();
                 return CompletableFuture.<Void>failedFuture(err);
             }
-            return c.send(message);
+            return c.sendAsync(message);
         }).thenCompose(f -> f);
     }
 
-    private void open(SipPeer peer, CompletableFuture<SipConnection> result) {
+    private void open(SipPeer peer, CompletableFuture<TransportConnection> result) {
         Builder b = config;
         SipChannel connection = new SipChannel(endpoint, peer.transport(), false, peer);
         Bootstrap bs = new Bootstrap().group(group).channel(EventLoops.channel(ioMode))
@@ -178,8 +178,8 @@ public final class SipClient implements AutoCloseable {
     /** Closes every connection and stops the I/O threads. */
     @Override
     public void close() {
-        for (CompletableFuture<SipConnection> f : connections.values()) {
-            f.thenAccept(SipConnection::close);
+        for (CompletableFuture<TransportConnection> f : connections.values()) {
+            f.thenAccept(TransportConnection::close);
         }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }

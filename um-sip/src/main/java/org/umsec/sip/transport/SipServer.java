@@ -174,7 +174,9 @@ public final class SipServer implements AutoCloseable {
             close();
             throw new IOException("cannot bind SIP listeners: " + e.getMessage(), e);
         }
-        LOG.info("SIP server listening: TCP {} TLS {} ({}, TLS engine {})", tcpPort(), tlsPort(), ioMode, endpoint.engine());
+        LOG.info("SIP server listening: TCP {}, TLS {} ({} I/O{})",
+                tcpChannel == null ? "off" : tcpChannel.localAddress(), tlsChannel == null ? "off" : tlsChannel.localAddress(),
+                ioMode, endpoint.engine() == null ? "" : ", TLS engine " + endpoint.engine());
     }
 
     private ServerBootstrap bootstrap(SignallingTransport transport) {

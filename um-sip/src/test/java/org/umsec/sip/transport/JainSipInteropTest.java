@@ -211,7 +211,7 @@ class JainSipInteropTest {
         options.sendRequest();
         assertThat(awaitResponse(Request.OPTIONS).getStatusCode()).isEqualTo(200);
         assertThat(RESPONDER.received.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo("OPTIONS");
-        SipConnection atServer = RESPONDER.connections.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        TransportConnection atServer = RESPONDER.connections.poll(WAIT_SECONDS, TimeUnit.SECONDS);
         TlsSessionInfo tls = atServer.tls().orElseThrow();
         assertThat(tls.trustedAs()).isEqualTo(GATEWAY_FQDN);
         assertThat(tls.protocol()).isEqualTo("TLSv1.2");

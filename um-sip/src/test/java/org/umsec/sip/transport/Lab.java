@@ -115,10 +115,18 @@ final class Lab {
     /** Server handler: answers OPTIONS 200 and INVITE 200 (with SDP), records what came in. */
     static final class Responder implements SipMessageHandler {
         final BlockingQueue<String> received = new LinkedBlockingQueue<>();
-        final BlockingQueue<SipConnection> connections = new LinkedBlockingQueue<>();
+        final BlockingQueue<TransportConnection> connections = new LinkedBlockingQueue<>();
 
         @Override
-        public void onMessage(SipConnection connection, SipMessage message) {
+        public void onMessage(TransportConnection connection, SipMessage message) {
+            try {
+                answer(connection, message);
+            } finally {
+                message.release();
+            }
+        }
+
+        private void answer(TransportConnection connection, SipMessage message) {
             if (!(message instanceof SipRequest r)) {
                 return;
             }
@@ -143,11 +151,12 @@ final class Lab {
         final BlockingQueue<String> reasons = new LinkedBlockingQueue<>();
 
         @Override
-        public void onMessage(SipConnection connection, SipMessage message) {
+        public void onMessage(TransportConnection connection, SipMessage message) {
             if (message instanceof SipResponse r) {
                 reasons.add(r.reasonPhrase());
                 statuses.add(r.status());
             }
+            message.release();
         }
 
         int next() throws InterruptedException {

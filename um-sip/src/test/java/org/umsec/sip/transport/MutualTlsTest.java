@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -38,6 +40,9 @@ import org.umsec.certs.PersonalCertificate;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.TrustList;
+import org.umsec.sip.SipResponse;
+import org.umsec.sip.transaction.TimerScheduler;
+import org.umsec.sip.transaction.TransactionLayer;
 
 /** Mutual TLS on real loopback sockets with certificates made in the test, on both engines. */
 class MutualTlsTest {
@@ -93,7 +98,7 @@ class MutualTlsTest {
         return SipPeer.tls(SERVER_FQDN, server.tlsPort().getAsInt()).connectingTo(InetAddress.getLoopbackAddress());
     }
 
-    private static SipConnection await(CompletableFuture<SipConnection> f) throws Exception {
+    private static TransportConnection await(CompletableFuture<TransportConnection> f) throws Exception {
         return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
@@ -103,7 +108,7 @@ class MutualTlsTest {
         SipServer server = server(engine);
         SipClient client = client(lab.gateway, engine);
 
-        SipConnection c = await(client.connect(dial(server)));
+        TransportConnection c = await(client.connect(dial(server)));
         c.send(Lab.options("TLS"));
 
         assertThat(responses.next()).isEqualTo(200);
@@ -113,7 +118,7 @@ class MutualTlsTest {
         assertThat(mine.trustedAs()).isEqualTo(SERVER_FQDN);
         assertThat(mine.peerIdentity().dnsNames()).containsExactly(SERVER_FQDN);
 
-        SipConnection atServer = responder.connections.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        TransportConnection atServer = responder.connections.poll(WAIT_SECONDS, TimeUnit.SECONDS);
         TlsSessionInfo theirs = atServer.tls().orElseThrow();
         assertThat(theirs.trustedAs()).isEqualTo(GATEWAY_FQDN);
         assertThat(theirs.serverName()).contains(SERVER_FQDN);
@@ -124,9 +129,34 @@ class MutualTlsTest {
         // one connection per peer: the open one is reused
         assertThat(await(client.connect(dial(server)))).isSameAs(c);
         c.close().get(WAIT_SECONDS, TimeUnit.SECONDS);
-        SipConnection again = await(client.connect(dial(server)));
+        TransportConnection again = await(client.connect(dial(server)));
         assertThat(again).isNotSameAs(c);
         assertThat(again.isOpen()).isTrue();
+    }
+
+    @Test
+    void transactionLayersOnBothEndsTalkOverMutualTls() throws Exception {
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+        open.add(timers::shutdownNow);
+        TransactionLayer serverLayer = TransactionLayer.builder().scheduler(TimerScheduler.of(timers))
+                .handler(tx -> tx.respond(tx.createResponse(200).header("Allow", "INVITE, ACK, BYE, OPTIONS").build()))
+                .build();
+        SipServer s = SipServer.builder().tcp(false).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
+                .tls(lab.serverTls(TlsEngine.AUTO)).trustList(TrustList.of(List.of(GATEWAY_FQDN)))
+                .handler(SipMessageHandler.of(serverLayer)).events(lab.events::add).start();
+        open.add(s);
+        TransactionLayer clientLayer = TransactionLayer.builder().scheduler(TimerScheduler.of(timers))
+                .handler(tx -> tx.respond(tx.createResponse(501).build())).build();
+        SipClient client = SipClient.builder().tls(lab.clientTls(lab.gateway, TlsEngine.AUTO))
+                .handler(SipMessageHandler.of(clientLayer)).build();
+        open.add(client);
+
+        TransportConnection c = await(client.connect(dial(s)));
+        SipResponse ok = clientLayer.sendRequest(c, Lab.options("TLS"), r -> { }).finalResponse()
+                .get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.header("Allow")).contains("INVITE, ACK, BYE, OPTIONS");
+        assertThat(c.isSecure()).isTrue();
     }
 
     enum Refusal {
@@ -187,7 +217,7 @@ class MutualTlsTest {
         PersonalCertificate cert = refusal.certificate(lab);
         SipClient client = client(cert, engine);
 
-        CompletableFuture<SipConnection> f = client.connect(dial(server));
+        CompletableFuture<TransportConnection> f = client.connect(dial(server));
 
         SecurityEvent e = lab.awaitEvent(SecurityEventType.TLS_HANDSHAKE_FAILED);
         assertThat(e.field("reason")).contains(refusal.reason.name());
@@ -204,7 +234,7 @@ class MutualTlsTest {
         }
         // TLS 1.3: the client may finish its side before the server refuses; either way it ends closed
         try {
-            SipConnection c = f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            TransportConnection c = f.get(WAIT_SECONDS, TimeUnit.SECONDS);
             c.closeFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
             assertThat(c.isOpen()).isFalse();
         } catch (ExecutionException expected) {
@@ -223,7 +253,7 @@ class MutualTlsTest {
 
         for (SipPeer wrong : List.of(SipPeer.tls("127.0.0.1", port),
                 SipPeer.tls("other.lab.test", port).connectingTo(InetAddress.getLoopbackAddress()))) {
-            CompletableFuture<SipConnection> f = client.connect(wrong);
+            CompletableFuture<TransportConnection> f = client.connect(wrong);
             assertThatThrownBy(() -> f.get(WAIT_SECONDS, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(TlsHandshakeException.class)
                     .satisfies(t -> assertThat(((TlsHandshakeException) t.getCause()).reason())
@@ -266,7 +296,7 @@ class MutualTlsTest {
     @MethodSource("engines")
     void rotatedCertificateIsUsedByTheNextHandshakeWhileOpenConnectionsCarryOn(TlsEngine engine) throws Exception {
         SipServer server = server(engine);
-        SipConnection before = await(client(lab.gateway, engine).connect(dial(server)));
+        TransportConnection before = await(client(lab.gateway, engine).connect(dial(server)));
         X509Certificate first = before.tls().orElseThrow().peerCertificates().get(0);
 
         PersonalCertificate next = lab.pki.leaf(SERVER_FQDN).validUntil(lab.clock.instant().plus(Duration.ofDays(200))).build();
@@ -274,7 +304,7 @@ class MutualTlsTest {
         lab.provider.refresh();
         assertThat(lab.provider.current().orElseThrow().certificate().certificate()).isEqualTo(next.certificate());
 
-        SipConnection after = await(client(lab.gateway, engine).connect(dial(server)));
+        TransportConnection after = await(client(lab.gateway, engine).connect(dial(server)));
         assertThat(after.tls().orElseThrow().peerCertificates().get(0)).isEqualTo(next.certificate());
         assertThat(first).isNotEqualTo(next.certificate());
 

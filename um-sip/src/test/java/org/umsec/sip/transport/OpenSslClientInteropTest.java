@@ -129,7 +129,7 @@ class OpenSslClientInteropTest {
     void withClientCertificateOptionsIsAnswered(TlsEngine engine) throws Exception {
         String out = sClient(port(engine), "SIP/2.0 200", "-cert", cert.toString(), "-key", key.toString());
         assertThat(out).contains("SIP/2.0 200");
-        SipConnection c = responder.connections.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        TransportConnection c = responder.connections.poll(WAIT_SECONDS, TimeUnit.SECONDS);
         assertThat(c.tls().orElseThrow().trustedAs()).isEqualTo(GATEWAY_FQDN);
         assertThat(c.tls().orElseThrow().protocol()).isEqualTo("TLSv1.3");
         assertThat(c.tls().orElseThrow().serverName()).contains(SERVER_FQDN);

@@ -73,7 +73,7 @@ class TcpListenerTest {
         return s;
     }
 
-    private SipConnection connect(SipServer s) throws Exception {
+    private TransportConnection connect(SipServer s) throws Exception {
         SipClient c = SipClient.builder().handler(responses).events(clientEvents::add).build();
         open.add(c);
         return c.connect(SipPeer.tcp("127.0.0.1", s.tcpPort().getAsInt())).get(WAIT_SECONDS, TimeUnit.SECONDS);
@@ -81,7 +81,7 @@ class TcpListenerTest {
 
     @Test
     void trustedSourceIsAnswered() throws Exception {
-        SipConnection c = connect(server(trusting("127.0.0.1"), SipServer.builder()));
+        TransportConnection c = connect(server(trusting("127.0.0.1"), SipServer.builder()));
         assertThat(c.transport()).isEqualTo(SignallingTransport.TCP);
         assertThat(c.tls()).isEmpty();
         c.send(Lab.options("TCP"));
@@ -91,7 +91,7 @@ class TcpListenerTest {
 
     @Test
     void untrustedSourceGets403AndOneEventPerConnection() throws Exception {
-        SipConnection c = connect(server(trusting("192.0.2.10"), SipServer.builder()));
+        TransportConnection c = connect(server(trusting("192.0.2.10"), SipServer.builder()));
         c.send(Lab.options("TCP"));
         assertThat(responses.next()).isEqualTo(403);
         assertThat(responses.reasons.poll()).contains("not trusted");
@@ -107,7 +107,7 @@ class TcpListenerTest {
 
     @Test
     void sdesKeysOverTcpAreRefusedWith488() throws Exception {
-        SipConnection c = connect(server(trusting("127.0.0.1"), SipServer.builder()));
+        TransportConnection c = connect(server(trusting("127.0.0.1"), SipServer.builder()));
         // written raw, since our own connection refuses to send keys over TCP
         SipRequest invite = Lab.request(SipRequest.INVITE, "TCP").body("application/sdp", Lab.sdp(true)).build();
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), c.remoteAddress().getPort())) {
@@ -128,9 +128,9 @@ class TcpListenerTest {
 
     @Test
     void sendingSdesKeysOverTcpIsRefused() throws Exception {
-        SipConnection c = connect(server(trusting("127.0.0.1"), SipServer.builder()));
+        TransportConnection c = connect(server(trusting("127.0.0.1"), SipServer.builder()));
         SipMessage invite = Lab.request(SipRequest.INVITE, "TCP").body("application/sdp", Lab.sdp(true)).build();
-        assertThatThrownBy(() -> c.send(invite).get(WAIT_SECONDS, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> c.sendAsync(invite).get(WAIT_SECONDS, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IllegalStateException.class);
         SecurityEvent e = clientEvents.poll(WAIT_SECONDS, TimeUnit.SECONDS);
         assertThat(e.type()).isEqualTo(SecurityEventType.SDES_REFUSED_INSECURE_TRANSPORT);
@@ -182,9 +182,10 @@ class TcpListenerTest {
                     SipRequest r = (SipRequest) m;
                     seen.add(r.cseq().sequence());
                     conn.send(r.createResponse(200).build());
+                    r.release();
                 }).start();
         open.add(s);
-        SipConnection c = connect(s);
+        TransportConnection c = connect(s);
         int n = 40;
         for (int i = 1; i <= n; i++) {
             c.send(Lab.request(SipRequest.OPTIONS, "TCP").cseq(i).build());

@@ -43,7 +43,7 @@ import org.umsec.sip.codec.SipDecodeError;
 import org.umsec.sip.codec.SipKeepAlive;
 import org.umsec.sip.sdp.SdesTransportGuard;
 import org.umsec.sip.transport.HandshakeFailureReason;
-import org.umsec.sip.transport.SipConnection;
+import org.umsec.sip.transport.TransportConnection;
 import org.umsec.sip.transport.SipPeer;
 import org.umsec.sip.transport.TlsHandshakeException;
 import org.umsec.sip.transport.TlsSessionInfo;
@@ -56,7 +56,7 @@ import org.umsec.sip.transport.TlsSessionInfo;
  *
  * <p>State is confined to the channel's event loop, except the dispatch queue and the futures.
  */
-public final class SipChannel extends ChannelDuplexHandler implements SipConnection {
+public final class SipChannel extends ChannelDuplexHandler implements TransportConnection {
     private static final Logger LOG = LoggerFactory.getLogger(SipChannel.class);
     private static final int PAUSE_SOURCE_CHECK = 1;
     private static final int PAUSE_BACKLOG = 2;
@@ -66,7 +66,7 @@ public final class SipChannel extends ChannelDuplexHandler implements SipConnect
     private final SignallingTransport transport;
     private final boolean inbound;
     private final SipPeer peer;
-    private final CompletableFuture<SipConnection> ready = new CompletableFuture<>();
+    private final CompletableFuture<TransportConnection> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final Queue<SipMessage> backlog = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
@@ -93,11 +93,11 @@ public final class SipChannel extends ChannelDuplexHandler implements SipConnect
     }
 
     /** @return completes with this connection when it is usable (after TLS checks), fails otherwise */
-    public CompletableFuture<SipConnection> ready() {
+    public CompletableFuture<TransportConnection> ready() {
         return ready;
     }
 
-    // ---- SipConnection ----
+    // ---- TransportConnection ----
 
     @Override
     public SignallingTransport transport() {
@@ -127,7 +127,16 @@ public final class SipChannel extends ChannelDuplexHandler implements SipConnect
     }
 
     @Override
-    public CompletableFuture<Void> send(SipMessage message) {
+    public void send(SipMessage message) {
+        sendAsync(message).whenComplete((v, err) -> {
+            if (err != null) {
+                LOG.debug("send on {} failed: {}", this, err.toString());
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> sendAsync(SipMessage message) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         Channel ch = channel;
         if (transport == SignallingTransport.TCP && SdesTransportGuard.carriesSdesKeys(message)) {
@@ -228,6 +237,11 @@ public final class SipChannel extends ChannelDuplexHandler implements SipConnect
         }
         ready.completeExceptionally(new java.nio.channels.ClosedChannelException());
         closed.complete(null);
+        try {
+            ep.handler().onConnectionClosed(this);
+        } catch (RuntimeException e) {
+            LOG.warn("SIP message handler failed on close of {}", this, e);
+        }
         super.channelInactive(ctx);
     }
 
@@ -479,11 +493,10 @@ public final class SipChannel extends ChannelDuplexHandler implements SipConnect
 
     private void invoke(SipMessage m) {
         try {
+            // the handler owns the message from here on
             ep.handler().onMessage(this, m);
         } catch (RuntimeException e) {
-            LOG.warn("SIP message handler failed on {} from {}", describe(m), this, e);
-        } finally {
-            ReferenceCountUtil.release(m);
+            LOG.warn("SIP message handler failed on a message from {}", this, e);
         }
     }
 

@@ -5,20 +5,30 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 import org.umsec.core.SignallingTransport;
+import org.umsec.sip.SipConnection;
 import org.umsec.sip.SipMessage;
 
 /**
  * One TCP or TLS connection carrying SIP, accepted by a {@link SipServer} or opened by a
- * {@link SipClient}. Thread-safe: {@link #send} may be called from any thread; writes are ordered.
+ * {@link SipClient}: the {@link SipConnection} the transaction layer works with, plus what the
+ * transport knows (transport, direction, addresses, the TLS session and peer identity).
+ * Thread-safe: {@link #send} and {@link #sendAsync} may be called from any thread; writes are ordered.
  */
-public interface SipConnection {
+public interface TransportConnection extends SipConnection {
     /** @return TCP or TLS */
     SignallingTransport transport();
+
+    /** @return whether the connection is TLS (only then may SDES keys pass, R19) */
+    @Override
+    default boolean isSecure() {
+        return transport() == SignallingTransport.TLS;
+    }
 
     /** @return whether this side accepted the connection (false: it was dialled by a client) */
     boolean isInbound();
 
     /** @return the peer's address and port */
+    @Override
     InetSocketAddress remoteAddress();
 
     /** @return our address and port */
@@ -26,6 +36,15 @@ public interface SipConnection {
 
     /** @return the TLS session, present on TLS connections once the handshake and checks passed */
     Optional<TlsSessionInfo> tls();
+
+    /**
+     * Sends a message; the connection takes ownership and releases it once written. Failures are
+     * logged; use {@link #sendAsync} to observe them.
+     *
+     * @param message a request or response
+     */
+    @Override
+    void send(SipMessage message);
 
     /**
      * Sends a message. The connection takes ownership and releases it once written.
@@ -37,9 +56,10 @@ public interface SipConnection {
      * @param message a request or response
      * @return completes when the bytes were handed to the socket; fails when the connection is closed
      */
-    CompletableFuture<Void> send(SipMessage message);
+    CompletableFuture<Void> sendAsync(SipMessage message);
 
     /** @return whether the connection is open */
+    @Override
     boolean isOpen();
 
     /**
