@@ -1,0 +1,80 @@
+package org.umsec.sip.transport.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.security.cert.CertificateException;
+
+import javax.net.ssl.SSLHandshakeException;
+
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+
+import org.junit.jupiter.api.Test;
+import org.umsec.certs.CertificateValidationException;
+import org.umsec.certs.PeerRole;
+import org.umsec.certs.ValidationFailure;
+import org.umsec.certs.ValidationResult;
+import org.umsec.sip.transport.HandshakeFailureReason;
+
+/** What engines report, mapped to typed reasons; connection caps. */
+class HandshakeFailuresTest {
+    private static SSLHandshakeException ssl(String m, Throwable cause) {
+        SSLHandshakeException e = new SSLHandshakeException(m);
+        e.initCause(cause);
+        return e;
+    }
+
+    @Test
+    void certificateOutcomesInTheCauseChainWin() {
+        for (ValidationFailure f : ValidationFailure.values()) {
+            Throwable t = ssl("certificate_unknown", new CertificateValidationException(PeerRole.CLIENT,
+                    ValidationResult.invalid(f, "x", 0, null)));
+            assertThat(HandshakeFailures.classify(t)).isEqualTo(PeerTrustManager.reasonOf(f));
+        }
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.MISSING_EKU)).isEqualTo(HandshakeFailureReason.BAD_EKU);
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.REVOKED)).isEqualTo(HandshakeFailureReason.REVOKED);
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.WEAK_KEY)).isEqualTo(HandshakeFailureReason.OTHER);
+    }
+
+    @Test
+    void engineMessagesOfBothEnginesAreRecognised() {
+        assertThat(HandshakeFailures.classify(ssl("Empty client certificate chain", null)))
+                .isEqualTo(HandshakeFailureReason.NO_CLIENT_CERTIFICATE);
+        assertThat(HandshakeFailures.classify(ssl("error:100000c0:SSL routines:OPENSSL_internal:PEER_DID_NOT_RETURN_A_CERTIFICATE", null)))
+                .isEqualTo(HandshakeFailureReason.NO_CLIENT_CERTIFICATE);
+        assertThat(HandshakeFailures.classify(ssl("Received fatal alert: certificate_required", null)))
+                .isEqualTo(HandshakeFailureReason.NO_CLIENT_CERTIFICATE);
+        assertThat(HandshakeFailures.classify(ssl("Client requested protocol TLSv1.1 is not enabled or supported", null)))
+                .isEqualTo(HandshakeFailureReason.PROTOCOL_OR_CIPHER_MISMATCH);
+        assertThat(HandshakeFailures.classify(ssl("no cipher suites in common", null)))
+                .isEqualTo(HandshakeFailureReason.PROTOCOL_OR_CIPHER_MISMATCH);
+        assertThat(HandshakeFailures.classify(new NotSslRecordException("not an SSL/TLS record")))
+                .isEqualTo(HandshakeFailureReason.PROTOCOL_OR_CIPHER_MISMATCH);
+        assertThat(HandshakeFailures.classify(new SslHandshakeTimeoutException("handshake timed out after 10ms")))
+                .isEqualTo(HandshakeFailureReason.OTHER);
+        assertThat(HandshakeFailures.classify(ssl("Received fatal alert: certificate_expired", null)))
+                .isEqualTo(HandshakeFailureReason.EXPIRED);
+        assertThat(HandshakeFailures.classify(ssl("anything", new CertificateException("IDENTITY_NOT_TRUSTED: x"))))
+                .isEqualTo(HandshakeFailureReason.IDENTITY_NOT_TRUSTED);
+        assertThat(HandshakeFailures.classify(ssl("Connection reset", null))).isEqualTo(HandshakeFailureReason.OTHER);
+        assertThat(HandshakeFailures.detail(ssl("outer", new CertificateException("inner")))).isEqualTo("CertificateException: inner");
+    }
+
+    @Test
+    void connectionCapsCountPerAddressAndInTotal() throws Exception {
+        ConnectionLimiter l = new ConnectionLimiter(3, 2);
+        InetAddress a = InetAddress.getByName("192.0.2.1");
+        InetAddress b = InetAddress.getByName("192.0.2.2");
+        assertThat(l.tryAcquire(a)).isNull();
+        assertThat(l.tryAcquire(a)).isNull();
+        assertThat(l.tryAcquire(a)).contains("per-address cap 2");
+        assertThat(l.tryAcquire(b)).isNull();
+        assertThat(l.tryAcquire(b)).contains("connection cap 3");
+        assertThat(l.open()).isEqualTo(3);
+        l.release(a);
+        assertThat(l.tryAcquire(b)).isNull();
+        assertThat(l.tryAcquire(a)).contains("connection cap");
+        assertThat(l.open()).isEqualTo(3);
+    }
+}
