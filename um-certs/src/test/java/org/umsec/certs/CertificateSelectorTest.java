@@ -310,4 +310,23 @@ class CertificateSelectorTest {
         assertThat(CertificateSelector.select(c, SelectionCriteria.serverAuth(), NOW).selected()).isPresent();
         assertThat(CertificateSelector.select(c, SelectionCriteria.serverAuth(), NOW.plus(days(6))).selected()).isEmpty();
     }
+
+    @Test
+    void md5SignatureInThePathIsWeakAlgorithm() {
+        KeyPair caKeys = KeyAlgorithm.RSA_2048.generateKeyPair();
+        X500Principal caName = new X500Principal("CN=Old RSA CA");
+        X509Certificate ca = new X509Builder().subject(caName).publicKey(caKeys.getPublic()).ca(true, 0)
+                .validity(NOW.minus(days(10)), NOW.plus(days(100)))
+                .issuer(pki.rootCertificate().getSubjectX500Principal(), pki.root().privateKey(),
+                        pki.rootCertificate().getPublicKey())
+                .build();
+        KeyPair leafKeys = KeyAlgorithm.EC_P256.generateKeyPair();
+        X509Certificate leaf = new X509Builder().subject(new X500Principal("CN=md5.lab.test")).dnsNames(List.of("md5.lab.test"))
+                .publicKey(leafKeys.getPublic()).validity(NOW.minus(days(1)), NOW.plus(days(30)))
+                .extendedKeyUsage(List.of(KeyPurpose.SERVER_AUTH.oid())).signatureAlgorithm("MD5withRSA")
+                .issuer(caName, caKeys.getPrivate(), caKeys.getPublic()).build();
+        SelectionCandidate c = only(pki.trust(), PersonalCertificate.of("md5", leafKeys.getPrivate(), List.of(leaf, ca)));
+        assertThat(c.rejection()).as(c.validation().detail()).contains(ValidationFailure.WEAK_ALGORITHM);
+        assertThat(c.validation().failingIndex()).isZero();
+    }
 }

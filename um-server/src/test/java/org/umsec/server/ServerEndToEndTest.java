@@ -478,4 +478,15 @@ class ServerEndToEndTest {
         }
         assertThat(server.configuration().gateways().get(0).address()).contains("192.0.2.9");
     }
+
+    @Test
+    void aCertificateNearExpiryRaisesTheExpiryEventAtStart() throws Exception {
+        Path store = dir.resolve("expiring");
+        CertificateStore st = CertificateStore.open(store);
+        st.addPersonal(PKI.leaf("um.example.test").validUntil(Clock.systemUTC().instant().plus(Duration.ofDays(10)))
+                .build());
+        st.addTrustedRoot(PKI.rootCertificate());
+        start(config().store(store).build());
+        await("expiry event", () -> hasEvent(SecurityEventType.CERTIFICATE_EXPIRING));
+    }
 }

@@ -25,6 +25,10 @@ import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.StoreContents;
 import org.umsec.server.internal.Sdp;
+import org.umsec.sip.sdp.CryptoAttribute;
+import org.umsec.sip.sdp.MediaDescription;
+import org.umsec.sip.sdp.SdpParseException;
+import org.umsec.sip.sdp.SessionDescription;
 import org.umsec.server.internal.SipMessage;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
@@ -99,9 +103,36 @@ final class TestGateway implements AutoCloseable {
         return m.isRequest() && !m.method().equals("ACK") ? finalResponse() : null;
     }
 
+    /**
+     * Reads one message. Every message the server sends is also parsed by um-sip's codec, an
+     * implementation independent of the server's own, so the wire format is checked both ways.
+     */
     Optional<SipMessage> read() throws IOException {
-        return SipMessage.read(in);
+        Optional<SipMessage> m = SipMessage.read(in);
+        if (m.isPresent()) {
+            org.umsec.sip.SipMessage parsed;
+            try {
+                parsed = PARSER.parse(m.get().raw());
+            } catch (org.umsec.sip.codec.SipDecodeException e) {
+                throw new AssertionError("um-sip rejects what the server sent: " + e.getMessage() + "\n"
+                        + new String(m.get().raw(), java.nio.charset.StandardCharsets.UTF_8), e);
+            }
+            try {
+                if (parsed.callId() == null || !parsed.callId().equals(m.get().callId())) {
+                    throw new AssertionError("um-sip reads another Call-ID: " + parsed.callId());
+                }
+                if (parsed instanceof org.umsec.sip.SipResponse r && r.status() != m.get().status()) {
+                    throw new AssertionError("um-sip reads status " + r.status());
+                }
+            } finally {
+                parsed.release();
+            }
+        }
+        return m;
     }
+
+    private static final org.umsec.sip.codec.SipMessageParser PARSER =
+            org.umsec.sip.codec.SipMessageParser.withDefaults();
 
     /** Reads until a final response. */
     SipMessage finalResponse() throws IOException {
@@ -150,10 +181,25 @@ final class TestGateway implements AutoCloseable {
     record Answer(int port, int rtcpPort, Optional<SrtpMasterKey> key, Optional<SrtpSuite> suite, String profile) {
     }
 
+    /** Reads the server's SDP answer with um-sip's SDP parser (independent of the server's). */
     static Answer answer(SipMessage ok) {
-        Sdp.Offer a = Sdp.parse(ok.bodyText()).offer().orElseThrow();
-        Optional<Sdp.Crypto> c = a.cryptos().stream().findFirst();
-        return new Answer(a.port(), a.rtcpPort(), c.flatMap(Sdp.Crypto::key), c.flatMap(Sdp.Crypto::suite), a.profile());
+        SessionDescription sdp;
+        try {
+            sdp = SessionDescription.parse(ok.body());
+        } catch (SdpParseException e) {
+            throw new AssertionError("um-sip rejects the server's SDP: " + e.getMessage(), e);
+        }
+        MediaDescription audio = sdp.audio().orElseThrow();
+        int rtcp = audio.attributeValues("rtcp").stream().findFirst().map(v -> Integer.parseInt(v.split(" ")[0]))
+                .orElse(audio.port() + 1);
+        Optional<CryptoAttribute> c = audio.cryptos().stream().findFirst();
+        Optional<SrtpSuite> suite = c.flatMap(x -> SrtpSuite.fromSdesName(x.suite()));
+        Optional<SrtpMasterKey> key = c.flatMap(x -> suite.map(s -> {
+            byte[] km = x.keyParams().get(0).keyMaterial();
+            return SrtpMasterKey.of(java.util.Arrays.copyOf(km, s.masterKeyLength()),
+                    java.util.Arrays.copyOfRange(km, s.masterKeyLength(), km.length));
+        }));
+        return new Answer(audio.port(), rtcp, key, suite, audio.proto());
     }
 
     /** Protects (when tx is not null) and sends the samples as 20 ms G.711 packets. Returns the packets sent. */

@@ -288,11 +288,6 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
         return headers.get("Content-Type");
     }
 
-    /** Value of the tag parameter of To, or null; cheap helper for dialog matching. */
-    String toTagOrNull() {
-        return to().tag().orElse(null);
-    }
-
     // ---- encoding ------------------------------------------------------------------------------------
 
     /**

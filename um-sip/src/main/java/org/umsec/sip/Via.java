@@ -1,6 +1,5 @@
 package org.umsec.sip;
 
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;

@@ -71,6 +71,7 @@ public final class X509Builder {
     private boolean ca;
     private int pathLength = -1;
     private int keyUsage = -1;
+    private String signatureAlgorithm;
 
     /**
      * @param s subject name
@@ -170,6 +171,15 @@ public final class X509Builder {
         return this;
     }
 
+    /**
+     * @param alg explicit signature algorithm (tests of weak algorithms), null for the default
+     * @return this
+     */
+    public X509Builder signatureAlgorithm(String alg) {
+        this.signatureAlgorithm = alg;
+        return this;
+    }
+
     /** @return a random positive serial number of at most 159 bits (20 octets DER, RFC 5280 §4.1.2.2) */
     public static BigInteger randomSerial() {
         BigInteger s;
@@ -235,7 +245,8 @@ public final class X509Builder {
             b.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(publicKey));
             b.addExtension(Extension.authorityKeyIdentifier, false,
                     utils.createAuthorityKeyIdentifier(issuerPublicKey != null ? issuerPublicKey : publicKey));
-            ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm(signingKey)).build(signingKey);
+            ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm != null ? signatureAlgorithm
+                    : signatureAlgorithm(signingKey)).build(signingKey);
             return toJdk(b.build(signer).getEncoded());
         } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("cannot build certificate: " + e.getMessage(), e);

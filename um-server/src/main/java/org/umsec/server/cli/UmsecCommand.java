@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "umsec", mixinStandardHelpOptions = true, version = "umsec 0.1.0",
         description = "SIP over mutual TLS, SRTP media and certificates for unified messaging (R22-R24).",
-        subcommands = {ServerCommand.class, TestConnectivityCommand.class, CertsCommand.class, SrtpCommand.class,
+        subcommands = {ServerCommand.class, TestConnectivityCommand.class, CallCommand.class, CertsCommand.class, SrtpCommand.class,
                 ConfigCommand.class, CommandLine.HelpCommand.class})
 public final class UmsecCommand implements Runnable {
 
@@ -56,6 +56,11 @@ public final class UmsecCommand implements Runnable {
      * @param args the arguments
      */
     public static void main(String[] args) {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null
+                && (args.length == 0 || !args[0].equals("server"))) {
+            // the tools print their own results; library logging is for problems only
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         int code = commandLine(out, err).execute(args);

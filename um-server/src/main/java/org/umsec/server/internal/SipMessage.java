@@ -48,6 +48,7 @@ public final class SipMessage {
     private final String reason;
     private final List<String[]> headers;
     private final byte[] body;
+    private byte[] raw;
 
     private SipMessage(String method, String requestUri, int status, String reason, List<String[]> headers, byte[] body) {
         this.method = method;
@@ -179,7 +180,17 @@ public final class SipMessage {
         if (body.length < length) {
             throw new IOException("connection closed inside a SIP body");
         }
-        return Optional.of(new SipMessage(m.method, m.requestUri, m.status, m.reason, m.headers, body));
+        SipMessage read = new SipMessage(m.method, m.requestUri, m.status, m.reason, m.headers, body);
+        byte[] h = head.toByteArray();
+        read.raw = new byte[h.length + body.length];
+        System.arraycopy(h, 0, read.raw, 0, h.length);
+        System.arraycopy(body, 0, read.raw, h.length, body.length);
+        return Optional.of(read);
+    }
+
+    /** @return the bytes this message was read from (keep-alive line endings before it excluded), or empty */
+    public byte[] raw() {
+        return raw == null ? new byte[0] : raw.clone();
     }
 
     private static String abbreviate(String s) {

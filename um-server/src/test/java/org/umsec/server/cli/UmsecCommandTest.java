@@ -151,6 +151,22 @@ class UmsecCommandTest {
             assertThat(wrongName.exit()).isEqualTo(1);
             assertThat(wrongName.err()).contains("does not name 127.0.0.1");
         }
+        try (UmsecServer good = server(dir.resolve("trusting"))) {
+            CliRunner call = CliRunner.run("call", "--cert", cert.toString(), "--key", key.toString(), "--trust",
+                    root.toString(), "--server-name", "um.example.test", "--seconds", "1", "--codec", "PCMA",
+                    "127.0.0.1:" + good.tlsPort());
+            assertThat(call.exit()).as(call.out() + call.err()).isZero();
+            assertThat(call.out()).contains("Answered: 200 OK", "own SDES key", "Sent 50 packets",
+                    "authenticated and decrypted with the server's key", "Hung up: 200 OK");
+            CliRunner noCrypto = CliRunner.run("call", "--srtp=false", "--cert", cert.toString(), "--key",
+                    key.toString(), "--trust", root.toString(), "--server-name", "um.example.test",
+                    "127.0.0.1:" + good.tlsPort());
+            assertThat(noCrypto.exit()).isEqualTo(1);
+            assertThat(noCrypto.err()).contains("call refused: 488");
+        }
+        try (var files = Files.list(dir.resolve("vm"))) {
+            assertThat(files.filter(f -> f.toString().endsWith(".wav")).count()).isEqualTo(1);
+        }
         CliRunner nobody = CliRunner.run("test-connectivity", "--secured=false", "127.0.0.1:1");
         assertThat(nobody.exit()).isEqualTo(1);
         assertThat(nobody.err()).contains("cannot connect");

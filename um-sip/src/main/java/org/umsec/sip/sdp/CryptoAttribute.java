@@ -1,6 +1,5 @@
 package org.umsec.sip.sdp;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -356,9 +355,5 @@ public final class CryptoAttribute {
     public String toString() {
         return "crypto:" + tag + " " + suite + " inline:<" + keyParams.size() + " key(s) hidden>"
                 + (sessionParams.isEmpty() ? "" : " " + String.join(" ", sessionParams));
-    }
-
-    static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -1,6 +1,5 @@
 package org.umsec.sip.sdp;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Objects;
@@ -83,9 +82,5 @@ public final class SdesTransportGuard {
         } catch (RuntimeException e) {
             return "";
         }
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

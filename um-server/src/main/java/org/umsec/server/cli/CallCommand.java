@@ -1,0 +1,312 @@
+package org.umsec.server.cli;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import org.umsec.core.VoipSecurityMode;
+import org.umsec.server.VoicemailRecorder;
+import org.umsec.server.internal.Sdp;
+import org.umsec.server.internal.SipMessage;
+import org.umsec.server.media.G711;
+import org.umsec.server.media.RtpPacket;
+import org.umsec.srtp.SrtpMasterKey;
+import org.umsec.srtp.SrtpPolicy;
+import org.umsec.srtp.SrtpSession;
+import org.umsec.srtp.SrtpSuite;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code umsec call}: a test IP gateway. Places one call the way a gateway does: INVITE with an SDP
+ * offer (SDES keys over TLS when secured), sends audio as RTP or SRTP in real time, receives the
+ * server's greeting and checks that it decrypts under the key the server answered with, hangs up.
+ */
+@Command(name = "call", mixinStandardHelpOptions = true,
+        description = {"Place a test call like an IP gateway: INVITE with SDP (SDES crypto when secured), send audio"
+            + " as RTP/SRTP, receive the greeting, hang up. Exit 0 when the call was answered and ended cleanly."})
+final class CallCommand implements Callable<Integer> {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--secured", arity = "0..1", fallbackValue = "true", defaultValue = "true", paramLabel = "true|false",
+            description = "SIP over mutual TLS (default, port 5061) or plain TCP (port 5060)")
+    boolean secured;
+
+    @Option(names = "--srtp", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
+            description = "offer SRTP with SDES keys (default: same as --secured)")
+    Boolean srtp;
+
+    @Option(names = "--suite", defaultValue = "AES_CM_128_HMAC_SHA1_80", description = "SRTP suite to offer (default ${DEFAULT-VALUE})")
+    String suiteName;
+
+    @Option(names = "--codec", defaultValue = "PCMU", description = "PCMU or PCMA (default ${DEFAULT-VALUE})")
+    String codec;
+
+    @Option(names = "--wav", paramLabel = "FILE", description = "audio to send (any WAV the JDK converts to 8 kHz mono)")
+    Path wav;
+
+    @Option(names = "--seconds", defaultValue = "3", description = "length of the test tone when no --wav (default ${DEFAULT-VALUE})")
+    int seconds;
+
+    @Option(names = "--to", paramLabel = "URI", description = "called URI (default sip:voicemail@HOST)")
+    String to;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10", description = "answer timeout (default ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @Parameters(paramLabel = "HOST[:PORT]", description = "the server")
+    String target;
+
+    @CommandLine.Mixin
+    ClientOptions client = new ClientOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        boolean useSrtp = srtp != null ? srtp : secured;
+        int pt = switch (codec.toUpperCase()) {
+            case "PCMU" -> G711.PAYLOAD_TYPE_PCMU;
+            case "PCMA" -> G711.PAYLOAD_TYPE_PCMA;
+            default -> throw new CliException("--codec must be PCMU or PCMA");
+        };
+        SrtpSuite suite = SrtpSuite.fromSdesName(suiteName).orElseThrow(() -> new CliException("unknown suite " + suiteName));
+        short[] audio = wav != null ? VoicemailRecorder.readGreeting(wav) : tone(seconds);
+        TestConnectivityCommand.HostPort hp = TestConnectivityCommand.HostPort.parse(target,
+                secured ? VoipSecurityMode.SECURED_PORT : VoipSecurityMode.UNSECURED_PORT);
+        Socket plain = new Socket();
+        try {
+            plain.connect(new InetSocketAddress(hp.host(), hp.port()), timeoutSeconds * 1000);
+        } catch (IOException e) {
+            throw new CliException("cannot connect to " + hp + ": " + e.getMessage());
+        }
+        try (Socket s = secured ? client.handshake(plain, hp, timeoutSeconds, out) : plain;
+             DatagramSocket rtp = new DatagramSocket(new InetSocketAddress(s.getLocalAddress(), 0));
+             DatagramSocket rtcp = new DatagramSocket(new InetSocketAddress(s.getLocalAddress(), 0))) {
+            s.setSoTimeout(timeoutSeconds * 1000);
+            return place(s, rtp, rtcp, hp, pt, useSrtp ? suite : null, audio, out);
+        }
+    }
+
+    private int place(Socket s, DatagramSocket rtp, DatagramSocket rtcp, TestConnectivityCommand.HostPort hp, int pt,
+            SrtpSuite suite, short[] audio, PrintWriter out) throws Exception {
+        String transport = secured ? "tls" : "tcp";
+        String local = s.getLocalAddress().getHostAddress();
+        String localHp = (local.contains(":") ? "[" + local + "]" : local) + ":" + s.getLocalPort();
+        String callId = hex(10) + "@umsec-call";
+        String fromTag = hex(4);
+        String toUri = to != null ? to : "sip:voicemail@" + hp.host();
+        SrtpMasterKey ourKey = null;
+        StringBuilder sdp = new StringBuilder("v=0\r\no=umsec-gw 1 1 IN " + (local.contains(":") ? "IP6 " : "IP4 ") + local
+                + "\r\ns=umsec call\r\nc=IN " + (local.contains(":") ? "IP6 " : "IP4 ") + local + "\r\nt=0 0\r\n");
+        sdp.append("m=audio ").append(rtp.getLocalPort()).append(suite != null ? " RTP/SAVP " : " RTP/AVP ").append(pt)
+                .append("\r\na=rtpmap:").append(pt).append(pt == 0 ? " PCMU/8000" : " PCMA/8000").append("\r\n")
+                .append("a=rtcp:").append(rtcp.getLocalPort()).append("\r\n");
+        if (suite != null) {
+            byte[] k = new byte[suite.masterKeyLength()];
+            byte[] salt = new byte[suite.masterSaltLength()];
+            RANDOM.nextBytes(k);
+            RANDOM.nextBytes(salt);
+            ourKey = SrtpMasterKey.of(k, salt);
+            sdp.append("a=crypto:").append(Sdp.cryptoAttribute(1, suite, ourKey)).append("\r\n");
+        }
+        SipMessage invite = SipMessage.request("INVITE", toUri)
+                .add("Via", "SIP/2.0/" + transport.toUpperCase() + " " + localHp + ";branch=z9hG4bK" + hex(8))
+                .add("Max-Forwards", "70").add("From", "<sip:umsec-gateway@" + local + ">;tag=" + fromTag)
+                .add("To", "<" + toUri + ">").add("Call-ID", callId).add("CSeq", "1 INVITE")
+                .add("Contact", "<sip:umsec-gateway@" + localHp + ";transport=" + transport + ">")
+                .add("User-Agent", "umsec call").withBody("application/sdp", sdp.toString());
+        OutputStream os = s.getOutputStream();
+        InputStream in = new BufferedInputStream(s.getInputStream());
+        long t0 = System.nanoTime();
+        os.write(invite.encode());
+        os.flush();
+        out.println("INVITE " + toUri + " (Call-ID " + callId + ", " + (suite != null ? "SRTP " + suite.sdesName()
+                : "plain RTP") + ", " + codec.toUpperCase() + ")");
+        SipMessage answer = finalResponse(in, os, timeoutSeconds);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (answer.status() != 200) {
+            throw new CliException("call refused: " + answer.status() + " " + statusText(answer)
+                    + answer.header("Warning").map(w -> " (" + w + ")").orElse(""));
+        }
+        out.println("Answered: 200 OK in " + ms + " ms");
+        Sdp.Offer a = Sdp.parse(answer.bodyText()).offer()
+                .orElseThrow(() -> new CliException("the answer has no usable SDP"));
+        Optional<Sdp.Crypto> serverCrypto = a.cryptos().stream().filter(c -> c.key().isPresent()).findFirst();
+        if (suite != null && serverCrypto.isEmpty()) {
+            throw new CliException("the server answered without SRTP keys");
+        }
+        serverCrypto.ifPresent(c -> out.println("Server answered with its own SDES key (" + c.suiteName() + ")"));
+        String toWithTag = answer.header("To").orElseThrow();
+        SipMessage ack = SipMessage.request("ACK", answer.header("Contact").map(SipMessage::uri).orElse(toUri))
+                .add("Via", "SIP/2.0/" + transport.toUpperCase() + " " + localHp + ";branch=z9hG4bK" + hex(8))
+                .add("Max-Forwards", "70").add("From", "<sip:umsec-gateway@" + local + ">;tag=" + fromTag)
+                .add("To", toWithTag).add("Call-ID", callId).add("CSeq", "1 ACK");
+        os.write(ack.encode());
+        os.flush();
+
+        // receive the greeting while we talk
+        AtomicLong received = new AtomicLong();
+        AtomicLong verified = new AtomicLong();
+        SrtpSession rx = serverCrypto.map(c -> SrtpSession.inbound(SrtpPolicy.builder(c.suite().orElseThrow())
+                .masterKey(c.key().orElseThrow()).build())).orElse(null);
+        rtp.setSoTimeout(200);
+        Thread receiver = new Thread(() -> {
+            byte[] b = new byte[2048];
+            DatagramPacket p = new DatagramPacket(b, b.length);
+            while (!rtp.isClosed() && !Thread.currentThread().isInterrupted()) {
+                try {
+                    p.setLength(b.length);
+                    rtp.receive(p);
+                } catch (SocketTimeoutException e) {
+                    continue;
+                } catch (IOException e) {
+                    return;
+                }
+                received.incrementAndGet();
+                int len = rx == null ? p.getLength() : rx.unprotectRtp(b, 0, p.getLength());
+                if (len > 0 && RtpPacket.parse(b, 0, len).isPresent()) {
+                    verified.incrementAndGet();
+                }
+            }
+        }, "umsec-call-rx");
+        receiver.setDaemon(true);
+        receiver.start();
+
+        InetSocketAddress server = new InetSocketAddress(InetAddress.getByName(a.address()), a.port());
+        SrtpSession tx = ourKey == null ? null : SrtpSession.outbound(SrtpPolicy.builder(suite).masterKey(ourKey).build());
+        SrtpSession rtcpTx = ourKey == null ? null : SrtpSession.outbound(SrtpPolicy.builder(suite).masterKey(ourKey).build());
+        long ssrc = RANDOM.nextInt() & 0xFFFF_FFFFL;
+        sendSenderReport(rtcp, rtcpTx, ssrc, new InetSocketAddress(server.getAddress(), a.rtcpPort()));
+        byte[] payload = new byte[160];
+        byte[] buf = new byte[12 + 160 + 32];
+        int seq = RANDOM.nextInt(0x10000);
+        long ts = RANDOM.nextInt() & 0xFFFF_FFFFL;
+        int packets = 0;
+        long start = System.nanoTime();
+        for (int off = 0; off < audio.length; off += 160) {
+            int n = Math.min(160, audio.length - off);
+            G711.encode(pt, audio, off, n, payload, 0);
+            int len = RtpPacket.write(buf, 0, pt, off == 0, seq, ts, ssrc, payload, 0, n);
+            if (tx != null) {
+                len = tx.protectRtp(buf, 0, len);
+            }
+            rtp.send(new DatagramPacket(buf, len, server));
+            packets++;
+            seq = (seq + 1) & 0xFFFF;
+            ts = (ts + n) & 0xFFFF_FFFFL;
+            long due = start + packets * 20_000_000L;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
+        }
+        out.printf("Sent %d packets (%.1f s of audio) as %s%n", packets, audio.length / 8000.0,
+                suite != null ? "SRTP " + suite.sdesName() : "plain RTP");
+        SipMessage bye = SipMessage.request("BYE", answer.header("Contact").map(SipMessage::uri).orElse(toUri))
+                .add("Via", "SIP/2.0/" + transport.toUpperCase() + " " + localHp + ";branch=z9hG4bK" + hex(8))
+                .add("Max-Forwards", "70").add("From", "<sip:umsec-gateway@" + local + ">;tag=" + fromTag)
+                .add("To", toWithTag).add("Call-ID", callId).add("CSeq", "2 BYE");
+        os.write(bye.encode());
+        os.flush();
+        SipMessage byeAnswer = finalResponse(in, os, timeoutSeconds);
+        receiver.interrupt();
+        receiver.join(1000);
+        out.printf("Received %d greeting packets from the server, %d %s%n", received.get(), verified.get(),
+                rx != null ? "authenticated and decrypted with the server's key" : "valid RTP");
+        out.println("Hung up: " + byeAnswer.status() + " " + statusText(byeAnswer));
+        out.flush();
+        if (byeAnswer.status() != 200 && byeAnswer.status() != 481) {
+            throw new CliException("BYE answered " + byeAnswer.status());
+        }
+        if (rx != null && received.get() > 0 && verified.get() == 0) {
+            throw new CliException("the server's media did not authenticate under the key it answered with");
+        }
+        return 0;
+    }
+
+    private static void sendSenderReport(DatagramSocket rtcp, SrtpSession tx, long ssrc, InetSocketAddress to)
+            throws IOException {
+        byte[] b = new byte[28 + 32];
+        b[0] = (byte) 0x80;
+        b[1] = (byte) 200;
+        b[3] = 6;
+        b[4] = (byte) (ssrc >> 24);
+        b[5] = (byte) (ssrc >> 16);
+        b[6] = (byte) (ssrc >> 8);
+        b[7] = (byte) ssrc;
+        long ntp = System.currentTimeMillis() / 1000 + 2_208_988_800L;
+        b[8] = (byte) (ntp >> 24);
+        b[9] = (byte) (ntp >> 16);
+        b[10] = (byte) (ntp >> 8);
+        b[11] = (byte) ntp;
+        int len = tx == null ? 28 : tx.protectRtcp(b, 0, 28);
+        if (len > 0) {
+            rtcp.send(new DatagramPacket(b, len, to));
+        }
+    }
+
+    /** Reads to the final response, answering a BYE from the server on the way. */
+    private static SipMessage finalResponse(InputStream in, OutputStream os, int timeoutSeconds)
+            throws IOException, CliException {
+        try {
+            while (true) {
+                Optional<SipMessage> m = SipMessage.read(in);
+                if (m.isEmpty()) {
+                    throw new CliException("the server closed the connection");
+                }
+                SipMessage r = m.get();
+                if (r.isRequest()) {
+                    if (!r.method().equals("ACK")) {
+                        os.write(SipMessage.responseTo(r, 200, "OK").encode());
+                        os.flush();
+                    }
+                    continue;
+                }
+                if (r.status() >= 200) {
+                    return r;
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            throw new CliException("no answer within " + timeoutSeconds + " s");
+        }
+    }
+
+    private static String statusText(SipMessage r) {
+        String line = new String(r.encode(), java.nio.charset.StandardCharsets.UTF_8).lines().findFirst().orElse("");
+        int sp = line.indexOf(' ', 8);
+        return sp < 0 ? "" : line.substring(sp + 1);
+    }
+
+    static short[] tone(int seconds) {
+        short[] s = new short[8000 * Math.max(1, Math.min(seconds, 120))];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = (short) (Math.sin(2 * Math.PI * 440 * i / 8000) * 8000);
+        }
+        return s;
+    }
+
+    private static String hex(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}

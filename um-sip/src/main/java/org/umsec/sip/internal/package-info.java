@@ -1,0 +1,2 @@
+/** Implementation details of um-sip; not exported. */
+package org.umsec.sip.internal;
