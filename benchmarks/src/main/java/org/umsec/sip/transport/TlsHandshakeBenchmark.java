@@ -42,8 +42,8 @@ import org.umsec.core.TrustList;
  * operations were full handshakes (abbreviated, resumed ones would not ask for the key).
  *
  * <pre>
- * mvn -B -o -pl um-sip,benchmarks package -DskipTests
- * java -jar benchmarks/target/benchmarks.jar TlsHandshakeBenchmark
+ * mvn -B -o -pl benchmarks package
+ * java -jar benchmarks/target/benchmarks.jar TlsHandshakeBenchmark -rf json -rff tls-handshakes.json
  * </pre>
  */
 @State(Scope.Benchmark)

@@ -316,6 +316,25 @@ class MutualTlsTest {
         assertThat(responses.next()).isEqualTo(200);
     }
 
+    @ParameterizedTest
+    @MethodSource("engines")
+    void certificateRevokedAfterAConnectionIsRefusedOnReconnectEvenIfTheSessionResumes(TlsEngine engine) throws Exception {
+        SipServer server = server(engine);
+        PersonalCertificate gw = lab.pki.leaf(GATEWAY_FQDN).build();
+        SipClient client = client(gw, engine);
+        TransportConnection first = await(client.connect(dial(server)));
+        first.send(Lab.options("TLS"));
+        assertThat(responses.next()).isEqualTo(200);
+        first.close().get(WAIT_SECONDS, TimeUnit.SECONDS);
+
+        lab.store.addCrl(lab.pki.revoke(gw.certificate()));
+        lab.events.clear();
+        // same client, same peer: the client offers to resume its session; the server must still refuse
+        client.connect(dial(server));
+        SecurityEvent e = lab.awaitEvent(SecurityEventType.TLS_HANDSHAKE_FAILED);
+        assertThat(e.field("reason")).contains(HandshakeFailureReason.REVOKED.name());
+    }
+
     @Test
     void trustListUpdatesApplyToTheNextHandshake() throws Exception {
         SipServer server = server(TlsEngine.JDK);
