@@ -253,7 +253,7 @@ public final class SipServer implements AutoCloseable {
         trustList.set(Objects.requireNonNull(list, "list"));
     }
 
-    /** Closes the listeners and every connection, and stops the I/O threads. */
+    /** Closes the listeners and every connection, and stops the I/O threads. Blocks: do not call from a handler. */
     @Override
     public void close() {
         if (tcpChannel != null) {
