@@ -662,6 +662,18 @@ public final class ServerConfiguration {
         if (!IP_LITERAL.matcher(s).matches()) {
             return false;
         }
+        if (!s.contains(":")) {
+            // dotted quad only: anything else could make InetAddress fall back to a DNS look-up
+            String[] parts = s.split("\\.", -1);
+            if (parts.length != 4) {
+                return false;
+            }
+            for (String p : parts) {
+                if (p.isEmpty() || p.length() > 3 || Integer.parseInt(p) > 255) {
+                    return false;
+                }
+            }
+        }
         try {
             InetAddress.getByName(s); // a literal: never resolves a name
             return true;
