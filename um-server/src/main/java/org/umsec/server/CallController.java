@@ -434,7 +434,7 @@ final class CallController {
                 gateway.dialPlan(), mode.displayName(), suiteName.map(s -> " " + s).orElse(""),
                 pt.get() == 0 ? "PCMU" : "PCMA");
         media.start(info, handlerCall, new InetSocketAddress(mediaPeer.getAddress(), offer.rtcpPort()), inbound, outbound,
-                cfg.maxRecording(), cfg.mediaTimeout(), reason -> end(call, reason, true));
+                cfg.maxRecording(), cfg.mediaTimeout(), cfg.rtcpInterval(), reason -> end(call, reason, true));
         call.ackTimer = server.scheduler().schedule(() -> {
             if (!call.confirmed) {
                 LOG.info("Call {}: no ACK within {}; ending it", call.callId, cfg.ackTimeout());
