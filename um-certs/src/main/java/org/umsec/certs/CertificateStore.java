@@ -81,6 +81,7 @@ public final class CertificateStore {
     private volatile StoreContents contents = StoreContents.empty();
     private volatile List<SkippedFile> skipped = List.of();
     private volatile Map<String, PendingRequest> pending = Map.of();
+    private Map<Path, String> reported = Map.of();
 
     private CertificateStore(Builder b) {
         this.dir = b.dir;
@@ -137,7 +138,8 @@ public final class CertificateStore {
     }
 
     /**
-     * Re-reads every file. Unreadable files are skipped with an event each.
+     * Re-reads every file. Unreadable files are skipped; each raises one event, repeated only when
+     * the file changes (a later reload of the same bad file stays quiet; see {@link #skippedFiles()}).
      *
      * @return the new snapshot
      * @throws IOException when a store directory cannot be listed
@@ -179,12 +181,20 @@ public final class CertificateStore {
         this.contents = b.build();
         this.pending = Map.copyOf(req);
         this.skipped = List.copyOf(skip);
+        // one event per bad file and version: a reload (the watcher, a refresh) does not repeat it
+        Map<Path, String> now = new HashMap<>();
         for (SkippedFile s : skip) {
+            String version = s.reason() + "@" + lastModified(s.file());
+            now.put(s.file(), version);
+            if (version.equals(reported.get(s.file()))) {
+                continue;
+            }
             LOG.warn("skipping certificate store file {}: {}", s.file(), s.reason());
             publish(SecurityEvent.builder(SecurityEventType.CERTIFICATE_FILE_UNREADABLE, clock)
                     .message("certificate store file skipped: " + s.reason())
                     .field("file", s.file()).field("reason", s.reason()).build());
         }
+        reported = now;
         return contents;
     }
 
@@ -227,6 +237,14 @@ public final class CertificateStore {
             } catch (CertificateImportException e) {
                 skip.add(new SkippedFile(f, e.getMessage()));
             }
+        }
+    }
+
+    private static String lastModified(Path f) {
+        try {
+            return Files.getLastModifiedTime(f).toString() + "/" + Files.size(f);
+        } catch (IOException e) {
+            return "?";
         }
     }
 

@@ -130,6 +130,15 @@ class CertificateStoreTest {
                     assertThat(e.field("file")).isPresent();
                     assertThat(e.field("reason")).isPresent();
                 });
+        // reloading the same bad files does not repeat the events; changing one does
+        events.clear();
+        store.reload();
+        assertThat(store.skippedFiles()).hasSize(9);
+        assertThat(events.all).isEmpty();
+        Files.writeString(dir.resolve("personal/garbage.crt"), "still not a certificate, but different");
+        store.reload();
+        assertThat(events.of(SecurityEventType.CERTIFICATE_FILE_UNREADABLE)).singleElement()
+                .satisfies(e -> assertThat(e.field("file").orElseThrow()).endsWith("garbage.crt"));
     }
 
     @Test

@@ -49,6 +49,8 @@ final class CallController {
     private static final Logger LOG = LoggerFactory.getLogger(CallController.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+    /** Most calls in progress at once; more are answered 503 (each call holds two sockets and two threads). */
+    static final int MAX_CALLS = 1000;
     /** A connection with no message for this long is closed. */
     static final int IDLE_TIMEOUT_MS = 300_000;
 
@@ -305,6 +307,8 @@ final class CallController {
                 .field("method", req.method()).field("transport", conn.secure ? "TLS" : "TCP")
                 .field("identities", conn.identity == null ? "" : conn.identity.presentedIdentities()).build());
         conn.send(SipMessage.responseTo(req, 403, "Forbidden - not a trusted gateway"));
+        // R5: the server talks only to trusted gateways; do not keep the connection of anyone else
+        UmsecServer.closeQuietly(conn.socket);
     }
 
     private void invite(Conn conn, SipMessage req) throws IOException {
@@ -316,6 +320,12 @@ final class CallController {
         }
         if (server.stopping()) {
             conn.send(SipMessage.responseTo(req, 503, "Service Unavailable - stopping"));
+            return;
+        }
+        if (calls.size() >= MAX_CALLS) {
+            server.metrics().callRejected("too-many-calls");
+            conn.send(SipMessage.responseTo(req, 503, "Service Unavailable - " + MAX_CALLS + " calls in progress")
+                    .add("Retry-After", "5"));
             return;
         }
         ServerConfiguration cfg = server.configuration();
@@ -434,7 +444,7 @@ final class CallController {
                 gateway.dialPlan(), mode.displayName(), suiteName.map(s -> " " + s).orElse(""),
                 pt.get() == 0 ? "PCMU" : "PCMA");
         media.start(info, handlerCall, new InetSocketAddress(mediaPeer.getAddress(), offer.rtcpPort()), inbound, outbound,
-                cfg.maxRecording(), cfg.mediaTimeout(), reason -> end(call, reason, true));
+                cfg.maxRecording(), cfg.mediaTimeout(), cfg.rtcpInterval(), reason -> end(call, reason, true));
         call.ackTimer = server.scheduler().schedule(() -> {
             if (!call.confirmed) {
                 LOG.info("Call {}: no ACK within {}; ending it", call.callId, cfg.ackTimeout());

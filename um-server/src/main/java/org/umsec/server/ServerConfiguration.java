@@ -111,6 +111,7 @@ public final class ServerConfiguration {
     private final Duration maxRecording;
     private final Duration mediaTimeout;
     private final Duration ackTimeout;
+    private final Duration rtcpInterval;
     private final int selfSignedValidityDays;
 
     private ServerConfiguration(Builder b) {
@@ -131,6 +132,7 @@ public final class ServerConfiguration {
         maxRecording = b.maxRecording;
         mediaTimeout = b.mediaTimeout;
         ackTimeout = b.ackTimeout;
+        rtcpInterval = b.rtcpInterval;
         selfSignedValidityDays = b.selfSignedValidityDays;
     }
 
@@ -277,6 +279,11 @@ public final class ServerConfiguration {
         return ackTimeout;
     }
 
+    /** @return how often RTCP reports are sent during a call (RFC 3550 §6.2: 5 s) */
+    public Duration rtcpInterval() {
+        return rtcpInterval;
+    }
+
     /** @return validity of a generated self-signed certificate, in days */
     public int selfSignedValidityDays() {
         return selfSignedValidityDays;
@@ -339,6 +346,7 @@ public final class ServerConfiguration {
         b.maxRecording = maxRecording;
         b.mediaTimeout = mediaTimeout;
         b.ackTimeout = ackTimeout;
+        b.rtcpInterval = rtcpInterval;
         b.selfSignedValidityDays = selfSignedValidityDays;
         return b;
     }
@@ -370,6 +378,7 @@ public final class ServerConfiguration {
         private Duration maxRecording = DEFAULT_MAX_RECORDING;
         private Duration mediaTimeout = DEFAULT_MEDIA_TIMEOUT;
         private Duration ackTimeout = DEFAULT_ACK_TIMEOUT;
+        private Duration rtcpInterval = Duration.ofSeconds(5);
         private int selfSignedValidityDays = 365;
         private final Map<String, Integer> lines = new HashMap<>();
 
@@ -519,6 +528,12 @@ public final class ServerConfiguration {
             return this;
         }
 
+        /** @param d interval between RTCP reports, positive (default 5 s) @return this */
+        public Builder rtcpInterval(Duration d) {
+            rtcpInterval = Objects.requireNonNull(d, "rtcpInterval");
+            return this;
+        }
+
         /** @param days validity of a generated self-signed certificate, 1..3650 @return this */
         public Builder selfSignedValidityDays(int days) {
             selfSignedValidityDays = days;
@@ -576,6 +591,7 @@ public final class ServerConfiguration {
             positive(p, "maxRecordingSeconds", maxRecording);
             positive(p, "mediaTimeoutSeconds", mediaTimeout);
             positive(p, "ackTimeoutSeconds", ackTimeout);
+            positive(p, "rtcpIntervalSeconds", rtcpInterval);
             if (selfSignedValidityDays < 1 || selfSignedValidityDays > 3650) {
                 p.add(new ConfigurationProblem(source, at("server.selfSignedValidityDays"),
                         "server.selfSignedValidityDays must be 1..3650, was " + selfSignedValidityDays));
@@ -661,6 +677,18 @@ public final class ServerConfiguration {
     static boolean isIpLiteral(String s) {
         if (!IP_LITERAL.matcher(s).matches()) {
             return false;
+        }
+        if (!s.contains(":")) {
+            // dotted quad only: anything else could make InetAddress fall back to a DNS look-up
+            String[] parts = s.split("\\.", -1);
+            if (parts.length != 4) {
+                return false;
+            }
+            for (String p : parts) {
+                if (p.isEmpty() || p.length() > 3 || Integer.parseInt(p) > 255) {
+                    return false;
+                }
+            }
         }
         try {
             InetAddress.getByName(s); // a literal: never resolves a name

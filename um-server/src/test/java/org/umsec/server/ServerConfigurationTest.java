@@ -134,6 +134,16 @@ class ServerConfigurationTest {
                         .anySatisfy(s -> assertThat(s).contains("bad host!")));
     }
 
+    @Test
+    void addressesMustBeIpLiteralsAndAreNeverLookedUp() {
+        assertThat(ServerConfiguration.isIpLiteral("192.0.2.1")).isTrue();
+        assertThat(ServerConfiguration.isIpLiteral("2001:db8::1")).isTrue();
+        assertThat(ServerConfiguration.isIpLiteral("999.1.1.1")).isFalse();
+        assertThat(ServerConfiguration.isIpLiteral("1.2.3")).isFalse();
+        assertThat(ServerConfiguration.isIpLiteral("gw.example.test")).isFalse();
+        assertThat(ServerConfiguration.isIpLiteral("2001:db8::zz")).isFalse();
+    }
+
     private void assertProblem(String yaml, String text) {
         assertThatThrownBy(() -> ServerConfiguration.load("x.yaml", new StringReader(yaml), dir))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining(text);

@@ -80,7 +80,8 @@ class ServerEndToEndTest {
                         "dp-sipsec"))
                 .gateway(new ServerConfiguration.Gateway("pbx", Optional.empty(), Optional.of("127.0.0.1"), 5060,
                         "dp-plain"))
-                .mediaTimeout(Duration.ofSeconds(3)).ackTimeout(Duration.ofSeconds(2)).maxRecording(Duration.ofSeconds(20));
+                .mediaTimeout(Duration.ofSeconds(3)).ackTimeout(Duration.ofSeconds(2)).maxRecording(Duration.ofSeconds(20))
+                .rtcpInterval(Duration.ofMillis(200));
     }
 
     UmsecServer start(ServerConfiguration c) throws IOException {
@@ -199,12 +200,18 @@ class ServerEndToEndTest {
             assertThat(RtpPacket.parse(greeting, 0, len).orElseThrow().payloadType()).isZero();
 
             await("all audio received", () -> server.metrics().getRtpPacketsReceived() >= 50);
+            // the server's RTCP reports arrive as SRTCP under its key
+            byte[] report = gw.receiveRtcp().orElseThrow(() -> new AssertionError("no SRTCP from the server"));
+            int rlen = SrtpSession.inbound(TestGateway.policy(suite, a.key().get())).unprotectRtcp(report, 0, report.length);
+            assertThat(rlen).isPositive();
+            assertThat(report[1] & 0xFF).isIn(200, 201);
             assertThat(gw.send(gw.request("BYE", callId, "gwtag1", ok.header("To").orElseThrow(), null, null)).status()).isEqualTo(200);
         }
         String meta = metadata(callId);
         assertThat(meta).contains("\"mode\": \"Secured\"", "\"srtpSuite\": \"AES_CM_128_HMAC_SHA1_80\"",
                 "\"packetsReceived\": 50", "\"packetsLost\": 0", "\"authenticationFailed\": 1", "\"replayed\": 1",
                 "\"endReason\": \"CALLER_HUNG_UP\"", "\"gateway\": \"gw1\"", "\"rtcpReceived\": 1");
+        assertThat(meta).doesNotContain("\"rtcpSent\": 0");
         assertThat(wavSamples(recording(callId, ".wav"))).containsExactly(g711RoundTrip(0, sent));
         assertThat(recording(callId, ".wav").getFileName().toString()).contains("alice-gw1.example.test");
         assertThat(server.metrics().getSrtpPacketsFailed()).containsEntry("AUTH_FAILED", 1L);
@@ -348,7 +355,9 @@ class ServerEndToEndTest {
         PersonalCertificate longer = PKI.leaf("um.example.test")
                 .validUntil(Clock.systemUTC().instant().plus(Duration.ofDays(300))).build();
         CertificateStore.open(dir.resolve("certs")).addPersonal(longer);
-        server.refreshCertificates();
+        // no call to refreshCertificates(): the store watcher notices the new files
+        await("certificate rotation", () -> server.certificate().orElseThrow().sha1Thumbprint()
+                .equals(longer.info().sha1Thumbprint()));
         try (TestGateway gw = TestGateway.tls(server.tlsPort(), GW1_CERT, PKI.rootCertificate())) {
             assertThat(CertificateInfo.of(gw.serverCertificate()).sha1Thumbprint())
                     .isEqualTo(longer.info().sha1Thumbprint());

@@ -242,6 +242,19 @@ final class TestGateway implements AutoCloseable {
         return Optional.of(java.util.Arrays.copyOf(b, p.getLength()));
     }
 
+    /** Receives one RTCP packet from the server, or empty on timeout. */
+    Optional<byte[]> receiveRtcp() throws IOException {
+        byte[] b = new byte[2048];
+        DatagramPacket p = new DatagramPacket(b, b.length);
+        mediaRtcp.setSoTimeout(3000);
+        try {
+            mediaRtcp.receive(p);
+        } catch (SocketTimeoutException e) {
+            return Optional.empty();
+        }
+        return Optional.of(java.util.Arrays.copyOf(b, p.getLength()));
+    }
+
     /** An RTCP sender report (no report blocks), protected with SRTCP when tx is given. */
     void sendRtcp(SrtpSession tx, long ssrc, int serverRtcpPort) throws IOException {
         byte[] b = new byte[28 + 64];

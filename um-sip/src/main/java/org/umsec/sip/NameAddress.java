@@ -125,6 +125,9 @@ public final class NameAddress {
 
     /** An immutable, ordered copy with lower-case names and null values as {@code ""}. */
     static Map<String, String> immutableParams(Map<String, String> params) {
+        if (params instanceof org.umsec.sip.internal.ParamMap) {
+            return params; // already immutable with lower-case names (from the parser)
+        }
         if (params.isEmpty()) {
             return Map.of();
         }

@@ -126,7 +126,7 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
         List<Via> v = vias;
         if (v == null) {
             List<Via> out = new ArrayList<>(2);
-            HeaderParser parser = new HeaderParser();
+            HeaderParser parser = HeaderParser.local();
             int[] r = new int[2];
             for (int i = first(HeaderTable.VIA); i >= 0; i = headers.indexOf(HeaderTable.VIA, i + 1)) {
                 byte[] b = headers.valueBytes(i, r);
@@ -158,7 +158,7 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
                 List<Via> out = new ArrayList<>(2);
                 int[] r = new int[2];
                 byte[] b = headers.valueBytes(i, r);
-                String err = new HeaderParser().via(b, r[0], r[1], out);
+                String err = HeaderParser.local().via(b, r[0], r[1], out);
                 if (err != null) {
                     throw new SipParseException(err);
                 }
@@ -177,7 +177,7 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
         List<NameAddress> out = new ArrayList<>(1);
         int[] r = new int[2];
         byte[] b = headers.valueBytes(i, r);
-        String err = new HeaderParser().addresses(b, r[0], r[1], false, false, out);
+        String err = HeaderParser.local().addresses(b, r[0], r[1], false, false, out);
         if (err != null) {
             throw new SipParseException(name + ": " + err);
         }
@@ -186,7 +186,7 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
 
     private List<NameAddress> list(int id, boolean wildcard) {
         List<NameAddress> out = new ArrayList<>(2);
-        HeaderParser parser = new HeaderParser();
+        HeaderParser parser = HeaderParser.local();
         int[] r = new int[2];
         for (int i = first(id); i >= 0; i = headers.indexOf(id, i + 1)) {
             byte[] b = headers.valueBytes(i, r);
@@ -243,7 +243,7 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
             int[] r = new int[2];
             byte[] b = headers.valueBytes(i, r);
             long[] res = new long[3];
-            String err = new HeaderParser().cseq(b, r[0], r[1], res);
+            String err = HeaderParser.local().cseq(b, r[0], r[1], res);
             if (err != null) {
                 throw new SipParseException(err);
             }
@@ -276,7 +276,7 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
         }
         int[] r = new int[2];
         byte[] b = headers.valueBytes(i, r);
-        long v = new HeaderParser().number(b, r[0], r[1], 255);
+        long v = HeaderParser.local().number(b, r[0], r[1], 255);
         if (v < 0) {
             throw new SipParseException("malformed Max-Forwards");
         }

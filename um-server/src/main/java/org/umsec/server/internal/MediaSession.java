@@ -34,8 +34,8 @@ import org.umsec.srtp.SrtpStatus;
 /**
  * The media of one call: an RTP socket (even port) and an RTCP socket (port + 1), plain or SRTP.
  * Receives the caller's audio on its own thread, decodes G.711 and hands it to the call handler;
- * plays the handler's prompt in 20 ms packets and sends RTCP every {@value #RTCP_INTERVAL_MS} ms
- * on the shared scheduler.
+ * plays the handler's prompt in 20 ms packets and sends RTCP (SR or RR plus SDES) at the configured
+ * interval on the shared scheduler.
  *
  * <p>Limits: datagrams larger than {@value #MAX_DATAGRAM} bytes are truncated and so fail
  * parsing; packets from addresses other than the caller's media address are ignored (they cannot
@@ -47,7 +47,6 @@ public final class MediaSession {
 
     private static final Logger LOG = LoggerFactory.getLogger(MediaSession.class);
     static final int MAX_DATAGRAM = 2048;
-    static final int RTCP_INTERVAL_MS = 5000;
     private static final int SAMPLES_PER_PACKET = 160;
     private static final int MAX_GAP_SAMPLES = 8000 * 2; // longer gaps are not filled with silence
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -146,11 +145,12 @@ public final class MediaSession {
      * @param outbound SRTP policy for our packets (our key), if Secured
      * @param maxRecording end after this long
      * @param timeout end after this long without media
+     * @param rtcpInterval time between RTCP reports
      * @param listener told when the media ends by itself
      */
     public void start(CallInfo callInfo, CallHandler.Call handlerCall, InetSocketAddress rtcpPeer,
             Optional<SrtpPolicy> inbound, Optional<SrtpPolicy> outbound, Duration maxRecording, Duration timeout,
-            EndListener listener) {
+            Duration rtcpInterval, EndListener listener) {
         this.info = callInfo;
         this.call = handlerCall;
         this.peerRtp = callInfo.mediaPeer();
@@ -167,7 +167,7 @@ public final class MediaSession {
         rtpThread.start();
         rtcpThread.start();
         startPrompt(handlerCall.prompt());
-        rtcpTask = scheduler.scheduleAtFixedRate(this::sendRtcp, RTCP_INTERVAL_MS, RTCP_INTERVAL_MS,
+        rtcpTask = scheduler.scheduleAtFixedRate(this::sendRtcp, rtcpInterval.toMillis(), rtcpInterval.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 

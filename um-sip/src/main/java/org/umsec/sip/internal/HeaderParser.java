@@ -1,7 +1,6 @@
 package org.umsec.sip.internal;
 
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,9 +43,19 @@ public final class HeaderParser {
         }
     }
 
+    private static final ThreadLocal<HeaderParser> LOCAL = ThreadLocal.withInitial(HeaderParser::new);
+
     private byte[] a;
     private int p;
     private int end;
+
+    /**
+     * This thread's parser, for callers that parse one value at a time (no nesting): saves an allocation
+     * per typed-header access.
+     */
+    public static HeaderParser local() {
+        return LOCAL.get();
+    }
 
     /** Whether the byte is an RFC 3261 token character. */
     public static boolean isToken(int b) {
@@ -112,6 +121,24 @@ public final class HeaderParser {
         return str(s, e).toLowerCase(java.util.Locale.ROOT);
     }
 
+    private static final String[] TRANSPORTS = {"TLS", "TCP", "UDP", "SCTP", "WS", "WSS"};
+
+    private String transport(int s, int e) {
+        outer:
+        for (String t : TRANSPORTS) {
+            if (t.length() != e - s) {
+                continue;
+            }
+            for (int i = 0; i < t.length(); i++) {
+                if (a[s + i] != t.charAt(i)) {
+                    continue outer;
+                }
+            }
+            return t;
+        }
+        return str(s, e);
+    }
+
     /** Scans a quoted string starting at the opening quote; returns false when unterminated. */
     private boolean quoted() {
         p++;
@@ -149,7 +176,24 @@ public final class HeaderParser {
      *
      * @return null or the reason
      */
-    private String params(Map<String, String> out) {
+    private String[] kv = new String[8];
+    private int kvCount;
+
+    /** The parameters collected by the last {@link #params(boolean)} call, as an immutable map. */
+    private Map<String, String> collected() {
+        if (kvCount == 0) {
+            return Map.of();
+        }
+        String[] copy = java.util.Arrays.copyOf(kv, kvCount);
+        for (int i = 0; i < kvCount; i++) {
+            kv[i] = null;
+        }
+        kvCount = 0;
+        return new ParamMap(copy);
+    }
+
+    private String params(boolean collect) {
+        kvCount = 0;
         while (true) {
             skipLws();
             if (peek() != ';') {
@@ -180,12 +224,27 @@ public final class HeaderParser {
                         return "empty parameter value";
                     }
                 }
-                if (out != null) {
+                if (collect) {
                     value = str(vs, p);
                 }
             }
-            if (out != null) {
-                out.put(paramName(ns, ne), value);
+            if (collect) {
+                String name = paramName(ns, ne);
+                int existing = -1;
+                for (int i = 0; i < kvCount; i += 2) {
+                    if (kv[i].equals(name)) {
+                        existing = i;
+                    }
+                }
+                if (existing >= 0) {
+                    kv[existing + 1] = value; // a repeated parameter: the last one wins
+                } else {
+                    if (kvCount + 2 > kv.length) {
+                        kv = java.util.Arrays.copyOf(kv, kv.length * 2);
+                    }
+                    kv[kvCount++] = name;
+                    kv[kvCount++] = value;
+                }
             }
         }
     }
@@ -263,15 +322,15 @@ public final class HeaderParser {
                     return "Via: bad port";
                 }
             }
-            Map<String, String> params = out == null ? null : new LinkedHashMap<>(4);
-            String err = params(params);
+            String err = params(out != null);
             if (err != null) {
                 return "Via: " + err;
             }
             if (out != null) {
+                Map<String, String> params = collected();
                 String proto = protoEnd - s == 3 && ve - vs == 3 && a[s] == 'S' && a[s + 1] == 'I' && a[s + 2] == 'P'
                         && a[vs] == '2' && a[vs + 1] == '.' && a[vs + 2] == '0' ? "SIP/2.0" : str(s, protoEnd) + "/" + str(vs, ve);
-                out.add(new Via(proto, str(ts, te), str(hs, he), port, params));
+                out.add(new Via(proto, transport(ts, te), str(hs, he), port, params));
             }
             skipLws();
             if (atEnd()) {
@@ -317,7 +376,11 @@ public final class HeaderParser {
                     return "unterminated quoted display name";
                 }
                 if (out != null) {
-                    display = unquote(str(qs, p));
+                    boolean escapes = false;
+                    for (int i = qs + 1; i < p - 1; i++) {
+                        escapes |= a[i] == '\\';
+                    }
+                    display = escapes ? unquote(str(qs, p)) : str(qs + 1, p - 1);
                 }
                 skipLws();
                 if (peek() != '<') {
@@ -389,13 +452,12 @@ public final class HeaderParser {
             if (err != null) {
                 return err;
             }
-            Map<String, String> params = out == null ? null : new LinkedHashMap<>(4);
-            err = params(params);
+            err = params(out != null);
             if (err != null) {
                 return err;
             }
             if (out != null) {
-                out.add(new NameAddress(display, str(us, ue), params));
+                out.add(new NameAddress(display, str(us, ue), collected()));
             }
             skipLws();
             if (atEnd()) {
@@ -551,7 +613,7 @@ public final class HeaderParser {
         if (token() == 0) {
             return "malformed Content-Type";
         }
-        String err = params(null);
+        String err = params(false);
         if (err != null) {
             return "Content-Type: " + err;
         }
