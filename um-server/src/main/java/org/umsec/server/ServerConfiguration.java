@@ -19,7 +19,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.umsec.core.ConfigProblem;
+import org.umsec.core.InvalidConfigurationException;
+import org.umsec.core.IpGateway;
+import org.umsec.core.StartupPlan;
 import org.umsec.core.TrustList;
+import org.umsec.core.UmConfiguration;
+import org.umsec.core.UmServer;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.internal.ConfigBinder;
 import org.umsec.server.internal.YamlConfigReader;
@@ -113,6 +119,9 @@ public final class ServerConfiguration {
     private final Duration ackTimeout;
     private final Duration rtcpInterval;
     private final int selfSignedValidityDays;
+    private final UmConfiguration core;
+    private final StartupPlan startup;
+    private final List<String> warnings;
 
     private ServerConfiguration(Builder b) {
         source = b.source;
@@ -134,6 +143,9 @@ public final class ServerConfiguration {
         ackTimeout = b.ackTimeout;
         rtcpInterval = b.rtcpInterval;
         selfSignedValidityDays = b.selfSignedValidityDays;
+        core = b.core;
+        startup = b.startup;
+        warnings = List.copyOf(b.warnings);
     }
 
     /** @return a builder with the defaults described on each setter */
@@ -289,41 +301,44 @@ public final class ServerConfiguration {
         return selfSignedValidityDays;
     }
 
+    /** @return the configuration in um-security-core's model (dial plans, gateways, server association) */
+    public UmConfiguration umConfiguration() {
+        return core;
+    }
+
+    /** @return the start-up decision of R3, as um-security-core's {@link StartupPlan} makes it */
+    public StartupPlan startupPlan() {
+        return startup;
+    }
+
     /**
      * The modes the server must serve at start (R3): those of the associated dial plans, or with no
-     * association {@code startSecured} (1 = Secured, 0 = Unsecured).
+     * association {@code startSecured} (1 = the secured modes, 0 = Unsecured).
      *
      * @return the modes, never empty
      */
     public Set<VoipSecurityMode> startupModes() {
-        Set<VoipSecurityMode> modes = java.util.EnumSet.noneOf(VoipSecurityMode.class);
-        for (String dp : associatedDialPlans) {
-            modes.add(dialPlans.get(dp).mode());
-        }
-        if (modes.isEmpty()) {
-            modes.add(startSecured == 1 ? VoipSecurityMode.SECURED : VoipSecurityMode.UNSECURED);
-        }
-        return modes;
+        return startup.modes();
     }
 
     /** @return whether a TCP listener is needed (some mode uses plain TCP) */
     public boolean tcpListener() {
-        return startupModes().stream().anyMatch(m -> !m.mutualTls());
+        return startup.tcpListener();
     }
 
     /** @return whether a mutual-TLS listener, and so a certificate (R3, R9), is needed */
     public boolean tlsListener() {
-        return startupModes().stream().anyMatch(VoipSecurityMode::mutualTls);
+        return startup.tlsListener();
     }
 
     /** @return the trusted list (R5): every gateway's FQDN and address */
     public TrustList trustList() {
-        TrustList.Builder b = TrustList.builder();
-        for (Gateway g : gateways) {
-            g.fqdn().ifPresent(b::add);
-            g.address().ifPresent(b::add);
-        }
-        return b.build();
+        return core.trustList();
+    }
+
+    /** @return findings that do not stop the configuration (um-security-core's warnings) */
+    public List<String> warnings() {
+        return warnings;
     }
 
     /** @return a builder holding this configuration's values, to derive a changed copy */
@@ -381,6 +396,9 @@ public final class ServerConfiguration {
         private Duration rtcpInterval = Duration.ofSeconds(5);
         private int selfSignedValidityDays = 365;
         private final Map<String, Integer> lines = new HashMap<>();
+        private UmConfiguration core;
+        private StartupPlan startup;
+        private final List<String> warnings = new ArrayList<>();
 
         private Builder() {
         }
@@ -658,6 +676,67 @@ public final class ServerConfiguration {
                     }
                 }
             }
+            if (p.isEmpty()) {
+                checkWithCore(p);
+            }
+        }
+
+        /** Builds um-security-core's model (and its start-up plan); its validation findings become warnings. */
+        private void checkWithCore(List<ConfigurationProblem> p) {
+            warnings.clear();
+            try {
+                UmServer.Builder server = UmServer.builder(serverName, fqdn).startSecured(startSecured);
+                associatedDialPlans.forEach(server::dialPlan);
+                UmConfiguration.Builder b = UmConfiguration.builder(server.build());
+                for (DialPlan d : dialPlans.values()) {
+                    b.dialPlan(org.umsec.core.DialPlan.builder(d.name()).mode(d.mode()).build());
+                }
+                for (Gateway g : gateways) {
+                    IpGateway.Builder gb = IpGateway.builder(g.name()).port(g.port()).dialPlan(g.dialPlan());
+                    g.fqdn().ifPresent(gb::fqdn);
+                    g.address().ifPresent(gb::address);
+                    b.gateway(gb.build());
+                }
+                UmConfiguration c = b.build();
+                // The checks above are the server's rules, with lines. The core model's own findings are
+                // reported as warnings: some of its errors refuse configurations the server serves well,
+                // for example the issue's own example (a TLS gateway and a TCP PBX at one address, told
+                // apart by transport).
+                for (ConfigProblem cp : c.validate()) {
+                    int line = lineOf(cp.subject());
+                    warnings.add((line > 0 ? source + ":" + line + ": " : "") + cp.message());
+                }
+                startup = StartupPlan.resolve(c);
+                core = c;
+            } catch (InvalidConfigurationException e) {
+                for (ConfigProblem cp : e.problems()) {
+                    p.add(new ConfigurationProblem(source, lineOf(cp.subject()), cp.message()));
+                }
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                p.add(new ConfigurationProblem(source, 0, e.getMessage()));
+            }
+        }
+
+        private int lineOf(String subject) {
+            String s = subject.strip();
+            if (s.startsWith("gateway ")) {
+                String name = s.substring(8);
+                for (int i = 0; i < gateways.size(); i++) {
+                    if (gateways.get(i).name().equalsIgnoreCase(name)) {
+                        return at("gateway:" + i);
+                    }
+                }
+            } else if (s.startsWith("dial plan ")) {
+                String name = s.substring(10);
+                for (String k : dialPlans.keySet()) {
+                    if (k.equalsIgnoreCase(name)) {
+                        return at("dialPlan:" + k);
+                    }
+                }
+            } else if (s.startsWith("server")) {
+                return at("server.dialPlans") > 0 ? at("server.dialPlans") : at("server.name");
+            }
+            return 0;
         }
 
         private void portCheck(List<ConfigurationProblem> p, String key, int port) {

@@ -181,6 +181,8 @@ public final class UmsecServer implements AutoCloseable {
             }
             started = true;
             try {
+                LOG.info("Start-up (R3): {}", config.startupPlan().describe());
+                config.warnings().forEach(w -> LOG.warn("Configuration: {}", w));
                 recorder = newRecorder(config);
                 applyListeners(config, true);
                 configFile.ifPresent(this::watchConfig);

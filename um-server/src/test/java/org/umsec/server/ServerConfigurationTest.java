@@ -119,7 +119,9 @@ class ServerConfigurationTest {
     void startSecuredDecidesWhenNoDialPlanIsAssociated() throws Exception {
         ServerConfiguration one = ServerConfiguration.builder().startSecured(1).build();
         ServerConfiguration zero = ServerConfiguration.builder().startSecured(0).build();
-        assertThat(one.startupModes()).containsExactly(VoipSecurityMode.SECURED);
+        assertThat(one.startupModes()).containsExactlyInAnyOrder(VoipSecurityMode.SIP_SECURED, VoipSecurityMode.SECURED);
+        assertThat(one.tlsListener()).isTrue();
+        assertThat(one.startupPlan().basis()).isEqualTo(org.umsec.core.StartupPlan.Basis.START_SECURED);
         assertThat(zero.startupModes()).containsExactly(VoipSecurityMode.UNSECURED);
         assertThat(zero.tlsListener()).isFalse();
     }
@@ -142,6 +144,14 @@ class ServerConfigurationTest {
         assertThat(ServerConfiguration.isIpLiteral("1.2.3")).isFalse();
         assertThat(ServerConfiguration.isIpLiteral("gw.example.test")).isFalse();
         assertThat(ServerConfiguration.isIpLiteral("2001:db8::zz")).isFalse();
+    }
+
+    @Test
+    void umSecurityCoreFindingsAreWarnings() throws Exception {
+        ServerConfiguration c = ServerConfiguration.builder().dialPlan("DP", VoipSecurityMode.UNSECURED)
+                .dialPlan("dp", VoipSecurityMode.UNSECURED).build();
+        assertThat(c.warnings()).anySatisfy(w -> assertThat(w).contains("more than once"));
+        assertThat(c.umConfiguration().dialPlans()).hasSize(2);
     }
 
     private void assertProblem(String yaml, String text) {
