@@ -299,7 +299,9 @@ class MutualTlsTest {
         TransportConnection before = await(client(lab.gateway, engine).connect(dial(server)));
         X509Certificate first = before.tls().orElseThrow().peerCertificates().get(0);
 
-        PersonalCertificate next = lab.pki.leaf(SERVER_FQDN).validUntil(lab.clock.instant().plus(Duration.ofDays(200))).build();
+        // outlives the certificate in use, so R9 selection prefers it
+        Instant longer = lab.provider.current().orElseThrow().info().notAfter().plus(Duration.ofDays(1));
+        PersonalCertificate next = lab.pki.leaf(SERVER_FQDN).validUntil(longer).build();
         lab.store.addPersonal(next);
         lab.provider.refresh();
         assertThat(lab.provider.current().orElseThrow().certificate().certificate()).isEqualTo(next.certificate());
