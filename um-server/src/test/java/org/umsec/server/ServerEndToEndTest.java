@@ -498,4 +498,21 @@ class ServerEndToEndTest {
         start(config().store(store).build());
         await("expiry event", () -> hasEvent(SecurityEventType.CERTIFICATE_EXPIRING));
     }
+
+    @Test
+    void figuresAreReadableOverJmxUnderTheDocumentedName() throws Exception {
+        server = UmsecServer.builder(config().serverName("um-jmx").build()).build();
+        server.start();
+        try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
+            gw.send(gw.request("OPTIONS", "j1", "a", "<sip:um.example.test>", null, null));
+        }
+        javax.management.MBeanServer mbs = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName name = new javax.management.ObjectName(
+                String.format(ServerMetrics.OBJECT_NAME_PATTERN, javax.management.ObjectName.quote("um-jmx")));
+        assertThat(mbs.getAttribute(name, "OptionsAnswered")).isEqualTo(1L);
+        assertThat((String) mbs.getAttribute(name, "Report")).contains("sip.options.answered 1", "events.1112 1");
+        server.stop(Duration.ZERO);
+        assertThat(mbs.isRegistered(name)).isFalse();
+        server = null;
+    }
 }
