@@ -1,10 +1,16 @@
 package org.umsec.certs;
 
+import java.io.ByteArrayInputStream;
 import java.security.KeyPair;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,11 +28,16 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.umsec.certs.testing.TestPki;
 
 /**
- * Cost of one R9 selection ({@link CertificateSelector#select}) over an in-memory store of
- * {@code size} personal certificates: a realistic mix of 60 % CA-issued valid certificates
- * (ECDSA P-256 leaf, intermediate, root, each path validated with PKIX), 20 % self-signed, 10 %
- * expired and 10 % with the wrong extended key usage, plus one CRL. Disk I/O is excluded (the store
- * is parsed once at load; selection runs on the snapshot).
+ * Cost of one R9 selection ({@link CertificateSelector#select}) over a store of {@code size}
+ * personal certificates: a realistic mix of 60 % CA-issued valid certificates (ECDSA P-256 leaf,
+ * intermediate, root; each path built and checked by the JDK's PKIX validator), 20 % self-signed,
+ * 10 % expired and 10 % with the wrong extended key usage, plus one CRL. File I/O and parsing are
+ * excluded.
+ *
+ * <p>{@code snapshot=cold}: every selection sees freshly parsed certificate objects, as after a store
+ * reload (what {@link CertificateProvider#refresh()} pays; the JDK caches a verified signature on the
+ * certificate object, so this is the honest cost of a refresh). {@code snapshot=warm}: the same
+ * snapshot is selected again (a re-selection without reload), signatures already verified.
  *
  * <pre>
  * mvn -B -o -pl benchmarks package -DskipTests
@@ -44,9 +55,16 @@ public class SelectionBenchmark {
     @Param({"10", "100", "1000"})
     public int size;
 
-    private StoreContents contents;
-    private Instant now;
+    /** {@code cold}: freshly parsed certificates per selection; {@code warm}: the same objects again. */
+    @Param({"cold", "warm"})
+    public String snapshot;
+
     private final SelectionCriteria criteria = SelectionCriteria.serverAuth();
+    private Instant now;
+    private StoreContents contents;
+    private List<List<byte[]>> chains;
+    private List<PersonalCertificate> personal;
+    private StoreContents trustOnly;
 
     /** Builds the PKI and the store snapshot. */
     @Setup(Level.Trial)
@@ -61,8 +79,7 @@ public class SelectionBenchmark {
             keys[i] = KeyAlgorithm.EC_P256.generateKeyPair();
         }
         for (int i = 0; i < size; i++) {
-            String name = "host" + i + ".bench.test";
-            TestPki.LeafBuilder leaf = pki.leaf(name).alias("c" + i).keyPair(keys[i % keys.length])
+            TestPki.LeafBuilder leaf = pki.leaf("host" + i + ".bench.test").alias("c" + i).keyPair(keys[i % keys.length])
                     .validUntil(now.plus(Duration.ofDays(30 + (i * 7L) % 700)));
             int kind = i % 10;
             if (kind < 6) {
@@ -77,9 +94,50 @@ public class SelectionBenchmark {
         }
         b.addCrl(pki.intermediate().crl(Duration.ofDays(7)));
         contents = b.build();
+        personal = contents.personal();
+        chains = new ArrayList<>();
+        for (PersonalCertificate pc : personal) {
+            List<byte[]> ders = new ArrayList<>();
+            pc.chain().forEach(c -> ders.add(CertificateFiles.toDer(c)));
+            chains.add(ders);
+        }
+        StoreContents.Builder t = StoreContents.builder();
+        contents.trustedRoots().forEach(t::addTrustedRoot);
+        contents.intermediates().forEach(t::addIntermediate);
+        contents.crls().forEach(t::addCrl);
+        trustOnly = t.build();
         if (CertificateSelector.select(contents, criteria, now).selected().isEmpty()) {
             throw new IllegalStateException("benchmark store has no valid certificate");
         }
+    }
+
+    /**
+     * For {@code cold}: parses every certificate again, as a store reload does (not measured).
+     *
+     * @throws CertificateException never for these certificates
+     */
+    @Setup(Level.Invocation)
+    public void reparse() throws CertificateException {
+        if (!snapshot.equals("cold")) {
+            return;
+        }
+        CertificateFactory cf = CertificateFactory.getInstance("X.509");
+        StoreContents.Builder b = StoreContents.builder();
+        for (X509Certificate root : trustOnly.trustedRoots()) {
+            b.addTrustedRoot((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(CertificateFiles.toDer(root))));
+        }
+        for (X509Certificate ca : trustOnly.intermediates()) {
+            b.addIntermediate((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(CertificateFiles.toDer(ca))));
+        }
+        trustOnly.crls().forEach(b::addCrl);
+        for (int i = 0; i < personal.size(); i++) {
+            List<X509Certificate> chain = new ArrayList<>();
+            for (byte[] der : chains.get(i)) {
+                chain.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der)));
+            }
+            b.addPersonal(PersonalCertificate.of(personal.get(i).alias(), personal.get(i).privateKey(), chain));
+        }
+        contents = b.build();
     }
 
     /**

@@ -48,11 +48,6 @@ public final class ChainValidator {
     private final Map<X500Principal, List<X509Certificate>> roots = new HashMap<>();
     private final Map<X500Principal, List<X509Certificate>> intermediates = new HashMap<>();
     private final Map<X500Principal, List<X509CRL>> crls = new HashMap<>();
-    // Signature checks between store-owned objects (intermediate by root, CRL by CA) repeat for every
-    // candidate of a selection; they are remembered per snapshot. Bounded by the store's size: peer
-    // certificates are never remembered.
-    private final Set<X509Certificate> storeCertificates = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    private final Map<List<Object>, Boolean> storeVerified = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Indexes a snapshot's trust material.
@@ -60,8 +55,6 @@ public final class ChainValidator {
      * @param contents the snapshot
      */
     public ChainValidator(StoreContents contents) {
-        storeCertificates.addAll(contents.trustedRoots());
-        storeCertificates.addAll(contents.intermediates());
         for (X509Certificate c : contents.trustedRoots()) {
             roots.computeIfAbsent(c.getSubjectX500Principal(), k -> new ArrayList<>()).add(c);
         }
@@ -211,28 +204,17 @@ public final class ChainValidator {
         return ValidationResult.valid(full);
     }
 
-    private boolean verifies(X509Certificate subject, X509Certificate issuer) {
-        if (storeCertificates.contains(subject) && storeCertificates.contains(issuer)) {
-            return storeVerified.computeIfAbsent(List.of(subject, issuer),
-                    k -> X509Support.verifies(subject, issuer.getPublicKey()));
-        }
+    private static boolean verifies(X509Certificate subject, X509Certificate issuer) {
         return X509Support.verifies(subject, issuer.getPublicKey());
     }
 
-    private boolean crlVerifies(X509CRL crl, PublicKey key) {
-        return storeVerified.computeIfAbsent(List.of(crl, key), k -> {
-            try {
-                crl.verify(key, Bc.PROVIDER);
-                return true;
-            } catch (GeneralSecurityException | RuntimeException e) {
-                try {
-                    crl.verify(key);
-                    return true;
-                } catch (GeneralSecurityException | RuntimeException e2) {
-                    return false;
-                }
-            }
-        });
+    private static boolean crlVerifies(X509CRL crl, PublicKey key) {
+        try {
+            crl.verify(key);
+            return true;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static ValidationResult pkix(List<X509Certificate> path, X509Certificate anchor, Instant time) {

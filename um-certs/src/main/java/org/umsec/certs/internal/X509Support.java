@@ -62,18 +62,13 @@ public final class X509Support {
      * @return true when the signature is valid
      */
     public static boolean verifies(X509Certificate certificate, PublicKey key) {
-        // BouncyCastle's ECDSA is several times faster than SunEC on JDK 17; the JDK decides when
-        // BouncyCastle cannot handle the algorithm (or says no), so a genuine signature is never refused
+        // the JDK's certificate object remembers a successful verification with the same key, so the
+        // repeated checks of one snapshot (classification, path building, PKIX) cost one signature
         try {
-            certificate.verify(key, Bc.PROVIDER);
+            certificate.verify(key);
             return true;
         } catch (GeneralSecurityException | RuntimeException e) {
-            try {
-                certificate.verify(key);
-                return true;
-            } catch (GeneralSecurityException | RuntimeException e2) {
-                return false;
-            }
+            return false;
         }
     }
 
