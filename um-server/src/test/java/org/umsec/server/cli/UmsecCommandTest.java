@@ -144,6 +144,10 @@ class UmsecCommandTest {
                     "--trust", root.toString(), "--server-name", "um.example.test", "127.0.0.1:" + bad.tlsPort());
             assertThat(refused.exit()).isEqualTo(1);
             assertThat(refused.err()).contains("error:"); // we trust the server; it refuses our certificate
+            long deadline = System.nanoTime() + 10_000_000_000L; // the server records it on its own thread
+            while (bad.metrics().getHandshakesFailed().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
             assertThat(bad.metrics().getHandshakesFailed()).isNotEmpty();
 
             CliRunner wrongName = CliRunner.run("test-connectivity", "--cert", cert.toString(), "--key", key.toString(),
