@@ -57,7 +57,10 @@ class SippLoadCheckTest {
             Path stats = dir.resolve("stats.csv");
             Process p = new ProcessBuilder(sipp.get().toString(), "-sf", scenario.toString(), "-t", "t1", "-s", "voicemail",
                     "-r", Integer.toString(RATE), "-m", Integer.toString(CALLS), "-l", "200", "-timeout", "120s",
-                    "-trace_stat", "-stf", stats.toString(), "-nostdin", "127.0.0.1:" + server.tcpPort())
+                    "-trace_stat", "-stf", stats.toString(), "-nostdin",
+                    // sipp's own media port (default 6000) made random, so a busy port cannot fail the check
+                    "-mp", Integer.toString(30000 + 2 * new java.util.Random().nextInt(4000)),
+                    "127.0.0.1:" + server.tcpPort())
                     .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("sipp.out").toFile())
                     .start();
             assertThat(p.waitFor(150, TimeUnit.SECONDS)).as("sipp finished").isTrue();
