@@ -89,7 +89,7 @@ public final class MediaSession {
     private Thread rtpThread;
     private Thread rtcpThread;
     private ScheduledFuture<?> rtcpTask;
-    private ScheduledFuture<?> promptTask;
+    private volatile ScheduledFuture<?> promptTask;
 
     private MediaSession(DatagramSocket rtp, DatagramSocket rtcp, Clock clock, ScheduledExecutorService scheduler,
             MetricsSink metrics) {
@@ -184,7 +184,11 @@ public final class MediaSession {
         byte[] buf = new byte[RtpPacket.FIXED_HEADER + SAMPLES_PER_PACKET + 64];
         promptTask = scheduler.scheduleAtFixedRate(() -> {
             if (stopped.get() || pos[0] >= prompt.length) {
-                throw new IllegalStateException("prompt finished"); // ends the periodic task quietly
+                ScheduledFuture<?> self = promptTask;
+                if (self != null) {
+                    self.cancel(false); // the prompt is over
+                }
+                return;
             }
             int n = Math.min(SAMPLES_PER_PACKET, prompt.length - pos[0]);
             G711.encode(pt, prompt, pos[0], n, payload, 0);
@@ -192,8 +196,9 @@ public final class MediaSession {
             if (tx != null) {
                 len = tx.protectRtp(buf, 0, len);
                 if (len < 0) {
-                    LOG.warn("Call {}: SRTP protect failed: {}", info.callId(), SrtpStatus.name(len));
-                    throw new IllegalStateException("protect failed");
+                    LOG.warn("Call {}: SRTP protect failed: {}; greeting stopped", info.callId(), SrtpStatus.name(len));
+                    pos[0] = prompt.length;
+                    return;
                 }
             }
             try {
