@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
 import org.umsec.sip.codec.SipMessageDecoder;
+import org.umsec.sip.codec.SipMessageParser;
 
 /**
  * SIP decode and encode throughput and allocation, umsec's stream codec against JAIN-SIP RI's
@@ -35,13 +36,17 @@ import org.umsec.sip.codec.SipMessageDecoder;
  *     JAIN-SIP: {@code parseSIPMessage} (builds its full object model).</li>
  * <li>{@code decodeAndRead}: as {@code decode}, then read what a transaction layer needs: top Via
  *     branch, Call-ID, CSeq, From tag and To tag (umsec builds these typed values lazily).</li>
+ * <li>{@code parse} and {@code parseAndRead}: the same without the Netty pipeline, parser against parser:
+ *     umsec's {@link SipMessageParser} (same scanner and validation as the decoder) on the byte array.
+ *     For JAIN-SIP these are the same calls as {@code decode} and {@code decodeAndRead}.</li>
  * <li>{@code encode}: a decoded message back to bytes (umsec {@link SipMessage#encode(ByteBuf)} into a
- *     reused buffer; JAIN-SIP {@code encodeAsBytes}).</li>
+ *     reused buffer, which for an unfolded message is one copy of the received frame; JAIN-SIP
+ *     {@code encodeAsBytes} from its object model).</li>
  * </ul>
  *
  * <p>Run (after {@code mvn -B -o -pl um-sip install} and {@code mvn -B -o -pl benchmarks package -DskipTests}):
  * <pre>
- * java -jar benchmarks/target/benchmarks.jar SipCodecBenchmark -f 1 -wi 3 -w 1 -i 5 -r 1 -prof gc
+ * java -jar benchmarks/target/benchmarks.jar SipCodecBenchmark  -f 1 -wi 3 -w 1 -i 5 -r 1 -prof gc
  * </pre>
  * Compare {@code gc.alloc.rate.norm} (bytes allocated per operation) and throughput per {@code impl}.
  */
@@ -97,6 +102,7 @@ public class SipCodecBenchmark {
     private byte[] bytes;
     private EmbeddedChannel channel;
     private StringMsgParser jainParser;
+    private SipMessageParser umsecParser;
     private SipMessage umsecDecoded;
     private SIPMessage jainDecoded;
     private ByteBuf encodeBuffer;
@@ -106,6 +112,7 @@ public class SipCodecBenchmark {
         bytes = (message.equals("OPTIONS") ? OPTIONS : INVITE_SDP).getBytes(StandardCharsets.UTF_8);
         channel = new EmbeddedChannel(new SipMessageDecoder());
         jainParser = new StringMsgParser();
+        umsecParser = SipMessageParser.withDefaults();
         umsecDecoded = decodeUmsec().copy();
         jainDecoded = jainParser.parseSIPMessage(bytes, true, false, null);
         encodeBuffer = Unpooled.buffer(4096);
@@ -151,6 +158,33 @@ public class SipCodecBenchmark {
             bh.consume(m.from().tag());
             bh.consume(m.to().tag());
             m.release();
+        } else {
+            SIPMessage m = jainParser.parseSIPMessage(bytes, true, false, null);
+            bh.consume(m.getTopmostVia().getBranch());
+            bh.consume(m.getCallId().getCallId());
+            bh.consume(m.getCSeq().getSeqNumber());
+            bh.consume(m.getFromTag());
+            bh.consume(m.getToTag());
+        }
+    }
+
+    @Benchmark
+    public Object parse() throws Exception {
+        if (impl.equals("umsec")) {
+            return umsecParser.parse(bytes);
+        }
+        return jainParser.parseSIPMessage(bytes, true, false, null);
+    }
+
+    @Benchmark
+    public void parseAndRead(Blackhole bh) throws Exception {
+        if (impl.equals("umsec")) {
+            SipMessage m = umsecParser.parse(bytes);
+            bh.consume(m.topVia().branch());
+            bh.consume(m.callId());
+            bh.consume(m.cseq());
+            bh.consume(m.from().tag());
+            bh.consume(m.to().tag());
         } else {
             SIPMessage m = jainParser.parseSIPMessage(bytes, true, false, null);
             bh.consume(m.getTopmostVia().getBranch());

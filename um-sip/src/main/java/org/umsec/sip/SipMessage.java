@@ -46,6 +46,7 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
     private final ByteBuf owner;
     private final ByteBuf content;
     final int bodyOffset;
+    final boolean canonical;
 
     private List<Via> vias;
     private Via topVia;
@@ -54,7 +55,8 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
     private String callId;
     private CSeq cseq;
 
-    SipMessage(SipHeaders headers, ByteBuf owner, int bodyOffset, int bodyLength) {
+    SipMessage(SipHeaders headers, ByteBuf owner, int bodyOffset, int bodyLength, boolean canonical) {
+        this.canonical = canonical;
         this.headers = headers;
         this.owner = owner;
         this.bodyOffset = bodyOffset;
@@ -298,6 +300,10 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
      * @param out where to write
      */
     public void encode(ByteBuf out) {
+        if (canonical) {
+            out.writeBytes(owner, 0, bodyOffset + content.readableBytes());
+            return;
+        }
         encodeStartLine(out);
         byte[] src = headers.src();
         int[] spans = headers.spans();
@@ -454,14 +460,15 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
 
         @Override
         public SipRequest request(ByteBuf frame, SipHeaders headers, String method, int uriStart, int uriEnd,
-                int bodyStart, int bodyLength) {
-            return new SipRequest(headers, frame, bodyStart, bodyLength, method, null, uriStart, uriEnd);
+                int bodyStart, int bodyLength, boolean canonical) {
+            return new SipRequest(headers, frame, bodyStart, bodyLength, canonical, method, null, uriStart, uriEnd);
         }
 
         @Override
         public SipResponse response(ByteBuf frame, SipHeaders headers, int status, int reasonStart, int reasonEnd,
-                int bodyStart, int bodyLength) {
-            return new SipResponse(headers, frame, bodyStart, bodyLength, status, null, reasonStart, reasonEnd);
+                int bodyStart, int bodyLength, boolean canonical) {
+            return new SipResponse(headers, frame, bodyStart, bodyLength, canonical, status, null, reasonStart,
+                    reasonEnd);
         }
     }
 }

@@ -38,9 +38,9 @@ public final class SipRequest extends SipMessage {
     private final int uriStart;
     private final int uriEnd;
 
-    SipRequest(SipHeaders headers, ByteBuf owner, int bodyOffset, int bodyLength, String method, String requestUri,
-            int uriStart, int uriEnd) {
-        super(headers, owner, bodyOffset, bodyLength);
+    SipRequest(SipHeaders headers, ByteBuf owner, int bodyOffset, int bodyLength, boolean canonical, String method,
+            String requestUri, int uriStart, int uriEnd) {
+        super(headers, owner, bodyOffset, bodyLength, canonical);
         this.method = method;
         this.requestUri = requestUri;
         this.uriStart = uriStart;
@@ -107,7 +107,7 @@ public final class SipRequest extends SipMessage {
     @Override
     public SipRequest copy() {
         ByteBuf frame = copyFrame();
-        return new SipRequest(copyHeaders(frame), frame, bodyOffset, contentLength(), method, requestUri, uriStart,
+        return new SipRequest(copyHeaders(frame), frame, bodyOffset, contentLength(), canonical, method, requestUri, uriStart,
                 uriEnd);
     }
 

@@ -11,9 +11,9 @@ public final class SipResponse extends SipMessage {
     private final int reasonStart;
     private final int reasonEnd;
 
-    SipResponse(SipHeaders headers, ByteBuf owner, int bodyOffset, int bodyLength, int status, String reason,
-            int reasonStart, int reasonEnd) {
-        super(headers, owner, bodyOffset, bodyLength);
+    SipResponse(SipHeaders headers, ByteBuf owner, int bodyOffset, int bodyLength, boolean canonical, int status,
+            String reason, int reasonStart, int reasonEnd) {
+        super(headers, owner, bodyOffset, bodyLength, canonical);
         this.status = status;
         this.reason = reason;
         this.reasonStart = reasonStart;
@@ -103,7 +103,7 @@ public final class SipResponse extends SipMessage {
     @Override
     public SipResponse copy() {
         ByteBuf frame = copyFrame();
-        return new SipResponse(copyHeaders(frame), frame, bodyOffset, contentLength(), status, reason, reasonStart,
+        return new SipResponse(copyHeaders(frame), frame, bodyOffset, contentLength(), canonical, status, reason, reasonStart,
                 reasonEnd);
     }
 

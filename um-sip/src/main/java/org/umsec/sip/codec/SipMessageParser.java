@@ -14,10 +14,13 @@ import org.umsec.sip.internal.MessageScanner;
  */
 public final class SipMessageParser {
     private final SipDecoderConfig config;
+    private final ThreadLocal<MessageScanner> scanners;
 
     /** @param config limits and switches (Content-Length requirement is ignored) */
     public SipMessageParser(SipDecoderConfig config) {
         this.config = Objects.requireNonNull(config, "config");
+        this.scanners = ThreadLocal.withInitial(() -> new MessageScanner(config.maxStartLineLength(),
+                config.maxHeaderLineLength(), config.maxHeaderCount(), config.validateHeaders()));
     }
 
     /** A parser with the default configuration. */
@@ -36,10 +39,8 @@ public final class SipMessageParser {
             throw new SipDecodeException(new SipDecodeError(513, "Message too large", true, false,
                     org.umsec.sip.internal.SipInternals.get().headers(java.util.List.of(), java.util.List.of())));
         }
-        MessageScanner sc = new MessageScanner(config.maxStartLineLength(), config.maxHeaderLineLength(),
-                config.maxHeaderCount(), config.validateHeaders());
-        MessageScanner[] err = new MessageScanner[1];
-        SipMessage m = MessageAssembler.parseWhole(data, sc, err);
+        MessageScanner sc = scanners.get();
+        SipMessage m = MessageAssembler.parseWhole(data, sc, null);
         if (m == null) {
             int he = MessageAssembler.headerEnd(data, 0, data.length);
             throw new SipDecodeException(new SipDecodeError(sc.errorStatus, sc.errorReason, sc.request,

@@ -26,11 +26,15 @@ public final class MessageAssembler {
         int base = frame.arrayOffset();
         SipHeaders headers = in.headers(a, base, sc.count, Arrays.copyOf(sc.spans, 4 * sc.count),
                 Arrays.copyOf(sc.ids, sc.count));
+        // Content-Length present (framing then used it, so it equals the body length) and no folding: the
+        // received bytes are already the wire form and can be written back with one copy.
+        boolean canonical = !sc.folded && sc.contentLength == bodyLength;
         if (sc.request) {
             String method = methodString(a, base + sc.methodStart, base + sc.methodEnd);
-            return in.request(frame, headers, method, sc.uriStart, sc.uriEnd, headerLength, bodyLength);
+            return in.request(frame, headers, method, sc.uriStart, sc.uriEnd, headerLength, bodyLength, canonical);
         }
-        return in.response(frame, headers, sc.status, sc.reasonStart, sc.reasonEnd, headerLength, bodyLength);
+        return in.response(frame, headers, sc.status, sc.reasonStart, sc.reasonEnd, headerLength, bodyLength,
+                canonical);
     }
 
     private static final String[] METHODS = {"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO",
@@ -80,7 +84,8 @@ public final class MessageAssembler {
      * Parses one complete message from {@code data} (datagram rules, RFC 3261 §18.3: without
      * Content-Length the body is the rest; octets past Content-Length are ignored).
      *
-     * @param errorOut receives the scanner when the message is rejected (its error fields say why)
+     * @param errorOut receives the scanner when the message is rejected (its error fields say why); may be
+     *                 null (the caller reads {@code sc} itself)
      * @return the message, or null when rejected
      */
     public static SipMessage parseWhole(byte[] data, MessageScanner sc, MessageScanner[] errorOut) {
@@ -93,7 +98,11 @@ public final class MessageAssembler {
             sc.errorStatus = 400;
             sc.errorReason = "Missing end of header section";
             sc.count = 0;
-            errorOut[0] = sc;
+            sc.request = !(data.length - start >= 4 && data[start] == 'S' && data[start + 1] == 'I'
+                    && data[start + 2] == 'P' && data[start + 3] == '/');
+            if (errorOut != null) {
+                errorOut[0] = sc;
+            }
             return null;
         }
         sc.scan(data, start, he);
@@ -104,7 +113,9 @@ public final class MessageAssembler {
             sc.errorReason = "Content-Length larger than the message";
         }
         if (sc.errorStatus != 0) {
-            errorOut[0] = sc;
+            if (errorOut != null) {
+                errorOut[0] = sc;
+            }
             return null;
         }
         int headerLength = he - start;

@@ -36,6 +36,8 @@ public final class MessageScanner {
     public int errorStatus;
     public String errorReason;
     public boolean framingError;
+    /** Whether any header line was folded (the wire form then differs from the canonical one). */
+    public boolean folded;
 
     /**
      * @param maxStartLineLength  longest start line, CRLF excluded
@@ -74,6 +76,7 @@ public final class MessageScanner {
         errorStatus = 0;
         errorReason = null;
         framingError = false;
+        folded = false;
         status = 0;
         overflowContentLength = NO_CONTENT_LENGTH;
         overflowContentLengthBad = false;
@@ -91,6 +94,7 @@ public final class MessageScanner {
                 if (count == 0) {
                     fail(400, "Header section starts with white space");
                 } else {
+                    folded = true;
                     spans[4 * (count - 1) + 3] = le - start;
                     if (le - (spans[4 * (count - 1)] + start) > maxHeaderLineLength) {
                         fail(513, "Header field too long");

@@ -46,13 +46,14 @@ public abstract class SipInternals {
     public abstract SipHeaders headers(List<String> names, List<String> values);
 
     /**
-     * A request whose bytes live in {@code frame} (owned, released with the message). Offsets are relative
+     * A request whose bytes live in {@code frame}; {@code canonical} when the frame is already in the
+     * encoder's wire form (no folded lines, one Content-Length equal to the body length) (owned, released with the message). Offsets are relative
      * to {@code base} in {@code frame.array()}.
      */
     public abstract SipRequest request(ByteBuf frame, SipHeaders headers, String method, int uriStart, int uriEnd,
-            int bodyStart, int bodyLength);
+            int bodyStart, int bodyLength, boolean canonical);
 
     /** A response whose bytes live in {@code frame}. */
     public abstract SipResponse response(ByteBuf frame, SipHeaders headers, int status, int reasonStart,
-            int reasonEnd, int bodyStart, int bodyLength);
+            int reasonEnd, int bodyStart, int bodyLength, boolean canonical);
 }
