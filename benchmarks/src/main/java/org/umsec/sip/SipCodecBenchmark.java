@@ -46,7 +46,7 @@ import org.umsec.sip.codec.SipMessageParser;
  *
  * <p>Run (after {@code mvn -B -o -pl um-sip install} and {@code mvn -B -o -pl benchmarks package -DskipTests}):
  * <pre>
- * java -jar benchmarks/target/benchmarks.jar SipCodecBenchmark  -f 1 -wi 3 -w 1 -i 5 -r 1 -prof gc
+ * java -jar benchmarks/target/benchmarks.jar SipCodecBenchmark -f 1 -wi 3 -w 1 -i 5 -r 1 -prof gc
  * </pre>
  * Compare {@code gc.alloc.rate.norm} (bytes allocated per operation) and throughput per {@code impl}.
  */
