@@ -24,7 +24,8 @@ import java.util.Set;
  *   <li>references to unknown dial plans (from gateways, the server, mailbox policies);</li>
  *   <li>R4: a gateway serving a SIPSecured or Secured dial plan without an FQDN, or not on port 5061;</li>
  *   <li>a gateway serving an Unsecured dial plan on the TLS port 5061 (warning);</li>
- *   <li>two gateways with the same FQDN or address, which would make the trusted device ambiguous;</li>
+ *   <li>two gateways with the same FQDN or address on the same port, which would make the trusted device
+ *       ambiguous;</li>
  *   <li>R3: a {@code StartSecured} value other than 0 or 1;</li>
  *   <li>a mailbox policy allowing a dialing group its dial plan does not configure;</li>
  *   <li>a gateway serving a dial plan the server is not associated with (warning).</li>
@@ -327,9 +328,11 @@ public final class UmConfiguration {
                             + "' is not associated with; its calls will not be answered"));
                 }
             }
+            // A device is its host and port (R4): one box may serve an Unsecured dial plan on 5060
+            // and a secured one on 5061, so only the same host on the same port is ambiguous.
             List<String> hosts = new ArrayList<>(2);
-            g.fqdn().ifPresent(f -> hosts.add("FQDN '" + f + "'"));
-            g.address().ifPresent(a -> hosts.add("IP address '" + HostNames.canonical(a) + "'"));
+            g.fqdn().ifPresent(f -> hosts.add("FQDN '" + f + "' and port " + g.port()));
+            g.address().ifPresent(a -> hosts.add("IP address '" + HostNames.canonical(a) + "' and port " + g.port()));
             for (String h : hosts) {
                 IpGateway first = byHost.putIfAbsent(h, g);
                 if (first != null) {

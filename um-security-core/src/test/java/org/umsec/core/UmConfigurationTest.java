@@ -47,6 +47,17 @@ class UmConfigurationTest {
     }
 
     @Test
+    void oneDeviceMayServeAnUnsecuredAndASecuredDialPlanOnItsTwoPorts() {
+        // The reference server's example: gw1 (FQDN, 5061, Secured) and pbx-lab (same address, 5060, Unsecured).
+        UmConfiguration c = UmConfiguration.builder(server("Seattle", "Lab"))
+                .dialPlan(SECURED).dialPlan(UNSECURED)
+                .gateway(gw("gw1").fqdn("gw1.example.test").address("127.0.0.1").port(5061).dialPlan("Seattle").build())
+                .gateway(gw("pbx-lab").address("127.0.0.1").port(5060).dialPlan("Lab").build())
+                .build();
+        assertThat(messages(c)).isEmpty();
+    }
+
+    @Test
     void validConfigurationHasNoProblems() {
         UmConfiguration c = valid();
         assertThat(c.validate()).isEmpty();
@@ -94,21 +105,21 @@ class UmConfigurationTest {
                 .gateway(gw("gw1").fqdn("gw1.example.com").port(5061).dialPlan("Seattle").build())
                 .gateway(gw("GW1").fqdn("GW1.example.com.").port(5061).dialPlan("Seattle").build())
                 .gateway(gw("gw2").address("192.0.2.7").port(5061).dialPlan("Lab").build())
-                .gateway(gw("gw3").address("::ffff:192.0.2.7").dialPlan("Atlantis").build())
+                .gateway(gw("gw3").address("::ffff:192.0.2.7").port(5061).dialPlan("Atlantis").build())
                 .mailboxPolicy(policy)
                 .mailboxPolicy(UmMailboxPolicy.builder("Orphan", "Atlantis").build())
                 .build();
         assertThat(messages(c)).containsExactly(
                 "ERROR dial plan seattle: Dial plan name 'seattle' is used more than once (names are case-insensitive)",
                 "ERROR gateway GW1: IP gateway name 'GW1' is used more than once (names are case-insensitive)",
-                "ERROR gateway GW1: IP gateways 'gw1' and 'GW1' have the same FQDN 'gw1.example.com';"
+                "ERROR gateway GW1: IP gateways 'gw1' and 'GW1' have the same FQDN 'gw1.example.com' and port 5061;"
                         + " each trusted device must be configured once",
                 "WARNING gateway gw2: IP gateway 'gw2' serves Unsecured dial plan 'Lab' on port 5061, the SIP-over-TLS"
                         + " port; Unsecured dial plans use SIP over TCP, normally on port 5060",
                 "WARNING gateway gw2: IP gateway 'gw2' serves dial plan 'Lab', which UM server 'um1' is not associated"
                         + " with; its calls will not be answered",
                 "ERROR gateway gw3: IP gateway 'gw3' serves unknown dial plan 'Atlantis'",
-                "ERROR gateway gw3: IP gateways 'gw2' and 'gw3' have the same IP address '192.0.2.7';"
+                "ERROR gateway gw3: IP gateways 'gw2' and 'gw3' have the same IP address '192.0.2.7' and port 5061;"
                         + " each trusted device must be configured once",
                 "WARNING server um1: UM server 'um1' lists dial plan 'SEATTLE' more than once",
                 "ERROR server um1: UM server 'um1' is associated with unknown dial plan 'Nowhere'",
