@@ -26,8 +26,7 @@ import org.umsec.core.SecurityEventType;
  *
  * <pre>{@code
  * ExpiryMonitor monitor = new ExpiryMonitor(clock, bus);
- * provider.addListener(sel -> monitor.track(sel.certificate().certificate()));
- * provider.current().ifPresent(sel -> monitor.track(sel.certificate().certificate()));
+ * AutoCloseable following = monitor.follow(provider);   // tracks whatever the provider uses
  * scheduler.scheduleAtFixedRate(monitor::check, 0, 1, TimeUnit.HOURS);
  * }</pre>
  *
@@ -81,6 +80,18 @@ public final class ExpiryMonitor {
         }
         tracked = info;
         lastPeriod = Long.MIN_VALUE;
+    }
+
+    /**
+     * Tracks the provider's current certificate now and after every change.
+     *
+     * @param provider the provider
+     * @return stops following (the last tracked certificate stays tracked)
+     */
+    public AutoCloseable follow(CertificateProvider provider) {
+        AutoCloseable registration = provider.addListener(sel -> track(sel.certificate().certificate()));
+        provider.current().ifPresent(sel -> track(sel.certificate().certificate()));
+        return registration;
     }
 
     /** @return the certificate watched, if any */

@@ -228,4 +228,26 @@ class CertificateProviderTest {
                 .isInstanceOf(IllegalStateException.class);
         assertThat(s.contents().personal()).isEmpty();
     }
+
+    @Test
+    void expiryMonitorFollowsTheProviderThroughARealEventBus() throws Exception {
+        org.umsec.core.SecurityEventBus bus = new org.umsec.core.SecurityEventBus();
+        bus.register(events);
+        CertificateStore s = store();
+        PersonalCertificate shortLived = pki.leaf("um1.test").alias("short").validUntil(NOW.plus(Duration.ofDays(20))).build();
+        s.addPersonal(shortLived);
+        CertificateProvider p = CertificateProvider.builder(s).clock(clock).events(bus).selfSigned(SELF).build();
+        ExpiryMonitor monitor = new ExpiryMonitor(clock, bus);
+        try (AutoCloseable following = monitor.follow(p)) {
+            assertThat(monitor.tracked().orElseThrow().sha1Thumbprint()).isEqualTo(shortLived.info().sha1Thumbprint());
+            assertThat(monitor.check()).get().satisfies(e -> assertThat(e.field("daysLeft")).contains("20"));
+            s.addPersonal(pki.leaf("um1.test").alias("renewed").validUntil(NOW.plus(Duration.ofDays(400))).build());
+            p.refresh();
+            assertThat(monitor.tracked().orElseThrow().sha1Thumbprint())
+                    .isEqualTo(p.current().orElseThrow().info().sha1Thumbprint());
+            assertThat(monitor.check()).isEmpty();
+        }
+        assertThat(events.types()).containsSubsequence(SecurityEventType.CERTIFICATE_IN_USE,
+                SecurityEventType.CERTIFICATE_EXPIRING, SecurityEventType.CERTIFICATE_CHANGED);
+    }
 }
