@@ -238,15 +238,18 @@ class CertificateProviderTest {
         s.addPersonal(shortLived);
         CertificateProvider p = CertificateProvider.builder(s).clock(clock).events(bus).selfSigned(SELF).build();
         ExpiryMonitor monitor = new ExpiryMonitor(clock, bus);
-        try (AutoCloseable following = monitor.follow(p)) {
-            assertThat(monitor.tracked().orElseThrow().sha1Thumbprint()).isEqualTo(shortLived.info().sha1Thumbprint());
-            assertThat(monitor.check()).get().satisfies(e -> assertThat(e.field("daysLeft")).contains("20"));
-            s.addPersonal(pki.leaf("um1.test").alias("renewed").validUntil(NOW.plus(Duration.ofDays(400))).build());
-            p.refresh();
-            assertThat(monitor.tracked().orElseThrow().sha1Thumbprint())
-                    .isEqualTo(p.current().orElseThrow().info().sha1Thumbprint());
-            assertThat(monitor.check()).isEmpty();
-        }
+        AutoCloseable following = monitor.follow(p);
+        assertThat(monitor.tracked().orElseThrow().sha1Thumbprint()).isEqualTo(shortLived.info().sha1Thumbprint());
+        assertThat(monitor.check()).get().satisfies(e -> assertThat(e.field("daysLeft")).contains("20"));
+        s.addPersonal(pki.leaf("um1.test").alias("renewed").validUntil(NOW.plus(Duration.ofDays(400))).build());
+        p.refresh();
+        String renewed = p.current().orElseThrow().info().sha1Thumbprint();
+        assertThat(monitor.tracked().orElseThrow().sha1Thumbprint()).isEqualTo(renewed);
+        assertThat(monitor.check()).isEmpty();
+        following.close();
+        s.addPersonal(pki.leaf("um1.test").alias("newest").validUntil(NOW.plus(Duration.ofDays(800))).build());
+        p.refresh();
+        assertThat(monitor.tracked().orElseThrow().sha1Thumbprint()).as("no longer following").isEqualTo(renewed);
         assertThat(events.types()).containsSubsequence(SecurityEventType.CERTIFICATE_IN_USE,
                 SecurityEventType.CERTIFICATE_EXPIRING, SecurityEventType.CERTIFICATE_CHANGED);
     }

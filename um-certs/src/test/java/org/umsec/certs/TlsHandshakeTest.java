@@ -59,8 +59,9 @@ class TlsHandshakeTest {
                     throw new IllegalStateException(e);
                 }
             });
-            try (SSLSocket c = (SSLSocket) client.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(),
-                    ss.getLocalPort())) {
+            SSLSocket c = (SSLSocket) client.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(),
+                    ss.getLocalPort());
+            try {
                 c.setSoTimeout(10_000);
                 c.setEnabledProtocols(new String[] {protocol});
                 OutputStream out = c.getOutputStream();
@@ -73,6 +74,7 @@ class TlsHandshakeTest {
                 accept.get(10, TimeUnit.SECONDS);
                 return seen;
             } catch (IOException e) {
+                c.close();
                 try {
                     accept.get(10, TimeUnit.SECONDS);
                 } catch (ExecutionException serverFailure) {
@@ -81,6 +83,8 @@ class TlsHandshakeTest {
                     }
                 }
                 throw e;
+            } finally {
+                c.close();
             }
         }
     }
