@@ -1,18 +1,10 @@
 package org.umsec.server;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,11 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.umsec.certs.CertificateInfo;
-import org.umsec.certs.CertificateValidationException;
 import org.umsec.core.CertificateIdentity;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
@@ -34,29 +23,48 @@ import org.umsec.core.TrustList;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.internal.MediaSession;
 import org.umsec.server.internal.MetricsSink;
-import org.umsec.server.internal.Sdp;
-import org.umsec.server.internal.SipMessage;
-import org.umsec.srtp.SrtpMasterKey;
+import org.umsec.server.internal.Sdes;
+import org.umsec.sip.NameAddress;
+import org.umsec.sip.ServerTransaction;
+import org.umsec.sip.SipConnection;
+import org.umsec.sip.SipRequest;
+import org.umsec.sip.SipRequestHandler;
+import org.umsec.sip.SipResponse;
+import org.umsec.sip.Via;
+import org.umsec.sip.sdp.Connection;
+import org.umsec.sip.sdp.CryptoAttribute;
+import org.umsec.sip.sdp.MediaDescription;
+import org.umsec.sip.sdp.MediaDirection;
+import org.umsec.sip.sdp.Origin;
+import org.umsec.sip.sdp.SdesNegotiator;
+import org.umsec.sip.sdp.SdpAttribute;
+import org.umsec.sip.sdp.SdpParseException;
+import org.umsec.sip.sdp.SessionDescription;
+import org.umsec.sip.transaction.ResponseListener;
+import org.umsec.sip.transaction.TransactionLayer;
+import org.umsec.sip.transport.TlsSessionInfo;
+import org.umsec.sip.transport.TransportConnection;
 import org.umsec.srtp.SrtpPolicy;
 import org.umsec.srtp.SrtpSuite;
 
 /**
- * The SIP side of the server: one instance serves every connection. Decides who may call (R5,
- * R17), in which mode (R1, R2), answers with SDP (and SDES keys, R19), and tears calls down.
+ * The SIP application of the server, behind um-sip's transport and transaction layer. The transport
+ * has already refused untrusted TLS peers, untrusted TCP sources and SDES keys over TCP (R5, R17,
+ * R19); this class decides which gateway a peer is, whether its dial plan's mode allows the call
+ * (R1, R2), answers with SDP (and the server's own SDES keys), and tears calls down.
  */
-final class CallController {
+final class CallController implements SipRequestHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(CallController.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS";
     /** Most calls in progress at once; more are answered 503 (each call holds two sockets and two threads). */
     static final int MAX_CALLS = 1000;
-    /** A connection with no message for this long is closed. */
-    static final int IDLE_TIMEOUT_MS = 300_000;
 
     private final UmsecServer server;
     private final MetricsSink sink;
     private final ConcurrentHashMap<String, ActiveCall> calls = new ConcurrentHashMap<>();
+    private volatile TransactionLayer layer;
     private volatile Routing routing;
 
     CallController(UmsecServer server, MetricsSink sink) {
@@ -64,64 +72,36 @@ final class CallController {
         this.sink = sink;
     }
 
+    /** @param l the transaction layer this controller answers through (used for the BYEs it sends) */
+    void attach(TransactionLayer l) {
+        this.layer = l;
+    }
+
     int activeCalls() {
         return calls.size();
-    }
-
-    /** A signalling connection. */
-    private static final class Conn {
-        final Socket socket;
-        final boolean secure;
-        final InetSocketAddress peer;
-        final CertificateIdentity identity;
-        final OutputStream out;
-
-        Conn(Socket socket, boolean secure, CertificateIdentity identity) throws IOException {
-            this.socket = socket;
-            this.secure = secure;
-            this.peer = (InetSocketAddress) socket.getRemoteSocketAddress();
-            this.identity = identity;
-            this.out = socket.getOutputStream();
-        }
-
-        synchronized void send(SipMessage m) throws IOException {
-            out.write(m.encode());
-            out.flush();
-        }
-
-        String via() {
-            return "SIP/2.0/" + (secure ? "TLS" : "TCP") + " " + hostPort(socket.getLocalAddress(), socket.getLocalPort());
-        }
-    }
-
-    private static String hostPort(InetAddress a, int port) {
-        String h = a.getHostAddress();
-        return (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
     }
 
     /** A call in progress. */
     private static final class ActiveCall {
         final String callId;
-        final Conn conn;
-        final String remoteFrom;
-        final String localTo;
+        final TransportConnection conn;
+        final NameAddress remote;
+        final NameAddress local;
         final String remoteTarget;
-        final String inviteCSeq;
-        final SipMessage answer;
+        final String answerSdp;
         final MediaSession media;
         final AtomicBoolean ended = new AtomicBoolean();
         volatile boolean confirmed;
         volatile ScheduledFuture<?> ackTimer;
 
-        ActiveCall(String callId, Conn conn, String remoteFrom, String localTo, String remoteTarget, String inviteCSeq,
-                SipMessage answer, MediaSession media) {
+        ActiveCall(String callId, TransportConnection conn, NameAddress remote, NameAddress local, String remoteTarget,
+                String answerSdp, MediaSession media) {
             this.callId = callId;
             this.conn = conn;
-            this.remoteFrom = remoteFrom;
-            this.localTo = localTo;
+            this.remote = remote;
+            this.local = local;
             this.remoteTarget = remoteTarget;
-            this.inviteCSeq = inviteCSeq;
-            this.answer = answer;
+            this.answerSdp = answerSdp;
             this.media = media;
         }
     }
@@ -141,12 +121,13 @@ final class CallController {
             }
         }
 
-        List<ServerConfiguration.Gateway> candidates(Conn c) {
+        List<ServerConfiguration.Gateway> candidates(TransportConnection c) {
+            Optional<CertificateIdentity> identity = c.tls().map(TlsSessionInfo::peerIdentity);
             List<ServerConfiguration.Gateway> out = new ArrayList<>();
             for (ServerConfiguration.Gateway g : config.gateways()) {
                 TrustList t = lists.get(g);
-                boolean match = c.secure ? t.matchCertificate(c.identity).isPresent()
-                        : t.isTrustedAddress(c.peer.getAddress());
+                boolean match = c.isSecure() ? identity.isPresent() && t.matchCertificate(identity.get()).isPresent()
+                        : t.isTrustedAddress(c.remoteAddress().getAddress());
                 if (match) {
                     out.add(g);
                 }
@@ -165,320 +146,24 @@ final class CallController {
         return r;
     }
 
-    // ---- connections ---------------------------------------------------------------------------
+    // ---- transaction layer callbacks -----------------------------------------------------------
 
-    void serve(Socket s, boolean secure) {
-        CertificateIdentity identity = null;
-        InetSocketAddress peer = (InetSocketAddress) s.getRemoteSocketAddress();
-        if (secure) {
-            SSLSocket ssl = (SSLSocket) s;
-            try {
-                ssl.setSoTimeout((int) UmsecServer.HANDSHAKE_TIMEOUT.toMillis());
-                ssl.startHandshake();
-                Certificate[] chain = ssl.getSession().getPeerCertificates();
-                identity = CertificateInfo.of((X509Certificate) chain[0]).identity();
-            } catch (IOException e) {
-                handshakeFailed(peer, e);
-                return;
-            }
-            // R17: a chain that verifies is not enough; the identity must be on the trusted list.
-            if (server.configuration().trustList().matchCertificate(identity).isEmpty()) {
-                server.metrics().callRejected("untrusted-peer");
-                server.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, server.clock())
-                        .message("Peer certificate identity is not on the trusted gateway list; connection closed")
-                        .field("peer", peer).field("identities", identity.presentedIdentities())
-                        .field("transport", "TLS").build());
-                return;
-            }
-        }
-        Conn conn;
-        try {
-            s.setSoTimeout(IDLE_TIMEOUT_MS);
-            s.setTcpNoDelay(true);
-            conn = new Conn(s, secure, identity);
-        } catch (IOException e) {
-            return;
-        }
-        try (InputStream in = new java.io.BufferedInputStream(s.getInputStream())) {
-            while (!s.isClosed()) {
-                Optional<SipMessage> m;
-                try {
-                    m = SipMessage.read(in);
-                } catch (SipMessage.SipFormatException e) {
-                    LOG.info("Malformed SIP from {}: {}; closing the connection", peer, e.getMessage());
-                    break;
-                }
-                if (m.isEmpty()) {
-                    break;
-                }
-                if (m.get().isRequest()) {
-                    handle(conn, m.get());
-                }
-            }
-        } catch (SocketTimeoutException e) {
-            LOG.debug("Connection from {} idle; closing", peer);
-        } catch (IOException e) {
-            LOG.debug("Connection from {} ended: {}", peer, e.toString());
-        } finally {
-            for (ActiveCall c : calls.values()) {
-                if (c.conn == conn) {
-                    end(c, CallEndReason.CONNECTION_LOST, false);
-                }
-            }
-        }
-    }
-
-    private void handshakeFailed(InetSocketAddress peer, IOException e) {
-        String reason = classify(e);
-        server.metrics().handshakeFailed(reason);
-        server.publish(SecurityEvent.builder(SecurityEventType.TLS_HANDSHAKE_FAILED, server.clock())
-                .message("Mutual TLS negotiation with " + peer + " failed: " + reason).field("peer", peer)
-                .field("reason", reason).field("detail", String.valueOf(e.getMessage())).build());
-    }
-
-    static String classify(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof CertificateValidationException v) {
-                return "peer-certificate-" + v.failure().name().toLowerCase(Locale.ROOT).replace('_', '-');
-            }
-            if (t instanceof SocketTimeoutException) {
-                return "timeout";
-            }
-        }
-        String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-        if (m.contains("empty client certificate") || m.contains("certificate_required")) {
-            return "no-client-certificate";
-        }
-        if (m.contains("pkix") || m.contains("certificate_unknown") || m.contains("certification path")
-                || m.contains("bad_certificate") || m.contains("unknown_ca")) {
-            return "untrusted-certificate";
-        }
-        if (m.contains("protocol_version") || m.contains("protocol is disabled") || m.contains("no appropriate protocol")) {
-            return "protocol-version";
-        }
-        if (m.contains("cipher suites in common") || m.contains("handshake_failure")) {
-            return "no-common-cipher";
-        }
-        if (m.contains("plaintext") || m.contains("unrecognized ssl message") || m.contains("unsupported or unrecognized")) {
-            return "not-tls";
-        }
-        if (e instanceof EOFException || m.contains("remote host terminated") || m.contains("connection reset")) {
-            return "peer-closed";
-        }
-        return "other";
-    }
-
-    // ---- requests ------------------------------------------------------------------------------
-
-    private void handle(Conn conn, SipMessage req) throws IOException {
-        for (String h : new String[] {"Via", "From", "To", "Call-ID", "CSeq"}) {
-            if (req.header(h).isEmpty()) {
-                if (!req.method().equals("ACK")) {
-                    conn.send(SipMessage.responseTo(req, 400, "Missing " + h));
-                }
-                return;
-            }
-        }
+    @Override
+    public void onRequest(ServerTransaction tx) {
+        SipRequest req = tx.request();
+        TransportConnection conn = (TransportConnection) tx.connection();
         switch (req.method()) {
-            case "OPTIONS" -> options(conn, req);
-            case "INVITE" -> invite(conn, req);
-            case "ACK" -> ack(req);
-            case "BYE" -> bye(conn, req);
-            case "CANCEL" -> conn.send(SipMessage.responseTo(req, calls.containsKey(req.callId()) ? 200 : 481,
-                    calls.containsKey(req.callId()) ? "OK" : "Call/Transaction Does Not Exist"));
-            default -> conn.send(SipMessage.responseTo(req, 405, "Method Not Allowed").add("Allow", ALLOW));
+            case SipRequest.OPTIONS -> options(tx, conn);
+            case SipRequest.INVITE -> invite(tx, conn);
+            case SipRequest.BYE -> bye(tx);
+            default -> tx.respond(tx.createResponse(405).header("Allow", ALLOW).build());
         }
     }
 
-    private void options(Conn conn, SipMessage req) throws IOException {
-        if (routing().candidates(conn).isEmpty()) {
-            refuseUntrusted(conn, req);
-            return;
-        }
-        server.metrics().optionsAnswered();
-        conn.send(withTag(SipMessage.responseTo(req, 200, "OK"), randomHex(6)).add("Allow", ALLOW)
-                .add("Accept", "application/sdp").add("Server", "umsec").add("Contact", contact(conn)));
-    }
-
-    private void refuseUntrusted(Conn conn, SipMessage req) throws IOException {
-        server.metrics().callRejected("untrusted-peer");
-        server.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, server.clock())
-                .message("Request from a peer that is not a trusted gateway refused").field("peer", conn.peer)
-                .field("method", req.method()).field("transport", conn.secure ? "TLS" : "TCP")
-                .field("identities", conn.identity == null ? "" : conn.identity.presentedIdentities()).build());
-        conn.send(SipMessage.responseTo(req, 403, "Forbidden - not a trusted gateway"));
-        // R5: the server talks only to trusted gateways; do not keep the connection of anyone else
-        UmsecServer.closeQuietly(conn.socket);
-    }
-
-    private void invite(Conn conn, SipMessage req) throws IOException {
-        ActiveCall existing = calls.get(req.callId());
-        if (existing != null) {
-            // a retransmission or re-INVITE: the session is unchanged, answer as before
-            existing.conn.send(existing.answer);
-            return;
-        }
-        if (server.stopping()) {
-            conn.send(SipMessage.responseTo(req, 503, "Service Unavailable - stopping"));
-            return;
-        }
-        if (calls.size() >= MAX_CALLS) {
-            server.metrics().callRejected("too-many-calls");
-            conn.send(SipMessage.responseTo(req, 503, "Service Unavailable - " + MAX_CALLS + " calls in progress")
-                    .add("Retry-After", "5"));
-            return;
-        }
-        ServerConfiguration cfg = server.configuration();
-        List<ServerConfiguration.Gateway> candidates = routing().candidates(conn);
-        if (candidates.isEmpty()) {
-            refuseUntrusted(conn, req);
-            return;
-        }
-        Optional<ServerConfiguration.Gateway> match = candidates.stream()
-                .filter(g -> UmsecServer.modeOf(cfg, g).mutualTls() == conn.secure).findFirst();
-        if (match.isEmpty()) {
-            ServerConfiguration.Gateway g = candidates.get(0);
-            VoipSecurityMode mode = UmsecServer.modeOf(cfg, g);
-            String why = "dial plan " + g.dialPlan() + " is " + mode.displayName() + " and needs SIP over "
-                    + (mode.mutualTls() ? "mutual TLS (port " + server.tlsPort() + ")" : "TCP (port " + server.tcpPort() + ")");
-            rejectWrongMode(conn, req, g, "wrong-transport", 403, "Forbidden - " + why, why);
-            return;
-        }
-        ServerConfiguration.Gateway gateway = match.get();
-        VoipSecurityMode mode = UmsecServer.modeOf(cfg, gateway);
-        boolean sdp = req.header("Content-Type").map(t -> t.toLowerCase(Locale.ROOT).startsWith("application/sdp"))
-                .orElse(false);
-        if (!sdp || req.body().length == 0) {
-            reject(conn, req, "no-sdp-offer", 488, "Not Acceptable Here", "an SDP offer is required");
-            return;
-        }
-        Sdp.Result parsed = Sdp.parse(req.bodyText());
-        if (parsed.offer().isEmpty()) {
-            reject(conn, req, "bad-sdp", 488, "Not Acceptable Here", parsed.error().orElse("bad SDP"));
-            return;
-        }
-        Sdp.Offer offer = parsed.offer().get();
-        Optional<Integer> pt = offer.payloadTypes().stream().filter(p -> p == 0 || p == 8).findFirst();
-        if (pt.isEmpty()) {
-            reject(conn, req, "no-common-codec", 488, "Not Acceptable Here", "G.711 (PCMU or PCMA) is required");
-            return;
-        }
-        boolean savp = offer.profile().toUpperCase(Locale.ROOT).contains("SAVP");
-        if (!offer.cryptos().isEmpty() && !conn.secure) {
-            // R19: keys sent over plain TCP are known to anyone on the path; never use them.
-            server.publish(SecurityEvent.builder(SecurityEventType.SDES_REFUSED_INSECURE_TRANSPORT, server.clock())
-                    .message("SDES keys offered over unencrypted SIP were not used").field("peer", conn.peer)
-                    .field("callId", req.callId()).build());
-            if (savp) {
-                reject(conn, req, "sdes-over-tcp", 488, "Not Acceptable Here",
-                        "SRTP keys over unencrypted SIP refused; use SIP over TLS (R19)");
-                return;
-            }
-        }
-        Optional<SrtpPolicy> inbound = Optional.empty();
-        Optional<SrtpPolicy> outbound = Optional.empty();
-        String cryptoAnswer = null;
-        String profile = "RTP/AVP";
-        Optional<String> suiteName = Optional.empty();
-        if (mode.mediaEncrypted()) {
-            Optional<Sdp.Crypto> usable = offer.cryptos().stream().filter(c -> c.key().isPresent()).findFirst();
-            if (usable.isEmpty()) {
-                String why = offer.cryptos().isEmpty() ? "no a=crypto attribute in the offer"
-                        : "no usable a=crypto: " + offer.cryptos().stream().map(c -> c.suiteName() + " ("
-                                + c.problem().orElse("?") + ")").toList();
-                rejectWrongMode(conn, req, gateway, "no-sdes-crypto", 488, "Not Acceptable Here",
-                        "dial plan " + gateway.dialPlan() + " is Secured and requires SRTP keyed with SDES: " + why);
-                return;
-            }
-            Sdp.Crypto c = usable.get();
-            SrtpSuite suite = c.suite().orElseThrow();
-            byte[] key = new byte[suite.masterKeyLength()];
-            byte[] salt = new byte[suite.masterSaltLength()];
-            RANDOM.nextBytes(key);
-            RANDOM.nextBytes(salt);
-            SrtpMasterKey ours = SrtpMasterKey.of(key, salt);
-            inbound = Optional.of(SrtpPolicy.builder(suite).masterKey(c.key().get()).build());
-            outbound = Optional.of(SrtpPolicy.builder(suite).masterKey(ours).build());
-            cryptoAnswer = Sdp.cryptoAttribute(c.tag(), suite, ours);
-            profile = savp ? offer.profile() : "RTP/SAVP";
-            suiteName = Optional.of(suite.sdesName());
-        } else if (savp) {
-            rejectWrongMode(conn, req, gateway, "srtp-not-allowed", 488, "Not Acceptable Here",
-                    "dial plan " + gateway.dialPlan() + " is " + mode.displayName() + ": media is plain RTP");
-            return;
-        }
-        InetSocketAddress mediaPeer;
-        try {
-            mediaPeer = new InetSocketAddress(InetAddress.getByName(offer.address()), offer.port());
-        } catch (IOException e) {
-            reject(conn, req, "bad-sdp", 488, "Not Acceptable Here", "connection address is not an IP address");
-            return;
-        }
-        MediaSession media = MediaSession.open(InetAddress.getByName(cfg.bindAddress()), server.clock(),
-                server.scheduler(), sink);
-        String from = req.header("From").orElseThrow();
-        String caller = SipMessage.uri(from);
-        CallInfo info = new CallInfo(req.callId(), caller, SipMessage.uri(req.header("To").orElseThrow()),
-                gateway.name(), gateway.dialPlan(), mode, conn.peer, mediaPeer, suiteName, pt.get(),
-                server.clock().instant());
-        CallHandler.Call handlerCall;
-        try {
-            handlerCall = server.handler().answer(info);
-        } catch (IOException | RuntimeException e) {
-            media.abandon();
-            LOG.warn("Call {}: handler refused: {}", req.callId(), e.toString());
-            reject(conn, req, "handler-failed", 500, "Server Internal Error", "the call could not be taken");
-            return;
-        }
-        String localTag = randomHex(8);
-        SipMessage ok = withTag(SipMessage.responseTo(req, 200, "OK"), localTag).add("Contact", contact(conn))
-                .add("Allow", ALLOW).add("Server", "umsec")
-                .withBody("application/sdp", Sdp.answer(Math.abs(RANDOM.nextLong() % 1_000_000_000L),
-                        cfg.mediaAddress(), media.port(), profile, pt.get(), cryptoAnswer));
-        String target = req.header("Contact").map(SipMessage::uri).orElse(caller);
-        ActiveCall call = new ActiveCall(req.callId(), conn, from, ok.header("To").orElseThrow(), target,
-                req.header("CSeq").orElseThrow(), ok, media);
-        calls.put(call.callId, call);
-        server.metrics().callAccepted();
-        LOG.info("Call {} from {} via gateway {} accepted: dial plan {}, {}{}, {}", call.callId, caller, gateway.name(),
-                gateway.dialPlan(), mode.displayName(), suiteName.map(s -> " " + s).orElse(""),
-                pt.get() == 0 ? "PCMU" : "PCMA");
-        media.start(info, handlerCall, new InetSocketAddress(mediaPeer.getAddress(), offer.rtcpPort()), inbound, outbound,
-                cfg.maxRecording(), cfg.mediaTimeout(), cfg.rtcpInterval(), reason -> end(call, reason, true));
-        call.ackTimer = server.scheduler().schedule(() -> {
-            if (!call.confirmed) {
-                LOG.info("Call {}: no ACK within {}; ending it", call.callId, cfg.ackTimeout());
-                end(call, CallEndReason.NO_ACK, true);
-            }
-        }, cfg.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        try {
-            conn.send(ok);
-        } catch (IOException e) {
-            end(call, CallEndReason.CONNECTION_LOST, false);
-            throw e;
-        }
-    }
-
-    private void reject(Conn conn, SipMessage req, String reason, int status, String phrase, String detail)
-            throws IOException {
-        server.metrics().callRejected(reason);
-        LOG.info("Call {} from {} rejected with {}: {}", req.callId(), conn.peer, status, detail);
-        conn.send(withTag(SipMessage.responseTo(req, status, phrase), randomHex(6))
-                .add("Warning", "399 umsec \"" + detail.replace('"', '\'') + "\"")
-                .add("Reason", "SIP;cause=" + status + ";text=\"" + detail.replace('"', '\'') + "\""));
-    }
-
-    private void rejectWrongMode(Conn conn, SipMessage req, ServerConfiguration.Gateway g, String reason, int status,
-            String phrase, String detail) throws IOException {
-        server.publish(SecurityEvent.builder(SecurityEventType.CALL_REJECTED_WRONG_MODE, server.clock())
-                .message("Call rejected: " + detail).field("peer", conn.peer).field("gateway", g.name())
-                .field("dialPlan", g.dialPlan()).field("reason", reason).field("callId", req.callId()).build());
-        reject(conn, req, reason, status, phrase, detail);
-    }
-
-    private void ack(SipMessage req) {
-        ActiveCall c = calls.get(req.callId());
-        if (c != null && req.cseqMethod().equals("ACK")) {
+    @Override
+    public void onAck(SipRequest ack, SipConnection connection) {
+        ActiveCall c = calls.get(ack.callId());
+        if (c != null) {
             c.confirmed = true;
             ScheduledFuture<?> t = c.ackTimer;
             if (t != null) {
@@ -487,13 +172,240 @@ final class CallController {
         }
     }
 
-    private void bye(Conn conn, SipMessage req) throws IOException {
-        ActiveCall c = calls.get(req.callId());
-        if (c == null) {
-            conn.send(SipMessage.responseTo(req, 481, "Call/Transaction Does Not Exist"));
+    /**
+     * A signalling connection closed: its calls are ended (the peer vanished), their recordings kept.
+     *
+     * @param conn the connection
+     */
+    void connectionClosed(SipConnection conn) {
+        for (ActiveCall c : calls.values()) {
+            if (c.conn == conn) {
+                end(c, CallEndReason.CONNECTION_LOST, false);
+            }
+        }
+    }
+
+    // ---- requests ------------------------------------------------------------------------------
+
+    private void options(ServerTransaction tx, TransportConnection conn) {
+        if (routing().candidates(conn).isEmpty()) {
+            refuseUntrusted(tx, conn);
             return;
         }
-        conn.send(SipMessage.responseTo(req, 200, "OK"));
+        server.metrics().optionsAnswered();
+        tx.respond(tx.createResponse(200).header("Allow", ALLOW).header("Accept", "application/sdp")
+                .header("Server", "umsec").header("Contact", contact(conn)).build());
+    }
+
+    private void refuseUntrusted(ServerTransaction tx, TransportConnection conn) {
+        server.metrics().callRejected("untrusted-peer");
+        server.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, server.clock())
+                .message("Request from a peer that is not a trusted gateway refused").field("peer", conn.remoteAddress())
+                .field("method", tx.request().method()).field("transport", conn.transport())
+                .field("identities", conn.tls().map(t -> t.peerIdentity().presentedIdentities()).orElse(List.of()))
+                .build());
+        tx.respond(tx.createResponse(403).reason("Forbidden - not a trusted gateway").build());
+        // R5: the server talks only to trusted gateways; do not keep the connection of anyone else
+        conn.close();
+    }
+
+    private void invite(ServerTransaction tx, TransportConnection conn) {
+        SipRequest req = tx.request();
+        ActiveCall existing = calls.get(req.callId());
+        if (existing != null) {
+            // a re-INVITE: the session is unchanged, answer with the same SDP
+            tx.respond(tx.createResponse(200).header("Contact", contact(conn)).header("Allow", ALLOW)
+                    .body("application/sdp", existing.answerSdp).build());
+            return;
+        }
+        if (server.stopping()) {
+            tx.respond(tx.createResponse(503).reason("Service Unavailable - stopping").build());
+            return;
+        }
+        if (calls.size() >= MAX_CALLS) {
+            server.metrics().callRejected("too-many-calls");
+            tx.respond(tx.createResponse(503).reason("Service Unavailable - " + MAX_CALLS + " calls in progress")
+                    .header("Retry-After", "5").build());
+            return;
+        }
+        ServerConfiguration cfg = server.configuration();
+        List<ServerConfiguration.Gateway> candidates = routing().candidates(conn);
+        if (candidates.isEmpty()) {
+            refuseUntrusted(tx, conn);
+            return;
+        }
+        Optional<ServerConfiguration.Gateway> match = candidates.stream()
+                .filter(g -> UmsecServer.modeOf(cfg, g).mutualTls() == conn.isSecure()).findFirst();
+        if (match.isEmpty()) {
+            ServerConfiguration.Gateway g = candidates.get(0);
+            VoipSecurityMode mode = UmsecServer.modeOf(cfg, g);
+            String why = "dial plan " + g.dialPlan() + " is " + mode.displayName() + " and needs SIP over "
+                    + (mode.mutualTls() ? "mutual TLS (port " + server.tlsPort() + ")" : "TCP (port " + server.tcpPort() + ")");
+            rejectWrongMode(tx, conn, g, "wrong-transport", 403, "Forbidden - " + why, why);
+            return;
+        }
+        ServerConfiguration.Gateway gateway = match.get();
+        VoipSecurityMode mode = UmsecServer.modeOf(cfg, gateway);
+        boolean sdp = req.contentType().map(t -> t.toLowerCase(Locale.ROOT).startsWith("application/sdp")).orElse(false);
+        if (!sdp || req.contentLength() == 0) {
+            reject(tx, conn, "no-sdp-offer", 488, "Not Acceptable Here", "an SDP offer is required");
+            return;
+        }
+        SessionDescription offer;
+        try {
+            offer = SessionDescription.parse(req.body());
+        } catch (SdpParseException e) {
+            reject(tx, conn, "bad-sdp", 488, "Not Acceptable Here", "bad SDP: " + e.getMessage());
+            return;
+        }
+        Optional<MediaDescription> audioSection = offer.audio();
+        if (audioSection.isEmpty()) {
+            reject(tx, conn, "bad-sdp", 488, "Not Acceptable Here", "the offer has no audio stream");
+            return;
+        }
+        MediaDescription audio = audioSection.get();
+        Optional<Connection> connection = audio.connection().or(offer::connection);
+        if (connection.isEmpty()) {
+            reject(tx, conn, "bad-sdp", 488, "Not Acceptable Here", "the offer has no connection address");
+            return;
+        }
+        Optional<Integer> pt = audio.formats().stream().filter(f -> f.equals("0") || f.equals("8"))
+                .map(Integer::valueOf).findFirst();
+        if (pt.isEmpty()) {
+            reject(tx, conn, "no-common-codec", 488, "Not Acceptable Here", "G.711 (PCMU or PCMA) is required");
+            return;
+        }
+        // SDES keys over plain TCP never get here: um-sip's transport answers them 488 (R19).
+        boolean savp = audio.isSecureProfile();
+        Optional<SrtpPolicy> inbound = Optional.empty();
+        Optional<SrtpPolicy> outbound = Optional.empty();
+        CryptoAttribute cryptoAnswer = null;
+        String profile = "RTP/AVP";
+        Optional<String> suiteName = Optional.empty();
+        if (mode.mediaEncrypted()) {
+            // session parameters (UNENCRYPTED_SRTCP, KDR, ...) change the media protection: not accepted
+            List<CryptoAttribute> plainLines = audio.cryptos().stream().filter(c -> c.sessionParams().isEmpty()).toList();
+            Optional<SdesNegotiator.Selection> sel = SdesNegotiator.answer(plainLines, Sdes.SUPPORTED, RANDOM);
+            if (sel.isEmpty()) {
+                String why = audio.cryptos().isEmpty() ? "no a=crypto attribute in the offer"
+                        : "no usable a=crypto: " + audio.cryptos().stream().map(c -> c.suite() + " (" + Sdes.problem(c)
+                                + ")").toList();
+                rejectWrongMode(tx, conn, gateway, "no-sdes-crypto", 488, "Not Acceptable Here",
+                        "dial plan " + gateway.dialPlan() + " is Secured and requires SRTP keyed with SDES: " + why);
+                return;
+            }
+            SrtpSuite suite = SrtpSuite.fromSdesName(sel.get().suite().suiteName()).orElseThrow();
+            try {
+                inbound = Optional.of(SrtpPolicy.builder(suite).masterKey(Sdes.masterKey(sel.get().offered(), suite)).build());
+            } catch (IllegalArgumentException e) {
+                rejectWrongMode(tx, conn, gateway, "no-sdes-crypto", 488, "Not Acceptable Here",
+                        "unusable SDES key: " + e.getMessage());
+                return;
+            }
+            outbound = Optional.of(SrtpPolicy.builder(suite).masterKey(Sdes.masterKey(sel.get().answer(), suite)).build());
+            cryptoAnswer = sel.get().answer();
+            profile = savp ? audio.proto() : "RTP/SAVP";
+            suiteName = Optional.of(suite.sdesName());
+        } else if (savp) {
+            rejectWrongMode(tx, conn, gateway, "srtp-not-allowed", 488, "Not Acceptable Here",
+                    "dial plan " + gateway.dialPlan() + " is " + mode.displayName() + ": media is plain RTP");
+            return;
+        }
+        InetSocketAddress mediaPeer;
+        int rtcpPort;
+        try {
+            mediaPeer = new InetSocketAddress(InetAddress.getByName(ipLiteral(connection.get().address())), audio.port());
+            rtcpPort = audio.attributeValues("rtcp").stream().findFirst().map(v -> Integer.parseInt(v.split(" ")[0]))
+                    .orElse(audio.port() + 1);
+        } catch (IOException | NumberFormatException e) {
+            reject(tx, conn, "bad-sdp", 488, "Not Acceptable Here", "connection address or RTCP port is not usable");
+            return;
+        }
+        MediaSession media;
+        try {
+            media = MediaSession.open(InetAddress.getByName(cfg.bindAddress()), server.clock(), server.scheduler(), sink);
+        } catch (IOException e) {
+            LOG.warn("Call {}: no media port: {}", req.callId(), e.toString());
+            reject(tx, conn, "no-media-port", 500, "Server Internal Error", "no media port available");
+            return;
+        }
+        String caller = req.from().uri();
+        CallInfo info = new CallInfo(req.callId(), caller, req.to().uri(), gateway.name(), gateway.dialPlan(), mode,
+                conn.remoteAddress(), mediaPeer, suiteName, pt.get(), server.clock().instant());
+        CallHandler.Call handlerCall;
+        try {
+            handlerCall = server.handler().answer(info);
+        } catch (IOException | RuntimeException e) {
+            media.abandon();
+            LOG.warn("Call {}: handler refused: {}", req.callId(), e.toString());
+            reject(tx, conn, "handler-failed", 500, "Server Internal Error", "the call could not be taken");
+            return;
+        }
+        String answerSdp = answer(cfg.mediaAddress(), media.port(), profile, pt.get(), cryptoAnswer);
+        SipResponse ok = tx.createResponse(200).header("Contact", contact(conn)).header("Allow", ALLOW)
+                .header("Server", "umsec").body("application/sdp", answerSdp).build();
+        String target = req.contacts().isEmpty() ? caller : req.contacts().get(0).uri();
+        ActiveCall call = new ActiveCall(req.callId(), conn, req.from(), ok.to(), target, answerSdp, media);
+        calls.put(call.callId, call);
+        server.metrics().callAccepted();
+        LOG.info("Call {} from {} via gateway {} accepted: dial plan {}, {}{}, {}", call.callId, caller, gateway.name(),
+                gateway.dialPlan(), mode.displayName(), suiteName.map(s -> " " + s).orElse(""),
+                pt.get() == 0 ? "PCMU" : "PCMA");
+        media.start(info, handlerCall, new InetSocketAddress(mediaPeer.getAddress(), rtcpPort), inbound, outbound,
+                cfg.maxRecording(), cfg.mediaTimeout(), cfg.rtcpInterval(), reason -> end(call, reason, true));
+        call.ackTimer = server.scheduler().schedule(() -> {
+            if (!call.confirmed) {
+                LOG.info("Call {}: no ACK within {}; ending it", call.callId, cfg.ackTimeout());
+                end(call, CallEndReason.NO_ACK, true);
+            }
+        }, cfg.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        tx.respond(ok);
+        if (!conn.isOpen()) {
+            end(call, CallEndReason.CONNECTION_LOST, false);
+        }
+    }
+
+    private static String ipLiteral(String address) {
+        return address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
+    }
+
+    private static String answer(String address, int port, String profile, int payloadType, CryptoAttribute crypto) {
+        String ipVer = address.contains(":") ? "IP6" : "IP4";
+        String id = Long.toString(Math.abs(RANDOM.nextLong() % 1_000_000_000L));
+        MediaDescription.Builder m = MediaDescription.builder("audio", port, profile)
+                .rtpFormat(payloadType, payloadType == 0 ? "PCMU/8000" : "PCMA/8000")
+                .attribute(new SdpAttribute("rtcp", Integer.toString(port + 1))).direction(MediaDirection.SENDRECV);
+        if (crypto != null) {
+            m.crypto(crypto);
+        }
+        return SessionDescription.builder().origin(new Origin("umsec", id, id, "IN", ipVer, address))
+                .sessionName("umsec").connection(new Connection("IN", ipVer, address)).media(m.build()).build().toSdp();
+    }
+
+    private void reject(ServerTransaction tx, TransportConnection conn, String reason, int status, String phrase,
+            String detail) {
+        server.metrics().callRejected(reason);
+        LOG.info("Call {} from {} rejected with {}: {}", tx.request().callId(), conn.remoteAddress(), status, detail);
+        String quoted = "\"" + detail.replace('"', '\'').replace('\\', '/') + "\"";
+        tx.respond(tx.createResponse(status).reason(phrase).header("Warning", "399 umsec " + quoted)
+                .header("Reason", "SIP;cause=" + status + ";text=" + quoted).build());
+    }
+
+    private void rejectWrongMode(ServerTransaction tx, TransportConnection conn, ServerConfiguration.Gateway g,
+            String reason, int status, String phrase, String detail) {
+        server.publish(SecurityEvent.builder(SecurityEventType.CALL_REJECTED_WRONG_MODE, server.clock())
+                .message("Call rejected: " + detail).field("peer", conn.remoteAddress()).field("gateway", g.name())
+                .field("dialPlan", g.dialPlan()).field("reason", reason).field("callId", tx.request().callId()).build());
+        reject(tx, conn, reason, status, phrase, detail);
+    }
+
+    private void bye(ServerTransaction tx) {
+        ActiveCall c = calls.get(tx.request().callId());
+        if (c == null) {
+            tx.respond(tx.createResponse(481).build());
+            return;
+        }
+        tx.respond(tx.createResponse(200).build());
         end(c, CallEndReason.CALLER_HUNG_UP, false);
     }
 
@@ -506,13 +418,15 @@ final class CallController {
         if (t != null) {
             t.cancel(false);
         }
-        if (sendBye) {
-            SipMessage bye = SipMessage.request("BYE", c.remoteTarget)
-                    .add("Via", c.conn.via() + ";branch=z9hG4bK" + randomHex(8)).add("Max-Forwards", "70")
-                    .add("From", c.localTo).add("To", c.remoteFrom).add("Call-ID", c.callId).add("CSeq", "1 BYE");
+        TransactionLayer l = layer;
+        if (sendBye && l != null && c.conn.isOpen()) {
+            InetSocketAddress local = c.conn.localAddress();
+            SipRequest bye = SipRequest.builder(SipRequest.BYE, c.remoteTarget)
+                    .via(Via.of(c.conn.transport().name(), host(local.getAddress()), local.getPort(), l.newBranch()))
+                    .maxForwards(70).from(c.local).to(c.remote).callId(c.callId).cseq(1).build();
             try {
-                c.conn.send(bye);
-            } catch (IOException e) {
+                l.sendRequest(c.conn, bye, ResponseListener.IGNORE);
+            } catch (IllegalArgumentException e) {
                 LOG.debug("Call {}: BYE not sent: {}", c.callId, e.toString());
             }
         }
@@ -537,22 +451,14 @@ final class CallController {
         }
     }
 
-    private static SipMessage withTag(SipMessage m, String tag) {
-        String to = m.header("To").orElse("");
-        if (SipMessage.tag(to).isEmpty()) {
-            m.set("To", to + ";tag=" + tag);
-        }
-        return m;
+    private static String host(InetAddress a) {
+        String h = a.getHostAddress();
+        return h.contains(":") ? "[" + h + "]" : h;
     }
 
-    private static String contact(Conn c) {
-        return "<sip:umsec@" + hostPort(c.socket.getLocalAddress(), c.socket.getLocalPort()) + ";transport="
-                + (c.secure ? "tls" : "tcp") + ">";
-    }
-
-    static String randomHex(int bytes) {
-        byte[] b = new byte[bytes];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
+    private static String contact(TransportConnection c) {
+        InetSocketAddress local = c.localAddress();
+        return "<sip:umsec@" + host(local.getAddress()) + ":" + local.getPort() + ";transport="
+                + (c.isSecure() ? "tls" : "tcp") + ">";
     }
 }

@@ -3,11 +3,7 @@ package org.umsec.server;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,21 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLServerSocket;
-import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.certs.CertificateInfo;
@@ -44,9 +34,17 @@ import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventBus;
 import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SecurityEventType;
+import org.umsec.core.TrustList;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.internal.ConfigWatcher;
 import org.umsec.server.internal.MetricsSink;
+import org.umsec.sip.SipMessage;
+import org.umsec.sip.transaction.TimerScheduler;
+import org.umsec.sip.transaction.TransactionLayer;
+import org.umsec.sip.transport.SipMessageHandler;
+import org.umsec.sip.transport.SipServer;
+import org.umsec.sip.transport.TlsSettings;
+import org.umsec.sip.transport.TransportConnection;
 
 /**
  * The umsec reference server (R22): takes calls from trusted gateways in the VoIP security mode of
@@ -97,11 +95,11 @@ public final class UmsecServer implements AutoCloseable {
     private final boolean watchStore;
     private final boolean registerJmx;
     private final ScheduledExecutorService scheduler;
-    private final ExecutorService connections;
+    private final ExecutorService signalling;
     private final ExecutorService callEnder;
-    private final Semaphore connectionSlots = new Semaphore(MAX_CONNECTIONS);
-    private final ConcurrentHashMap<Socket, Boolean> openSockets = new ConcurrentHashMap<>();
     private final CallController controller;
+    private final TransactionLayer transactions;
+    private final SipMessageHandler sipHandler;
     private final Object lifecycle = new Object();
 
     private volatile ServerConfiguration config;
@@ -110,11 +108,11 @@ public final class UmsecServer implements AutoCloseable {
     private volatile boolean stopping;
     private Listener tcp;
     private Listener tls;
+    private TlsSettings tlsSettings;
     private CertificateStore store;
     private CertificateProvider provider;
     private PeerCertificateValidator peers;
     private ExpiryMonitor expiry;
-    private SSLContext sslContext;
     private ConfigWatcher watcher;
     private ObjectName objectName;
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -131,13 +129,16 @@ public final class UmsecServer implements AutoCloseable {
         s.setRemoveOnCancelPolicy(true);
         this.scheduler = s;
         AtomicInteger c = new AtomicInteger();
-        this.connections = Executors.newCachedThreadPool(r -> daemon(r, "umsec-sip-" + c.incrementAndGet()));
+        // SIP requests are handled here, not on um-sip's I/O threads: answering a call opens media
+        // sockets and recording files. um-sip keeps each connection's messages in order.
+        this.signalling = Executors.newCachedThreadPool(r -> daemon(r, "umsec-sip-" + c.incrementAndGet()));
         AtomicInteger ends = new AtomicInteger();
         this.callEnder = Executors.newCachedThreadPool(r -> daemon(r, "umsec-call-end-" + ends.incrementAndGet()));
         for (SecurityEventListener l : b.listeners) {
             bus.register(l);
         }
         bus.register(e -> metrics.event(e.id()));
+        bus.register(this::countTransportEvent);
         MetricsSink sink = new MetricsSink() {
             @Override
             public void rtpReceived(long k) {
@@ -150,6 +151,43 @@ public final class UmsecServer implements AutoCloseable {
             }
         };
         this.controller = new CallController(this, sink);
+        this.transactions = TransactionLayer.builder().handler(controller).scheduler(TimerScheduler.of(scheduler)).build();
+        controller.attach(transactions);
+        this.sipHandler = new SipMessageHandler() {
+            @Override
+            public void onMessage(TransportConnection connection, SipMessage message) {
+                transactions.onMessage(connection, message);
+            }
+
+            @Override
+            public void onConnectionClosed(TransportConnection connection) {
+                transactions.connectionClosed(connection);
+                controller.connectionClosed(connection);
+            }
+        };
+    }
+
+    /**
+     * Counts what um-sip's transport refused on its own: failed handshakes by reason, untrusted
+     * peers, SDES keys over TCP (it answers those itself; the server only counts them).
+     */
+    private void countTransportEvent(SecurityEvent e) {
+        switch (e.type()) {
+            case TLS_HANDSHAKE_FAILED -> metrics.handshakeFailed(
+                    e.field("reason").orElse("OTHER").toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            case UNTRUSTED_PEER_REFUSED -> {
+                if (e.field("method").isEmpty()) { // the controller counts the ones it refuses itself
+                    metrics.callRejected("untrusted-peer");
+                }
+            }
+            case SDES_REFUSED_INSECURE_TRANSPORT -> {
+                if (e.field("direction").orElse("").equals("inbound")) {
+                    metrics.callRejected("sdes-over-tcp");
+                }
+            }
+            default -> {
+            }
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -184,7 +222,7 @@ public final class UmsecServer implements AutoCloseable {
                 LOG.info("Start-up (R3): {}", config.startupPlan().describe());
                 config.warnings().forEach(w -> LOG.warn("Configuration: {}", w));
                 recorder = newRecorder(config);
-                applyListeners(config, true);
+                applyListeners(config);
                 configFile.ifPresent(this::watchConfig);
                 scheduler.scheduleAtFixedRate(this::logMetrics, 5, 5, TimeUnit.MINUTES);
                 registerMBean();
@@ -204,10 +242,11 @@ public final class UmsecServer implements AutoCloseable {
         return new VoicemailRecorder(c.voicemail(), greeting);
     }
 
-    private void applyListeners(ServerConfiguration c, boolean atStart) throws IOException {
+    private void applyListeners(ServerConfiguration c) throws IOException {
         boolean needTls = c.tlsListener();
         boolean needTcp = c.tcpListener();
         InetAddress bind = InetAddress.getByName(c.bindAddress());
+        TrustList trust = c.trustList();
         if (needTls) {
             ensureCertificate(c);
             if (tls != null && (tls.configuredPort != c.tlsPort() || !tls.bind.equals(bind))) {
@@ -215,16 +254,14 @@ public final class UmsecServer implements AutoCloseable {
                 tls = null;
             }
             if (tls == null) {
-                SSLServerSocket ss = (SSLServerSocket) sslContext.getServerSocketFactory().createServerSocket();
-                ss.setNeedClientAuth(true); // mutual TLS (R16)
-                ss.setEnabledProtocols(TlsSettings.protocols(ss.getSupportedProtocols()));
-                ss.setReuseAddress(true);
-                ss.bind(new InetSocketAddress(bind, c.tlsPort()), 128);
-                tls = new Listener(ss, true, c.tlsPort(), bind);
+                // mutual TLS (R16): TLS 1.2+, client certificate required, identity on the trust list (R17)
+                tls = new Listener(sipServer(bind, trust).tcp(false).tlsListener(true).tlsPort(c.tlsPort())
+                        .tls(tlsSettings).start(), c.tlsPort(), bind);
                 SelectedCertificate sel = provider.current().orElseThrow();
+                int port = tls.port();
                 publish(SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_SECURED, clock)
-                        .message("UM started in secured mode: SIP over mutual TLS on port " + ss.getLocalPort())
-                        .field("port", ss.getLocalPort()).field("thumbprint", sel.info().sha1Thumbprint()).build());
+                        .message("UM started in secured mode: SIP over mutual TLS on port " + port)
+                        .field("port", port).field("thumbprint", sel.info().sha1Thumbprint()).build());
             }
         } else if (tls != null) {
             tls.close();
@@ -236,18 +273,28 @@ public final class UmsecServer implements AutoCloseable {
                 tcp = null;
             }
             if (tcp == null) {
-                ServerSocket ss = new ServerSocket();
-                ss.setReuseAddress(true);
-                ss.bind(new InetSocketAddress(bind, c.sipPort()), 128);
-                tcp = new Listener(ss, false, c.sipPort(), bind);
+                tcp = new Listener(sipServer(bind, trust).tcp(true).tlsListener(false).tcpPort(c.sipPort()).start(),
+                        c.sipPort(), bind);
+                int port = tcp.port();
                 publish(SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_UNSECURED, clock)
-                        .message("UM listening for unsecured SIP over TCP on port " + ss.getLocalPort())
-                        .field("port", ss.getLocalPort()).build());
+                        .message("UM listening for unsecured SIP over TCP on port " + port).field("port", port).build());
             }
         } else if (tcp != null) {
             tcp.close();
             tcp = null;
         }
+        // a changed trust list applies to the next connection and handshake (R5, R17)
+        if (tls != null) {
+            tls.server.updateTrustList(trust);
+        }
+        if (tcp != null) {
+            tcp.server.updateTrustList(trust);
+        }
+    }
+
+    private SipServer.Builder sipServer(InetAddress bind, TrustList trust) {
+        return SipServer.builder().bindAddress(bind).trustList(trust).handler(sipHandler).events(bus).clock(clock)
+                .handlerExecutor(signalling).handshakeTimeout(HANDSHAKE_TIMEOUT).maxConnections(MAX_CONNECTIONS);
     }
 
     private void ensureCertificate(ServerConfiguration c) throws IOException {
@@ -295,12 +342,8 @@ public final class UmsecServer implements AutoCloseable {
             }
         }, 0, 1, TimeUnit.HOURS);
         peers = PeerCertificateValidator.builder().store(store).clock(clock).build();
-        try {
-            sslContext = SSLContext.getInstance("TLS");
-            sslContext.init(new KeyManager[] {provider.keyManager()}, new TrustManager[] {peers.trustManager()}, null);
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot set up TLS: " + e.getMessage(), e);
-        }
+        // the provider's key manager presents the current selection: a rotation applies to the next handshake
+        tlsSettings = TlsSettings.builder().certificates(provider).peers(peers).build();
     }
 
     private void certificateLoaded(SelectedCertificate s) {
@@ -350,14 +393,14 @@ public final class UmsecServer implements AutoCloseable {
             }
             ServerConfiguration previous = config;
             try {
-                applyListeners(next, false);
+                applyListeners(next);
                 recorder = newRecorder(next);
             } catch (IOException | RuntimeException e) {
                 publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_REJECTED, clock)
                         .message("New configuration could not be applied; previous configuration stays")
                         .field("source", next.source()).field("reason", e.getMessage()).build());
                 try {
-                    applyListeners(previous, false);
+                    applyListeners(previous);
                 } catch (IOException restore) {
                     LOG.error("Could not restore the previous listeners: {}", restore.toString());
                 }
@@ -382,8 +425,9 @@ public final class UmsecServer implements AutoCloseable {
     }
 
     /**
-     * Stops the server: no new connections or calls; calls in progress get up to {@code grace} to
-     * finish, then are ended with BYE; every recording is closed and its metadata written.
+     * Stops the server: no new calls (INVITEs are answered 503); calls in progress get up to
+     * {@code grace} to finish, then are ended with BYE; then the listeners and every connection are
+     * closed, and every recording is closed and its metadata written.
      *
      * @param grace how long calls in progress may continue
      */
@@ -393,12 +437,6 @@ public final class UmsecServer implements AutoCloseable {
                 return;
             }
             stopping = true;
-        }
-        if (tcp != null) {
-            tcp.close();
-        }
-        if (tls != null) {
-            tls.close();
         }
         long deadline = System.nanoTime() + grace.toNanos();
         while (controller.activeCalls() > 0 && System.nanoTime() < deadline) {
@@ -418,8 +456,12 @@ public final class UmsecServer implements AutoCloseable {
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
-        for (Socket s : openSockets.keySet()) {
-            closeQuietly(s);
+        // after the BYEs above were queued: closing the listeners closes every connection
+        if (tcp != null) {
+            tcp.close();
+        }
+        if (tls != null) {
+            tls.close();
         }
         for (AutoCloseable c : closeables) {
             try {
@@ -429,7 +471,7 @@ public final class UmsecServer implements AutoCloseable {
             }
         }
         scheduler.shutdownNow();
-        connections.shutdownNow();
+        signalling.shutdownNow();
         unregisterMBean();
         LOG.info("Server {} stopped. Figures:\n{}", config.serverName(), metrics.getReport());
     }
@@ -448,13 +490,13 @@ public final class UmsecServer implements AutoCloseable {
     /** @return the TCP listener's port, or -1 if there is none */
     public int tcpPort() {
         Listener l = tcp;
-        return l == null ? -1 : l.socket.getLocalPort();
+        return l == null ? -1 : l.port();
     }
 
     /** @return the mutual-TLS listener's port, or -1 if there is none */
     public int tlsPort() {
         Listener l = tls;
-        return l == null ? -1 : l.socket.getLocalPort();
+        return l == null ? -1 : l.port();
     }
 
     /** @return the certificate used for mutual TLS, if the server runs in secured mode */
@@ -567,61 +609,24 @@ public final class UmsecServer implements AutoCloseable {
         }
     }
 
-    /** One listening socket and its accept thread. */
-    private final class Listener {
-        final ServerSocket socket;
-        final boolean secure;
+    /** One um-sip listener (TCP or mutual TLS) and the configuration it was opened for. */
+    private static final class Listener {
+        final SipServer server;
         final int configuredPort;
         final InetAddress bind;
 
-        Listener(ServerSocket socket, boolean secure, int configuredPort, InetAddress bind) {
-            this.socket = socket;
-            this.secure = secure;
+        Listener(SipServer server, int configuredPort, InetAddress bind) {
+            this.server = server;
             this.configuredPort = configuredPort;
             this.bind = bind;
-            Thread t = daemon(this::acceptLoop, (secure ? "umsec-accept-tls-" : "umsec-accept-tcp-")
-                    + socket.getLocalPort());
-            t.start();
         }
 
-        private void acceptLoop() {
-            while (!socket.isClosed()) {
-                Socket s;
-                try {
-                    s = socket.accept();
-                } catch (IOException e) {
-                    if (!socket.isClosed()) {
-                        LOG.warn("Accept failed on port {}: {}", socket.getLocalPort(), e.toString());
-                    }
-                    continue;
-                }
-                if (!connectionSlots.tryAcquire()) {
-                    LOG.warn("Too many connections ({}); closing the one from {}", MAX_CONNECTIONS,
-                            s.getRemoteSocketAddress());
-                    closeQuietly(s);
-                    continue;
-                }
-                openSockets.put(s, Boolean.TRUE);
-                try {
-                    connections.execute(() -> {
-                        try {
-                            controller.serve(s, secure);
-                        } finally {
-                            openSockets.remove(s);
-                            closeQuietly(s);
-                            connectionSlots.release();
-                        }
-                    });
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    openSockets.remove(s);
-                    closeQuietly(s);
-                    connectionSlots.release();
-                }
-            }
+        int port() {
+            return server.tlsPort().orElseGet(() -> server.tcpPort().orElse(-1));
         }
 
         void close() {
-            closeQuietly(socket);
+            server.close();
         }
     }
 

@@ -28,7 +28,9 @@ import org.umsec.certs.testing.TestPki;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.internal.SipMessage;
+import org.umsec.sip.SipRequest;
+import org.umsec.sip.SipResponse;
+import org.umsec.sip.Via;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.srtp.SrtpMasterKey;
@@ -171,7 +173,7 @@ class ServerEndToEndTest {
         try (TestGateway gw = TestGateway.tls(server.tlsPort(), GW1_CERT, PKI.rootCertificate())) {
             assertThat(CertificateInfo.of(gw.serverCertificate()).sha1Thumbprint())
                     .isEqualTo(SERVER_CERT.info().sha1Thumbprint());
-            SipMessage ok = gw.send(gw.request("INVITE", callId, "gwtag1", "<sip:voicemail@um.example.test>",
+            SipResponse ok = gw.send(gw.request("INVITE", callId, "gwtag1", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/SAVP", TestGateway.crypto(1, suite, gwKey), 0, 8), "application/sdp"));
             assertThat(ok.status()).isEqualTo(200);
             TestGateway.Answer a = TestGateway.answer(ok);
@@ -224,7 +226,7 @@ class ServerEndToEndTest {
         short[] sent = signal(4000);
         String callId = "plain-" + TestGateway.hex();
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipMessage ok = gw.send(gw.request("INVITE", callId, "t2", "<sip:voicemail@um.example.test>",
+            SipResponse ok = gw.send(gw.request("INVITE", callId, "t2", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 8, 0), "application/sdp"));
             assertThat(ok.status()).isEqualTo(200);
             TestGateway.Answer a = TestGateway.answer(ok);
@@ -248,7 +250,7 @@ class ServerEndToEndTest {
         short[] sent = signal(1600);
         String callId = "sipsec-" + TestGateway.hex();
         try (TestGateway gw = TestGateway.tls(server.tlsPort(), GW2_CERT, PKI.rootCertificate())) {
-            SipMessage ok = gw.send(gw.request("INVITE", callId, "t3", "<sip:voicemail@um.example.test>",
+            SipResponse ok = gw.send(gw.request("INVITE", callId, "t3", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             assertThat(ok.status()).isEqualTo(200);
             TestGateway.Answer a = TestGateway.answer(ok);
@@ -266,7 +268,7 @@ class ServerEndToEndTest {
     void securedDialPlanWithoutCryptoIsRefusedWith488AndAnEvent() throws Exception {
         start(config().build());
         try (TestGateway gw = TestGateway.tls(server.tlsPort(), GW1_CERT, PKI.rootCertificate())) {
-            SipMessage r = gw.send(gw.request("INVITE", "nocrypto", "t4", "<sip:voicemail@um.example.test>",
+            SipResponse r = gw.send(gw.request("INVITE", "nocrypto", "t4", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             assertThat(r.status()).isEqualTo(488);
             assertThat(r.header("Warning").orElseThrow()).contains("Secured", "a=crypto");
@@ -308,7 +310,7 @@ class ServerEndToEndTest {
         start(config().build());
         // TCP from 127.0.0.1 is the plain PBX: accepted
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipMessage r = gw.send(gw.request("OPTIONS", "o3", "t7", "<sip:um.example.test>", null, null));
+            SipResponse r = gw.send(gw.request("OPTIONS", "o3", "t7", "<sip:um.example.test>", null, null));
             assertThat(r.status()).isEqualTo(200);
         }
         // the PBX is removed while the server runs: 127.0.0.1 is now only gw1, whose dial plan is Secured
@@ -318,7 +320,7 @@ class ServerEndToEndTest {
         server.reload(b.build());
         assertThat(hasEvent(SecurityEventType.CONFIGURATION_APPLIED)).isTrue();
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipMessage r = gw.send(gw.request("INVITE", "wrongmode", "t8", "<sip:voicemail@um.example.test>",
+            SipResponse r = gw.send(gw.request("INVITE", "wrongmode", "t8", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             assertThat(r.status()).isEqualTo(403);
             assertThat(r.header("Warning").orElseThrow()).contains("mutual TLS");
@@ -329,7 +331,7 @@ class ServerEndToEndTest {
         server.reload(config().clearGateways().gateway(new ServerConfiguration.Gateway("far", Optional.empty(),
                 Optional.of("192.0.2.7"), 5060, "dp-plain")).build());
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipMessage r = gw.send(gw.request("INVITE", "untrusted", "t9", "<sip:voicemail@um.example.test>",
+            SipResponse r = gw.send(gw.request("INVITE", "untrusted", "t9", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             assertThat(r.status()).isEqualTo(403);
         }
@@ -340,13 +342,20 @@ class ServerEndToEndTest {
     void sdesKeysOverPlainTcpAreRefused() throws Exception {
         start(config().build());
         SrtpSuite suite = SrtpSuite.AES_CM_128_HMAC_SHA1_80;
-        try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipMessage r = gw.send(gw.request("INVITE", "sdes-tcp", "t10", "<sip:voicemail@um.example.test>",
-                    gw.offer("RTP/SAVP", TestGateway.crypto(1, suite, TestGateway.randomKey(suite)), 0),
-                    "application/sdp"));
+        // um-sip's client will not send SDES keys over TCP at all (R19): a raw peer does
+        try (RawSipPeer peer = new RawSipPeer(server.tcpPort())) {
+            String sdp = TestGateway.offer(40000, 40001, "RTP/SAVP",
+                    TestGateway.crypto(1, suite, TestGateway.randomKey(suite)), 0);
+            peer.write(SipRequest.builder("INVITE", "sip:voicemail@um.example.test")
+                    .via(Via.of("TCP", "127.0.0.1", peer.localPort(), "z9hG4bKsdes1"))
+                    .header("From", "<sip:alice@gw1.example.test>;tag=t10").header("To", "<sip:voicemail@um.example.test>")
+                    .callId("sdes-tcp").cseq(1).body("application/sdp", sdp).build().toWireString());
+            SipResponse r = (SipResponse) peer.read().orElseThrow();
             assertThat(r.status()).isEqualTo(488);
         }
         assertThat(hasEvent(SecurityEventType.SDES_REFUSED_INSECURE_TRANSPORT)).isTrue();
+        assertThat(server.metrics().getCallsRejected()).containsEntry("sdes-over-tcp", 1L);
+        assertThat(server.activeCalls()).isZero();
     }
 
     @Test
@@ -370,12 +379,12 @@ class ServerEndToEndTest {
     void aCallWithoutAckIsEndedWithByeAndItsRecordingKept() throws Exception {
         start(config().build());
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipMessage ok = gw.send(gw.request("INVITE", "noack", "t11", "<sip:voicemail@um.example.test>",
+            SipResponse ok = gw.send(gw.request("INVITE", "noack", "t11", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             assertThat(ok.status()).isEqualTo(200);
-            SipMessage bye = gw.read().orElseThrow();
+            SipRequest bye = gw.readRequest().orElseThrow();
             assertThat(bye.method()).isEqualTo("BYE");
-            assertThat(SipMessage.tag(bye.header("To").orElseThrow())).contains("t11");
+            assertThat(bye.to().tag()).contains("t11");
         }
         assertThat(metadata("noack")).contains("\"endReason\": \"NO_ACK\"");
     }
@@ -384,17 +393,17 @@ class ServerEndToEndTest {
     void mediaTimeoutAndVanishedPeerEndCallsCleanly() throws Exception {
         start(config().build());
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipMessage ok = gw.send(gw.request("INVITE", "silent", "t12", "<sip:voicemail@um.example.test>",
+            SipResponse ok = gw.send(gw.request("INVITE", "silent", "t12", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             gw.send(gw.request("ACK", "silent", "t12", ok.header("To").orElseThrow(), null, null));
-            SipMessage bye = gw.read().orElseThrow();
+            SipRequest bye = gw.readRequest().orElseThrow();
             assertThat(bye.method()).isEqualTo("BYE");
         }
         assertThat(metadata("silent")).contains("\"endReason\": \"MEDIA_TIMEOUT\"");
 
         short[] sent = signal(800);
         TestGateway gw = TestGateway.tcp(server.tcpPort());
-        SipMessage ok = gw.send(gw.request("INVITE", "vanish", "t13", "<sip:voicemail@um.example.test>",
+        SipResponse ok = gw.send(gw.request("INVITE", "vanish", "t13", "<sip:voicemail@um.example.test>",
                 gw.offer("RTP/AVP", null, 0), "application/sdp"));
         gw.send(gw.request("ACK", "vanish", "t13", ok.header("To").orElseThrow(), null, null));
         gw.sendAudio(sent, 0, null, TestGateway.answer(ok).port(), 1, 0, 1);
@@ -422,14 +431,14 @@ class ServerEndToEndTest {
         }).build();
         server.start();
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipMessage ok = gw.send(gw.request("INVITE", "embedded", "t14", "<sip:voicemail@um.example.test>",
+            SipResponse ok = gw.send(gw.request("INVITE", "embedded", "t14", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             gw.send(gw.request("ACK", "embedded", "t14", ok.header("To").orElseThrow(), null, null));
             gw.sendAudio(signal(960), 0, null, TestGateway.answer(ok).port(), 1, 0, 1);
             await("audio", () -> samples[0] == 960);
             // graceful stop: the call in progress is ended with BYE when the grace period is over
             server.stop(Duration.ofMillis(200));
-            assertThat(gw.read().orElseThrow().method()).isEqualTo("BYE");
+            assertThat(gw.readRequest().orElseThrow().method()).isEqualTo("BYE");
         }
         assertThat(ended).singleElement().satisfies(s -> {
             assertThat(s.reason()).isEqualTo(CallEndReason.SERVER_STOPPING);
@@ -442,15 +451,17 @@ class ServerEndToEndTest {
     void optionsAndUnknownMethodsAndMalformedInput() throws Exception {
         start(config().build());
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipMessage r = gw.send(gw.request("OPTIONS", "o9", "t15", "<sip:um.example.test>", null, null));
+            SipResponse r = gw.send(gw.request("OPTIONS", "o9", "t15", "<sip:um.example.test>", null, null));
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.header("Allow").orElseThrow()).contains("INVITE", "OPTIONS");
             assertThat(gw.send(gw.request("REGISTER", "r1", "t16", "<sip:um.example.test>", null, null)).status())
                     .isEqualTo(405);
             assertThat(gw.send(gw.request("BYE", "nope", "t17", "<sip:um.example.test>", null, null)).status())
                     .isEqualTo(481);
-            gw.socket.getOutputStream().write("GARBAGE\r\n\r\n".getBytes());
-            assertThat(gw.read()).isEmpty(); // the server closes the connection
+        }
+        try (RawSipPeer peer = new RawSipPeer(server.tcpPort())) {
+            peer.write("GARBAGE\r\n\r\n");
+            assertThat(peer.read()).isEmpty(); // the server closes the connection
         }
         assertThat(server.metrics().getOptionsAnswered()).isEqualTo(1);
     }

@@ -1,167 +1,214 @@
 package org.umsec.server;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.StoreContents;
-import org.umsec.server.internal.Sdp;
+import org.umsec.server.internal.Sdes;
+import org.umsec.server.media.G711;
+import org.umsec.server.media.RtpPacket;
+import org.umsec.sip.SipMessage;
+import org.umsec.sip.SipRequest;
+import org.umsec.sip.SipResponse;
+import org.umsec.sip.Via;
 import org.umsec.sip.sdp.CryptoAttribute;
 import org.umsec.sip.sdp.MediaDescription;
 import org.umsec.sip.sdp.SdpParseException;
 import org.umsec.sip.sdp.SessionDescription;
-import org.umsec.server.internal.SipMessage;
-import org.umsec.server.media.G711;
-import org.umsec.server.media.RtpPacket;
+import org.umsec.sip.transport.SipClient;
+import org.umsec.sip.transport.SipMessageHandler;
+import org.umsec.sip.transport.SipPeer;
+import org.umsec.sip.transport.TlsSettings;
+import org.umsec.sip.transport.TransportConnection;
 import org.umsec.srtp.SrtpMasterKey;
 import org.umsec.srtp.SrtpPolicy;
 import org.umsec.srtp.SrtpSession;
 import org.umsec.srtp.SrtpSuite;
 
 /**
- * A test IP gateway: places calls on a real socket (TCP, or mutual TLS with its own certificate),
- * offers SDP (with SDES keys when asked), sends G.711 audio as RTP or SRTP and receives the
- * server's greeting.
+ * A test IP gateway built from um-sip and um-srtp: places calls over um-sip's client (TCP, or mutual
+ * TLS with its own certificate, checking that the server's certificate names the FQDN dialled),
+ * offers SDP (with SDES keys when asked), sends G.711 audio as RTP or SRTP and receives the server's
+ * greeting. Requests are sent as they are (no transaction layer), so a test controls every header.
  */
 final class TestGateway implements AutoCloseable {
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private static final Object CLOSED = new Object();
+    /** The name the server's certificate must present. */
+    static final String SERVER_FQDN = "um.example.test";
+    private final SipClient client;
+    private final BlockingQueue<Object> inbox;
+    final TransportConnection connection;
     final DatagramSocket media;
     final DatagramSocket mediaRtcp;
     private final boolean tls;
     private int cseq = 1;
 
-    private TestGateway(Socket socket, boolean tls) throws IOException {
-        this.socket = socket;
-        this.tls = tls;
-        this.in = new BufferedInputStream(socket.getInputStream());
-        this.out = socket.getOutputStream();
-        socket.setSoTimeout(10_000);
+    private TestGateway(SipClient client, BlockingQueue<Object> inbox, TransportConnection connection) throws IOException {
+        this.client = client;
+        this.inbox = inbox;
+        this.connection = connection;
+        this.tls = connection.isSecure();
         this.media = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         this.mediaRtcp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         media.setSoTimeout(3000);
     }
 
-    static TestGateway tcp(int port) throws IOException {
-        return new TestGateway(new Socket(InetAddress.getLoopbackAddress(), port), false);
+    private static TestGateway connect(SipPeer peer, TlsSettings settings) throws IOException {
+        BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+        SipClient.Builder b = SipClient.builder().handler(new SipMessageHandler() {
+            @Override
+            public void onMessage(TransportConnection c, SipMessage m) {
+                try {
+                    inbox.add(m.copy());
+                } finally {
+                    m.release();
+                }
+            }
+
+            @Override
+            public void onConnectionClosed(TransportConnection c) {
+                inbox.add(CLOSED);
+            }
+        });
+        if (settings != null) {
+            b.tls(settings);
+        }
+        SipClient client = b.build();
+        try {
+            TransportConnection c = client.connect(peer.connectingTo(InetAddress.getLoopbackAddress()))
+                    .get(15, TimeUnit.SECONDS);
+            return new TestGateway(client, inbox, c);
+        } catch (ExecutionException e) {
+            client.close();
+            throw new IOException("cannot connect to " + peer + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException | InterruptedException e) {
+            client.close();
+            throw new IOException("cannot connect to " + peer + ": " + e, e);
+        }
     }
 
-    static SSLContext clientContext(PersonalCertificate cert, X509Certificate... roots) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("gw", cert.privateKey(), "pw".toCharArray(), cert.chain().toArray(new X509Certificate[0]));
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-        kmf.init(ks, "pw".toCharArray());
+    static TestGateway tcp(int port) throws IOException {
+        return connect(SipPeer.tcp("127.0.0.1", port), null);
+    }
+
+    static TlsSettings tlsSettings(PersonalCertificate cert, X509Certificate... roots) {
         StoreContents.Builder trust = StoreContents.builder();
         for (X509Certificate r : roots) {
             trust.addTrustedRoot(r);
         }
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), new TrustManager[] {
-            PeerCertificateValidator.builder().contents(trust.build()).build().trustManager()}, null);
-        return ctx;
+        return TlsSettings.builder().certificate(cert.privateKey(), cert.chain())
+                .peers(PeerCertificateValidator.builder().contents(trust.build()).build()).build();
     }
 
-    static TestGateway tls(int port, PersonalCertificate cert, X509Certificate... roots) throws Exception {
-        SSLSocket s = (SSLSocket) clientContext(cert, roots).getSocketFactory()
-                .createSocket(InetAddress.getLoopbackAddress(), port);
-        s.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
-        s.startHandshake();
-        return new TestGateway(s, true);
+    /** Mutual TLS to the server, whose certificate must name {@value #SERVER_FQDN}. */
+    static TestGateway tls(int port, PersonalCertificate cert, X509Certificate... roots) throws IOException {
+        return connect(SipPeer.tls(SERVER_FQDN, port), tlsSettings(cert, roots));
     }
 
-    X509Certificate serverCertificate() throws Exception {
-        return (X509Certificate) ((SSLSocket) socket).getSession().getPeerCertificates()[0];
+    X509Certificate serverCertificate() {
+        return connection.tls().orElseThrow().peerCertificates().get(0);
     }
 
     /** Sends a message; for requests other than ACK, returns the final response. */
-    SipMessage send(SipMessage m) throws IOException {
-        out.write(m.encode());
-        out.flush();
-        return m.isRequest() && !m.method().equals("ACK") ? finalResponse() : null;
+    SipResponse send(SipRequest m) throws IOException {
+        boolean ack = m.isMethod(SipRequest.ACK);
+        try {
+            connection.sendAsync(m).get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("not sent: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        return ack ? null : finalResponse();
     }
 
-    /**
-     * Reads one message. Every message the server sends is also parsed by um-sip's codec, an
-     * implementation independent of the server's own, so the wire format is checked both ways.
-     */
+    /** The next message from the server, or empty once the connection closed. */
     Optional<SipMessage> read() throws IOException {
-        Optional<SipMessage> m = SipMessage.read(in);
-        if (m.isPresent()) {
-            org.umsec.sip.SipMessage parsed;
-            try {
-                parsed = PARSER.parse(m.get().raw());
-            } catch (org.umsec.sip.codec.SipDecodeException e) {
-                throw new AssertionError("um-sip rejects what the server sent: " + e.getMessage() + "\n"
-                        + new String(m.get().raw(), java.nio.charset.StandardCharsets.UTF_8), e);
+        Object o;
+        try {
+            o = inbox.poll(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        if (o == null) {
+            throw new IOException("nothing from the server within 10 s");
+        }
+        if (o == CLOSED) {
+            inbox.add(CLOSED);
+            return Optional.empty();
+        }
+        return Optional.of((SipMessage) o);
+    }
+
+    /** The next request from the server (a BYE is answered 200), or empty once the connection closed. */
+    Optional<SipRequest> readRequest() throws IOException {
+        while (true) {
+            Optional<SipMessage> m = read();
+            if (m.isEmpty()) {
+                return Optional.empty();
             }
-            try {
-                if (parsed.callId() == null || !parsed.callId().equals(m.get().callId())) {
-                    throw new AssertionError("um-sip reads another Call-ID: " + parsed.callId());
+            if (m.get() instanceof SipRequest r) {
+                if (r.isMethod(SipRequest.BYE)) {
+                    connection.send(r.createResponse(200).build());
                 }
-                if (parsed instanceof org.umsec.sip.SipResponse r && r.status() != m.get().status()) {
-                    throw new AssertionError("um-sip reads status " + r.status());
-                }
-            } finally {
-                parsed.release();
+                return Optional.of(r);
             }
         }
-        return m;
     }
-
-    private static final org.umsec.sip.codec.SipMessageParser PARSER =
-            org.umsec.sip.codec.SipMessageParser.withDefaults();
 
     /** Reads until a final response. */
-    SipMessage finalResponse() throws IOException {
+    SipResponse finalResponse() throws IOException {
         while (true) {
             SipMessage m = read().orElseThrow(() -> new IOException("connection closed"));
-            if (!m.isRequest() && m.status() >= 200) {
-                return m;
+            if (m instanceof SipResponse r && r.status() >= 200) {
+                return r;
             }
         }
     }
 
-    SipMessage request(String method, String callId, String fromTag, String to, String body, String contentType) {
+    SipRequest request(String method, String callId, String fromTag, String to, String body, String contentType) {
         String t = tls ? "TLS" : "TCP";
-        SipMessage m = SipMessage.request(method, "sip:voicemail@um.example.test")
-                .add("Via", "SIP/2.0/" + t + " 127.0.0.1:" + socket.getLocalPort() + ";branch=z9hG4bK" + hex())
-                .add("Max-Forwards", "70").add("From", "\"Alice\" <sip:alice@gw1.example.test>;tag=" + fromTag)
-                .add("To", to).add("Call-ID", callId).add("CSeq", (cseq++) + " " + method)
-                .add("Contact", "<sip:alice@127.0.0.1:" + socket.getLocalPort() + ";transport=" + t.toLowerCase() + ">");
-        return body == null ? m : m.withBody(contentType, body);
+        int port = connection.localAddress().getPort();
+        SipRequest.Builder m = SipRequest.builder(method, "sip:voicemail@um.example.test")
+                .via(Via.of(t, "127.0.0.1", port, Via.MAGIC_COOKIE + hex()))
+                .maxForwards(70).header("From", "\"Alice\" <sip:alice@gw1.example.test>;tag=" + fromTag)
+                .header("To", to).callId(callId).cseq(cseq++)
+                .header("Contact", "<sip:alice@127.0.0.1:" + port + ";transport=" + t.toLowerCase() + ">");
+        return body == null ? m.build() : m.body(contentType, body).build();
     }
 
     String offer(String profile, String cryptoLine, int... payloadTypes) {
+        return offer(media.getLocalPort(), mediaRtcp.getLocalPort(), profile, cryptoLine, payloadTypes);
+    }
+
+    static String offer(int rtpPort, int rtcpPort, String profile, String cryptoLine, int... payloadTypes) {
         StringBuilder pts = new StringBuilder();
         for (int p : payloadTypes) {
             pts.append(' ').append(p);
         }
         return "v=0\r\no=gw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                + "m=audio " + media.getLocalPort() + " " + profile + pts + "\r\n"
-                + "a=rtcp:" + mediaRtcp.getLocalPort() + "\r\n"
+                + "m=audio " + rtpPort + " " + profile + pts + "\r\n"
+                + "a=rtcp:" + rtcpPort + "\r\n"
                 + (cryptoLine == null ? "" : "a=crypto:" + cryptoLine + "\r\n");
     }
 
@@ -173,16 +220,17 @@ final class TestGateway implements AutoCloseable {
         return SrtpMasterKey.of(k, s);
     }
 
+    /** The value of an {@code a=crypto} line ({@code 1 SUITE inline:...}), written by um-sip. */
     static String crypto(int tag, SrtpSuite suite, SrtpMasterKey key) {
-        return Sdp.cryptoAttribute(tag, suite, key);
+        return Sdes.line(tag, suite, key).toSdpValue();
     }
 
     /** The server's answer: RTP port, and its key if it sent one. */
     record Answer(int port, int rtcpPort, Optional<SrtpMasterKey> key, Optional<SrtpSuite> suite, String profile) {
     }
 
-    /** Reads the server's SDP answer with um-sip's SDP parser (independent of the server's). */
-    static Answer answer(SipMessage ok) {
+    /** Reads the server's SDP answer with um-sip's SDP parser. */
+    static Answer answer(SipResponse ok) {
         SessionDescription sdp;
         try {
             sdp = SessionDescription.parse(ok.body());
@@ -288,8 +336,8 @@ final class TestGateway implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
-        socket.close();
+    public void close() {
+        client.close();
         media.close();
         mediaRtcp.close();
     }

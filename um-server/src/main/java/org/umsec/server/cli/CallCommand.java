@@ -1,28 +1,32 @@
 package org.umsec.server.cli;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.VoicemailRecorder;
-import org.umsec.server.internal.Sdp;
-import org.umsec.server.internal.SipMessage;
+import org.umsec.server.internal.Sdes;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
+import org.umsec.sip.NameAddress;
+import org.umsec.sip.SipRequest;
+import org.umsec.sip.SipResponse;
+import org.umsec.sip.sdp.Connection;
+import org.umsec.sip.sdp.CryptoAttribute;
+import org.umsec.sip.sdp.MediaDescription;
+import org.umsec.sip.sdp.Origin;
+import org.umsec.sip.sdp.SdpAttribute;
+import org.umsec.sip.sdp.SdpParseException;
+import org.umsec.sip.sdp.SessionDescription;
 import org.umsec.srtp.SrtpMasterKey;
 import org.umsec.srtp.SrtpPolicy;
 import org.umsec.srtp.SrtpSession;
@@ -92,82 +96,77 @@ final class CallCommand implements Callable<Integer> {
         short[] audio = wav != null ? VoicemailRecorder.readGreeting(wav) : tone(seconds);
         TestConnectivityCommand.HostPort hp = TestConnectivityCommand.HostPort.parse(target,
                 secured ? VoipSecurityMode.SECURED_PORT : VoipSecurityMode.UNSECURED_PORT);
-        Socket plain = new Socket();
-        try {
-            plain.connect(new InetSocketAddress(hp.host(), hp.port()), timeoutSeconds * 1000);
-        } catch (IOException e) {
-            throw new CliException("cannot connect to " + hp + ": " + e.getMessage());
-        }
-        try (Socket s = secured ? client.handshake(plain, hp, timeoutSeconds, out) : plain;
-             DatagramSocket rtp = new DatagramSocket(new InetSocketAddress(s.getLocalAddress(), 0));
-             DatagramSocket rtcp = new DatagramSocket(new InetSocketAddress(s.getLocalAddress(), 0))) {
-            s.setSoTimeout(timeoutSeconds * 1000);
-            return place(s, rtp, rtcp, hp, pt, useSrtp ? suite : null, audio, out);
+        try (SipDialer d = SipDialer.connect(hp, secured, client, timeoutSeconds, out)) {
+            InetAddress local = d.connection().localAddress().getAddress();
+            try (DatagramSocket rtp = new DatagramSocket(new InetSocketAddress(local, 0));
+                 DatagramSocket rtcp = new DatagramSocket(new InetSocketAddress(local, 0))) {
+                return place(d, rtp, rtcp, hp, pt, useSrtp ? suite : null, audio, out);
+            }
         }
     }
 
-    private int place(Socket s, DatagramSocket rtp, DatagramSocket rtcp, TestConnectivityCommand.HostPort hp, int pt,
+    private int place(SipDialer d, DatagramSocket rtp, DatagramSocket rtcp, TestConnectivityCommand.HostPort hp, int pt,
             SrtpSuite suite, short[] audio, PrintWriter out) throws Exception {
         String transport = secured ? "tls" : "tcp";
-        String local = s.getLocalAddress().getHostAddress();
-        String localHp = (local.contains(":") ? "[" + local + "]" : local) + ":" + s.getLocalPort();
-        String callId = hex(10) + "@umsec-call";
-        String fromTag = hex(4);
+        String local = d.connection().localAddress().getAddress().getHostAddress();
+        String ipVer = local.contains(":") ? "IP6" : "IP4";
+        String callId = d.newTag() + d.newTag() + "@umsec-call";
         String toUri = to != null ? to : "sip:voicemail@" + hp.host();
         SrtpMasterKey ourKey = null;
-        StringBuilder sdp = new StringBuilder("v=0\r\no=umsec-gw 1 1 IN " + (local.contains(":") ? "IP6 " : "IP4 ") + local
-                + "\r\ns=umsec call\r\nc=IN " + (local.contains(":") ? "IP6 " : "IP4 ") + local + "\r\nt=0 0\r\n");
-        sdp.append("m=audio ").append(rtp.getLocalPort()).append(suite != null ? " RTP/SAVP " : " RTP/AVP ").append(pt)
-                .append("\r\na=rtpmap:").append(pt).append(pt == 0 ? " PCMU/8000" : " PCMA/8000").append("\r\n")
-                .append("a=rtcp:").append(rtcp.getLocalPort()).append("\r\n");
+        MediaDescription.Builder m = MediaDescription.builder("audio", rtp.getLocalPort(), suite != null ? "RTP/SAVP" : "RTP/AVP")
+                .rtpFormat(pt, pt == 0 ? "PCMU/8000" : "PCMA/8000")
+                .attribute(new SdpAttribute("rtcp", Integer.toString(rtcp.getLocalPort())));
         if (suite != null) {
             byte[] k = new byte[suite.masterKeyLength()];
             byte[] salt = new byte[suite.masterSaltLength()];
             RANDOM.nextBytes(k);
             RANDOM.nextBytes(salt);
             ourKey = SrtpMasterKey.of(k, salt);
-            sdp.append("a=crypto:").append(Sdp.cryptoAttribute(1, suite, ourKey)).append("\r\n");
+            m.crypto(Sdes.line(1, suite, ourKey));
         }
-        SipMessage invite = SipMessage.request("INVITE", toUri)
-                .add("Via", "SIP/2.0/" + transport.toUpperCase() + " " + localHp + ";branch=z9hG4bK" + hex(8))
-                .add("Max-Forwards", "70").add("From", "<sip:umsec-gateway@" + local + ">;tag=" + fromTag)
-                .add("To", "<" + toUri + ">").add("Call-ID", callId).add("CSeq", "1 INVITE")
-                .add("Contact", "<sip:umsec-gateway@" + localHp + ";transport=" + transport + ">")
-                .add("User-Agent", "umsec call").withBody("application/sdp", sdp.toString());
-        OutputStream os = s.getOutputStream();
-        InputStream in = new BufferedInputStream(s.getInputStream());
+        String offer = SessionDescription.builder().origin(new Origin("umsec-gw", "1", "1", "IN", ipVer, local))
+                .sessionName("umsec call").connection(new Connection("IN", ipVer, local)).media(m.build()).build().toSdp();
+        NameAddress from = NameAddress.of("sip:umsec-gateway@" + d.localHost()).withTag(d.newTag());
+        SipRequest invite = SipRequest.builder(SipRequest.INVITE, toUri).via(d.via()).maxForwards(70).from(from)
+                .to(NameAddress.of(toUri)).callId(callId).cseq(1)
+                .contact(NameAddress.of("sip:umsec-gateway@" + d.localHostPort() + ";transport=" + transport))
+                .header("User-Agent", "umsec call").body("application/sdp", offer).build();
+        SipRequest sentInvite = invite.copy();
         long t0 = System.nanoTime();
-        os.write(invite.encode());
-        os.flush();
         out.println("INVITE " + toUri + " (Call-ID " + callId + ", " + (suite != null ? "SRTP " + suite.sdesName()
                 : "plain RTP") + ", " + codec.toUpperCase() + ")");
-        SipMessage answer = finalResponse(in, os, timeoutSeconds);
+        SipResponse answer = d.request(invite, "");
         long ms = (System.nanoTime() - t0) / 1_000_000;
         if (answer.status() != 200) {
-            throw new CliException("call refused: " + answer.status() + " " + statusText(answer)
+            throw new CliException("call refused: " + answer.status() + " " + answer.reasonPhrase()
                     + answer.header("Warning").map(w -> " (" + w + ")").orElse(""));
         }
         out.println("Answered: 200 OK in " + ms + " ms");
-        Sdp.Offer a = Sdp.parse(answer.bodyText()).offer()
-                .orElseThrow(() -> new CliException("the answer has no usable SDP"));
-        Optional<Sdp.Crypto> serverCrypto = a.cryptos().stream().filter(c -> c.key().isPresent()).findFirst();
+        SessionDescription sdp;
+        try {
+            sdp = SessionDescription.parse(answer.body());
+        } catch (SdpParseException e) {
+            throw new CliException("the answer has no usable SDP: " + e.getMessage());
+        }
+        MediaDescription a = sdp.audio().orElseThrow(() -> new CliException("the answer has no audio stream"));
+        String mediaAddress = a.connection().or(sdp::connection)
+                .orElseThrow(() -> new CliException("the answer has no connection address")).address();
+        int rtcpPort = a.attributeValues("rtcp").stream().findFirst().map(v -> Integer.parseInt(v.split(" ")[0]))
+                .orElse(a.port() + 1);
+        Optional<CryptoAttribute> serverCrypto = a.cryptos().stream().filter(c -> Sdes.suite(c).isPresent()).findFirst();
         if (suite != null && serverCrypto.isEmpty()) {
             throw new CliException("the server answered without SRTP keys");
         }
-        serverCrypto.ifPresent(c -> out.println("Server answered with its own SDES key (" + c.suiteName() + ")"));
-        String toWithTag = answer.header("To").orElseThrow();
-        SipMessage ack = SipMessage.request("ACK", answer.header("Contact").map(SipMessage::uri).orElse(toUri))
-                .add("Via", "SIP/2.0/" + transport.toUpperCase() + " " + localHp + ";branch=z9hG4bK" + hex(8))
-                .add("Max-Forwards", "70").add("From", "<sip:umsec-gateway@" + local + ">;tag=" + fromTag)
-                .add("To", toWithTag).add("Call-ID", callId).add("CSeq", "1 ACK");
-        os.write(ack.encode());
-        os.flush();
+        serverCrypto.ifPresent(c -> out.println("Server answered with its own SDES key (" + c.suite() + ")"));
+        d.send(d.layer().createAck(sentInvite, answer));
 
         // receive the greeting while we talk
         AtomicLong received = new AtomicLong();
         AtomicLong verified = new AtomicLong();
-        SrtpSession rx = serverCrypto.map(c -> SrtpSession.inbound(SrtpPolicy.builder(c.suite().orElseThrow())
-                .masterKey(c.key().orElseThrow()).build())).orElse(null);
+        SrtpSession rx = serverCrypto.map(c -> {
+            SrtpSuite s = Sdes.suite(c).orElseThrow();
+            return SrtpSession.inbound(SrtpPolicy.builder(s).masterKey(Sdes.masterKey(c, s)).build());
+        }).orElse(null);
         rtp.setSoTimeout(200);
         Thread receiver = new Thread(() -> {
             byte[] b = new byte[2048];
@@ -191,11 +190,11 @@ final class CallCommand implements Callable<Integer> {
         receiver.setDaemon(true);
         receiver.start();
 
-        InetSocketAddress server = new InetSocketAddress(InetAddress.getByName(a.address()), a.port());
+        InetSocketAddress server = new InetSocketAddress(InetAddress.getByName(mediaAddress), a.port());
         SrtpSession tx = ourKey == null ? null : SrtpSession.outbound(SrtpPolicy.builder(suite).masterKey(ourKey).build());
         SrtpSession rtcpTx = ourKey == null ? null : SrtpSession.outbound(SrtpPolicy.builder(suite).masterKey(ourKey).build());
         long ssrc = RANDOM.nextInt() & 0xFFFF_FFFFL;
-        sendSenderReport(rtcp, rtcpTx, ssrc, new InetSocketAddress(server.getAddress(), a.rtcpPort()));
+        sendSenderReport(rtcp, rtcpTx, ssrc, new InetSocketAddress(server.getAddress(), rtcpPort));
         byte[] payload = new byte[160];
         byte[] buf = new byte[12 + 160 + 32];
         int seq = RANDOM.nextInt(0x10000);
@@ -221,18 +220,15 @@ final class CallCommand implements Callable<Integer> {
         }
         out.printf("Sent %d packets (%.1f s of audio) as %s%n", packets, audio.length / 8000.0,
                 suite != null ? "SRTP " + suite.sdesName() : "plain RTP");
-        SipMessage bye = SipMessage.request("BYE", answer.header("Contact").map(SipMessage::uri).orElse(toUri))
-                .add("Via", "SIP/2.0/" + transport.toUpperCase() + " " + localHp + ";branch=z9hG4bK" + hex(8))
-                .add("Max-Forwards", "70").add("From", "<sip:umsec-gateway@" + local + ">;tag=" + fromTag)
-                .add("To", toWithTag).add("Call-ID", callId).add("CSeq", "2 BYE");
-        os.write(bye.encode());
-        os.flush();
-        SipMessage byeAnswer = finalResponse(in, os, timeoutSeconds);
+        String target = answer.contacts().isEmpty() ? toUri : answer.contacts().get(0).uri();
+        SipRequest bye = SipRequest.builder(SipRequest.BYE, target).via(d.via()).maxForwards(70).from(from)
+                .to(answer.to()).callId(callId).cseq(2).build();
+        SipResponse byeAnswer = d.request(bye, "");
         receiver.interrupt();
         receiver.join(1000);
         out.printf("Received %d greeting packets from the server, %d %s%n", received.get(), verified.get(),
                 rx != null ? "authenticated and decrypted with the server's key" : "valid RTP");
-        out.println("Hung up: " + byeAnswer.status() + " " + statusText(byeAnswer));
+        out.println("Hung up: " + byeAnswer.status() + " " + byeAnswer.reasonPhrase());
         out.flush();
         if (byeAnswer.status() != 200 && byeAnswer.status() != 481) {
             throw new CliException("BYE answered " + byeAnswer.status());
@@ -264,49 +260,11 @@ final class CallCommand implements Callable<Integer> {
         }
     }
 
-    /** Reads to the final response, answering a BYE from the server on the way. */
-    private static SipMessage finalResponse(InputStream in, OutputStream os, int timeoutSeconds)
-            throws IOException, CliException {
-        try {
-            while (true) {
-                Optional<SipMessage> m = SipMessage.read(in);
-                if (m.isEmpty()) {
-                    throw new CliException("the server closed the connection");
-                }
-                SipMessage r = m.get();
-                if (r.isRequest()) {
-                    if (!r.method().equals("ACK")) {
-                        os.write(SipMessage.responseTo(r, 200, "OK").encode());
-                        os.flush();
-                    }
-                    continue;
-                }
-                if (r.status() >= 200) {
-                    return r;
-                }
-            }
-        } catch (SocketTimeoutException e) {
-            throw new CliException("no answer within " + timeoutSeconds + " s");
-        }
-    }
-
-    private static String statusText(SipMessage r) {
-        String line = new String(r.encode(), java.nio.charset.StandardCharsets.UTF_8).lines().findFirst().orElse("");
-        int sp = line.indexOf(' ', 8);
-        return sp < 0 ? "" : line.substring(sp + 1);
-    }
-
     static short[] tone(int seconds) {
         short[] s = new short[8000 * Math.max(1, Math.min(seconds, 120))];
         for (int i = 0; i < s.length; i++) {
             s[i] = (short) (Math.sin(2 * Math.PI * 440 * i / 8000) * 8000);
         }
         return s;
-    }
-
-    private static String hex(int n) {
-        byte[] b = new byte[n];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
     }
 }

@@ -8,36 +8,28 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
-import java.security.SecureRandom;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLSession;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.umsec.certs.CertificateFiles;
-import org.umsec.certs.CertificateInfo;
 import org.umsec.certs.CertificateProvider;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.SelectionCriteria;
 import org.umsec.certs.StoreContents;
-import org.umsec.core.TrustList;
+import org.umsec.certs.CertificateInfo;
+import org.umsec.sip.transport.TlsSettings;
 import picocli.CommandLine.Option;
 
 /**
  * The client side of mutual TLS for {@code test-connectivity} and {@code call}: our certificate
  * (from files or the store's selection), the roots we trust (from files or the store), and the
- * check that the server's certificate names the host we dialled (RFC 5922).
+ * name the server's certificate must present (RFC 5922; um-sip's client checks it).
  */
 final class ClientOptions {
 
@@ -62,47 +54,21 @@ final class ClientOptions {
             + " (default HOST)")
     String serverName;
 
-    Socket handshake(Socket plain, TestConnectivityCommand.HostPort hp, int timeoutSeconds, PrintWriter out) throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(keyManagers(out), trustManagers(), new SecureRandom());
-        SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(plain, hp.host(), hp.port(), true);
-        List<String> protocols = new ArrayList<>();
-        for (String p : ssl.getSupportedProtocols()) {
-            if (p.equals("TLSv1.3") || p.equals("TLSv1.2")) {
-                protocols.add(p);
-            }
-        }
-        ssl.setEnabledProtocols(protocols.toArray(new String[0]));
-        ssl.setSoTimeout(timeoutSeconds * 1000);
-        long t0 = System.nanoTime();
-        try {
-            ssl.startHandshake();
-        } catch (SSLException e) {
-            throw new CliException("TLS handshake with " + hp + " failed: " + e.getMessage());
-        }
-        SSLSession session = ssl.getSession();
-        out.printf("TLS handshake in %d ms: %s, %s%n", (System.nanoTime() - t0) / 1_000_000, session.getProtocol(),
-                session.getCipherSuite());
-        Certificate[] chain = session.getPeerCertificates();
-        out.println("Server certificate chain:");
-        for (int i = 0; i < chain.length; i++) {
-            CertificateInfo info = CertificateInfo.of((X509Certificate) chain[i]);
-            out.printf("  [%d] subject %s%n      issuer  %s%n      serial %s, SHA-1 %s, %s, valid until %s%n", i,
-                    info.subject().getName(), info.issuer().getName(), info.serialNumberHex(), info.sha1Thumbprint(),
-                    info.kind(), info.notAfter());
-        }
-        CertificateInfo leaf = CertificateInfo.of((X509Certificate) chain[0]);
-        String expected = serverName != null ? serverName : hp.host();
-        if (TrustList.of(List.of(expected)).matchCertificate(leaf.identity()).isEmpty()) {
-            ssl.close();
-            throw new CliException("the server's certificate does not name " + expected + " (it presents "
-                    + leaf.identity().presentedIdentities() + "); use --server-name to expect another name");
-        }
-        out.println("Server identity " + expected + " matches the certificate (RFC 5922)");
-        return ssl;
+    /**
+     * Our side of mutual TLS for um-sip's client: our certificate (always presented, see
+     * {@link AlwaysPresent}) and the roots the server's chain must lead to. The server's name is
+     * checked by the client against {@link #expectedName}.
+     */
+    TlsSettings tlsSettings(PrintWriter out) throws Exception {
+        return TlsSettings.builder().keyManager(keyManager(out)).peers(validator()).build();
     }
 
-    private KeyManager[] keyManagers(PrintWriter out) throws Exception {
+    /** @return the identity the server's certificate must present: --server-name, else the host dialled */
+    String expectedName(TestConnectivityCommand.HostPort hp) {
+        return serverName != null ? serverName : hp.host();
+    }
+
+    private X509ExtendedKeyManager keyManager(PrintWriter out) throws Exception {
         PersonalCertificate pc;
         if (cert != null || key != null) {
             if (cert == null || key == null) {
@@ -130,7 +96,7 @@ final class ClientOptions {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
         kmf.init(ks, pw);
         X509ExtendedKeyManager km = (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
-        return new KeyManager[] {new AlwaysPresent(km)};
+        return new AlwaysPresent(km);
     }
 
     /**
@@ -180,7 +146,7 @@ final class ClientOptions {
         }
     }
 
-    private TrustManager[] trustManagers() throws Exception {
+    private PeerCertificateValidator validator() throws Exception {
         PeerCertificateValidator v;
         if (!trust.isEmpty()) {
             StoreContents.Builder b = StoreContents.builder();
@@ -193,7 +159,7 @@ final class ClientOptions {
         } else {
             v = PeerCertificateValidator.builder().store(openStore()).build();
         }
-        return new TrustManager[] {v.trustManager()};
+        return v;
     }
 
     private CertificateStore openStore() throws IOException, CliException {

@@ -16,9 +16,12 @@ import org.umsec.server.media.WavWriter;
 import org.umsec.server.pcap.PcapFormatException;
 import org.umsec.server.pcap.PcapReader;
 import org.umsec.server.pcap.UdpDatagram;
-import org.umsec.server.internal.Sdp;
+import org.umsec.server.internal.Sdes;
+import org.umsec.sip.sdp.CryptoAttribute;
+import org.umsec.sip.sdp.SdpParseException;
 import org.umsec.srtp.SrtpPolicy;
 import org.umsec.srtp.SrtpSession;
+import org.umsec.srtp.SrtpSuite;
 import org.umsec.srtp.SrtpStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -68,11 +71,20 @@ final class SrtpCommand implements Runnable {
             if (!Character.isDigit(c.charAt(0))) {
                 c = "1 " + c;
             }
-            Sdp.Crypto parsed = Sdp.parseCrypto(c);
-            if (parsed.problem().isPresent()) {
-                throw new CliException("--crypto: " + parsed.problem().get());
+            CryptoAttribute parsed;
+            try {
+                parsed = CryptoAttribute.parse(c);
+            } catch (SdpParseException e) {
+                throw new CliException("--crypto: " + e.getMessage());
             }
-            SrtpPolicy policy = SrtpPolicy.builder(parsed.suite().orElseThrow()).masterKey(parsed.key().orElseThrow()).build();
+            SrtpSuite suite = Sdes.suite(parsed).orElseThrow(() -> new CliException("--crypto: unsupported suite "
+                    + parsed.suite()));
+            SrtpPolicy policy;
+            try {
+                policy = SrtpPolicy.builder(suite).masterKey(Sdes.masterKey(parsed, suite)).build();
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--crypto: " + e.getMessage());
+            }
             SrtpSession rx = SrtpSession.inbound(policy);
             long wanted = -1;
             if (ssrc != null) {

@@ -1,21 +1,11 @@
 package org.umsec.server.cli;
 
-import java.io.BufferedInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.security.SecureRandom;
-import java.util.HexFormat;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import javax.net.ssl.SSLException;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.internal.SipMessage;
+import org.umsec.sip.NameAddress;
+import org.umsec.sip.SipRequest;
+import org.umsec.sip.SipResponse;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,83 +44,37 @@ final class TestConnectivityCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         HostPort hp = HostPort.parse(target, secured ? VoipSecurityMode.SECURED_PORT : VoipSecurityMode.UNSECURED_PORT);
         out.println("Testing " + hp + " " + (secured ? "secured (SIP over mutual TLS)" : "unsecured (SIP over TCP)"));
-        Socket socket;
-        long t0 = System.nanoTime();
-        try {
-            Socket plain = new Socket();
-            plain.connect(new InetSocketAddress(hp.host(), hp.port()), timeoutSeconds * 1000);
-            socket = plain;
-        } catch (ConnectException e) {
-            throw new CliException("cannot connect to " + hp + ": " + e.getMessage());
-        } catch (SocketTimeoutException e) {
-            throw new CliException("cannot connect to " + hp + ": no answer within " + timeoutSeconds + " s");
-        }
-        out.printf("TCP connected in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-        try (Socket s = secured ? client.handshake(socket, hp, timeoutSeconds, out) : socket) {
-            s.setSoTimeout(timeoutSeconds * 1000);
-            return options(s, hp, out);
+        try (SipDialer d = SipDialer.connect(hp, secured, client, timeoutSeconds, out)) {
+            return options(d, hp, out);
         }
     }
 
-    private int options(Socket s, HostPort hp, PrintWriter out) throws IOException, CliException {
-        String transport = secured ? "TLS" : "TCP";
-        String local = s.getLocalAddress().getHostAddress();
-        if (local.contains(":")) {
-            local = "[" + local + "]";
-        }
-        String tag = hex(6);
-        SipMessage req = SipMessage.request("OPTIONS", "sip:" + hp + ";transport=" + transport.toLowerCase())
-                .add("Via", "SIP/2.0/" + transport + " " + local + ":" + s.getLocalPort() + ";branch=z9hG4bK" + hex(8))
-                .add("Max-Forwards", "70").add("From", "<sip:umsec-test@" + local + ">;tag=" + tag)
-                .add("To", "<sip:" + hp + ">").add("Call-ID", hex(12) + "@umsec-test").add("CSeq", "1 OPTIONS")
-                .add("Contact", "<sip:umsec-test@" + local + ":" + s.getLocalPort() + ";transport=" + transport.toLowerCase() + ">")
-                .add("Accept", "application/sdp").add("User-Agent", "umsec test-connectivity");
-        OutputStream o = s.getOutputStream();
-        InputStream in = new BufferedInputStream(s.getInputStream());
+    private int options(SipDialer d, HostPort hp, PrintWriter out) throws CliException {
+        String transport = secured ? "tls" : "tcp";
+        String local = d.localHost();
+        SipRequest req = SipRequest.builder(SipRequest.OPTIONS, "sip:" + hp + ";transport=" + transport)
+                .via(d.via()).maxForwards(70)
+                .from(NameAddress.of("sip:umsec-test@" + local).withTag(d.newTag()))
+                .to(NameAddress.of("sip:" + hp)).callId(d.newTag() + d.newTag() + "@umsec-test").cseq(1)
+                .contact(NameAddress.of("sip:umsec-test@" + d.localHostPort() + ";transport=" + transport))
+                .header("Accept", "application/sdp").header("User-Agent", "umsec test-connectivity").build();
+        String uri = req.requestUri();
         long t0 = System.nanoTime();
-        try {
-            o.write(req.encode());
-            o.flush();
-            out.println("Sent OPTIONS " + req.requestUri());
-            while (true) {
-                Optional<SipMessage> m = SipMessage.read(in);
-                if (m.isEmpty()) {
-                    throw new CliException("the peer closed the connection without answering"
-                            + (secured ? " (it may not trust our certificate, or our identity is not on its list)" : ""));
-                }
-                SipMessage r = m.get();
-                if (r.isRequest() || r.status() < 200) {
-                    continue;
-                }
-                long ms = (System.nanoTime() - t0) / 1_000_000;
-                String line = r.encode().length > 0 ? new String(r.encode(), java.nio.charset.StandardCharsets.UTF_8)
-                        .lines().findFirst().orElse("") : "";
-                out.println("Answer: " + line + " (round trip " + ms + " ms)");
-                r.header("Server").or(() -> r.header("User-Agent")).ifPresent(a -> out.println("Peer: " + a));
-                r.header("Allow").ifPresent(a -> out.println("Allow: " + a));
-                if (r.status() >= 300) {
-                    throw new CliException("the peer answered " + line.substring(Math.min(8, line.length()))
-                            + r.header("Warning").map(w -> " (" + w + ")").orElse(""));
-                }
-                out.println("Connectivity OK");
-                out.flush();
-                return 0;
-            }
-        } catch (SSLException e) {
-            throw new CliException("the TLS connection failed after the handshake: " + e.getMessage()
-                    + " (the peer probably rejected our certificate)");
-        } catch (SocketTimeoutException e) {
-            throw new CliException("no answer to OPTIONS within " + timeoutSeconds + " s");
-        } catch (java.net.SocketException e) {
-            throw new CliException("the connection failed: " + e.getMessage()
-                    + (secured ? " (the peer probably rejected our certificate)" : ""));
+        out.println("Sent OPTIONS " + uri);
+        SipResponse r = d.request(req, secured
+                ? " (it may not trust our certificate, or our identity is not on its list)" : "");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        String line = "SIP/2.0 " + r.status() + " " + r.reasonPhrase();
+        out.println("Answer: " + line + " (round trip " + ms + " ms)");
+        r.header("Server").or(() -> r.header("User-Agent")).ifPresent(a -> out.println("Peer: " + a));
+        r.header("Allow").ifPresent(a -> out.println("Allow: " + a));
+        if (r.status() >= 300) {
+            throw new CliException("the peer answered " + r.status() + " " + r.reasonPhrase()
+                    + r.header("Warning").map(w -> " (" + w + ")").orElse(""));
         }
-    }
-
-    private static String hex(int n) {
-        byte[] b = new byte[n];
-        new SecureRandom().nextBytes(b);
-        return HexFormat.of().formatHex(b);
+        out.println("Connectivity OK");
+        out.flush();
+        return 0;
     }
 
     /** A host and port from the command line. */
