@@ -31,6 +31,7 @@ import org.umsec.core.VoipSecurityMode;
 import org.umsec.sip.SipRequest;
 import org.umsec.sip.SipResponse;
 import org.umsec.sip.Via;
+import org.umsec.sip.sdp.SessionDescription;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.srtp.SrtpMasterKey;
@@ -279,6 +280,31 @@ class ServerEndToEndTest {
     }
 
     @Test
+    void securedOfferPicksTheStrongestUsableLineAndExplainsUnusableOnes() throws Exception {
+        start(config().build());
+        SrtpSuite weak = SrtpSuite.AES_CM_128_HMAC_SHA1_32;
+        SrtpSuite strong = SrtpSuite.AES_CM_128_HMAC_SHA1_80;
+        String weakening = TestGateway.crypto(3, strong, TestGateway.randomKey(strong)) + " UNENCRYPTED_SRTP";
+        try (TestGateway gw = TestGateway.tls(server.tlsPort(), GW1_CERT, PKI.rootCertificate())) {
+            // only a line that would switch encryption off: refused, and the Warning says why
+            SipResponse r = gw.send(gw.request("INVITE", "weakened", "t4b", "<sip:voicemail@um.example.test>",
+                    gw.offer("RTP/SAVP", weakening, 0), "application/sdp"));
+            assertThat(r.status()).isEqualTo(488);
+            assertThat(r.header("Warning").orElseThrow()).contains("no usable a=crypto", "UNENCRYPTED_SRTP");
+            // a weak line first, then a strong one: the strong one is answered, under its tag
+            String offer = gw.offer("RTP/SAVP", TestGateway.crypto(1, weak, TestGateway.randomKey(weak)), 0)
+                    + "a=crypto:" + TestGateway.crypto(2, strong, TestGateway.randomKey(strong)) + "\r\n";
+            SipResponse ok = gw.send(gw.request("INVITE", "strongest", "t4c", "<sip:voicemail@um.example.test>", offer,
+                    "application/sdp"));
+            assertThat(ok.status()).isEqualTo(200);
+            assertThat(TestGateway.answer(ok).suite()).contains(strong);
+            assertThat(SessionDescription.parse(ok.body()).audio().orElseThrow().cryptos().get(0).tag()).isEqualTo(2);
+            gw.send(gw.request("BYE", "strongest", "t4c", ok.header("To").orElseThrow(), null, null));
+        }
+        assertThat(server.metrics().getCallsRejected()).containsEntry("no-sdes-crypto", 1L);
+    }
+
+    @Test
     void untrustedGatewayIsRefusedEvenWithAChainThatVerifies() throws Exception {
         start(config().build());
         PersonalCertificate evil = PKI.leaf("evil.example.test").build();
@@ -302,7 +328,9 @@ class ServerEndToEndTest {
             }
         }).isInstanceOf(IOException.class);
         await("handshake event", () -> hasEvent(SecurityEventType.TLS_HANDSHAKE_FAILED));
-        assertThat(server.metrics().getHandshakesFailed()).isNotEmpty();
+        // counted by um-sip's typed reason (the event's reason field)
+        await("handshake counted", () -> !server.metrics().getHandshakesFailed().isEmpty());
+        assertThat(server.metrics().getHandshakesFailed()).containsEntry("unknown-ca", 1L);
     }
 
     @Test
