@@ -54,7 +54,10 @@ import org.umsec.sip.transport.TransportConnection;
  * <ul>
  * <li>Start-up (R3): listeners for the modes of the associated dial plans, or {@code StartSecured};
  *     SIP over TCP on {@link ServerConfiguration#sipPort()} and SIP over mutual TLS (TLS 1.2+, client
- *     certificate required) on {@link ServerConfiguration#tlsPort()} (R2). In secured mode the
+ *     certificate required) on {@link ServerConfiguration#tlsPort()} (R2), both um-sip
+ *     {@link SipServer}s feeding um-sip's {@link TransactionLayer}; the TLS listener presents
+ *     um-certs' current selection and validates peers with um-certs, then against the
+ *     configuration's trust list (R17). In secured mode the
  *     certificate comes from um-certs' selection (R9), generated self-signed when none is valid; the
  *     events 1114 and 1112 follow, and the certificate's issuer, serial and SHA-1 thumbprint are
  *     logged (R10); an {@link ExpiryMonitor} runs hourly (R11).</li>
@@ -82,7 +85,7 @@ import org.umsec.sip.transport.TransportConnection;
 public final class UmsecServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(UmsecServer.class);
-    /** Largest number of simultaneous signalling connections; more are closed at once. */
+    /** Largest number of simultaneous signalling connections per listener; more are closed at once. */
     public static final int MAX_CONNECTIONS = 512;
     /** Time a TLS handshake may take. */
     public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
@@ -598,14 +601,6 @@ public final class UmsecServer implements AutoCloseable {
             } catch (JMException e) {
                 LOG.debug("JMX unregister failed: {}", e.toString());
             }
-        }
-    }
-
-    static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            LOG.trace("close: {}", e.toString());
         }
     }
 

@@ -92,6 +92,9 @@ final class CallCommand implements Callable<Integer> {
             case "PCMA" -> G711.PAYLOAD_TYPE_PCMA;
             default -> throw new CliException("--codec must be PCMU or PCMA");
         };
+        if (useSrtp && !secured) {
+            throw new CliException("SDES keys are never sent over plain TCP (R19): use --secured=true, or --srtp=false");
+        }
         SrtpSuite suite = SrtpSuite.fromSdesName(suiteName).orElseThrow(() -> new CliException("unknown suite " + suiteName));
         short[] audio = wav != null ? VoicemailRecorder.readGreeting(wav) : tone(seconds);
         TestConnectivityCommand.HostPort hp = TestConnectivityCommand.HostPort.parse(target,

@@ -171,6 +171,9 @@ class UmsecCommandTest {
         try (var files = Files.list(dir.resolve("vm"))) {
             assertThat(files.filter(f -> f.toString().endsWith(".wav")).count()).isEqualTo(1);
         }
+        CliRunner keysOverTcp = CliRunner.run("call", "--secured=false", "--srtp=true", "127.0.0.1:1");
+        assertThat(keysOverTcp.exit()).isEqualTo(1);
+        assertThat(keysOverTcp.err()).contains("never sent over plain TCP");
         CliRunner nobody = CliRunner.run("test-connectivity", "--secured=false", "127.0.0.1:1");
         assertThat(nobody.exit()).isEqualTo(1);
         assertThat(nobody.err()).contains("cannot connect");
