@@ -681,7 +681,7 @@ public final class ServerConfiguration {
             }
         }
 
-        /** Builds um-security-core's model (and its start-up plan); its validation findings become warnings. */
+        /** Builds um-security-core's model (and its start-up plan); its errors refuse, its warnings are kept. */
         private void checkWithCore(List<ConfigurationProblem> p) {
             warnings.clear();
             try {
@@ -698,13 +698,19 @@ public final class ServerConfiguration {
                     b.gateway(gb.build());
                 }
                 UmConfiguration c = b.build();
-                // The checks above are the server's rules, with lines. The core model's own findings are
-                // reported as warnings: some of its errors refuse configurations the server serves well,
-                // for example the issue's own example (a TLS gateway and a TCP PBX at one address, told
-                // apart by transport).
+                // The checks above are the server's rules, with lines; the core model adds the rules that
+                // span objects (for example two gateways on one host and port). Its errors refuse the
+                // configuration like the server's own; its warnings are logged.
                 for (ConfigProblem cp : c.validate()) {
                     int line = lineOf(cp.subject());
-                    warnings.add((line > 0 ? source + ":" + line + ": " : "") + cp.message());
+                    if (cp.isError()) {
+                        p.add(new ConfigurationProblem(source, line, cp.message()));
+                    } else {
+                        warnings.add((line > 0 ? source + ":" + line + ": " : "") + cp.message());
+                    }
+                }
+                if (!p.isEmpty()) {
+                    return;
                 }
                 startup = StartupPlan.resolve(c);
                 core = c;

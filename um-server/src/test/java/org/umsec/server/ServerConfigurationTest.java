@@ -45,6 +45,33 @@ class ServerConfigurationTest {
     }
 
     @Test
+    void twoGatewaysOnTheSameHostAndPortAreRefusedWithTheLineOfTheSecond() {
+        String yaml = String.join("\n",
+                "server:",                           // 1
+                "  name: um1",                        // 2
+                "  fqdn: um.example.test",            // 3
+                "  dialPlans: [dp-s]",                // 4
+                "dialPlans:",                         // 5
+                "  - name: dp-s",                     // 6
+                "    voipSecurity: Secured",          // 7
+                "gateways:",                          // 8
+                "  - name: gw1",                      // 9
+                "    fqdn: gw.example.test",          // 10
+                "    port: 5061",                     // 11
+                "    dialPlan: dp-s",                 // 12
+                "  - name: gw2",                      // 13
+                "    fqdn: GW.example.test.",         // 14
+                "    port: 5061",                     // 15
+                "    dialPlan: dp-s",                 // 16
+                "");
+        assertThatThrownBy(() -> ServerConfiguration.load("dup.yaml", new StringReader(yaml), dir))
+                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems())
+                        .map(ConfigurationProblem::toString)
+                        .containsExactly("dup.yaml:13: IP gateways 'gw1' and 'gw2' have the same FQDN"
+                                + " 'gw.example.test' and port 5061; each trusted device must be configured once"));
+    }
+
+    @Test
     void everyProblemIsReportedAtOnceWithFileAndLine() {
         String yaml = String.join("\n",
                 "server:",                           // 1
@@ -147,11 +174,18 @@ class ServerConfigurationTest {
     }
 
     @Test
-    void umSecurityCoreFindingsAreWarnings() throws Exception {
-        ServerConfiguration c = ServerConfiguration.builder().dialPlan("DP", VoipSecurityMode.UNSECURED)
-                .dialPlan("dp", VoipSecurityMode.UNSECURED).build();
-        assertThat(c.warnings()).anySatisfy(w -> assertThat(w).contains("more than once"));
-        assertThat(c.umConfiguration().dialPlans()).hasSize(2);
+    void umSecurityCoreErrorsRefuseAndItsWarningsAreKept() throws Exception {
+        // Dial plan names are case-insensitive (as in Exchange): "DP" and "dp" are one name used twice.
+        assertThatThrownBy(() -> ServerConfiguration.builder().dialPlan("DP", VoipSecurityMode.UNSECURED)
+                .dialPlan("dp", VoipSecurityMode.UNSECURED).build())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("Dial plan name 'dp' is used more than once (names are case-insensitive)");
+        // An Unsecured gateway on the TLS port is legal but suspicious: a warning, not a refusal.
+        ServerConfiguration c = ServerConfiguration.builder().dialPlan("dp", VoipSecurityMode.UNSECURED)
+                .gateway(new ServerConfiguration.Gateway("pbx", Optional.empty(), Optional.of("192.0.2.1"), 5061, "dp"))
+                .build();
+        assertThat(c.warnings()).anySatisfy(w -> assertThat(w).contains("on port 5061, the SIP-over-TLS port"));
+        assertThat(c.umConfiguration().dialPlans()).hasSize(1);
     }
 
     private void assertProblem(String yaml, String text) {
