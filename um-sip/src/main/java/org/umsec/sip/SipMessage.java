@@ -134,9 +134,11 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
                 byte[] b = headers.valueBytes(i, r);
                 String err = parser.via(b, r[0], r[1], out);
                 if (err != null) {
+                    parser.clear();
                     throw new SipParseException(err);
                 }
             }
+            parser.clear();
             if (out.isEmpty()) {
                 mandatoryMissing("Via");
             }
@@ -160,7 +162,9 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
                 List<Via> out = new ArrayList<>(2);
                 int[] r = new int[2];
                 byte[] b = headers.valueBytes(i, r);
-                String err = HeaderParser.local().via(b, r[0], r[1], out);
+                HeaderParser parser = HeaderParser.local();
+                String err = parser.via(b, r[0], r[1], out);
+                parser.clear();
                 if (err != null) {
                     throw new SipParseException(err);
                 }
@@ -179,7 +183,9 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
         List<NameAddress> out = new ArrayList<>(1);
         int[] r = new int[2];
         byte[] b = headers.valueBytes(i, r);
-        String err = HeaderParser.local().addresses(b, r[0], r[1], false, false, out);
+        HeaderParser parser = HeaderParser.local();
+        String err = parser.addresses(b, r[0], r[1], false, false, out);
+        parser.clear();
         if (err != null) {
             throw new SipParseException(name + ": " + err);
         }
@@ -194,9 +200,11 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
             byte[] b = headers.valueBytes(i, r);
             String err = parser.addresses(b, r[0], r[1], true, wildcard, out);
             if (err != null) {
+                parser.clear();
                 throw new SipParseException(HeaderTable.canonical(id) + ": " + err);
             }
         }
+        parser.clear();
         return Collections.unmodifiableList(out);
     }
 
@@ -245,7 +253,9 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
             int[] r = new int[2];
             byte[] b = headers.valueBytes(i, r);
             long[] res = new long[3];
-            String err = HeaderParser.local().cseq(b, r[0], r[1], res);
+            HeaderParser parser = HeaderParser.local();
+            String err = parser.cseq(b, r[0], r[1], res);
+            parser.clear();
             if (err != null) {
                 throw new SipParseException(err);
             }
@@ -278,7 +288,9 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
         }
         int[] r = new int[2];
         byte[] b = headers.valueBytes(i, r);
-        long v = HeaderParser.local().number(b, r[0], r[1], 255);
+        HeaderParser parser = HeaderParser.local();
+        long v = parser.number(b, r[0], r[1], 255);
+        parser.clear();
         if (v < 0) {
             throw new SipParseException("malformed Max-Forwards");
         }

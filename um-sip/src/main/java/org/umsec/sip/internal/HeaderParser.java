@@ -57,6 +57,11 @@ public final class HeaderParser {
         return LOCAL.get();
     }
 
+    /** Drops the reference to the last parsed array (so a thread-local parser does not pin a buffer). */
+    public void clear() {
+        a = null;
+    }
+
     /** Whether the byte is an RFC 3261 token character. */
     public static boolean isToken(int b) {
         return TOKEN[b & 0xFF];
