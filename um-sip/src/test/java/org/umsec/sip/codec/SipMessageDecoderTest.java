@@ -64,6 +64,20 @@ class SipMessageDecoderTest {
     }
 
     @Test
+    void directBuffersAreScannedThroughTheScratchCopy() {
+        EmbeddedChannel ch = CodecTestSupport.channel();
+        ByteBuf direct = io.netty.buffer.Unpooled.directBuffer(OPTIONS.length());
+        direct.writeBytes(bytes(OPTIONS + OPTIONS));
+        assertThat(direct.hasArray()).isFalse();
+        ch.writeInbound(direct);
+        List<Object> out = CodecTestSupport.drain(ch);
+        assertThat(out).hasSize(2).allMatch(o -> o instanceof SipRequest);
+        assertThat(((SipRequest) out.get(1)).callId()).isEqualTo("a84b4c76e66710@um.example.com");
+        releaseAll(out);
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
     void compactFormsBodyAndPipelinedMessages() {
         String sdp = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
         String two = withBody(sdp) + OPTIONS;
