@@ -19,9 +19,9 @@ import java.nio.ByteOrder;
  * <p>The multiplications are unrolled by hand with constant row offsets and the chunk already
  * scaled to an entry index by the shift ({@code (x >>> (s - 1)) & 0x1FE}): the loop form with
  * {@code ((k << 8) | chunk) << 1} index arithmetic ran at about half the speed. Measured on the
- * 2-core EPYC host, the time is the instruction count of the lookups (about 3 cycles each, the
- * same whether the 64 KiB tables sit in L1 or not), so 4-bit tables and aggregated reduction
- * over H^1..H^4 (more lookups per block) were slower, and 8-bit tables for H and H^2 (two
+ * 2-core EPYC host, the time is the instruction count of the lookups (about 3 cycles each, the same
+ * for the L1-resident 4-bit tables as for the 64 KiB 8-bit ones), so 4-bit tables and aggregated
+ * reduction over H^1..H^4 (more lookups per block) were slower, and 8-bit tables for H and H^2 (two
  * independent chains, 128 KiB) were no faster.
  *
  * <p>The hash streams: {@link #update(byte[], int, int)} may be called with any lengths;
