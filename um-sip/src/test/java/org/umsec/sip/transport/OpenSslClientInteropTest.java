@@ -49,7 +49,11 @@ class OpenSslClientInteropTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Assumptions.assumeTrue(opensslAvailable(), "openssl not on PATH");
+        boolean openssl = opensslAvailable();
+        if (System.getenv("UMSEC_REQUIRE_TOOLS") != null && !openssl) {
+            throw new AssertionError("openssl is required (UMSEC_REQUIRE_TOOLS is set) but not on PATH");
+        }
+        Assumptions.assumeTrue(openssl, "openssl not on PATH");
         lab = new Lab(dir);
         cert = Lab.writePem(dir.resolve("gw.pem"), "CERTIFICATE", Lab.ders(lab.gateway.chain()));
         key = Lab.writePem(dir.resolve("gw.key"), "PRIVATE KEY", lab.gateway.privateKey().getEncoded());
