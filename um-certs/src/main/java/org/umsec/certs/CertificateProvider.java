@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.certs.internal.KeyChecks;
 import org.umsec.core.SecurityEvent;
+import org.umsec.core.SecurityEventBus;
 import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SecurityEventType;
 
@@ -214,7 +215,11 @@ public final class CertificateProvider implements AutoCloseable {
                     .field("previousThumbprint", previous.info().sha1Thumbprint());
         }
         SecurityEvent event = e.build();
-        LOG.info("{}", event);
+        // R10: the certificate in use is always logged. A SecurityEventBus already logs every event
+        // it publishes; logging here as well would write each line twice.
+        if (!(events instanceof SecurityEventBus)) {
+            LOG.info("{}", event);
+        }
         publish(event);
         for (Consumer<SelectedCertificate> l : listeners) {
             try {
