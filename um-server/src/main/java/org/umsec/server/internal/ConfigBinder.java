@@ -47,6 +47,7 @@ public final class ConfigBinder {
         integer(s, "maxRecordingSeconds").map(Duration::ofSeconds).ifPresent(b::maxRecording);
         integer(s, "mediaTimeoutSeconds").map(Duration::ofSeconds).ifPresent(b::mediaTimeout);
         integer(s, "ackTimeoutSeconds").map(Duration::ofSeconds).ifPresent(b::ackTimeout);
+        integer(s, "callsPerGateway").ifPresent(b::callsPerGateway);
         integer(s, "rtcpIntervalSeconds").map(Duration::ofSeconds).ifPresent(b::rtcpInterval);
         integer(s, "selfSignedValidityDays").ifPresent(b::selfSignedValidityDays);
         if (s.containsKey("dialPlans")) {

@@ -33,7 +33,8 @@ public final class YamlConfigReader {
 
     static final Set<String> SERVER_KEYS = Set.of("name", "fqdn", "sipPort", "tlsPort", "bind", "mediaAddress",
             "store", "voicemail", "startSecured", "dialPlans", "maxRecordingSeconds", "mediaTimeoutSeconds",
-            "ackTimeoutSeconds", "rtcpIntervalSeconds", "greeting", "selfSignedValidityDays");
+            "ackTimeoutSeconds", "rtcpIntervalSeconds", "greeting", "selfSignedValidityDays",
+            "callsPerGateway");
     static final Set<String> DIAL_PLAN_KEYS = Set.of("name", "voipSecurity");
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
     static final Set<String> TOP_KEYS = Set.of("server", "dialPlans", "gateways");
@@ -161,7 +162,7 @@ public final class YamlConfigReader {
         kinds.put("sipPort", Kind.PORT);
         kinds.put("tlsPort", Kind.PORT);
         for (String k : List.of("startSecured", "maxRecordingSeconds", "mediaTimeoutSeconds", "ackTimeoutSeconds",
-                "rtcpIntervalSeconds", "selfSignedValidityDays")) {
+                "rtcpIntervalSeconds", "selfSignedValidityDays", "callsPerGateway")) {
             kinds.put(k, Kind.INT);
         }
         kinds.put("dialPlans", Kind.STRING_LIST);
