@@ -440,7 +440,7 @@ public final class CallController implements DialogHandler {
      * and the text is cut, so a response can always be built (issue 9 item 5: CR/LF in a reason turned a
      * 488 into a 500).
      */
-    private static SipResponse.Builder withReason(SipResponse.Builder b, String phrase, String detail) {
+    static SipResponse.Builder withReason(SipResponse.Builder b, String phrase, String detail) {
         String quoted = "\"" + sanitise(detail).replace('"', '\'').replace('\\', '/') + "\"";
         return b.reason(sanitise(phrase)).header("Warning", "399 umsec " + quoted)
                 .header("Reason", "SIP;cause=" + b.status() + ";text=" + quoted);
