@@ -27,7 +27,7 @@ final class ManualTimers implements TimerScheduler {
 
     @Override
     public synchronized Timeout schedule(Runnable task, Duration delay) {
-        Task t = new Task(now + delay.toMillis(), task);
+        Task t = new Task(now + delay.toNanos(), task);
         tasks.add(t);
         return () -> t.cancelled = true;
     }
@@ -36,7 +36,7 @@ final class ManualTimers implements TimerScheduler {
     void advance(Duration d) {
         long target;
         synchronized (this) {
-            target = now + d.toMillis();
+            target = now + d.toNanos();
         }
         while (true) {
             Task next;

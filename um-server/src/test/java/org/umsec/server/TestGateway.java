@@ -131,6 +131,7 @@ final class TestGateway implements AutoCloseable {
     /** Sends a message; for requests other than ACK, returns the final response. */
     SipResponse send(SipRequest m) throws IOException {
         boolean ack = m.isMethod(SipRequest.ACK);
+        org.umsec.sip.CSeq cseq = m.cseq();
         try {
             connection.sendAsync(m).get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -139,7 +140,16 @@ final class TestGateway implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         }
-        return ack ? null : finalResponse();
+        if (ack) {
+            return null;
+        }
+        while (true) {
+            // skip what answers an earlier request (a 2xx retransmitted until its ACK was processed)
+            SipResponse r = finalResponse();
+            if (r.cseq().equals(cseq)) {
+                return r;
+            }
+        }
     }
 
     /** The next message from the server, or empty once the connection closed. */

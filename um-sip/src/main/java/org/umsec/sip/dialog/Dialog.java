@@ -158,10 +158,33 @@ public final class Dialog {
         }
         built = response.build();
         SipResponse kept = invite && status >= 200 && status < 300 ? built.copy() : null;
+        boolean success = status >= 200 && status < 300;
+        if (success) {
+            // timers first: whatever the peer does once it has the 2xx finds them running
+            synchronized (this) {
+                if (state == State.TERMINATED) {
+                    if (kept != null) {
+                        kept.release();
+                    }
+                    built.release();
+                    return false;
+                }
+                if (kept != null) {
+                    startRetransmission(kept, req.cseq().sequence());
+                }
+                if (refresh) {
+                    restartSessionTimer(interval);
+                }
+            }
+        }
         boolean sent = transaction.tryRespond(built);
         if (!sent) {
             if (kept != null) {
-                kept.release();
+                synchronized (this) {
+                    if (unacked == kept) {
+                        stopRetransmission();
+                    }
+                }
             }
             if (transaction == initialInvite) {
                 layer.terminate(this, null);
@@ -176,9 +199,6 @@ public final class Dialog {
                 pendingInvite = null;
             }
             if (state == State.TERMINATED) {
-                if (kept != null) {
-                    kept.release();
-                }
                 return true;
             }
             if (status >= 300) {
@@ -188,12 +208,6 @@ public final class Dialog {
             } else {
                 if (state == State.EARLY) {
                     state = State.CONFIRMED;
-                }
-                if (kept != null) {
-                    startRetransmission(kept, req.cseq().sequence());
-                }
-                if (refresh) {
-                    restartSessionTimer(interval);
                 }
                 return true;
             }

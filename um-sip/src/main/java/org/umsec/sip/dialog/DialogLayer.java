@@ -215,13 +215,18 @@ public final class DialogLayer implements SipRequestHandler {
     }
 
     private void bye(Dialog d, ServerTransaction tx) {
-        tx.respond(tx.createResponse(200).build());
+        // the dialog ends before the 200 leaves, so that nothing the peer does after the 200 (closing
+        // the connection) can end it for another reason first
         ServerTransaction pending = d.pendingInvite();
+        boolean ended = detach(d);
+        tx.respond(tx.createResponse(200).build());
         if (pending != null) {
             // RFC 3261 §15.1.2: pending requests of the dialog get 487
             pending.tryRespond(pending.createResponse(487).build());
         }
-        terminate(d, DialogEnd.BYE);
+        if (ended) {
+            notifyEnded(d, DialogEnd.BYE);
+        }
     }
 
     @Override
@@ -276,8 +281,15 @@ public final class DialogLayer implements SipRequestHandler {
     // ---- internals -------------------------------------------------------------------------------
 
     void terminate(Dialog d, DialogEnd why) {
+        if (detach(d) && why != null) {
+            notifyEnded(d, why);
+        }
+    }
+
+    /** Marks the dialog terminated and forgets it; false when it already was. */
+    private boolean detach(Dialog d) {
         if (!d.markTerminated()) {
-            return;
+            return false;
         }
         dialogs.remove(d.id(), d);
         byCallId.computeIfPresent(d.id().callId(), (k, list) -> {
@@ -285,12 +297,14 @@ public final class DialogLayer implements SipRequestHandler {
             l.remove(d);
             return l.isEmpty() ? null : List.copyOf(l);
         });
-        if (why != null) {
-            try {
-                handler.onEnded(d, why);
-            } catch (RuntimeException e) {
-                LOG.warn("onEnded handler failed for {}", d, e);
-            }
+        return true;
+    }
+
+    private void notifyEnded(Dialog d, DialogEnd why) {
+        try {
+            handler.onEnded(d, why);
+        } catch (RuntimeException e) {
+            LOG.warn("onEnded handler failed for {}", d, e);
         }
     }
 
