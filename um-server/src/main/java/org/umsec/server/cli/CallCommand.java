@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.VoicemailRecorder;
 import org.umsec.server.internal.Sdes;
@@ -71,6 +72,11 @@ final class CallCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "3", description = "length of the test tone when no --wav (default ${DEFAULT-VALUE})")
     int seconds;
 
+    @Option(names = "--rekey-after", paramLabel = "SECONDS",
+            description = "mid-call, after this much audio, send a re-INVITE with a new SDES key and go on under it "
+                    + "(RFC 4568 §7.1.4; SRTP only)")
+    Double rekeyAfter;
+
     @Option(names = "--to", paramLabel = "URI", description = "called URI (default sip:voicemail@HOST)")
     String to;
 
@@ -92,6 +98,9 @@ final class CallCommand implements Callable<Integer> {
             case "PCMA" -> G711.PAYLOAD_TYPE_PCMA;
             default -> throw new CliException("--codec must be PCMU or PCMA");
         };
+        if (rekeyAfter != null && (!useSrtp || rekeyAfter < 0)) {
+            throw new CliException("--rekey-after needs SRTP (--secured) and a non-negative number of seconds");
+        }
         if (useSrtp && !secured) {
             throw new CliException("SDES keys are never sent over plain TCP (R19): use --secured=true, or --srtp=false");
         }
@@ -166,10 +175,9 @@ final class CallCommand implements Callable<Integer> {
         // receive the greeting while we talk
         AtomicLong received = new AtomicLong();
         AtomicLong verified = new AtomicLong();
-        SrtpSession rx = serverCrypto.map(c -> {
-            SrtpSuite s = Sdes.suite(c).orElseThrow();
-            return SrtpSession.inbound(SrtpPolicy.builder(s).masterKey(Sdes.masterKey(c, s)).build());
-        }).orElse(null);
+        SrtpSession rx = serverCrypto.map(CallCommand::inboundOf).orElse(null);
+        // after a re-key the server's new key is tried first, its previous one still accepted (packets in flight)
+        AtomicReference<SrtpSession[]> rxKeys = new AtomicReference<>(new SrtpSession[] {rx, null});
         rtp.setSoTimeout(200);
         Thread receiver = new Thread(() -> {
             byte[] b = new byte[2048];
@@ -184,7 +192,11 @@ final class CallCommand implements Callable<Integer> {
                     return;
                 }
                 received.incrementAndGet();
-                int len = rx == null ? p.getLength() : rx.unprotectRtp(b, 0, p.getLength());
+                SrtpSession[] keys = rxKeys.get();
+                int len = keys[0] == null ? p.getLength() : keys[0].unprotectRtp(b, 0, p.getLength());
+                if (len < 0 && keys[1] != null) {
+                    len = keys[1].unprotectRtp(b, 0, p.getLength());
+                }
                 if (len > 0 && RtpPacket.parse(b, 0, len).isPresent()) {
                     verified.incrementAndGet();
                 }
@@ -204,7 +216,51 @@ final class CallCommand implements Callable<Integer> {
         long ts = RANDOM.nextInt() & 0xFFFF_FFFFL;
         int packets = 0;
         long start = System.nanoTime();
+        int cseq = 1;
+        String remoteTarget = answer.contacts().isEmpty() ? toUri : answer.contacts().get(0).uri();
+        boolean rekeyDone = false;
         for (int off = 0; off < audio.length; off += 160) {
+            if (rekeyAfter != null && !rekeyDone && off >= rekeyAfter * 8000) {
+                rekeyDone = true;
+                byte[] k = new byte[suite.masterKeyLength()];
+                byte[] salt = new byte[suite.masterSaltLength()];
+                RANDOM.nextBytes(k);
+                RANDOM.nextBytes(salt);
+                SrtpMasterKey newKey = SrtpMasterKey.of(k, salt);
+                MediaDescription.Builder rm = MediaDescription.builder("audio", rtp.getLocalPort(), "RTP/SAVP")
+                        .rtpFormat(pt, pt == 0 ? "PCMU/8000" : "PCMA/8000")
+                        .attribute(new SdpAttribute("rtcp", Integer.toString(rtcp.getLocalPort())))
+                        .crypto(Sdes.line(1, suite, newKey));
+                String reoffer = SessionDescription.builder().origin(new Origin("umsec-gw", "1", "2", "IN", ipVer, local))
+                        .sessionName("umsec call").connection(new Connection("IN", ipVer, local)).media(rm.build()).build()
+                        .toSdp();
+                SipRequest reinvite = SipRequest.builder(SipRequest.INVITE, remoteTarget).via(d.via()).maxForwards(70)
+                        .from(from).to(answer.to()).callId(callId).cseq(++cseq)
+                        .contact(NameAddress.of("sip:umsec-gateway@" + d.localHostPort() + ";transport=" + transport))
+                        .header("User-Agent", "umsec call").body("application/sdp", reoffer).build();
+                SipRequest sentReinvite = reinvite.copy();
+                SipResponse rekeyed = d.request(reinvite, "");
+                if (rekeyed.status() != 200) {
+                    throw new CliException("re-INVITE with a new key refused: " + rekeyed.status() + " "
+                            + rekeyed.reasonPhrase());
+                }
+                d.send(d.layer().createAck(sentReinvite, rekeyed));
+                Optional<CryptoAttribute> newServerCrypto;
+                try {
+                    newServerCrypto = SessionDescription.parse(rekeyed.body()).audio().orElseThrow().cryptos().stream()
+                            .filter(c -> Sdes.suite(c).isPresent()).findFirst();
+                } catch (SdpParseException | java.util.NoSuchElementException e) {
+                    throw new CliException("the answer to the re-INVITE has no usable SDP");
+                }
+                CryptoAttribute nc = newServerCrypto.orElseThrow(
+                        () -> new CliException("the server answered the re-INVITE without SRTP keys"));
+                boolean serverChanged = !java.util.Arrays.equals(nc.keyParams().get(0).keyMaterial(),
+                        serverCrypto.orElseThrow().keyParams().get(0).keyMaterial());
+                rxKeys.set(new SrtpSession[] {inboundOf(nc), rxKeys.get()[0]});
+                tx = SrtpSession.outbound(SrtpPolicy.builder(suite).masterKey(newKey).build());
+                out.printf("Re-keyed after %.1f s: %d %s, %s%n", off / 8000.0, rekeyed.status(), rekeyed.reasonPhrase(),
+                        serverChanged ? "the server answered with a new key of its own" : "the server kept its key");
+            }
             int n = Math.min(160, audio.length - off);
             G711.encode(pt, audio, off, n, payload, 0);
             int len = RtpPacket.write(buf, 0, pt, off == 0, seq, ts, ssrc, payload, 0, n);
@@ -223,9 +279,8 @@ final class CallCommand implements Callable<Integer> {
         }
         out.printf("Sent %d packets (%.1f s of audio) as %s%n", packets, audio.length / 8000.0,
                 suite != null ? "SRTP " + suite.sdesName() : "plain RTP");
-        String target = answer.contacts().isEmpty() ? toUri : answer.contacts().get(0).uri();
-        SipRequest bye = SipRequest.builder(SipRequest.BYE, target).via(d.via()).maxForwards(70).from(from)
-                .to(answer.to()).callId(callId).cseq(2).build();
+        SipRequest bye = SipRequest.builder(SipRequest.BYE, remoteTarget).via(d.via()).maxForwards(70).from(from)
+                .to(answer.to()).callId(callId).cseq(++cseq).build();
         SipResponse byeAnswer = d.request(bye, "");
         receiver.interrupt();
         receiver.join(1000);
@@ -240,6 +295,11 @@ final class CallCommand implements Callable<Integer> {
             throw new CliException("the server's media did not authenticate under the key it answered with");
         }
         return 0;
+    }
+
+    private static SrtpSession inboundOf(CryptoAttribute c) {
+        SrtpSuite s = Sdes.suite(c).orElseThrow();
+        return SrtpSession.inbound(SrtpPolicy.builder(s).masterKey(Sdes.masterKey(c, s)).build());
     }
 
     private static void sendSenderReport(DatagramSocket rtcp, SrtpSession tx, long ssrc, InetSocketAddress to)
