@@ -402,7 +402,14 @@ public final class CertificateProvider implements AutoCloseable {
         }
     }
 
-    static String normalisePin(String pin) {
+    /**
+     * Checks and normalises a certificate pin as {@link Builder#pin} takes it.
+     *
+     * @param pin a SHA-1 thumbprint (40 hex digits; case, {@code ':'} and spaces ignored) or a store alias
+     * @return the thumbprint in upper-case hex without separators, or the alias
+     * @throws IllegalArgumentException when it is neither
+     */
+    public static String normalisePin(String pin) {
         String t = pin.trim();
         String hex = t.replace(":", "").replace(" ", "").toUpperCase(Locale.ROOT);
         if (hex.length() == 40 && hex.chars().allMatch(ch -> (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F'))) {
