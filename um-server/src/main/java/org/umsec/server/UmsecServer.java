@@ -92,6 +92,7 @@ public final class UmsecServer implements AutoCloseable {
     private final CallHandler customHandler;
     private final Optional<Path> configFile;
     private final boolean watchStore;
+    private final boolean watchConfigFile;
     private final boolean registerJmx;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService signalling;
@@ -117,6 +118,7 @@ public final class UmsecServer implements AutoCloseable {
         this.customHandler = b.handler;
         this.configFile = Optional.ofNullable(b.configFile);
         this.watchStore = b.watchStore;
+        this.watchConfigFile = b.watchConfigFile;
         this.registerJmx = b.registerJmx;
         AtomicInteger n = new AtomicInteger();
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(2, r -> daemon(r, "umsec-timer-" + n.incrementAndGet()));
@@ -219,7 +221,9 @@ public final class UmsecServer implements AutoCloseable {
                 recorder = newRecorder(config);
                 listeners.apply(config, certs);
                 LOG.info("Start-up (R3): {}", config.startupPlan().describe(listeners.tcpPort(), listeners.tlsPort()));
-                configFile.ifPresent(this::watchConfig);
+                if (watchConfigFile) {
+                    configFile.ifPresent(this::watchConfig);
+                }
                 scheduler.scheduleAtFixedRate(this::logMetrics, 5, 5, TimeUnit.MINUTES);
                 registerMBean();
                 publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_APPLIED, clock)
@@ -522,6 +526,7 @@ public final class UmsecServer implements AutoCloseable {
         private CallHandler handler;
         private Path configFile;
         private boolean watchStore = true;
+        private boolean watchConfigFile = true;
         private boolean registerJmx = true;
         private final List<SecurityEventListener> listeners = new ArrayList<>();
 
@@ -557,6 +562,16 @@ public final class UmsecServer implements AutoCloseable {
          */
         public Builder configFile(Path file) {
             configFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * @param on apply edits of the {@linkplain #configFile(Path) configuration file} as soon as it is
+         *     saved (default on); off, the file is re-read only by {@link UmsecServer#reloadConfigFile()}
+         * @return this
+         */
+        public Builder watchConfigFile(boolean on) {
+            watchConfigFile = on;
             return this;
         }
 

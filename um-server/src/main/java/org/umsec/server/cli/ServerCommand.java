@@ -59,8 +59,11 @@ final class ServerCommand implements Callable<Integer> {
         return running;
     }
 
-    @Override
-    public Integer call() throws Exception {
+    /**
+     * The configuration the options select: the file or the embedded default (under --workdir), with
+     * --sip-port and --tls-port applied; checked like every configuration.
+     */
+    ServerConfiguration configuration() throws CliException {
         if (config != null && workdir != null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--workdir applies to the embedded default only; paths in " + config + " are relative to the file");
@@ -74,9 +77,9 @@ final class ServerCommand implements Callable<Integer> {
             throw new CliException("--workdir " + workdir + ": " + (Files.exists(workdir) ? "is not a directory"
                     : "no such directory"));
         }
-        ServerConfiguration cfg;
         try {
-            cfg = config == null ? ServerConfiguration.embeddedDefault(workdir == null ? Path.of("") : workdir)
+            ServerConfiguration cfg = config == null
+                    ? ServerConfiguration.embeddedDefault(workdir == null ? Path.of("") : workdir)
                     : ServerConfiguration.load(config);
             if (sipPort != null || tlsPort != null) {
                 ServerConfiguration.Builder b = cfg.toBuilder();
@@ -88,11 +91,19 @@ final class ServerCommand implements Callable<Integer> {
                 }
                 cfg = b.build();
             }
+            return cfg;
         } catch (ConfigurationException e) {
             spec.commandLine().getErr().println(e.getMessage());
             throw new CliException("configuration " + (config == null ? "<embedded default>" : config) + " has "
                     + e.errors().size() + " error(s); not starting");
+        } catch (java.io.IOException e) {
+            throw new CliException("configuration " + config + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfiguration cfg = configuration();
         UmsecServer.Builder b = UmsecServer.builder(cfg);
         if (config != null && sipPort == null && tlsPort == null) {
             // edits of the file apply live; with ports overridden on the command line a reload would drop them

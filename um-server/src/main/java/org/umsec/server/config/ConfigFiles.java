@@ -43,6 +43,11 @@ public final class ConfigFiles {
             why = "a path component is not a directory";
         } else if (e instanceof FileSystemException f && f.getReason() != null) {
             why = f.getReason().toLowerCase(java.util.Locale.ROOT);
+        } else if (e instanceof java.io.FileNotFoundException && e.getMessage() != null
+                && e.getMessage().endsWith(")") && e.getMessage().contains(" (")) {
+            // java.io reports "<path> (No such file or directory)" or "<path> (Permission denied)"
+            String m = e.getMessage();
+            why = m.substring(m.lastIndexOf(" (") + 2, m.length() - 1).toLowerCase(java.util.Locale.ROOT);
         } else if (e.getMessage() != null && !e.getMessage().equals(file.toString())) {
             why = e.getMessage();
         } else {

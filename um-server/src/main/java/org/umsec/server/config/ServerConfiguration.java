@@ -665,7 +665,8 @@ public final class ServerConfiguration {
             }
             if (startup.tcpListener() && HostNames.canonicalIp(bindAddress).map(ServerConfiguration::isWildcard)
                     .orElse(false)) {
-                p.add(problem(Severity.WARNING, at("server.bind"), "plain SIP over TCP (" + startup.describe(sipPort,
+                p.add(problem(Severity.WARNING, lines.containsKey("server.bind") ? at("server.bind") : at("server"),
+                        "plain SIP over TCP (" + startup.describe(sipPort,
                         tlsPort) + ") listens on every address (" + bindAddress + "); unsecured calls are taken from"
                         + " trusted gateway addresses only, but set server.bind to an address of this host to"
                         + " limit it"));
