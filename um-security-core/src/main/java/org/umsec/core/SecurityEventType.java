@@ -65,6 +65,11 @@ public enum SecurityEventType {
     CALL_REJECTED_WRONG_MODE(3005, Severity.WARNING, "Call rejected: wrong security mode"),
     /** Something weaker than the default was enabled explicitly (for example wildcard trust entries). */
     INSECURE_OPTION_ENABLED(3010, Severity.WARNING, "Insecure option enabled"),
+    /**
+     * A call was refused with 503 because no RTP/RTCP port pair was free in the configured media port
+     * range ({@code media.portRange}); the range is exhausted from outside or too small for the load.
+     */
+    MEDIA_PORTS_EXHAUSTED(3020, Severity.WARNING, "Call refused: media port range exhausted"),
     /** An outgoing call was blocked by dialing restrictions (R6). */
     DIALING_RESTRICTION_BLOCKED(4001, Severity.WARNING, "Call blocked by dialing restrictions"),
     /** An SRTP master key is close to its packet limit (RFC 3711 §9.2). */
