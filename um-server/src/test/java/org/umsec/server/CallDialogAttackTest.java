@@ -1,5 +1,7 @@
 package org.umsec.server;
 
+import org.umsec.core.IpGateway;
+import org.umsec.server.config.ServerConfiguration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -72,12 +74,9 @@ class CallDialogAttackTest {
                 .dialPlan("dp-secure", VoipSecurityMode.SECURED).dialPlan("dp-sipsec", VoipSecurityMode.SIP_SECURED)
                 .dialPlan("dp-plain", VoipSecurityMode.UNSECURED)
                 .associateDialPlan("dp-secure").associateDialPlan("dp-sipsec").associateDialPlan("dp-plain")
-                .gateway(new ServerConfiguration.Gateway("gw1", Optional.of("gw1.example.test"), Optional.of("127.0.0.1"),
-                        5061, "dp-secure"))
-                .gateway(new ServerConfiguration.Gateway("gw2", Optional.of("gw2.example.test"), Optional.empty(), 5061,
-                        "dp-sipsec"))
-                .gateway(new ServerConfiguration.Gateway("pbx", Optional.empty(), Optional.of("127.0.0.1"), 5060,
-                        "dp-plain"))
+                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").address("127.0.0.1").port(5061).dialPlan("dp-secure").build())
+                .gateway(IpGateway.builder("gw2").fqdn("gw2.example.test").port(5061).dialPlan("dp-sipsec").build())
+                .gateway(IpGateway.builder("pbx").address("127.0.0.1").port(5060).dialPlan("dp-plain").build())
                 .mediaTimeout(Duration.ofSeconds(60)).ackTimeout(Duration.ofSeconds(32)).maxRecording(Duration.ofSeconds(60))
                 .rtcpInterval(Duration.ofSeconds(1));
     }

@@ -1,5 +1,7 @@
 package org.umsec.server;
 
+import org.umsec.core.IpGateway;
+import org.umsec.server.config.ServerConfiguration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -64,10 +66,8 @@ class CallReInviteTest {
                 .voicemail(voicemail).dialPlan("dp-secure", VoipSecurityMode.SECURED)
                 .dialPlan("dp-plain", VoipSecurityMode.UNSECURED).associateDialPlan("dp-secure")
                 .associateDialPlan("dp-plain")
-                .gateway(new ServerConfiguration.Gateway("gw1", Optional.of("gw1.example.test"), Optional.empty(), 5061,
-                        "dp-secure"))
-                .gateway(new ServerConfiguration.Gateway("pbx", Optional.empty(), Optional.of("127.0.0.1"), 5060,
-                        "dp-plain"))
+                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").port(5061).dialPlan("dp-secure").build())
+                .gateway(IpGateway.builder("pbx").address("127.0.0.1").port(5060).dialPlan("dp-plain").build())
                 .mediaTimeout(Duration.ofSeconds(60)).maxRecording(Duration.ofSeconds(60))
                 .rtcpInterval(Duration.ofMillis(200)).build();
         server = UmsecServer.builder(c).clock(clock).eventListener(events::add).registerJmx(false).build();

@@ -10,7 +10,7 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.umsec.core.SecurityEventListener;
 import org.umsec.server.CallHandler;
-import org.umsec.server.ServerConfiguration;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.sip.transaction.TimerScheduler;
 
 /**

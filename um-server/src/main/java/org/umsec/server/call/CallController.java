@@ -17,7 +17,7 @@ import org.umsec.server.CallEndReason;
 import org.umsec.server.CallHandler;
 import org.umsec.server.CallInfo;
 import org.umsec.server.CallSummary;
-import org.umsec.server.ServerConfiguration;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.call.GatewayRouting.Route;
 import org.umsec.server.internal.MediaSession;
 import org.umsec.sip.DialogId;
@@ -279,8 +279,8 @@ public final class CallController implements DialogHandler {
         ActiveCall call = null;
         try {
             dialog = dialogs.createDialog(tx, DialogBinding.of(conn, r.mode()));
-            media = MediaSession.open(InetAddress.getByName(cfg.bindAddress()), ctx.clock(), ctx.mediaScheduler(),
-                    ctx.metrics());
+            media = MediaSession.open(InetAddress.getByName(cfg.mediaBindAddress()), cfg.mediaPortMin(),
+                    cfg.mediaPortMax(), ctx.clock(), ctx.mediaScheduler(), ctx.metrics());
             info = new CallInfo(req.callId(), req.from().uri(), req.to().uri(), r.gateway(), r.dialPlan(), r.mode(),
                     conn.remoteAddress(), m.rtpPeer(), m.keys().map(k -> k.suite().sdesName()), m.payloadType(),
                     ctx.clock().instant());
@@ -332,6 +332,18 @@ public final class CallController implements DialogHandler {
                     dialog.terminate();
                 }
                 slot.release();
+            }
+            if (media == null && handlerCall == null && info == null && e instanceof IOException) {
+                // the configured range (media.portRange) is used up: refuse new calls until ports free up
+                String range = cfg.mediaPortMin() + "-" + cfg.mediaPortMax();
+                ctx.events().onEvent(SecurityEvent.builder(SecurityEventType.MEDIA_PORTS_EXHAUSTED, ctx.clock())
+                        .message("Call refused: no free RTP/RTCP port pair in media.portRange " + range)
+                        .field("callId", req.callId()).field("peer", conn.remoteAddress()).field("portRange", range)
+                        .field("activeCalls", calls.size()).build());
+                ctx.metrics().callRejected("no-media-port");
+                tx.tryRespond(withReason(tx.createResponse(503), "Service Unavailable", "no media port available")
+                        .header("Retry-After", "5").build());
+                return;
             }
             String reason = media == null && e instanceof IOException ? "no-media-port"
                     : handlerCall != null || info != null ? "handler-failed" : "setup-failed";

@@ -8,7 +8,8 @@ import java.util.Optional;
 import org.umsec.core.CertificateIdentity;
 import org.umsec.core.TrustList;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.ServerConfiguration;
+import org.umsec.core.IpGateway;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.sip.transport.TlsSessionInfo;
 import org.umsec.sip.transport.TransportConnection;
 
@@ -31,14 +32,14 @@ final class GatewayRouting {
     }
 
     private final ServerConfiguration config;
-    private final Map<ServerConfiguration.Gateway, TrustList> lists = new IdentityHashMap<>();
+    private final Map<IpGateway, TrustList> lists = new IdentityHashMap<>();
 
     GatewayRouting(ServerConfiguration config) {
         this.config = config;
-        for (ServerConfiguration.Gateway g : config.gateways()) {
+        for (IpGateway g : config.gateways()) {
             TrustList.Builder b = TrustList.builder();
             g.fqdn().ifPresent(b::add);
-            g.address().ifPresent(b::add);
+            g.address().ifPresent(a -> b.add(a.getHostAddress()));
             lists.put(g, b.build());
         }
     }
@@ -56,12 +57,12 @@ final class GatewayRouting {
     List<Route> candidates(TransportConnection c) {
         Optional<CertificateIdentity> identity = c.tls().map(TlsSessionInfo::peerIdentity);
         List<Route> out = new ArrayList<>();
-        for (ServerConfiguration.Gateway g : config.gateways()) {
+        for (IpGateway g : config.gateways()) {
             TrustList t = lists.get(g);
             boolean match = c.isSecure() ? identity.isPresent() && t.matchCertificate(identity.get()).isPresent()
                     : t.isTrustedAddress(c.remoteAddress().getAddress());
             if (match) {
-                out.add(new Route(g.name(), g.dialPlan(), config.dialPlans().get(g.dialPlan()).mode()));
+                out.add(new Route(g.name(), g.dialPlan(), config.modeOf(g)));
             }
         }
         return out;
