@@ -341,7 +341,7 @@ public final class CallController implements DialogHandler {
                         .field("callId", req.callId()).field("peer", conn.remoteAddress()).field("portRange", range)
                         .field("activeCalls", calls.size()).build());
                 ctx.metrics().callRejected("no-media-port");
-                tx.tryRespond(withReason(tx.createResponse(503), "Service Unavailable", "no media port available")
+                tx.tryRespond(withReason(tx.createResponse(503), "Service Unavailable - no media port available", "no media port available")
                         .header("Retry-After", "5").build());
                 return;
             }
