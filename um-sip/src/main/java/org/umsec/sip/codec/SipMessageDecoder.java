@@ -244,13 +244,17 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
             scanned = found < 0 ? limit : found - ri + 1;
         }
         if (found < 0) {
-            if (finder.firstLineEnd < 0 && scanned > config.maxStartLineLength() + 2) {
-                boolean request = !startsWithSip(in, ri);
-                fatal(out, request ? 414 : 400, "Start line too long", request, false);
-                return true;
-            }
             if (readable >= config.maxHeaderBytes()) {
-                fatal(out, 513, "Header section too large", !startsWithSip(in, ri), false);
+                // The end of the message is unknown: answer and close. The verdict depends on the bytes only,
+                // never on how they were segmented (a long start line that ends in time is a 414 the
+                // connection survives, found by the scanner below).
+                boolean request = !startsWithSip(in, ri);
+                int lineLength = finder.firstLineEnd < 0 ? scanned - 1 : finder.firstLineEnd - 2;
+                if (lineLength > config.maxStartLineLength()) {
+                    fatal(out, request ? 414 : 400, "Start line too long", request, false);
+                } else {
+                    fatal(out, 513, "Header section too large", request, false);
+                }
                 return true;
             }
             return false;
