@@ -72,13 +72,13 @@ class SipCodecFuzzTest {
         int hash = Arrays.hashCode(data);
         // One configuration per input (the hash picks it), to keep executions cheap.
         SipDecoderConfig config = (hash & 1) == 0 ? SipDecoderConfig.defaults() : TIGHT;
-        List<String> whole = feed(config, data, null);
-        List<String> split = feed(config, data, new SplittableRandom(hash));
+        List<String> whole = feed(config, data, null, 0, true);
+        List<String> split = feed(config, data, new SplittableRandom(hash), 0, false);
         if (!split.equals(whole)) {
             fail("split " + split + " vs whole " + whole + ", input " + HexFormat.of().formatHex(data));
         }
         if (data.length <= 256) {
-            List<String> bytewise = feed(config, data, null, 1);
+            List<String> bytewise = feed(config, data, null, 1, false);
             if (!bytewise.equals(whole)) {
                 fail("byte by byte " + bytewise + " vs whole " + whole + ", input " + HexFormat.of().formatHex(data));
             }
@@ -119,12 +119,12 @@ class SipCodecFuzzTest {
         }
     }
 
-    private static List<String> feed(SipDecoderConfig config, byte[] data, SplittableRandom splits) {
-        return feed(config, data, splits, 0);
-    }
-
-    /** Feeds {@code data}: whole ({@code splits == null, fixed == 0}), in fixed chunks, or in random ones. */
-    private static List<String> feed(SipDecoderConfig config, byte[] data, SplittableRandom splits, int fixed) {
+    /**
+     * Feeds {@code data}: whole ({@code splits == null, fixed == 0}), in fixed chunks, or in random ones; with
+     * {@code deep}, checks each output's meaning (the other feeds are compared with the deep one).
+     */
+    private static List<String> feed(SipDecoderConfig config, byte[] data, SplittableRandom splits, int fixed,
+            boolean deep) {
         SipMessageDecoder decoder = new SipMessageDecoder(config);
         EmbeddedChannel ch = new EmbeddedChannel(decoder);
         List<String> seen = new ArrayList<>();
@@ -137,10 +137,10 @@ class SipCodecFuzzTest {
                 n = Math.min(n, data.length - i);
                 ch.writeInbound(Unpooled.wrappedBuffer(data, i, n));
                 i += n;
-                closed = collect(ch, seen, closed);
+                closed = collect(ch, seen, closed, deep);
                 ByteBuf held = (ByteBuf) CUMULATION.get(decoder);
-                if (held != null) {
-                    assertThat((long) held.readableBytes()).as("bytes held by the decoder").isLessThanOrEqualTo(bound);
+                if (held != null && held.readableBytes() > bound) {
+                    fail("the decoder holds " + held.readableBytes() + " bytes, more than " + bound);
                 }
             }
             ByteBuf held = (ByteBuf) CUMULATION.get(decoder);
@@ -148,7 +148,7 @@ class SipCodecFuzzTest {
                     && !(held.readableBytes() == 1 && held.getByte(held.readerIndex()) == '\r');
             boolean before = closed;
             ch.finish();
-            closed = collect(ch, seen, closed);
+            closed = collect(ch, seen, closed, deep);
             if (partial && !before) {
                 assertThat(closed).as("a stream ending inside a message ends with a closing error: %s", seen)
                         .isTrue();
@@ -162,7 +162,7 @@ class SipCodecFuzzTest {
     }
 
     /** Drains the channel into {@code seen}; returns whether a closing error has been seen. */
-    private static boolean collect(EmbeddedChannel ch, List<String> seen, boolean closed) {
+    private static boolean collect(EmbeddedChannel ch, List<String> seen, boolean closed, boolean deep) {
         Object o;
         while ((o = ch.readInbound()) != null) {
             try {
@@ -171,13 +171,17 @@ class SipCodecFuzzTest {
                 }
                 if (o instanceof SipMessage) {
                     SipMessage m = (SipMessage) o;
-                    readTypedHeaders(m);
                     byte[] wire = encode(m);
-                    reparse(m, wire);
+                    if (deep) {
+                        readTypedHeaders(m);
+                        reparse(m, wire);
+                    }
                     seen.add("message " + str(wire));
                 } else if (o instanceof SipDecodeError) {
                     SipDecodeError e = (SipDecodeError) o;
-                    checkError(e);
+                    if (deep) {
+                        checkError(e);
+                    }
                     seen.add("error " + e.status() + (e.closeConnection() ? " close" : ""));
                     closed = e.closeConnection();
                 } else if (o == SipKeepAlive.PING) {
