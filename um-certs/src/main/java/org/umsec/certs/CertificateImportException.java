@@ -31,6 +31,7 @@ public final class CertificateImportException extends Exception {
         IO_ERROR
     }
 
+    /** Why the import failed. */
     private final Reason reason;
 
     /**

@@ -22,8 +22,9 @@ import org.umsec.server.ConfigurationProblem;
 
 /**
  * Reads the YAML configuration file into plain values, checking shape and types and collecting every
- * problem with its line. Semantic checks (references between sections, modes and ports) happen in
- * {@link ConfigBinder}. Aliases are limited and the document is composed only (never constructed
+ * problem with its line. {@link ConfigBinder} turns the values into a {@link
+ * org.umsec.server.ServerConfiguration.Builder}, whose {@code check} does the semantic checks (references
+ * between sections, modes and ports). Aliases are limited and the document is composed only (never constructed
  * into arbitrary objects), so a hostile file cannot instantiate classes or expand exponentially.
  */
 public final class YamlConfigReader {
