@@ -1,4 +1,4 @@
-package org.umsec.server;
+package org.umsec.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * Fuzz target for the YAML configuration reader and binder ({@link ServerConfiguration#load(String,
  * java.io.Reader, Path)}): a configuration or a {@link ConfigurationException} listing problems, never another
  * exception; every problem names the source and a line inside the text (0 when it has no single line). Corpus:
- * {@code src/test/resources/org/umsec/server/ServerConfigurationFuzzTestInputs/loadYaml/}.
+ * {@code src/test/resources/org/umsec/server/config/ServerConfigurationFuzzTestInputs/loadYaml/}.
  */
 class ServerConfigurationFuzzTest {
 
