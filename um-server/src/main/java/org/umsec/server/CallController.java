@@ -315,9 +315,8 @@ final class CallController implements SipRequestHandler {
         int rtcpPort;
         try {
             mediaPeer = new InetSocketAddress(InetAddress.getByName(ipLiteral(connection.get().address())), audio.port());
-            rtcpPort = audio.attributeValues("rtcp").stream().findFirst().map(v -> Integer.parseInt(v.split(" ")[0]))
-                    .orElse(audio.port() + 1);
-        } catch (IOException | NumberFormatException e) {
+            rtcpPort = audio.rtcpPort(); // 1..65535, checked by the SDP parser
+        } catch (IOException e) {
             reject(tx, conn, "bad-sdp", 488, "Not Acceptable Here", "connection address or RTCP port is not usable");
             return;
         }
