@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +24,6 @@ import org.umsec.core.TrustList;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.internal.MediaSession;
 import org.umsec.server.internal.MetricsSink;
-import org.umsec.server.internal.Sdes;
 import org.umsec.sip.NameAddress;
 import org.umsec.sip.ServerTransaction;
 import org.umsec.sip.SipConnection;
@@ -36,7 +36,10 @@ import org.umsec.sip.sdp.CryptoAttribute;
 import org.umsec.sip.sdp.MediaDescription;
 import org.umsec.sip.sdp.MediaDirection;
 import org.umsec.sip.sdp.Origin;
+import org.umsec.sip.sdp.SdesCryptoSuite;
 import org.umsec.sip.sdp.SdesNegotiator;
+import org.umsec.sip.sdp.SdesPolicyException;
+import org.umsec.sip.sdp.SdesSrtp;
 import org.umsec.sip.sdp.SdpAttribute;
 import org.umsec.sip.sdp.SdpParseException;
 import org.umsec.sip.sdp.SessionDescription;
@@ -285,24 +288,25 @@ final class CallController implements SipRequestHandler {
         if (mode.mediaEncrypted()) {
             // session parameters (UNENCRYPTED_SRTCP, KDR, ...) change the media protection: not accepted
             List<CryptoAttribute> plainLines = audio.cryptos().stream().filter(c -> c.sessionParams().isEmpty()).toList();
-            Optional<SdesNegotiator.Selection> sel = SdesNegotiator.answer(plainLines, Sdes.SUPPORTED, RANDOM);
+            Optional<SdesNegotiator.Selection> sel = SdesNegotiator.answer(plainLines,
+                    EnumSet.allOf(SdesCryptoSuite.class), RANDOM);
             if (sel.isEmpty()) {
                 String why = audio.cryptos().isEmpty() ? "no a=crypto attribute in the offer"
-                        : "no usable a=crypto: " + audio.cryptos().stream().map(c -> c.suite() + " (" + Sdes.problem(c)
+                        : "no usable a=crypto: " + audio.cryptos().stream().map(c -> c.suite() + " (" + sdesProblem(c)
                                 + ")").toList();
                 rejectWrongMode(tx, conn, gateway, "no-sdes-crypto", 488, "Not Acceptable Here",
                         "dial plan " + gateway.dialPlan() + " is Secured and requires SRTP keyed with SDES: " + why);
                 return;
             }
-            SrtpSuite suite = SrtpSuite.fromSdesName(sel.get().suite().suiteName()).orElseThrow();
+            SrtpSuite suite = sel.get().suite().srtpSuite();
             try {
-                inbound = Optional.of(SrtpPolicy.builder(suite).masterKey(Sdes.masterKey(sel.get().offered(), suite)).build());
-            } catch (IllegalArgumentException e) {
+                inbound = Optional.of(SdesSrtp.policy(sel.get().offered()));
+                outbound = Optional.of(SdesSrtp.policy(sel.get().answer()));
+            } catch (SdesPolicyException e) {
                 rejectWrongMode(tx, conn, gateway, "no-sdes-crypto", 488, "Not Acceptable Here",
                         "unusable SDES key: " + e.getMessage());
                 return;
             }
-            outbound = Optional.of(SrtpPolicy.builder(suite).masterKey(Sdes.masterKey(sel.get().answer(), suite)).build());
             cryptoAnswer = sel.get().answer();
             profile = savp ? audio.proto() : "RTP/SAVP";
             suiteName = Optional.of(suite.sdesName());
@@ -362,6 +366,20 @@ final class CallController implements SipRequestHandler {
         if (!conn.isOpen()) {
             end(call, CallEndReason.CONNECTION_LOST, false);
         }
+    }
+
+    /** Why the server cannot use an offered line, for the reason phrase of a 488. */
+    private static String sdesProblem(CryptoAttribute c) {
+        if (c.knownSuite().isEmpty()) {
+            return "unsupported suite " + c.suite();
+        }
+        try {
+            SdesSrtp.policy(c);
+        } catch (SdesPolicyException e) {
+            return e.getMessage();
+        }
+        return c.sessionParams().isEmpty() ? "not acceptable"
+                : "session parameters not accepted: " + String.join(" ", c.sessionParams());
     }
 
     private static String ipLiteral(String address) {

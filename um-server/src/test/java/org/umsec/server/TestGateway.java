@@ -20,7 +20,6 @@ import java.util.concurrent.TimeoutException;
 import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.StoreContents;
-import org.umsec.server.internal.Sdes;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.sip.SipMessage;
@@ -222,7 +221,7 @@ final class TestGateway implements AutoCloseable {
 
     /** The value of an {@code a=crypto} line ({@code 1 SUITE inline:...}), written by um-sip. */
     static String crypto(int tag, SrtpSuite suite, SrtpMasterKey key) {
-        return Sdes.line(tag, suite, key).toSdpValue();
+        return org.umsec.sip.sdp.SdesSrtp.attribute(tag, suite, key).toSdpValue();
     }
 
     /** The server's answer: RTP port, and its key if it sent one. */

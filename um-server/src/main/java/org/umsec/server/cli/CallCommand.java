@@ -14,7 +14,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.VoicemailRecorder;
-import org.umsec.server.internal.Sdes;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.sip.NameAddress;
@@ -25,6 +24,8 @@ import org.umsec.sip.sdp.CryptoAttribute;
 import org.umsec.sip.sdp.MediaDescription;
 import org.umsec.sip.sdp.Origin;
 import org.umsec.sip.sdp.SdpAttribute;
+import org.umsec.sip.sdp.SdesPolicyException;
+import org.umsec.sip.sdp.SdesSrtp;
 import org.umsec.sip.sdp.SdpParseException;
 import org.umsec.sip.sdp.SessionDescription;
 import org.umsec.srtp.SrtpMasterKey;
@@ -125,7 +126,7 @@ final class CallCommand implements Callable<Integer> {
             RANDOM.nextBytes(k);
             RANDOM.nextBytes(salt);
             ourKey = SrtpMasterKey.of(k, salt);
-            m.crypto(Sdes.line(1, suite, ourKey));
+            m.crypto(SdesSrtp.attribute(1, suite, ourKey));
         }
         String offer = SessionDescription.builder().origin(new Origin("umsec-gw", "1", "1", "IN", ipVer, local))
                 .sessionName("umsec call").connection(new Connection("IN", ipVer, local)).media(m.build()).build().toSdp();
@@ -156,7 +157,7 @@ final class CallCommand implements Callable<Integer> {
                 .orElseThrow(() -> new CliException("the answer has no connection address")).address();
         int rtcpPort = a.attributeValues("rtcp").stream().findFirst().map(v -> Integer.parseInt(v.split(" ")[0]))
                 .orElse(a.port() + 1);
-        Optional<CryptoAttribute> serverCrypto = a.cryptos().stream().filter(c -> Sdes.suite(c).isPresent()).findFirst();
+        Optional<CryptoAttribute> serverCrypto = a.cryptos().stream().filter(c -> c.knownSuite().isPresent()).findFirst();
         if (suite != null && serverCrypto.isEmpty()) {
             throw new CliException("the server answered without SRTP keys");
         }
@@ -166,10 +167,15 @@ final class CallCommand implements Callable<Integer> {
         // receive the greeting while we talk
         AtomicLong received = new AtomicLong();
         AtomicLong verified = new AtomicLong();
-        SrtpSession rx = serverCrypto.map(c -> {
-            SrtpSuite s = Sdes.suite(c).orElseThrow();
-            return SrtpSession.inbound(SrtpPolicy.builder(s).masterKey(Sdes.masterKey(c, s)).build());
-        }).orElse(null);
+        SrtpSession serverRx = null;
+        if (serverCrypto.isPresent()) {
+            try {
+                serverRx = SrtpSession.inbound(SdesSrtp.policy(serverCrypto.get()));
+            } catch (SdesPolicyException e) {
+                throw new CliException("the server answered an unusable SDES key: " + e.getMessage());
+            }
+        }
+        SrtpSession rx = serverRx;
         rtp.setSoTimeout(200);
         Thread receiver = new Thread(() -> {
             byte[] b = new byte[2048];

@@ -16,12 +16,12 @@ import org.umsec.server.media.WavWriter;
 import org.umsec.server.pcap.PcapFormatException;
 import org.umsec.server.pcap.PcapReader;
 import org.umsec.server.pcap.UdpDatagram;
-import org.umsec.server.internal.Sdes;
 import org.umsec.sip.sdp.CryptoAttribute;
+import org.umsec.sip.sdp.SdesPolicyException;
+import org.umsec.sip.sdp.SdesSrtp;
 import org.umsec.sip.sdp.SdpParseException;
 import org.umsec.srtp.SrtpPolicy;
 import org.umsec.srtp.SrtpSession;
-import org.umsec.srtp.SrtpSuite;
 import org.umsec.srtp.SrtpStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -77,12 +77,10 @@ final class SrtpCommand implements Runnable {
             } catch (SdpParseException e) {
                 throw new CliException("--crypto: " + e.getMessage());
             }
-            SrtpSuite suite = Sdes.suite(parsed).orElseThrow(() -> new CliException("--crypto: unsupported suite "
-                    + parsed.suite()));
             SrtpPolicy policy;
             try {
-                policy = SrtpPolicy.builder(suite).masterKey(Sdes.masterKey(parsed, suite)).build();
-            } catch (IllegalArgumentException e) {
+                policy = SdesSrtp.policy(parsed);
+            } catch (SdesPolicyException e) {
                 throw new CliException("--crypto: " + e.getMessage());
             }
             SrtpSession rx = SrtpSession.inbound(policy);
