@@ -22,7 +22,7 @@ import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.TrustList;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.internal.MediaSession;
+import org.umsec.server.media.MediaSession;
 import org.umsec.server.internal.MetricsSink;
 import org.umsec.sip.NameAddress;
 import org.umsec.sip.ServerTransaction;

@@ -38,6 +38,7 @@ import org.umsec.core.TrustList;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.internal.ConfigWatcher;
 import org.umsec.server.internal.MetricsSink;
+import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.transaction.TimerScheduler;
 import org.umsec.sip.transaction.TransactionLayer;

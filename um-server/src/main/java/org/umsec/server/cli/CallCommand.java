@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.VoicemailRecorder;
+import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.sip.NameAddress;

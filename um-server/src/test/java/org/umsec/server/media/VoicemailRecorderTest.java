@@ -1,4 +1,4 @@
-package org.umsec.server;
+package org.umsec.server.media;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,6 +19,10 @@ import javax.sound.sampled.AudioSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.umsec.core.VoipSecurityMode;
+import org.umsec.server.CallEndReason;
+import org.umsec.server.CallHandler;
+import org.umsec.server.CallInfo;
+import org.umsec.server.CallSummary;
 
 class VoicemailRecorderTest {
 

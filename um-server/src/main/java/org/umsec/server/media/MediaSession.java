@@ -1,4 +1,4 @@
-package org.umsec.server.internal;
+package org.umsec.server.media;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -24,9 +24,7 @@ import org.umsec.server.CallEndReason;
 import org.umsec.server.CallHandler;
 import org.umsec.server.CallInfo;
 import org.umsec.server.CallSummary;
-import org.umsec.server.media.G711;
-import org.umsec.server.media.RtpPacket;
-import org.umsec.server.media.RtpReceiveStatistics;
+import org.umsec.server.internal.MetricsSink;
 import org.umsec.srtp.SrtpPolicy;
 import org.umsec.srtp.SrtpSession;
 import org.umsec.srtp.SrtpStatus;

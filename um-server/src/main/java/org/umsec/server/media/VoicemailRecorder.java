@@ -1,4 +1,4 @@
-package org.umsec.server;
+package org.umsec.server.media;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,7 +14,9 @@ import javax.sound.sampled.AudioFormat;
 import javax.sound.sampled.AudioInputStream;
 import javax.sound.sampled.AudioSystem;
 import javax.sound.sampled.UnsupportedAudioFileException;
-import org.umsec.server.media.WavWriter;
+import org.umsec.server.CallHandler;
+import org.umsec.server.CallInfo;
+import org.umsec.server.CallSummary;
 
 /**
  * The default {@link CallHandler}: plays a greeting and records what the caller says, as unified
@@ -102,7 +104,15 @@ public final class VoicemailRecorder implements CallHandler {
         return STAMP.format(info.started()) + "_" + safe(caller, 48) + "_" + safe(info.callId(), 64);
     }
 
-    static String safe(String s, int max) {
+    /**
+     * A peer-supplied text as a file-name part: only {@code A-Z a-z 0-9 . + -}, no leading dot, at most
+     * {@code max} characters, {@code unknown} when nothing is left.
+     *
+     * @param s the text (a caller URI, a Call-ID)
+     * @param max most characters kept
+     * @return the safe part
+     */
+    public static String safe(String s, int max) {
         String t = s.replaceAll("[^A-Za-z0-9.+-]", "-").replaceAll("-{2,}", "-");
         if (t.startsWith(".")) {
             t = "-" + t.substring(1);
