@@ -248,6 +248,13 @@ final class CallController implements SipRequestHandler {
             return;
         }
         ServerConfiguration.Gateway gateway = match.get();
+        Optional<String> unavailable = server.handler().unavailable(); // e.g. disk below voicemail.minFreeBytes
+        if (unavailable.isPresent()) {
+            server.metrics().callRejected("handler-unavailable");
+            tx.respond(tx.createResponse(503).reason("Service Unavailable - " + unavailable.get().replaceAll("\\p{Cntrl}", " "))
+                    .header("Retry-After", "60").build());
+            return;
+        }
         VoipSecurityMode mode = UmsecServer.modeOf(cfg, gateway);
         boolean sdp = req.contentType().map(t -> t.toLowerCase(Locale.ROOT).startsWith("application/sdp")).orElse(false);
         if (!sdp || req.contentLength() == 0) {

@@ -13,5 +13,7 @@ public enum CallEndReason {
     /** The signalling connection to the gateway was lost. */
     CONNECTION_LOST,
     /** The server was stopped and the grace period ran out; the server sent BYE. */
-    SERVER_STOPPING
+    SERVER_STOPPING,
+    /** The recording reached its size limit ({@code voicemail.maxBytes}); the server sent BYE. */
+    RECORDING_LIMIT
 }

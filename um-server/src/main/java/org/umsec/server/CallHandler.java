@@ -1,10 +1,11 @@
 package org.umsec.server;
 
 import java.io.IOException;
+import java.util.Optional;
 
 /**
  * What the server does with the media of an accepted call. The default is the
- * {@link VoicemailRecorder}; an embedding application plugs in its own with
+ * {@link org.umsec.server.media.VoicemailRecorder}; an embedding application plugs in its own with
  * {@link UmsecServer.Builder#callHandler(CallHandler)}.
  *
  * <p>Threading: {@link #answer} is called on the signalling thread of the call's connection; the
@@ -31,6 +32,18 @@ public interface CallHandler {
      * @throws IOException if the handler cannot take the call (the caller gets 500)
      */
     Call answer(CallInfo info) throws IOException;
+
+    /**
+     * Whether the handler can take one more call now. The server asks before it sets anything of a call
+     * up (after the peer is known to be a trusted gateway); a reason refuses the call with 503 and
+     * {@code Retry-After}. The {@link org.umsec.server.media.VoicemailRecorder} refuses while the disk is
+     * below {@code voicemail.minFreeBytes}.
+     *
+     * @return empty to take the call, or why not (a short phrase, put in the 503's reason)
+     */
+    default Optional<String> unavailable() {
+        return Optional.empty();
+    }
 
     /** The media side of one accepted call. */
     interface Call {

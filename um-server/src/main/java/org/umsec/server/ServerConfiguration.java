@@ -54,6 +54,10 @@ public final class ServerConfiguration {
 
     /** Default maximum length of one recording. */
     public static final Duration DEFAULT_MAX_RECORDING = Duration.ofSeconds(120);
+    /** Default {@code voicemail.maxBytes}: 32 MiB per recording (about 35 minutes of 8 kHz 16-bit audio). */
+    public static final long DEFAULT_VOICEMAIL_MAX_BYTES = 32L << 20;
+    /** Default {@code voicemail.minFreeBytes}: new calls get 503 below 64 MiB free for recordings. */
+    public static final long DEFAULT_VOICEMAIL_MIN_FREE_BYTES = 64L << 20;
     /** Default time without media after which a call is ended. */
     public static final Duration DEFAULT_MEDIA_TIMEOUT = Duration.ofSeconds(30);
     /** Default time to wait for the ACK of a 200 OK (64 × T1, RFC 3261 §13.3.1.4). */
@@ -119,6 +123,8 @@ public final class ServerConfiguration {
     private final Duration ackTimeout;
     private final Duration rtcpInterval;
     private final int selfSignedValidityDays;
+    private final long voicemailMaxBytes;
+    private final long voicemailMinFreeBytes;
     private final UmConfiguration core;
     private final StartupPlan startup;
     private final List<String> warnings;
@@ -143,6 +149,8 @@ public final class ServerConfiguration {
         ackTimeout = b.ackTimeout;
         rtcpInterval = b.rtcpInterval;
         selfSignedValidityDays = b.selfSignedValidityDays;
+        voicemailMaxBytes = b.voicemailMaxBytes;
+        voicemailMinFreeBytes = b.voicemailMinFreeBytes;
         core = b.core;
         startup = b.startup;
         warnings = List.copyOf(b.warnings);
@@ -296,6 +304,16 @@ public final class ServerConfiguration {
         return rtcpInterval;
     }
 
+    /** @return largest recording file, in bytes ({@code voicemail.maxBytes}) */
+    public long voicemailMaxBytes() {
+        return voicemailMaxBytes;
+    }
+
+    /** @return free space the recordings' file system must keep; below it new calls get 503 ({@code voicemail.minFreeBytes}) */
+    public long voicemailMinFreeBytes() {
+        return voicemailMinFreeBytes;
+    }
+
     /** @return validity of a generated self-signed certificate, in days */
     public int selfSignedValidityDays() {
         return selfSignedValidityDays;
@@ -363,6 +381,8 @@ public final class ServerConfiguration {
         b.ackTimeout = ackTimeout;
         b.rtcpInterval = rtcpInterval;
         b.selfSignedValidityDays = selfSignedValidityDays;
+        b.voicemailMaxBytes = voicemailMaxBytes;
+        b.voicemailMinFreeBytes = voicemailMinFreeBytes;
         return b;
     }
 
@@ -395,6 +415,8 @@ public final class ServerConfiguration {
         private Duration ackTimeout = DEFAULT_ACK_TIMEOUT;
         private Duration rtcpInterval = Duration.ofSeconds(5);
         private int selfSignedValidityDays = 365;
+        private long voicemailMaxBytes = DEFAULT_VOICEMAIL_MAX_BYTES;
+        private long voicemailMinFreeBytes = DEFAULT_VOICEMAIL_MIN_FREE_BYTES;
         private final Map<String, Integer> lines = new HashMap<>();
         private UmConfiguration core;
         private StartupPlan startup;
@@ -558,6 +580,26 @@ public final class ServerConfiguration {
             return this;
         }
 
+        /**
+         * @param bytes largest recording file ({@code voicemail.maxBytes}), at least 1024; default
+         *     {@value ServerConfiguration#DEFAULT_VOICEMAIL_MAX_BYTES} (32 MiB, about 35 minutes)
+         * @return this
+         */
+        public Builder voicemailMaxBytes(long bytes) {
+            voicemailMaxBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param bytes free space to keep on the recordings' file system ({@code voicemail.minFreeBytes}),
+         *     0 or more; default {@value ServerConfiguration#DEFAULT_VOICEMAIL_MIN_FREE_BYTES} (64 MiB)
+         * @return this
+         */
+        public Builder voicemailMinFreeBytes(long bytes) {
+            voicemailMinFreeBytes = bytes;
+            return this;
+        }
+
         private int at(String key) {
             return lines.getOrDefault(key, 0);
         }
@@ -610,6 +652,14 @@ public final class ServerConfiguration {
             positive(p, "mediaTimeoutSeconds", mediaTimeout);
             positive(p, "ackTimeoutSeconds", ackTimeout);
             positive(p, "rtcpIntervalSeconds", rtcpInterval);
+            if (voicemailMaxBytes < 1024) {
+                p.add(new ConfigurationProblem(source, at("voicemail.maxBytes"),
+                        "voicemail.maxBytes must be at least 1024, was " + voicemailMaxBytes));
+            }
+            if (voicemailMinFreeBytes < 0) {
+                p.add(new ConfigurationProblem(source, at("voicemail.minFreeBytes"),
+                        "voicemail.minFreeBytes must be 0 or more, was " + voicemailMinFreeBytes));
+            }
             if (selfSignedValidityDays < 1 || selfSignedValidityDays > 3650) {
                 p.add(new ConfigurationProblem(source, at("server.selfSignedValidityDays"),
                         "server.selfSignedValidityDays must be 1..3650, was " + selfSignedValidityDays));

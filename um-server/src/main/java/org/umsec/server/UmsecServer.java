@@ -243,7 +243,8 @@ public final class UmsecServer implements AutoCloseable {
     private CallHandler newRecorder(ServerConfiguration c) throws IOException {
         short[] greeting = c.greeting().isPresent() ? VoicemailRecorder.readGreeting(c.greeting().get())
                 : VoicemailRecorder.defaultGreeting();
-        return new VoicemailRecorder(c.voicemail(), greeting);
+        return VoicemailRecorder.builder(c.voicemail()).greeting(greeting).maxBytes(c.voicemailMaxBytes())
+                .minFreeBytes(c.voicemailMinFreeBytes()).events(bus).clock(clock).build();
     }
 
     private void applyListeners(ServerConfiguration c) throws IOException {

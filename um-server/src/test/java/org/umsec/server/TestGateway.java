@@ -254,6 +254,7 @@ final class TestGateway implements AutoCloseable {
             long ssrc) throws Exception {
         List<byte[]> sent = new ArrayList<>();
         byte[] payload = new byte[160];
+        long start = System.nanoTime();
         for (int off = 0, i = 0; off < samples.length; off += 160, i++) {
             int n = Math.min(160, samples.length - off);
             G711.encode(payloadType, samples, off, n, payload, 0);
@@ -268,7 +269,11 @@ final class TestGateway implements AutoCloseable {
             byte[] pkt = java.util.Arrays.copyOf(buf, len);
             sent.add(pkt);
             sendRaw(pkt, serverPort);
-            Thread.sleep(1); // loopback is fast; a little pacing keeps the receive buffer from overflowing
+            // in real time, as a gateway sends: the server records no more audio than the wall clock allows
+            long wait = start + (i + 1) * 20_000_000L - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
         }
         return sent;
     }

@@ -49,6 +49,10 @@ public final class ConfigBinder {
         integer(s, "ackTimeoutSeconds").map(Duration::ofSeconds).ifPresent(b::ackTimeout);
         integer(s, "rtcpIntervalSeconds").map(Duration::ofSeconds).ifPresent(b::rtcpInterval);
         integer(s, "selfSignedValidityDays").ifPresent(b::selfSignedValidityDays);
+        Map<String, At<Object>> vm = doc.voicemail();
+        vm.forEach((k, v) -> b.line("voicemail." + k, v.line()));
+        Optional.ofNullable(vm.get("maxBytes")).map(a -> (Long) a.value()).ifPresent(b::voicemailMaxBytes);
+        Optional.ofNullable(vm.get("minFreeBytes")).map(a -> (Long) a.value()).ifPresent(b::voicemailMinFreeBytes);
         if (s.containsKey("dialPlans")) {
             @SuppressWarnings("unchecked")
             List<String> names = (List<String>) s.get("dialPlans").value();

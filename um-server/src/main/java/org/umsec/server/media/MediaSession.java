@@ -46,7 +46,6 @@ public final class MediaSession {
     private static final Logger LOG = LoggerFactory.getLogger(MediaSession.class);
     static final int MAX_DATAGRAM = 2048;
     private static final int SAMPLES_PER_PACKET = 160;
-    private static final int MAX_GAP_SAMPLES = 8000 * 2; // longer gaps are not filled with silence
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Receives the outcome once, when the media ends by itself (timeout, maximum length, handler failure). */
@@ -216,12 +215,11 @@ public final class MediaSession {
     private void receiveRtp() {
         SrtpSession rx = inboundPolicy.map(SrtpSession::inbound).orElse(null);
         byte[] buf = new byte[MAX_DATAGRAM];
-        short[] pcm = new short[MAX_DATAGRAM];
-        short[] silence = new short[SAMPLES_PER_PACKET];
+        CallHandler.Call handler = call;
+        PcmAssembler assembler = new PcmAssembler(handler::audio);
         DatagramPacket dp = new DatagramPacket(buf, buf.length);
         Instant started = clock.instant();
         Instant lastMedia = started;
-        long expectedTs = -1;
         try {
             rtp.setSoTimeout(100);
             while (!stopped.get()) {
@@ -264,18 +262,13 @@ public final class MediaSession {
                 if (!stats.update(p.sequenceNumber(), p.timestamp(), arrival)) {
                     continue; // duplicate or late: already covered by silence
                 }
-                if (expectedTs >= 0) {
-                    long gap = (p.timestamp() - expectedTs) & 0xFFFF_FFFFL;
-                    if (gap > 0 && gap <= MAX_GAP_SAMPLES) {
-                        for (long left = gap; left > 0; left -= SAMPLES_PER_PACKET) {
-                            call.audio(silence, 0, (int) Math.min(left, SAMPLES_PER_PACKET));
-                        }
-                    }
-                }
-                int n = Math.min(p.payloadLength(), pcm.length);
-                G711.decode(p.payloadType(), buf, p.payloadOffset(), n, pcm, 0);
-                call.audio(pcm, 0, n);
-                expectedTs = (p.timestamp() + n) & 0xFFFF_FFFFL;
+                // gaps filled with silence, never more than the wall clock allows (timestamp-jump floods)
+                assembler.accept(p, buf, clock.millis());
+            }
+        } catch (RecordingLimitException e) {
+            if (!stopped.get()) {
+                LOG.info("Call {}: {}", info.callId(), e.getMessage());
+                endBySelf(CallEndReason.RECORDING_LIMIT);
             }
         } catch (IOException | RuntimeException e) {
             if (!stopped.get()) {

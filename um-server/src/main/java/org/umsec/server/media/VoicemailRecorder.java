@@ -4,12 +4,22 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.ToLongFunction;
 import javax.sound.sampled.AudioFormat;
 import javax.sound.sampled.AudioInputStream;
 import javax.sound.sampled.AudioSystem;
@@ -17,6 +27,10 @@ import javax.sound.sampled.UnsupportedAudioFileException;
 import org.umsec.server.CallHandler;
 import org.umsec.server.CallInfo;
 import org.umsec.server.CallSummary;
+import org.umsec.server.ServerConfiguration;
+import org.umsec.core.SecurityEvent;
+import org.umsec.core.SecurityEventListener;
+import org.umsec.core.SecurityEventType;
 
 /**
  * The default {@link CallHandler}: plays a greeting and records what the caller says, as unified
@@ -31,22 +45,66 @@ import org.umsec.server.CallSummary;
  * The WAV header is kept valid while recording ({@link WavWriter}), so a call that breaks, or a
  * server that dies, leaves everything recorded so far playable. Thread-safe; one instance serves
  * all calls.
+ *
+ * <p>Bounded by disk (R28), each limit with the attack it blocks:
+ * <ul>
+ *   <li>Files are opened with {@code CREATE_NEW}: two calls whose Call-IDs sanitise to one name (or a
+ *       second call in the same second) get {@code -2}, {@code -3}, ... suffixes instead of interleaving
+ *       in one file. Recordings and metadata are owner-only ({@code 0600}), the directory {@code 0700},
+ *       where the file system has POSIX permissions: they hold what callers said.
+ *   <li>{@code voicemail.maxBytes} (default 32 MiB) per WAV file: at the limit the recording stops, the
+ *       call ends with {@link org.umsec.server.CallEndReason#RECORDING_LIMIT} and event 7001 is
+ *       published. (How fast a recording grows is bounded by the wall clock: {@link PcmAssembler}.)
+ *   <li>{@code voicemail.minFreeBytes} (default 64 MiB): {@link #unavailable()}, asked before a call is
+ *       set up, refuses new calls (503) with event 7002 while the recordings' file system has less free
+ *       space, so recordings cannot fill the disk the server and its logs run on.
+ * </ul>
  */
 public final class VoicemailRecorder implements CallHandler {
 
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
+    /** Most name suffixes tried before a recording is refused. */
+    private static final int MAX_SUFFIX = 1000;
+
     private final Path directory;
     private final short[] greeting;
+    private final long maxBytes;
+    private final long minFreeBytes;
+    private final SecurityEventListener events;
+    private final Clock clock;
+    private final ToLongFunction<Path> freeSpace;
 
     /**
+     * A recorder with the default limits and no events.
+     *
      * @param directory where recordings go (created if missing)
      * @param greeting samples played to each caller (8 kHz mono), copied
      */
     public VoicemailRecorder(Path directory, short[] greeting) {
-        this.directory = Objects.requireNonNull(directory, "directory");
-        this.greeting = greeting.clone();
+        this(builder(directory).greeting(greeting));
+    }
+
+    private VoicemailRecorder(Builder b) {
+        this.directory = b.directory;
+        this.greeting = b.greeting.clone();
+        this.maxBytes = b.maxBytes;
+        this.minFreeBytes = b.minFreeBytes;
+        this.events = b.events;
+        this.clock = b.clock;
+        this.freeSpace = b.freeSpace;
+    }
+
+    /**
+     * Starts a recorder writing to a directory.
+     *
+     * @param directory where recordings go (created, {@code 0700}, if missing)
+     * @return a builder with the default greeting and limits
+     */
+    public static Builder builder(Path directory) {
+        return new Builder(directory);
     }
 
     /**
@@ -120,13 +178,69 @@ public final class VoicemailRecorder implements CallHandler {
         return t.length() > max ? t.substring(0, max) : t.isEmpty() ? "unknown" : t;
     }
 
+    /** @return the largest recording file, in bytes */
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /**
+     * Refuses new calls while the recordings' file system has less than {@code voicemail.minFreeBytes}
+     * free (event 7002 for each refused call). The space is read from the directory, or from its nearest
+     * existing parent before the first recording; when it cannot be read the call is refused too.
+     */
+    @Override
+    public Optional<String> unavailable() {
+        if (minFreeBytes <= 0) {
+            return Optional.empty();
+        }
+        long free = freeSpace.applyAsLong(directory);
+        if (free >= minFreeBytes) {
+            return Optional.empty();
+        }
+        String why = free < 0 ? "free space for recordings cannot be read"
+                : "free space for recordings is below the minimum";
+        events.onEvent(SecurityEvent.builder(SecurityEventType.RECORDING_DISK_LOW, clock).message(
+                "New call refused: " + why).field("directory", directory).field("freeBytes", free)
+                .field("minFreeBytes", minFreeBytes).build());
+        return Optional.of(why);
+    }
+
+    /** Usable bytes of the file system holding {@code dir} (or its nearest existing parent), -1 if unreadable. */
+    static long usableSpace(Path dir) {
+        Path p = dir.toAbsolutePath();
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        try {
+            return p == null ? -1 : Files.getFileStore(p).getUsableSpace();
+        } catch (IOException | SecurityException e) {
+            return -1;
+        }
+    }
+
     @Override
     public Call answer(CallInfo info) throws IOException {
-        Files.createDirectories(directory);
+        createPrivateDirectories(directory);
         String base = baseName(info);
-        Path wav = directory.resolve(base + ".wav");
-        WavWriter writer = WavWriter.create(wav, 8000);
+        WavWriter w = null;
+        String name = base;
+        for (int i = 1; w == null; i++) {
+            name = i == 1 ? base : base + "-" + i;
+            try {
+                w = WavWriter.createNew(directory.resolve(name + ".wav"), 8000);
+            } catch (FileAlreadyExistsException e) {
+                if (i >= MAX_SUFFIX) {
+                    throw new IOException("no free recording name for " + base + " after " + MAX_SUFFIX + " tries");
+                }
+            }
+        }
+        WavWriter writer = w;
+        Path wav = directory.resolve(name + ".wav");
+        Path json = directory.resolve(name + ".json");
+        long maxSamples = (maxBytes - WavWriter.HEADER_SIZE) / 2;
         return new Call() {
+            private boolean limitReached;
+
             @Override
             public short[] prompt() {
                 return greeting.clone();
@@ -134,7 +248,22 @@ public final class VoicemailRecorder implements CallHandler {
 
             @Override
             public void audio(short[] samples, int off, int len) throws IOException {
-                writer.write(samples, off, len);
+                long room = maxSamples - writer.samplesWritten();
+                if (len <= room) {
+                    writer.write(samples, off, len);
+                    return;
+                }
+                if (room > 0) {
+                    writer.write(samples, off, (int) room);
+                }
+                if (!limitReached) {
+                    limitReached = true;
+                    events.onEvent(SecurityEvent.builder(SecurityEventType.RECORDING_LIMIT_REACHED, clock)
+                            .message("Recording stopped at voicemail.maxBytes").field("callId", info.callId())
+                            .field("file", wav.getFileName()).field("maxBytes", maxBytes).build());
+                }
+                throw new RecordingLimitException("recording " + wav.getFileName() + " reached voicemail.maxBytes ("
+                        + maxBytes + " bytes)");
             }
 
             @Override
@@ -142,10 +271,26 @@ public final class VoicemailRecorder implements CallHandler {
                 try {
                     writer.close();
                 } finally {
-                    writeMetadata(directory.resolve(base + ".json"), wav, s, writer.samplesWritten());
+                    writeMetadata(json, wav, s, writer.samplesWritten());
                 }
             }
         };
+    }
+
+    /** Creates the directory and missing parents owner-only ({@code 0700}) where POSIX permissions exist. */
+    private static void createPrivateDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        if (posix(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(dir);
+        }
+    }
+
+    static boolean posix(Path p) {
+        return p.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
     private static void writeMetadata(Path file, Path wav, CallSummary s, long samples) throws IOException {
@@ -174,7 +319,16 @@ public final class VoicemailRecorder implements CallHandler {
                 + "  \"jitter\": " + s.jitter() + "\n"
                 + "}\n";
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, json, StandardCharsets.UTF_8);
+        Files.deleteIfExists(tmp); // left by a crash
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try (SeekableByteChannel ch = posix(tmp)
+                ? Files.newByteChannel(tmp, options, PosixFilePermissions.asFileAttribute(OWNER_ONLY))
+                : Files.newByteChannel(tmp, options)) {
+            ByteBuffer b = ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -196,4 +350,73 @@ public final class VoicemailRecorder implements CallHandler {
         return sb.append('"').toString();
     }
 
+    /** Options of a {@link VoicemailRecorder}; not thread-safe. */
+    public static final class Builder {
+        private final Path directory;
+        private short[] greeting = defaultGreeting();
+        private long maxBytes = ServerConfiguration.DEFAULT_VOICEMAIL_MAX_BYTES;
+        private long minFreeBytes = ServerConfiguration.DEFAULT_VOICEMAIL_MIN_FREE_BYTES;
+        private SecurityEventListener events = e -> { };
+        private Clock clock = Clock.systemUTC();
+        private ToLongFunction<Path> freeSpace = VoicemailRecorder::usableSpace;
+
+        private Builder(Path directory) {
+            this.directory = Objects.requireNonNull(directory, "directory");
+        }
+
+        /** @param samples greeting played to each caller (8 kHz mono), copied; default {@link #defaultGreeting()} @return this */
+        public Builder greeting(short[] samples) {
+            greeting = samples.clone();
+            return this;
+        }
+
+        /**
+         * @param bytes largest WAV file, header included, at least 1024 ({@code voicemail.maxBytes})
+         * @return this
+         * @throws IllegalArgumentException when below 1024
+         */
+        public Builder maxBytes(long bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("maxBytes must be at least 1024: " + bytes);
+            }
+            maxBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param bytes free space to keep for recordings, 0 for no check ({@code voicemail.minFreeBytes})
+         * @return this
+         * @throws IllegalArgumentException when negative
+         */
+        public Builder minFreeBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("minFreeBytes must be 0 or more: " + bytes);
+            }
+            minFreeBytes = bytes;
+            return this;
+        }
+
+        /** @param listener receives events 7001 and 7002 @return this */
+        public Builder events(SecurityEventListener listener) {
+            events = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** @param c clock for event times @return this */
+        public Builder clock(Clock c) {
+            clock = Objects.requireNonNull(c, "clock");
+            return this;
+        }
+
+        /** For tests: how free space is read (bytes, -1 when unreadable). */
+        Builder freeSpace(ToLongFunction<Path> probe) {
+            freeSpace = Objects.requireNonNull(probe, "probe");
+            return this;
+        }
+
+        /** @return the recorder */
+        public VoicemailRecorder build() {
+            return new VoicemailRecorder(this);
+        }
+    }
 }
