@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -351,7 +352,11 @@ final class CallController implements SipRequestHandler {
             reject(tx, conn, "handler-failed", 500, "Server Internal Error", "the call could not be taken");
             return;
         }
-        String answerSdp = answer(cfg.mediaAddress(), media.port(), profile, pt.get(), cryptoAnswer);
+        OptionalInt offeredDtmf = audio.payloadType("telephone-event", 8000); // RFC 4733: answered when offered
+        OptionalInt dtmf = offeredDtmf.isPresent() && offeredDtmf.getAsInt() != pt.get() ? offeredDtmf
+                : OptionalInt.empty();
+        dtmf.ifPresent(media::telephoneEvents);
+        String answerSdp = answer(cfg.mediaAddress(), media.port(), profile, pt.get(), cryptoAnswer, dtmf);
         SipResponse ok = tx.createResponse(200).header("Contact", contact(conn)).header("Allow", ALLOW)
                 .header("Server", "umsec").body("application/sdp", answerSdp).build();
         String target = req.contacts().isEmpty() ? caller : req.contacts().get(0).uri();
@@ -393,12 +398,17 @@ final class CallController implements SipRequestHandler {
         return address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
     }
 
-    private static String answer(String address, int port, String profile, int payloadType, CryptoAttribute crypto) {
+    private static String answer(String address, int port, String profile, int payloadType, CryptoAttribute crypto,
+            OptionalInt telephoneEvent) {
         String ipVer = address.contains(":") ? "IP6" : "IP4";
         String id = Long.toString(Math.abs(RANDOM.nextLong() % 1_000_000_000L));
         MediaDescription.Builder m = MediaDescription.builder("audio", port, profile)
                 .rtpFormat(payloadType, payloadType == 0 ? "PCMU/8000" : "PCMA/8000")
                 .attribute(new SdpAttribute("rtcp", Integer.toString(port + 1))).direction(MediaDirection.SENDRECV);
+        if (telephoneEvent.isPresent()) {
+            m.rtpFormat(telephoneEvent.getAsInt(), "telephone-event/8000")
+                    .attribute(new SdpAttribute("fmtp", telephoneEvent.getAsInt() + " 0-15"));
+        }
         if (crypto != null) {
             m.crypto(crypto);
         }

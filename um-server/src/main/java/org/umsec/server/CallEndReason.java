@@ -15,5 +15,7 @@ public enum CallEndReason {
     /** The server was stopped and the grace period ran out; the server sent BYE. */
     SERVER_STOPPING,
     /** The recording reached its size limit ({@code voicemail.maxBytes}); the server sent BYE. */
-    RECORDING_LIMIT
+    RECORDING_LIMIT,
+    /** The call handler ended the call (the voicemail recorder when the caller presses {@code #}); the server sent BYE. */
+    HANDLER_ENDED
 }

@@ -1,6 +1,7 @@
 package org.umsec.server;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -66,6 +67,20 @@ public interface CallHandler {
          * @throws IOException to end the call
          */
         void audio(short[] samples, int off, int len) throws IOException;
+
+        /**
+         * A DTMF key the caller pressed, received as an RFC 4733 telephone-event (the server answers
+         * {@code telephone-event/8000} when the offer has it), once per key press, in order with the audio.
+         *
+         * @param digit {@code 0-9}, {@code *}, {@code #} or {@code A-D}
+         * @param duration how long the key was pressed
+         * @return true to go on; false to end the call (the server sends BYE, end reason
+         *     {@link CallEndReason#HANDLER_ENDED})
+         * @throws IOException to end the call
+         */
+        default boolean dtmf(char digit, Duration duration) throws IOException {
+            return true;
+        }
 
         /**
          * The call is over; no more audio follows.

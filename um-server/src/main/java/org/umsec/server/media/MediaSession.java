@@ -70,6 +70,7 @@ public final class MediaSession {
     private volatile InetSocketAddress peerRtcp;
     private volatile Optional<SrtpPolicy> inboundPolicy = Optional.empty();
     private volatile Optional<SrtpPolicy> outboundPolicy = Optional.empty();
+    private volatile int telephoneEventType = -1;
     private volatile Duration maxLength;
     private volatile Duration mediaTimeout;
     private volatile EndListener endListener;
@@ -130,6 +131,19 @@ public final class MediaSession {
     /** @return the local RTP port (RTCP is this + 1) */
     public int port() {
         return rtp.getLocalPort();
+    }
+
+    /**
+     * Receives DTMF as RFC 4733 telephone-events of this payload type (negotiated in SDP) and hands the
+     * digits to the handler's {@link CallHandler.Call#dtmf}. Call before {@link #start}.
+     *
+     * @param payloadType the {@code telephone-event/8000} payload type, 0..127
+     */
+    public void telephoneEvents(int payloadType) {
+        if (payloadType < 0 || payloadType > 127) {
+            throw new IllegalArgumentException("payload type must be 0..127: " + payloadType);
+        }
+        this.telephoneEventType = payloadType;
     }
 
     /**
@@ -217,6 +231,8 @@ public final class MediaSession {
         byte[] buf = new byte[MAX_DATAGRAM];
         CallHandler.Call handler = call;
         PcmAssembler assembler = new PcmAssembler(handler::audio);
+        TelephoneEvents dtmf = new TelephoneEvents();
+        int dtmfType = telephoneEventType;
         DatagramPacket dp = new DatagramPacket(buf, buf.length);
         Instant started = clock.instant();
         Instant lastMedia = started;
@@ -250,6 +266,21 @@ public final class MediaSession {
                     }
                 }
                 Optional<RtpPacket> parsed = RtpPacket.parse(buf, 0, len);
+                if (parsed.isPresent() && parsed.get().payloadType() == dtmfType) {
+                    RtpPacket p = parsed.get();
+                    lastMedia = clock.instant();
+                    metrics.rtpReceived(1);
+                    stats.update(p.sequenceNumber(), p.timestamp(), clock.millis() * 8);
+                    // the repeated end packets of an event are dropped by the decoder, whatever their sequence
+                    for (TelephoneEvents.Digit d : dtmf.accept(p, buf)) {
+                        LOG.debug("Call {}: DTMF {} ({} ms)", info.callId(), d.digit(), d.duration().toMillis());
+                        if (!handler.dtmf(d.digit(), d.duration())) {
+                            endBySelf(CallEndReason.HANDLER_ENDED);
+                            return;
+                        }
+                    }
+                    continue;
+                }
                 if (parsed.isEmpty() || (parsed.get().payloadType() != G711.PAYLOAD_TYPE_PCMU
                         && parsed.get().payloadType() != G711.PAYLOAD_TYPE_PCMA)) {
                     otherRejected++;

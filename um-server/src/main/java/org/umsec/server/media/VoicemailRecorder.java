@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Objects;
@@ -46,7 +47,7 @@ import org.umsec.core.SecurityEventType;
  * server that dies, leaves everything recorded so far playable. Thread-safe; one instance serves
  * all calls.
  *
- * <p>Bounded by disk (R28), each limit with the attack it blocks:
+ * <p>Bounded by time and disk (R28), each limit with the attack it blocks, and ended by the caller:
  * <ul>
  *   <li>Files are opened with {@code CREATE_NEW}: two calls whose Call-IDs sanitise to one name (or a
  *       second call in the same second) get {@code -2}, {@code -3}, ... suffixes instead of interleaving
@@ -55,6 +56,8 @@ import org.umsec.core.SecurityEventType;
  *   <li>{@code voicemail.maxBytes} (default 32 MiB) per WAV file: at the limit the recording stops, the
  *       call ends with {@link org.umsec.server.CallEndReason#RECORDING_LIMIT} and event 7001 is
  *       published. (How fast a recording grows is bounded by the wall clock: {@link PcmAssembler}.)
+ *   <li>The caller ends the message with {@code #} (RFC 4733 DTMF, when negotiated): the server hangs up
+ *       ({@link org.umsec.server.CallEndReason#HANDLER_ENDED}); the digits pressed are in the metadata.
  *   <li>{@code voicemail.minFreeBytes} (default 64 MiB): {@link #unavailable()}, asked before a call is
  *       set up, refuses new calls (503) with event 7002 while the recordings' file system has less free
  *       space, so recordings cannot fill the disk the server and its logs run on.
@@ -66,6 +69,8 @@ public final class VoicemailRecorder implements CallHandler {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
+    /** Most DTMF digits kept in a recording's metadata. */
+    private static final int MAX_DIGITS = 64;
     /** Most name suffixes tried before a recording is refused. */
     private static final int MAX_SUFFIX = 1000;
 
@@ -240,6 +245,7 @@ public final class VoicemailRecorder implements CallHandler {
         long maxSamples = (maxBytes - WavWriter.HEADER_SIZE) / 2;
         return new Call() {
             private boolean limitReached;
+            private final StringBuilder digits = new StringBuilder();
 
             @Override
             public short[] prompt() {
@@ -267,11 +273,19 @@ public final class VoicemailRecorder implements CallHandler {
             }
 
             @Override
+            public boolean dtmf(char digit, Duration duration) {
+                if (digits.length() < MAX_DIGITS) {
+                    digits.append(digit);
+                }
+                return digit != '#'; // '#' ends the message, as voicemail systems do
+            }
+
+            @Override
             public void end(CallSummary s) throws IOException {
                 try {
                     writer.close();
                 } finally {
-                    writeMetadata(json, wav, s, writer.samplesWritten());
+                    writeMetadata(json, wav, s, writer.samplesWritten(), digits.toString());
                 }
             }
         };
@@ -293,7 +307,8 @@ public final class VoicemailRecorder implements CallHandler {
         return p.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
-    private static void writeMetadata(Path file, Path wav, CallSummary s, long samples) throws IOException {
+    private static void writeMetadata(Path file, Path wav, CallSummary s, long samples, String dtmf)
+            throws IOException {
         CallInfo i = s.info();
         String json = "{\n"
                 + "  \"callId\": " + q(i.callId()) + ",\n"
@@ -309,6 +324,7 @@ public final class VoicemailRecorder implements CallHandler {
                 + "  \"endReason\": " + q(s.reason().name()) + ",\n"
                 + "  \"recording\": " + q(wav.getFileName().toString()) + ",\n"
                 + "  \"samples\": " + samples + ",\n"
+                + "  \"dtmf\": " + q(dtmf) + ",\n"
                 + "  \"packetsReceived\": " + s.packetsReceived() + ",\n"
                 + "  \"packetsLost\": " + s.packetsLost() + ",\n"
                 + "  \"authenticationFailed\": " + s.authenticationFailed() + ",\n"
