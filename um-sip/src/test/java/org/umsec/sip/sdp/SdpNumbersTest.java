@@ -147,4 +147,53 @@ class SdpNumbersTest {
                 .isInstanceOf(SdpParseException.class)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\u001b"));
     }
+
+    @Test
+    void mutatedOffersFailOnlyWithSdpParseException() {
+        // seeded random mutations of a full offer: digits replaced by huge, negative or non-numeric values;
+        // parsing either succeeds (and every accessor works) or throws SdpParseException, never anything else
+        String base = offer("m=audio 49170/2 RTP/SAVP 0 8 101", "a=rtcp:49171 IN IP4 192.0.2.1",
+                "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=ptime:20",
+                "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4 KDR=0")
+                + "b=AS:64\r\n";
+        String[] replacements = {"", "-1", "+1", "99999999999999999999999", "2147483648", "65536", "0", "x", " ",
+            "1.5", "-", "/", ":", "\u0661", "007"};
+        long seed = System.nanoTime();
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder sb = new StringBuilder(base);
+            for (int k = 0; k < 1 + r.nextInt(3); k++) {
+                int at = r.nextInt(sb.length());
+                while (at < sb.length() && !Character.isDigit(sb.charAt(at))) {
+                    at++;
+                }
+                if (at >= sb.length()) {
+                    continue;
+                }
+                int end = at;
+                while (end < sb.length() && Character.isDigit(sb.charAt(end))) {
+                    end++;
+                }
+                sb.replace(at, end, replacements[r.nextInt(replacements.length)]);
+            }
+            String text = sb.toString();
+            try {
+                SessionDescription sd = SessionDescription.parse(text);
+                for (MediaDescription m : sd.media()) {
+                    assertThat(m.port()).isBetween(0, 65535);
+                    assertThat(m.rtcpPort()).isBetween(0, 65535);
+                    m.payloadType("telephone-event", 8000);
+                    for (CryptoAttribute c : m.cryptos()) {
+                        c.kdr();
+                        c.unknownSessionParams();
+                    }
+                }
+                assertThat(SessionDescription.parse(sd.toSdp())).isEqualTo(sd);
+            } catch (SdpParseException expected) {
+                // the typed refusal
+            } catch (RuntimeException e) {
+                throw new AssertionError("seed " + seed + ": unchecked " + e + " for\n" + text, e);
+            }
+        }
+    }
 }
