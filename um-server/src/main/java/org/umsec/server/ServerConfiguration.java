@@ -19,6 +19,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.umsec.certs.CertificateProvider;
+import org.umsec.certs.RevocationPolicy;
 import org.umsec.core.ConfigProblem;
 import org.umsec.core.InvalidConfigurationException;
 import org.umsec.core.IpGateway;
@@ -125,6 +127,10 @@ public final class ServerConfiguration {
     private final int selfSignedValidityDays;
     private final long voicemailMaxBytes;
     private final long voicemailMinFreeBytes;
+    private final Optional<String> certificatePin;
+    private final boolean generateSelfSigned;
+    private final boolean allowTierDowngrade;
+    private final RevocationPolicy revocation;
     private final UmConfiguration core;
     private final StartupPlan startup;
     private final List<String> warnings;
@@ -151,6 +157,10 @@ public final class ServerConfiguration {
         selfSignedValidityDays = b.selfSignedValidityDays;
         voicemailMaxBytes = b.voicemailMaxBytes;
         voicemailMinFreeBytes = b.voicemailMinFreeBytes;
+        certificatePin = b.certificatePin.map(CertificateProvider::normalisePin);
+        generateSelfSigned = b.generateSelfSigned;
+        allowTierDowngrade = b.allowTierDowngrade;
+        revocation = b.revocation;
         core = b.core;
         startup = b.startup;
         warnings = List.copyOf(b.warnings);
@@ -319,6 +329,49 @@ public final class ServerConfiguration {
         return selfSignedValidityDays;
     }
 
+    /**
+     * {@code server.certificate}: the pinned server certificate, a SHA-1 thumbprint (normalised to
+     * upper-case hex) or a store alias. When set, the server uses only that certificate and never
+     * generates one; start-up fails if it is missing or invalid.
+     *
+     * @return the pin, empty when selection (R9) chooses
+     */
+    public Optional<String> certificatePin() {
+        return certificatePin;
+    }
+
+    /**
+     * {@code server.generateSelfSigned}: whether a self-signed certificate is generated when the store
+     * has no valid one (R9). Absent from a configuration file it is false (a server configured by file
+     * fails start-up instead of running with a certificate no gateway trusts); the embedded default
+     * sets it true; {@link Builder} defaults to true.
+     *
+     * @return whether generation is allowed
+     */
+    public boolean generateSelfSigned() {
+        return generateSelfSigned;
+    }
+
+    /**
+     * {@code server.allowTierDowngrade}: whether the certificate in use may switch from CA-issued to
+     * self-signed (default false: refused with an event, the CA-issued certificate kept).
+     *
+     * @return whether tier downgrades are allowed
+     */
+    public boolean allowTierDowngrade() {
+        return allowTierDowngrade;
+    }
+
+    /**
+     * {@code server.revocation}: {@code prefer} (default: use the CRLs the store holds) or
+     * {@code require} (a peer whose issuer has no current CRL is refused with REVOCATION_UNKNOWN).
+     *
+     * @return the revocation policy for peers
+     */
+    public RevocationPolicy revocation() {
+        return revocation;
+    }
+
     /** @return the configuration in um-security-core's model (dial plans, gateways, server association) */
     public UmConfiguration umConfiguration() {
         return core;
@@ -383,6 +436,10 @@ public final class ServerConfiguration {
         b.selfSignedValidityDays = selfSignedValidityDays;
         b.voicemailMaxBytes = voicemailMaxBytes;
         b.voicemailMinFreeBytes = voicemailMinFreeBytes;
+        b.certificatePin = certificatePin;
+        b.generateSelfSigned = generateSelfSigned;
+        b.allowTierDowngrade = allowTierDowngrade;
+        b.revocation = revocation;
         return b;
     }
 
@@ -417,6 +474,10 @@ public final class ServerConfiguration {
         private int selfSignedValidityDays = 365;
         private long voicemailMaxBytes = DEFAULT_VOICEMAIL_MAX_BYTES;
         private long voicemailMinFreeBytes = DEFAULT_VOICEMAIL_MIN_FREE_BYTES;
+        private Optional<String> certificatePin = Optional.empty();
+        private boolean generateSelfSigned = true;
+        private boolean allowTierDowngrade;
+        private RevocationPolicy revocation = RevocationPolicy.PREFER;
         private final Map<String, Integer> lines = new HashMap<>();
         private UmConfiguration core;
         private StartupPlan startup;
@@ -600,6 +661,42 @@ public final class ServerConfiguration {
             return this;
         }
 
+        /**
+         * @param thumbprintOrAlias {@code server.certificate}: SHA-1 thumbprint or store alias, null for none
+         * @return this
+         */
+        public Builder certificatePin(String thumbprintOrAlias) {
+            certificatePin = Optional.ofNullable(thumbprintOrAlias);
+            return this;
+        }
+
+        /**
+         * @param on {@code server.generateSelfSigned} (default true here; false when absent from a file)
+         * @return this
+         */
+        public Builder generateSelfSigned(boolean on) {
+            generateSelfSigned = on;
+            return this;
+        }
+
+        /**
+         * @param allow {@code server.allowTierDowngrade} (default false)
+         * @return this
+         */
+        public Builder allowTierDowngrade(boolean allow) {
+            allowTierDowngrade = allow;
+            return this;
+        }
+
+        /**
+         * @param policy {@code server.revocation} (default {@link RevocationPolicy#PREFER})
+         * @return this
+         */
+        public Builder revocation(RevocationPolicy policy) {
+            revocation = java.util.Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
         private int at(String key) {
             return lines.getOrDefault(key, 0);
         }
@@ -663,6 +760,17 @@ public final class ServerConfiguration {
             if (selfSignedValidityDays < 1 || selfSignedValidityDays > 3650) {
                 p.add(new ConfigurationProblem(source, at("server.selfSignedValidityDays"),
                         "server.selfSignedValidityDays must be 1..3650, was " + selfSignedValidityDays));
+            }
+            certificatePin.ifPresent(pin -> {
+                try {
+                    CertificateProvider.normalisePin(pin);
+                } catch (IllegalArgumentException e) {
+                    p.add(new ConfigurationProblem(source, at("server.certificate"), "server.certificate: " + e.getMessage()));
+                }
+            });
+            if (certificatePin.isPresent() && generateSelfSigned && at("server.generateSelfSigned") > 0) {
+                p.add(new ConfigurationProblem(source, at("server.generateSelfSigned"), "server.generateSelfSigned: true"
+                        + " contradicts server.certificate: a pinned certificate is never generated"));
             }
             for (String d : duplicateDialPlans) {
                 p.add(new ConfigurationProblem(source, at("dialPlan:" + d), "dial plan '" + d + "' is defined twice"));

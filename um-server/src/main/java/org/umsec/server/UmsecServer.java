@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.certs.CertificateInfo;
 import org.umsec.certs.CertificateProvider;
+import org.umsec.certs.CertificateUnavailableException;
 import org.umsec.certs.CertificateSpec;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.ExpiryMonitor;
@@ -312,8 +313,19 @@ public final class UmsecServer implements AutoCloseable {
         if (c.fqdn().equalsIgnoreCase("localhost")) {
             spec.ipAddress("127.0.0.1");
         }
-        provider = CertificateProvider.builder(store).criteria(SelectionCriteria.serverAuth())
-                .selfSigned(spec.build()).events(bus).clock(clock).watchStore(watchStore).build();
+        CertificateProvider.Builder pb = CertificateProvider.builder(store).criteria(SelectionCriteria.serverAuth())
+                .events(bus).clock(clock).watchStore(watchStore).allowTierDowngrade(c.allowTierDowngrade());
+        if (c.certificatePin().isPresent()) {
+            pb.pin(c.certificatePin().get());
+        } else if (c.generateSelfSigned()) {
+            pb.selfSigned(spec.build());
+        }
+        try {
+            provider = pb.build();
+        } catch (CertificateUnavailableException e) {
+            // the provider raised the event (pin failed / unreadable key); start-up fails with its reason
+            throw new IOException("cannot start the TLS listener: " + e.getMessage(), e);
+        }
         closeables.add(provider);
         Optional<SelectedCertificate> sel = provider.refresh();
         if (sel.isEmpty()) {
@@ -346,7 +358,14 @@ public final class UmsecServer implements AutoCloseable {
                 LOG.warn("Expiry check failed: {}", e.toString());
             }
         }, 0, 1, TimeUnit.HOURS);
-        peers = PeerCertificateValidator.builder().store(store).clock(clock).build();
+        peers = PeerCertificateValidator.builder().store(store).clock(clock).revocation(c.revocation()).events(bus).build();
+        scheduler.scheduleAtFixedRate(() -> {
+            try {
+                peers.reportStaleCrls();
+            } catch (RuntimeException e) {
+                LOG.warn("CRL freshness check failed: {}", e.toString());
+            }
+        }, 0, 1, TimeUnit.HOURS);
         // the provider's key manager presents the current selection: a rotation applies to the next handshake
         tlsSettings = TlsSettings.builder().certificates(provider).peers(peers).build();
     }

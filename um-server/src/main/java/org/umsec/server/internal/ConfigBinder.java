@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.umsec.certs.RevocationPolicy;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.ConfigurationException;
 import org.umsec.server.ConfigurationProblem;
@@ -53,6 +54,22 @@ public final class ConfigBinder {
         vm.forEach((k, v) -> b.line("voicemail." + k, v.line()));
         Optional.ofNullable(vm.get("maxBytes")).map(a -> (Long) a.value()).ifPresent(b::voicemailMaxBytes);
         Optional.ofNullable(vm.get("minFreeBytes")).map(a -> (Long) a.value()).ifPresent(b::voicemailMinFreeBytes);
+        str(s, "certificate").ifPresent(b::certificatePin);
+        // absent from a file: no generation (the embedded default says true); see generateSelfSigned()
+        b.generateSelfSigned(bool(s, "generateSelfSigned").orElse(false));
+        bool(s, "allowTierDowngrade").ifPresent(b::allowTierDowngrade);
+        if (s.containsKey("revocation")) {
+            At<Object> r = s.get("revocation");
+            String v = ((String) r.value()).toLowerCase(java.util.Locale.ROOT);
+            if (v.equals("prefer")) {
+                b.revocation(RevocationPolicy.PREFER);
+            } else if (v.equals("require")) {
+                b.revocation(RevocationPolicy.REQUIRE);
+            } else {
+                problems.add(new ConfigurationProblem(source, r.line(), "server.revocation must be prefer or require, was '"
+                        + r.value() + "'"));
+            }
+        }
         if (s.containsKey("dialPlans")) {
             @SuppressWarnings("unchecked")
             List<String> names = (List<String>) s.get("dialPlans").value();
@@ -105,6 +122,10 @@ public final class ConfigBinder {
 
     private static Optional<String> str(Map<String, At<Object>> m, String key) {
         return Optional.ofNullable(m.get(key)).map(a -> (String) a.value());
+    }
+
+    private static Optional<Boolean> bool(Map<String, At<Object>> m, String key) {
+        return Optional.ofNullable(m.get(key)).map(a -> (Boolean) a.value());
     }
 
     private static Optional<Integer> integer(Map<String, At<Object>> m, String key) {

@@ -33,7 +33,8 @@ public final class YamlConfigReader {
 
     static final Set<String> SERVER_KEYS = Set.of("name", "fqdn", "sipPort", "tlsPort", "bind", "mediaAddress",
             "store", "voicemail", "startSecured", "dialPlans", "maxRecordingSeconds", "mediaTimeoutSeconds",
-            "ackTimeoutSeconds", "rtcpIntervalSeconds", "greeting", "selfSignedValidityDays");
+            "ackTimeoutSeconds", "rtcpIntervalSeconds", "greeting", "selfSignedValidityDays",
+            "certificate", "generateSelfSigned", "allowTierDowngrade", "revocation");
     static final Set<String> DIAL_PLAN_KEYS = Set.of("name", "voipSecurity");
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
     static final Set<String> VOICEMAIL_KEYS = Set.of("maxBytes", "minFreeBytes");
@@ -167,7 +168,7 @@ public final class YamlConfigReader {
         return new Document(server, dialPlans, gateways, voicemail);
     }
 
-    private enum Kind { STRING, PORT, INT, LONG, STRING_LIST }
+    private enum Kind { STRING, PORT, INT, LONG, STRING_LIST, BOOLEAN }
 
     private Map<String, At<Object>> readServer(Node node) {
         Map<String, Kind> kinds = new LinkedHashMap<>();
@@ -181,6 +182,8 @@ public final class YamlConfigReader {
             kinds.put(k, Kind.INT);
         }
         kinds.put("dialPlans", Kind.STRING_LIST);
+        kinds.put("generateSelfSigned", Kind.BOOLEAN);
+        kinds.put("allowTierDowngrade", Kind.BOOLEAN);
         Map<String, At<Object>> v = readEntry(node, "server", SERVER_KEYS, kinds);
         return v == null ? Map.of() : v;
     }
@@ -225,6 +228,13 @@ public final class YamlConfigReader {
         switch (kind) {
             case STRING:
                 return text;
+            case BOOLEAN:
+                if (text.equals("true") || text.equals("false")) {
+                    return Boolean.valueOf(text);
+                }
+                problems.add(new ConfigurationProblem(source, line(value), key + " must be true or false, was '" + text
+                        + "'"));
+                return null;
             case PORT:
             case INT:
             case LONG:
