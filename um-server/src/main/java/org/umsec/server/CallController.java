@@ -252,8 +252,8 @@ final class CallController implements SipRequestHandler {
         Optional<String> unavailable = server.handler().unavailable(); // e.g. disk below voicemail.minFreeBytes
         if (unavailable.isPresent()) {
             server.metrics().callRejected("handler-unavailable");
-            tx.respond(tx.createResponse(503).reason("Service Unavailable - " + unavailable.get().replaceAll("\\p{Cntrl}", " "))
-                    .header("Retry-After", "60").build());
+            String why = unavailable.get().replaceAll("\\p{Cntrl}", " "); // never CR/LF into a header
+            tx.respond(tx.createResponse(503).reason("Service Unavailable - " + why).header("Retry-After", "60").build());
             return;
         }
         VoipSecurityMode mode = UmsecServer.modeOf(cfg, gateway);

@@ -60,6 +60,19 @@ final class SdpNumbers {
         return v;
     }
 
+    /**
+     * Checks an unsigned decimal that is only carried, never computed with (such as the {@code o=} session id,
+     * which may use all 64 bits unsigned): 1 to 20 ASCII digits.
+     *
+     * @throws SdpParseException when not digits only, or longer than 20 digits
+     */
+    static void digits(String text, String what) throws SdpParseException {
+        if (text.isEmpty() || text.length() > MAX_DIGITS || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new SdpParseException(what + " must be a number of 1 to " + MAX_DIGITS + " digits, was '"
+                    + shorten(text) + "'");
+        }
+    }
+
     /** A transport port, 0..65535. */
     static int port(String text, String what) throws SdpParseException {
         return (int) number(text, 0, MAX_PORT, what);

@@ -171,8 +171,8 @@ public final class SessionDescription {
                         throw new SdpParseException("o= needs 6 fields: " + v);
                     }
                     // RFC 8866 §5.2: sess-id and sess-version are numeric (64-bit NTP-style values)
-                    SdpNumbers.number(f[1], 0, Long.MAX_VALUE, "o= session id");
-                    SdpNumbers.number(f[2], 0, Long.MAX_VALUE, "o= session version");
+                    SdpNumbers.digits(f[1], "o= session id");
+                    SdpNumbers.digits(f[2], "o= session version");
                     b.origin = new Origin(f[0], f[1], f[2], f[3], f[4], f[5]);
                     break;
                 case 's':
@@ -285,8 +285,8 @@ public final class SessionDescription {
         if (f.length != 2) {
             throw new SdpParseException("t= needs start and stop times: " + SdpNumbers.shorten(v));
         }
-        SdpNumbers.number(f[0], 0, Long.MAX_VALUE, "t= start time");
-        SdpNumbers.number(f[1], 0, Long.MAX_VALUE, "t= stop time");
+        SdpNumbers.digits(f[0], "t= start time");
+        SdpNumbers.digits(f[1], "t= stop time");
     }
 
     /** {@code b=<bwtype>:<bandwidth>}, the bandwidth a 32-bit number (RFC 8866 §5.8). */

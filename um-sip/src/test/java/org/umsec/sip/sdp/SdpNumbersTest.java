@@ -80,7 +80,8 @@ class SdpNumbersTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "o=- 12x 1 IN IP4 192.0.2.1                 | o= session id",
-        "o=- 1 99999999999999999999 IN IP4 192.0.2.1 | o= session version",
+        "o=- 1 999999999999999999999 IN IP4 192.0.2.1 | o= session version",
+        "o=- 1 -1 IN IP4 192.0.2.1                  | o= session version",
     })
     void refusesBadOrigin(String origin, String field) {
         String sdp = "v=0\r\n" + origin.strip() + "\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
@@ -107,6 +108,9 @@ class SdpNumbersTest {
 
     @Test
     void acceptsEveryNumberAtItsLimits() throws SdpParseException {
+        // a session id using all 64 bits unsigned is carried as written
+        assertThat(SessionDescription.parse("v=0\r\no=- 18446744073709551615 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n")
+                .origin().sessionId()).isEqualTo("18446744073709551615");
         SessionDescription sd = SessionDescription.parse(offer("m=audio 65534 RTP/AVP 0 127 96",
                 "a=rtcp:65535 IN IP4 192.0.2.1", "a=rtpmap:127 telephone-event/8000", "a=fmtp:127 0-15",
                 "a=rtpmap:96 opus/48000/2", "a=ptime:20", "a=maxptime:0.125", "a=ssrc:4294967295 cname:x",
