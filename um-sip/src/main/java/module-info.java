@@ -12,6 +12,7 @@ module org.umsec.sip {
     requires org.slf4j;
     requires transitive org.umsec.certs;
     requires io.netty.handler;
+    requires io.netty.tcnative.classes.openssl;
     requires io.netty.transport.classes.epoll;
 
     exports org.umsec.sip;

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
@@ -28,6 +29,7 @@ import org.umsec.sip.transport.internal.EventLoops;
 import org.umsec.sip.transport.internal.PeerTrustManager;
 import org.umsec.sip.transport.internal.Pipelines;
 import org.umsec.sip.transport.internal.SipChannel;
+import org.umsec.sip.transport.internal.SipTrace;
 import org.umsec.sip.transport.internal.SslContexts;
 
 /**
@@ -65,14 +67,18 @@ public final class SipClient implements AutoCloseable {
     private final Endpoint endpoint;
     private final SslContext sslContext;
     private final ConcurrentHashMap<SipPeer, CompletableFuture<TransportConnection>> connections = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final SipTrace trace;
 
     private SipClient(Builder b) throws IOException {
         this.config = b;
         this.ioMode = b.ioMode.resolve();
         PeerTrustManager tm = b.tls == null ? null : new PeerTrustManager(b.tls.peers(), null);
         this.sslContext = b.tls == null ? null : SslContexts.client(b.tls, tm);
-        this.endpoint = new Endpoint(b.handler, b.events, b.clock, null, tm, b.tls == null ? null : b.tls.engine().resolve(),
-                b.handlerExecutor, b.maxPendingMessages, null);
+        this.trace = new SipTrace(b.sipTrace, b.traceKeys);
+        this.endpoint = new Endpoint(b.handler, b.events, b.clock, null, null, tm,
+                b.tls == null ? null : b.tls.engine().resolve(), b.handlerExecutor, b.maxPendingMessages, null,
+                b.decoderConfig.answerKeepAlivePings(), trace);
         this.group = EventLoops.group(ioMode, b.ioThreads, "sip-client");
     }
 
@@ -119,6 +125,15 @@ public final class SipClient implements AutoCloseable {
     }
 
     /**
+     * Switches the SIP message trace (log category {@code org.umsec.sip.trace}) at run time.
+     *
+     * @param on whether to log every message in and out
+     */
+    public void setSipTrace(boolean on) {
+        trace.enabled(on);
+    }
+
+    /**
      * Sends a message to a peer on its (possibly new) connection.
      *
      * @param peer where to
@@ -137,7 +152,7 @@ public final class SipClient implements AutoCloseable {
 
     private void open(SipPeer peer, CompletableFuture<TransportConnection> result) {
         Builder b = config;
-        SipChannel connection = new SipChannel(endpoint, peer.transport(), false, peer);
+        SipChannel connection = new SipChannel(endpoint, peer.transport(), false, peer, ids.incrementAndGet());
         Bootstrap bs = new Bootstrap().group(group).channel(EventLoops.channel(ioMode))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) b.connectTimeout.toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -148,7 +163,7 @@ public final class SipClient implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         Pipelines.build(ch.pipeline(), peer.transport() == SignallingTransport.TLS
                                 ? Pipelines.ssl(sslContext, ch.alloc(), peer.host(), peer.port()) : null,
-                                b.handshakeTimeout, b.idleTimeout, b.decoderConfig, connection);
+                                b.handshakeTimeout, b.idleTimeout, b.decoderConfig, connection, trace);
                     }
                 });
         InetSocketAddress remote = peer.address().map(a -> new InetSocketAddress(a, peer.port()))
@@ -198,8 +213,28 @@ public final class SipClient implements AutoCloseable {
         private Duration idleTimeout = Duration.ofSeconds(SipServer.DEFAULT_IDLE_TIMEOUT_SECONDS);
         private int maxPendingMessages = SipServer.DEFAULT_MAX_PENDING_MESSAGES;
         private SipDecoderConfig decoderConfig = SipDecoderConfig.defaults();
+        private boolean sipTrace;
+        private boolean traceKeys;
 
         private Builder() {
+        }
+
+        /**
+         * @param on log every SIP message in and out on {@code org.umsec.sip.trace} (default off)
+         * @return this
+         */
+        public Builder sipTrace(boolean on) {
+            this.sipTrace = on;
+            return this;
+        }
+
+        /**
+         * @param on show SDES keys in the trace instead of masking them (default off)
+         * @return this
+         */
+        public Builder traceKeys(boolean on) {
+            this.traceKeys = on;
+            return this;
         }
 
         private static Duration positive(Duration d, String what) {
@@ -346,6 +381,8 @@ public final class SipClient implements AutoCloseable {
             c.idleTimeout = idleTimeout;
             c.maxPendingMessages = maxPendingMessages;
             c.decoderConfig = decoderConfig;
+            c.sipTrace = sipTrace;
+            c.traceKeys = traceKeys;
             return new SipClient(c);
         }
     }

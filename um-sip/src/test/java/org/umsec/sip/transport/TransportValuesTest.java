@@ -66,9 +66,14 @@ class TransportValuesTest {
         assertThatThrownBy(() -> b.writeWaterMarks(10, 5)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("handler");
         b.handler((c, m) -> m.release());
-        assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("trustList");
+        assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("tlsTrustList");
+        // R26: one list for both listeners would trust Secured gateways' addresses on plain TCP
         b.trustList(org.umsec.core.TrustList.of(java.util.List.of("gw1.lab.test")));
+        assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("both listeners");
+        b.tcp(false);
         assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("TLS listener");
+        assertThatThrownBy(() -> b.reservedConnections(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.preAuthTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
         b.tlsListener(false).tcp(false);
         assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("neither");
         assertThatThrownBy(() -> TlsSettings.builder().build()).isInstanceOf(IllegalStateException.class);
