@@ -78,7 +78,7 @@ public final class SipClient implements AutoCloseable {
         this.trace = new SipTrace(b.sipTrace, b.traceKeys);
         this.endpoint = new Endpoint(b.handler, b.events, b.clock, null, null, tm,
                 b.tls == null ? null : b.tls.engine().resolve(), b.handlerExecutor, b.maxPendingMessages, null,
-                b.decoderConfig.answerKeepAlivePings(), trace);
+                b.decoderConfig.answerKeepAlivePings(), trace, null);
         this.group = EventLoops.group(ioMode, b.ioThreads, "sip-client");
     }
 

@@ -95,8 +95,8 @@ import org.umsec.sip.transport.internal.SslContexts;
  * The SIP trace ({@link Builder#sipTrace}, {@link #setSipTrace}) logs every message in and out on
  * the category {@code org.umsec.sip.trace} with the connection id, direction and peer; SDES keys are
  * masked unless {@link Builder#traceKeys} is on. {@link Builder#keyLogFile} writes the TLS secrets in
- * the NSS key log format ({@code SSLKEYLOGFILE}) for Wireshark; it needs the OpenSSL engine and is
- * announced with {@link org.umsec.core.SecurityEventType#INSECURE_OPTION_ENABLED} at start.
+ * the NSS key log format ({@code SSLKEYLOGFILE}) for Wireshark; it needs the OpenSSL engine, limits the
+ * listener to TLS 1.2 and is announced with {@link org.umsec.core.SecurityEventType#INSECURE_OPTION_ENABLED} at start.
  *
  * <h2>Rotation</h2>
  * The key manager of {@link TlsSettings} is asked on every handshake: with um-certs'
@@ -185,7 +185,7 @@ public final class SipServer implements AutoCloseable {
     private final SipDecoderConfig serverDecoder;
     private final Endpoint endpoint;
     private final SslContext sslContext;
-    private KeyLog keyLog;
+    private final KeyLog keyLog;
     private Channel tcpChannel;
     private Channel tlsChannel;
 
@@ -196,7 +196,8 @@ public final class SipServer implements AutoCloseable {
         this.tlsTrust = new AtomicReference<>(b.tlsTrustList);
         this.tcpTrust = new AtomicReference<>(b.tcpTrustList);
         PeerTrustManager tm = b.tls == null ? null : new PeerTrustManager(b.tls.peers(), tlsTrust::get);
-        this.sslContext = b.tlsEnabled ? SslContexts.server(b.tls, tm) : null;
+        this.sslContext = b.tlsEnabled ? SslContexts.server(b.tls, tm, b.keyLogFile != null) : null;
+        this.keyLog = b.keyLogFile != null && b.tlsEnabled ? KeyLog.open(b.keyLogFile) : null;
         // lookups of trusted names run here, several at once, one per name, each bounded
         ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1024),
                 new DefaultThreadFactory("sip-server-resolver", true));
@@ -208,20 +209,7 @@ public final class SipServer implements AutoCloseable {
         this.serverDecoder = b.decoderConfig.toBuilder().answerKeepAlivePings(false).build();
         this.endpoint = new Endpoint(b.handler, b.events, b.clock, b.tcpEnabled ? tcpTrust::get : null, sources, tm,
                 b.tlsEnabled ? b.tls.engine().resolve() : null, b.handlerExecutor, b.maxPendingMessages,
-                b.preAuthTimeout, b.decoderConfig.answerKeepAlivePings(), trace);
-        if (b.keyLogFile != null) {
-            if (sslContext == null) {
-                throw new IllegalStateException("keyLogFile(...) needs the TLS listener");
-            }
-            KeyLog k = KeyLog.open(b.keyLogFile);
-            try {
-                k.attach(sslContext);
-            } catch (RuntimeException e) {
-                k.close();
-                throw e;
-            }
-            this.keyLog = k;
-        }
+                b.preAuthTimeout, b.decoderConfig.answerKeepAlivePings(), trace, keyLog);
         this.group = EventLoops.group(ioMode, b.ioThreads, "sip-server");
     }
 
@@ -260,7 +248,7 @@ public final class SipServer implements AutoCloseable {
                 ioMode, endpoint.engine() == null ? "" : ", TLS engine " + endpoint.engine());
         if (keyLog != null) {
             LOG.warn("TLS key log enabled: the secrets of every TLS session are written to {}; whoever reads it can"
-                    + " decrypt captured SIP and the SDES keys of every call", keyLog.file());
+                    + " decrypt captured SIP and the SDES keys of every call. TLS 1.2 only while it is on.", keyLog.file());
             endpoint.publish(SecurityEvent.builder(SecurityEventType.INSECURE_OPTION_ENABLED, config.clock)
                     .message("TLS key log (SSLKEYLOGFILE) enabled: TLS secrets are written to " + keyLog.file())
                     .field("option", "keyLogFile").field("file", keyLog.file()).build());
@@ -671,7 +659,8 @@ public final class SipServer implements AutoCloseable {
          * ({@code SSLKEYLOGFILE}) so that Wireshark can decrypt a capture. Opt-in, for debugging only:
          * whoever reads the file can decrypt the signalling and the SDES keys of every call; announced
          * with a WARN log line and an INSECURE_OPTION_ENABLED event at start. Needs the OpenSSL engine
-         * (the JDK's SSLEngine has no key-log hook).
+         * (the JDK's SSLEngine has no key-log hook). While on, the listener negotiates TLS 1.2 only,
+         * whose master secret the engine exposes ({@code CLIENT_RANDOM} lines).
          *
          * @param file the key log file (appended to, created owner-only)
          * @return this

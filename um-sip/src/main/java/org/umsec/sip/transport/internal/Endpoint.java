@@ -30,11 +30,12 @@ import org.umsec.sip.transport.TlsEngine;
  * @param preAuthTimeout server side: time an unauthenticated TCP peer has for its first request; null on a client
  * @param answerKeepAlives whether RFC 5626 pings are answered (server side: only once the peer is trusted)
  * @param trace the SIP message trace
+ * @param keyLog server side: the TLS key log, or null
  */
 public record Endpoint(SipMessageHandler handler, SecurityEventListener events, Clock clock,
         Supplier<TrustList> tcpTrust, SourceTrust sources, PeerTrustManager trustManager, TlsEngine engine,
         Executor handlerExecutor, int maxPendingMessages, Duration preAuthTimeout, boolean answerKeepAlives,
-        SipTrace trace) {
+        SipTrace trace, KeyLog keyLog) {
     private static final Logger LOG = LoggerFactory.getLogger("org.umsec.sip.transport.events");
     private static final SecurityEventBus FALLBACK = new SecurityEventBus();
 

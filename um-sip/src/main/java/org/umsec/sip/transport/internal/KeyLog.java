@@ -12,19 +12,19 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.Set;
 
-import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
-import io.netty.handler.ssl.SslContext;
-import io.netty.internal.tcnative.SSLContext;
+import javax.net.ssl.SSLEngine;
+
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
+import io.netty.internal.tcnative.SSL;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes TLS secrets in the NSS key log format ({@code CLIENT_RANDOM …} for TLS 1.2,
- * {@code CLIENT_HANDSHAKE_TRAFFIC_SECRET …}, {@code SERVER_TRAFFIC_SECRET_0 …} and so on for TLS 1.3),
- * the format of {@code SSLKEYLOGFILE} that Wireshark reads, so that an administrator can decrypt a
- * capture of SIP over TLS (and with it the SDES keys of every call). Only BoringSSL (netty-tcnative)
- * offers a key-log hook; the JDK's SSLEngine has none. The file is opened for appending and created
+ * Writes TLS secrets in the NSS key log format ({@code CLIENT_RANDOM <client random> <master secret>},
+ * TLS 1.2), the format of {@code SSLKEYLOGFILE} that Wireshark reads, so that an administrator can
+ * decrypt a capture of SIP over TLS (and with it the SDES keys of every call). Only the OpenSSL engine
+ * (netty-tcnative) gives access to the secrets; the JDK's SSLEngine has no hook. The file is opened for appending and created
  * with owner-only permissions where the file system supports them. Thread-safe.
  */
 public final class KeyLog implements AutoCloseable {
@@ -61,19 +61,41 @@ public final class KeyLog implements AutoCloseable {
     }
 
     /**
-     * Installs the key-log callback on an OpenSSL context.
+     * Records the secret of a completed handshake: {@code CLIENT_RANDOM <client random> <master secret>}
+     * (NSS key log format, TLS 1.2). netty-tcnative's key-log callback, the only way to TLS 1.3
+     * traffic secrets, crashes the JVM in the BoringSSL build in use, so a server with a key log
+     * negotiates TLS 1.2 ({@link SslContexts#server}).
      *
-     * @param ctx a context built with the OpenSSL engine
-     * @throws IllegalStateException when the context is not an OpenSSL one
+     * @param engine the connection's engine after its handshake
+     * @return whether a line was written (false for engines or protocols without access to the secret)
      */
-    public void attach(SslContext ctx) {
-        if (!(ctx instanceof ReferenceCountedOpenSslContext o)) {
-            throw new IllegalStateException("a TLS key log needs the OPENSSL engine (netty-tcnative):"
-                    + " the JDK's SSLEngine has no key-log hook");
+    public boolean record(SSLEngine engine) {
+        if (!(engine instanceof ReferenceCountedOpenSslEngine o) || !"TLSv1.2".equals(engine.getSession().getProtocol())) {
+            return false;
         }
-        if (!SSLContext.setKeyLogCallback(o.sslCtxPointer(), (ssl, line) -> write(line))) {
-            throw new IllegalStateException("this netty-tcnative build does not support a key-log callback");
+        byte[] random;
+        byte[] master;
+        synchronized (o) {
+            long ssl = o.sslPointer();
+            if (ssl == 0) {
+                return false;
+            }
+            random = SSL.getClientRandom(ssl);
+            master = SSL.getMasterKey(ssl);
         }
+        if (random == null || master == null) {
+            return false;
+        }
+        write(("CLIENT_RANDOM " + hex(random) + " " + hex(master)).getBytes(StandardCharsets.US_ASCII));
+        return true;
+    }
+
+    private static String hex(byte[] b) {
+        StringBuilder sb = new StringBuilder(b.length * 2);
+        for (byte x : b) {
+            sb.append(Character.forDigit((x >> 4) & 0xf, 16)).append(Character.forDigit(x & 0xf, 16));
+        }
+        return sb.toString();
     }
 
     private void write(byte[] line) {

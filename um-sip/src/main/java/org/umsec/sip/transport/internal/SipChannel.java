@@ -424,6 +424,9 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 sni = null;
             }
         }
+        if (ep.keyLog() != null) {
+            ep.keyLog().record(engine);
+        }
         tls = new TlsSessionInfo(session.getProtocol(), session.getCipherSuite(), ep.engine(), chain, check.identity(),
                 check.trustedAs(), sni);
         LOG.debug("TLS connection {} established: {}", this, LogText.escape(tls.toString()));
@@ -447,7 +450,7 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 .field("reason", reason)
                 .field("role", inbound ? "server" : "client")
                 .field("remote", remote)
-                .field("detail", check.detail())
+                .field("detail", LogText.escape(check.detail()))
                 .field("engine", ep.engine());
         if (peer != null) {
             e.field("dialled", peer.host());
@@ -466,7 +469,7 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                     .field("identities", check.identities())
                     .field("peerCertificate", check.peerSummary()).build());
         }
-        ready.completeExceptionally(new TlsHandshakeException(reason, check.detail(), check.peerSummary(), cause));
+        ready.completeExceptionally(new TlsHandshakeException(reason, LogText.escape(check.detail()), check.peerSummary(), cause));
         ctx.close();
     }
 
