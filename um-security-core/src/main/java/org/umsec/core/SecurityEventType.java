@@ -49,6 +49,8 @@ public enum SecurityEventType {
     CALL_REJECTED_WRONG_MODE(3005, Severity.WARNING, "Call rejected: wrong security mode"),
     /** Something weaker than the default was enabled explicitly (for example wildcard trust entries). */
     INSECURE_OPTION_ENABLED(3010, Severity.WARNING, "Insecure option enabled"),
+    /** One peer reached its share of a bounded resource (server transactions, calls); the excess got 503 (R28). */
+    PEER_LIMIT_REACHED(3020, Severity.WARNING, "Per-peer limit reached"),
     /** An outgoing call was blocked by dialing restrictions (R6). */
     DIALING_RESTRICTION_BLOCKED(4001, Severity.WARNING, "Call blocked by dialing restrictions"),
     /** An SRTP master key is close to its packet limit (RFC 3711 §9.2). */

@@ -97,6 +97,9 @@ public final class UmsecServer implements AutoCloseable {
     private final Optional<Path> configFile;
     private final boolean watchStore;
     private final boolean registerJmx;
+    private final boolean traceKeys;
+    private final Path keyLogFile;
+    private volatile boolean sipTrace;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService signalling;
     private final ExecutorService callEnder;
@@ -127,6 +130,9 @@ public final class UmsecServer implements AutoCloseable {
         this.configFile = Optional.ofNullable(b.configFile);
         this.watchStore = b.watchStore;
         this.registerJmx = b.registerJmx;
+        this.sipTrace = b.sipTrace;
+        this.traceKeys = b.traceKeys;
+        this.keyLogFile = b.keyLogFile;
         AtomicInteger n = new AtomicInteger();
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(2, r -> daemon(r, "umsec-timer-" + n.incrementAndGet()));
         s.setRemoveOnCancelPolicy(true);
@@ -249,7 +255,9 @@ public final class UmsecServer implements AutoCloseable {
         boolean needTls = c.tlsListener();
         boolean needTcp = c.tcpListener();
         InetAddress bind = InetAddress.getByName(c.bindAddress());
-        TrustList trust = c.trustList();
+        // R26: each listener trusts its own gateways (TLS: identities of Secured plans; TCP: addresses of Unsecured ones)
+        TrustList tlsTrust = c.tlsTrustList();
+        TrustList tcpTrust = c.tcpTrustList();
         if (needTls) {
             ensureCertificate(c);
             if (tls != null && (tls.configuredPort != c.tlsPort() || !tls.bind.equals(bind))) {
@@ -258,8 +266,12 @@ public final class UmsecServer implements AutoCloseable {
             }
             if (tls == null) {
                 // mutual TLS (R16): TLS 1.2+, client certificate required, identity on the trust list (R17)
-                tls = new Listener(sipServer(bind, trust).tcp(false).tlsListener(true).tlsPort(c.tlsPort())
-                        .tls(tlsSettings).start(), c.tlsPort(), bind);
+                SipServer.Builder sb = sipServer(bind, tlsTrust).tcp(false).tlsListener(true).tlsPort(c.tlsPort())
+                        .tls(tlsSettings);
+                if (keyLogFile != null) {
+                    sb.keyLogFile(keyLogFile);
+                }
+                tls = new Listener(sb.start(), c.tlsPort(), bind);
                 SelectedCertificate sel = provider.current().orElseThrow();
                 int port = tls.port();
                 publish(SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_SECURED, clock)
@@ -276,7 +288,7 @@ public final class UmsecServer implements AutoCloseable {
                 tcp = null;
             }
             if (tcp == null) {
-                tcp = new Listener(sipServer(bind, trust).tcp(true).tlsListener(false).tcpPort(c.sipPort()).start(),
+                tcp = new Listener(sipServer(bind, tcpTrust).tcp(true).tlsListener(false).tcpPort(c.sipPort()).start(),
                         c.sipPort(), bind);
                 int port = tcp.port();
                 publish(SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_UNSECURED, clock)
@@ -286,17 +298,19 @@ public final class UmsecServer implements AutoCloseable {
             tcp.close();
             tcp = null;
         }
-        // a changed trust list applies to the next connection and handshake (R5, R17)
+        // a changed trust list applies to the next connection and handshake (R5, R17) and closes the
+        // established connections of peers it no longer trusts (issue 9 item 7)
         if (tls != null) {
-            tls.server.updateTrustList(trust);
+            tls.server.updateTlsTrustList(tlsTrust);
         }
         if (tcp != null) {
-            tcp.server.updateTrustList(trust);
+            tcp.server.updateTcpTrustList(tcpTrust);
         }
     }
 
     private SipServer.Builder sipServer(InetAddress bind, TrustList trust) {
-        return SipServer.builder().bindAddress(bind).trustList(trust).handler(sipHandler).events(bus).clock(clock)
+        return SipServer.builder().bindAddress(bind).trustList(trust).sipTrace(sipTrace).traceKeys(traceKeys)
+                .handler(sipHandler).events(bus).clock(clock)
                 .handlerExecutor(signalling).handshakeTimeout(HANDSHAKE_TIMEOUT).maxConnections(MAX_CONNECTIONS);
     }
 
@@ -344,9 +358,46 @@ public final class UmsecServer implements AutoCloseable {
                 LOG.warn("Expiry check failed: {}", e.toString());
             }
         }, 0, 1, TimeUnit.HOURS);
+        // established TLS peers are re-validated against the store as it is now (new CRLs, removed
+        // roots, expiry) and closed with an event when no longer trusted (issue 9 item 7)
+        scheduler.scheduleAtFixedRate(this::revalidateConnections, 5, 5, TimeUnit.MINUTES);
         peers = PeerCertificateValidator.builder().store(store).clock(clock).build();
         // the provider's key manager presents the current selection: a rotation applies to the next handshake
         tlsSettings = TlsSettings.builder().certificates(provider).peers(peers).build();
+    }
+
+    /**
+     * Re-checks every established SIP connection against the current trust lists and certificate
+     * store (roots, CRLs, validity), closing those whose peer is no longer trusted with an event. Runs
+     * every five minutes by itself; call it after changing the store's roots or CRLs to act at once.
+     */
+    public void revalidateConnections() {
+        Listener t = tls;
+        Listener p = tcp;
+        if (t != null) {
+            t.server.revalidate();
+        }
+        if (p != null) {
+            p.server.revalidate();
+        }
+    }
+
+    /**
+     * Switches the SIP message trace (log category {@code org.umsec.sip.trace}) of both listeners at
+     * run time.
+     *
+     * @param on whether to log every SIP message in and out
+     */
+    public void setSipTrace(boolean on) {
+        sipTrace = on;
+        Listener t = tls;
+        Listener p = tcp;
+        if (t != null) {
+            t.server.setSipTrace(on);
+        }
+        if (p != null) {
+            p.server.setSipTrace(on);
+        }
     }
 
     private void certificateLoaded(SelectedCertificate s) {
@@ -633,6 +684,9 @@ public final class UmsecServer implements AutoCloseable {
         private Path configFile;
         private boolean watchStore = true;
         private boolean registerJmx = true;
+        private boolean sipTrace;
+        private boolean traceKeys;
+        private Path keyLogFile;
         private final List<SecurityEventListener> listeners = new ArrayList<>();
 
         private Builder(ServerConfiguration config) {
@@ -679,6 +733,34 @@ public final class UmsecServer implements AutoCloseable {
         /** @param on register the figures over JMX (default on) @return this */
         public Builder registerJmx(boolean on) {
             registerJmx = on;
+            return this;
+        }
+
+        /**
+         * @param on SIP message trace on {@code org.umsec.sip.trace} from the start (default off)
+         * @return this
+         */
+        public Builder sipTrace(boolean on) {
+            sipTrace = on;
+            return this;
+        }
+
+        /**
+         * @param on show SDES keys in the SIP trace instead of masking them (default off)
+         * @return this
+         */
+        public Builder traceKeys(boolean on) {
+            traceKeys = on;
+            return this;
+        }
+
+        /**
+         * @param file write TLS secrets in the NSS key log format ({@code SSLKEYLOGFILE}) here (default
+         *     none; needs the OpenSSL engine, limits the TLS listener to TLS 1.2, announced at start)
+         * @return this
+         */
+        public Builder keyLogFile(Path file) {
+            keyLogFile = Objects.requireNonNull(file, "file");
             return this;
         }
 
