@@ -17,10 +17,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.core.CertificateIdentity;
+import org.umsec.core.IpGateway;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.TrustList;
 import org.umsec.core.VoipSecurityMode;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.internal.MediaSession;
 import org.umsec.server.internal.MetricsSink;
 import org.umsec.server.internal.Sdes;
@@ -109,22 +111,22 @@ final class CallController implements SipRequestHandler {
     /** Which gateways a peer may be, for one configuration (per-gateway trust lists, built once). */
     private static final class Routing {
         final ServerConfiguration config;
-        final Map<ServerConfiguration.Gateway, TrustList> lists = new IdentityHashMap<>();
+        final Map<IpGateway, TrustList> lists = new IdentityHashMap<>();
 
         Routing(ServerConfiguration config) {
             this.config = config;
-            for (ServerConfiguration.Gateway g : config.gateways()) {
+            for (IpGateway g : config.gateways()) {
                 TrustList.Builder b = TrustList.builder();
                 g.fqdn().ifPresent(b::add);
-                g.address().ifPresent(b::add);
+                g.address().ifPresent(a -> b.add(a.getHostAddress()));
                 lists.put(g, b.build());
             }
         }
 
-        List<ServerConfiguration.Gateway> candidates(TransportConnection c) {
+        List<IpGateway> candidates(TransportConnection c) {
             Optional<CertificateIdentity> identity = c.tls().map(TlsSessionInfo::peerIdentity);
-            List<ServerConfiguration.Gateway> out = new ArrayList<>();
-            for (ServerConfiguration.Gateway g : config.gateways()) {
+            List<IpGateway> out = new ArrayList<>();
+            for (IpGateway g : config.gateways()) {
                 TrustList t = lists.get(g);
                 boolean match = c.isSecure() ? identity.isPresent() && t.matchCertificate(identity.get()).isPresent()
                         : t.isTrustedAddress(c.remoteAddress().getAddress());
@@ -229,22 +231,22 @@ final class CallController implements SipRequestHandler {
             return;
         }
         ServerConfiguration cfg = server.configuration();
-        List<ServerConfiguration.Gateway> candidates = routing().candidates(conn);
+        List<IpGateway> candidates = routing().candidates(conn);
         if (candidates.isEmpty()) {
             refuseUntrusted(tx, conn);
             return;
         }
-        Optional<ServerConfiguration.Gateway> match = candidates.stream()
+        Optional<IpGateway> match = candidates.stream()
                 .filter(g -> UmsecServer.modeOf(cfg, g).mutualTls() == conn.isSecure()).findFirst();
         if (match.isEmpty()) {
-            ServerConfiguration.Gateway g = candidates.get(0);
+            IpGateway g = candidates.get(0);
             VoipSecurityMode mode = UmsecServer.modeOf(cfg, g);
             String why = "dial plan " + g.dialPlan() + " is " + mode.displayName() + " and needs SIP over "
                     + (mode.mutualTls() ? "mutual TLS (port " + server.tlsPort() + ")" : "TCP (port " + server.tcpPort() + ")");
             rejectWrongMode(tx, conn, g, "wrong-transport", 403, "Forbidden - " + why, why);
             return;
         }
-        ServerConfiguration.Gateway gateway = match.get();
+        IpGateway gateway = match.get();
         VoipSecurityMode mode = UmsecServer.modeOf(cfg, gateway);
         boolean sdp = req.contentType().map(t -> t.toLowerCase(Locale.ROOT).startsWith("application/sdp")).orElse(false);
         if (!sdp || req.contentLength() == 0) {
@@ -323,10 +325,19 @@ final class CallController implements SipRequestHandler {
         }
         MediaSession media;
         try {
-            media = MediaSession.open(InetAddress.getByName(cfg.bindAddress()), server.clock(), server.scheduler(), sink);
+            media = MediaSession.open(InetAddress.getByName(cfg.mediaBindAddress()), cfg.mediaPortMin(),
+                    cfg.mediaPortMax(), server.clock(), server.scheduler(), sink);
         } catch (IOException e) {
-            LOG.warn("Call {}: no media port: {}", req.callId(), e.toString());
-            reject(tx, conn, "no-media-port", 500, "Server Internal Error", "no media port available");
+            // the configured range (media.portRange) is used up: refuse new calls until ports free up
+            LOG.warn("Call {}: no media port: {}", req.callId(), e.getMessage());
+            server.publish(SecurityEvent.builder(SecurityEventType.MEDIA_PORTS_EXHAUSTED, server.clock())
+                    .message("Call refused: no free RTP/RTCP port pair in media.portRange " + cfg.mediaPortMin() + "-"
+                            + cfg.mediaPortMax()).field("callId", req.callId()).field("peer", conn.remoteAddress())
+                    .field("portRange", cfg.mediaPortMin() + "-" + cfg.mediaPortMax())
+                    .field("activeCalls", calls.size()).build());
+            server.metrics().callRejected("no-media-port");
+            tx.respond(tx.createResponse(503).reason("Service Unavailable - no media port available")
+                    .header("Retry-After", "5").build());
             return;
         }
         String caller = req.from().uri();
@@ -391,7 +402,7 @@ final class CallController implements SipRequestHandler {
                 .header("Reason", "SIP;cause=" + status + ";text=" + quoted).build());
     }
 
-    private void rejectWrongMode(ServerTransaction tx, TransportConnection conn, ServerConfiguration.Gateway g,
+    private void rejectWrongMode(ServerTransaction tx, TransportConnection conn, IpGateway g,
             String reason, int status, String phrase, String detail) {
         server.publish(SecurityEvent.builder(SecurityEventType.CALL_REJECTED_WRONG_MODE, server.clock())
                 .message("Call rejected: " + detail).field("peer", conn.remoteAddress()).field("gateway", g.name())

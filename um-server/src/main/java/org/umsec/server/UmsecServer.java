@@ -2,9 +2,7 @@ package org.umsec.server;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,27 +21,25 @@ import javax.management.ObjectName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.certs.CertificateInfo;
-import org.umsec.certs.CertificateProvider;
-import org.umsec.certs.CertificateSpec;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.ExpiryMonitor;
-import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.SelectedCertificate;
-import org.umsec.certs.SelectionCriteria;
+import org.umsec.core.IpGateway;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventBus;
 import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SecurityEventType;
-import org.umsec.core.TrustList;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.internal.ConfigWatcher;
+import org.umsec.server.config.ConfigFiles;
+import org.umsec.server.config.ConfigWatcher;
+import org.umsec.server.config.ConfigurationException;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.internal.MetricsSink;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.transaction.TimerScheduler;
 import org.umsec.sip.transaction.TransactionLayer;
 import org.umsec.sip.transport.SipMessageHandler;
 import org.umsec.sip.transport.SipServer;
-import org.umsec.sip.transport.TlsSettings;
 import org.umsec.sip.transport.TransportConnection;
 
 /**
@@ -96,10 +92,9 @@ public final class UmsecServer implements AutoCloseable {
     private final CallHandler customHandler;
     private final Optional<Path> configFile;
     private final boolean watchStore;
+    private final boolean watchConfigFile;
     private final boolean registerJmx;
-    private final boolean traceKeys;
-    private final Path keyLogFile;
-    private volatile boolean sipTrace;
+    private final TraceOptions trace;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService signalling;
     private final ExecutorService callEnder;
@@ -112,13 +107,8 @@ public final class UmsecServer implements AutoCloseable {
     private volatile CallHandler recorder;
     private volatile boolean started;
     private volatile boolean stopping;
-    private Listener tcp;
-    private Listener tls;
-    private TlsSettings tlsSettings;
-    private CertificateStore store;
-    private CertificateProvider provider;
-    private PeerCertificateValidator peers;
-    private ExpiryMonitor expiry;
+    private final CertificateBootstrap certs;
+    private final ListenerSet listeners;
     private ConfigWatcher watcher;
     private ObjectName objectName;
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -129,10 +119,9 @@ public final class UmsecServer implements AutoCloseable {
         this.customHandler = b.handler;
         this.configFile = Optional.ofNullable(b.configFile);
         this.watchStore = b.watchStore;
+        this.watchConfigFile = b.watchConfigFile;
         this.registerJmx = b.registerJmx;
-        this.sipTrace = b.sipTrace;
-        this.traceKeys = b.traceKeys;
-        this.keyLogFile = b.keyLogFile;
+        this.trace = new TraceOptions(b.sipTrace, b.traceKeys, b.keyLogFile);
         AtomicInteger n = new AtomicInteger();
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(2, r -> daemon(r, "umsec-timer-" + n.incrementAndGet()));
         s.setRemoveOnCancelPolicy(true);
@@ -174,6 +163,8 @@ public final class UmsecServer implements AutoCloseable {
                 controller.connectionClosed(connection);
             }
         };
+        this.certs = new CertificateBootstrap(bus, clock, watchStore, scheduler);
+        this.listeners = new ListenerSet(bus, clock, sipHandler, signalling, trace);
     }
 
     /**
@@ -228,12 +219,16 @@ public final class UmsecServer implements AutoCloseable {
             }
             started = true;
             try {
-                LOG.info("Start-up (R3): {}", config.startupPlan().describe());
                 config.warnings().forEach(w -> LOG.warn("Configuration: {}", w));
                 recorder = newRecorder(config);
-                applyListeners(config);
-                configFile.ifPresent(this::watchConfig);
+                listeners.apply(config, certs);
+                LOG.info("Start-up (R3): {}", config.startupPlan().describe(listeners.tcpPort(), listeners.tlsPort()));
+                if (watchConfigFile) {
+                    configFile.ifPresent(this::watchConfig);
+                }
                 scheduler.scheduleAtFixedRate(this::logMetrics, 5, 5, TimeUnit.MINUTES);
+                // time alone can end a peer's trust (certificate or CRL expiry): re-check established connections
+                scheduler.scheduleAtFixedRate(this::revalidateConnections, 5, 5, TimeUnit.MINUTES);
                 registerMBean();
                 publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_APPLIED, clock)
                         .message("Configuration applied at start").field("source", config.source())
@@ -246,182 +241,27 @@ public final class UmsecServer implements AutoCloseable {
     }
 
     private CallHandler newRecorder(ServerConfiguration c) throws IOException {
-        short[] greeting = c.greeting().isPresent() ? VoicemailRecorder.readGreeting(c.greeting().get())
-                : VoicemailRecorder.defaultGreeting();
-        return new VoicemailRecorder(c.voicemail(), greeting);
-    }
-
-    private void applyListeners(ServerConfiguration c) throws IOException {
-        boolean needTls = c.tlsListener();
-        boolean needTcp = c.tcpListener();
-        InetAddress bind = InetAddress.getByName(c.bindAddress());
-        // R26: each listener trusts its own gateways (TLS: identities of Secured plans; TCP: addresses of Unsecured ones)
-        TrustList tlsTrust = c.tlsTrustList();
-        TrustList tcpTrust = c.tcpTrustList();
-        if (needTls) {
-            ensureCertificate(c);
-            if (tls != null && (tls.configuredPort != c.tlsPort() || !tls.bind.equals(bind))) {
-                tls.close();
-                tls = null;
-            }
-            if (tls == null) {
-                // mutual TLS (R16): TLS 1.2+, client certificate required, identity on the trust list (R17)
-                SipServer.Builder sb = sipServer(bind, tlsTrust).tcp(false).tlsListener(true).tlsPort(c.tlsPort())
-                        .tls(tlsSettings);
-                if (keyLogFile != null) {
-                    sb.keyLogFile(keyLogFile);
-                }
-                tls = new Listener(sb.start(), c.tlsPort(), bind);
-                SelectedCertificate sel = provider.current().orElseThrow();
-                int port = tls.port();
-                publish(SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_SECURED, clock)
-                        .message("UM started in secured mode: SIP over mutual TLS on port " + port)
-                        .field("port", port).field("thumbprint", sel.info().sha1Thumbprint()).build());
-            }
-        } else if (tls != null) {
-            tls.close();
-            tls = null;
-        }
-        if (needTcp) {
-            if (tcp != null && (tcp.configuredPort != c.sipPort() || !tcp.bind.equals(bind))) {
-                tcp.close();
-                tcp = null;
-            }
-            if (tcp == null) {
-                tcp = new Listener(sipServer(bind, tcpTrust).tcp(true).tlsListener(false).tcpPort(c.sipPort()).start(),
-                        c.sipPort(), bind);
-                int port = tcp.port();
-                publish(SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_UNSECURED, clock)
-                        .message("UM listening for unsecured SIP over TCP on port " + port).field("port", port).build());
-            }
-        } else if (tcp != null) {
-            tcp.close();
-            tcp = null;
-        }
-        // a changed trust list applies to the next connection and handshake (R5, R17) and closes the
-        // established connections of peers it no longer trusts (issue 9 item 7)
-        if (tls != null) {
-            tls.server.updateTlsTrustList(tlsTrust);
-        }
-        if (tcp != null) {
-            tcp.server.updateTcpTrustList(tcpTrust);
-        }
-    }
-
-    private SipServer.Builder sipServer(InetAddress bind, TrustList trust) {
-        return SipServer.builder().bindAddress(bind).trustList(trust).sipTrace(sipTrace).traceKeys(traceKeys)
-                .handler(sipHandler).events(bus).clock(clock)
-                .handlerExecutor(signalling).handshakeTimeout(HANDSHAKE_TIMEOUT).maxConnections(MAX_CONNECTIONS);
-    }
-
-    private void ensureCertificate(ServerConfiguration c) throws IOException {
-        if (provider != null) {
-            return;
-        }
-        store = CertificateStore.builder(c.store()).events(bus).clock(clock).open();
-        CertificateSpec.Builder spec = CertificateSpec.builder().dnsName(c.fqdn())
-                .validity(Duration.ofDays(c.selfSignedValidityDays()));
-        if (c.fqdn().equalsIgnoreCase("localhost")) {
-            spec.ipAddress("127.0.0.1");
-        }
-        provider = CertificateProvider.builder(store).criteria(SelectionCriteria.serverAuth())
-                .selfSigned(spec.build()).events(bus).clock(clock).watchStore(watchStore).build();
-        closeables.add(provider);
-        Optional<SelectedCertificate> sel = provider.refresh();
-        if (sel.isEmpty()) {
-            publish(SecurityEvent.builder(SecurityEventType.CALL_REJECTED_NO_CERTIFICATE, clock)
-                    .message("Secured mode needs a certificate and none is valid; not starting the TLS listener")
-                    .field("store", c.store()).build());
-            throw new IOException("no valid certificate in " + c.store() + " and none could be generated:\n"
-                    + provider.lastSelection().explain());
-        }
-        if (sel.get().generated()) {
-            // Trust our own generated certificate, so that tools sharing this store (umsec
-            // test-connectivity on the same machine) and servers holding the same certificate
-            // (R18) can connect. Gateways still have to import it themselves (R15).
-            X509Certificate own = sel.get().certificate().certificate();
-            if (!store.contents().trustedRoots().contains(own)) {
-                store.addTrustedRoot(own);
-            }
-        }
-        certificateLoaded(sel.get());
-        expiry = new ExpiryMonitor(clock, bus);
-        expiry.track(sel.get().certificate().certificate());
-        closeables.add(provider.addListener(s -> {
-            certificateLoaded(s);
-            expiry.track(s.certificate().certificate());
-        }));
-        scheduler.scheduleAtFixedRate(() -> {
+        short[] greeting = VoicemailRecorder.defaultGreeting();
+        if (c.greeting().isPresent()) {
             try {
-                expiry.check();
-            } catch (RuntimeException e) {
-                LOG.warn("Expiry check failed: {}", e.toString());
+                greeting = VoicemailRecorder.readGreeting(c.greeting().get());
+            } catch (IOException e) {
+                throw new IOException("greeting " + ConfigFiles.explain(c.greeting().get(), e), e);
             }
-        }, 0, 1, TimeUnit.HOURS);
-        // established TLS peers are re-validated against the store as it is now (new CRLs, removed
-        // roots, expiry) and closed with an event when no longer trusted (issue 9 item 7)
-        scheduler.scheduleAtFixedRate(this::revalidateConnections, 5, 5, TimeUnit.MINUTES);
-        peers = PeerCertificateValidator.builder().store(store).clock(clock).build();
-        // the provider's key manager presents the current selection: a rotation applies to the next handshake
-        tlsSettings = TlsSettings.builder().certificates(provider).peers(peers).build();
-    }
-
-    /**
-     * Re-checks every established SIP connection against the current trust lists and certificate
-     * store (roots, CRLs, validity), closing those whose peer is no longer trusted with an event. Runs
-     * every five minutes by itself; call it after changing the store's roots or CRLs to act at once.
-     */
-    public void revalidateConnections() {
-        Listener t = tls;
-        Listener p = tcp;
-        if (t != null) {
-            t.server.revalidate();
         }
-        if (p != null) {
-            p.server.revalidate();
-        }
-    }
-
-    /**
-     * Switches the SIP message trace (log category {@code org.umsec.sip.trace}) of both listeners at
-     * run time.
-     *
-     * @param on whether to log every SIP message in and out
-     */
-    public void setSipTrace(boolean on) {
-        sipTrace = on;
-        Listener t = tls;
-        Listener p = tcp;
-        if (t != null) {
-            t.server.setSipTrace(on);
-        }
-        if (p != null) {
-            p.server.setSipTrace(on);
-        }
-    }
-
-    private void certificateLoaded(SelectedCertificate s) {
-        CertificateInfo i = s.info();
-        LOG.info("Certificate in use for mutual TLS: issuer \"{}\", serial {}, SHA-1 thumbprint {}, valid until {}{}",
-                i.issuer().getName(), i.serialNumberHex(), i.sha1Thumbprint(), i.notAfter(),
-                s.generated() ? " (self-signed, generated)" : "");
-        publish(SecurityEvent.builder(SecurityEventType.SECURED_CERTIFICATE_LOADED, clock)
-                .message("Certificate for secured mode found and loaded").field("issuer", i.issuer().getName())
-                .field("serial", i.serialNumberHex()).field("thumbprint", i.sha1Thumbprint())
-                .field("notAfter", i.notAfter()).build());
+        return new VoicemailRecorder(c.voicemail(), greeting);
     }
 
     private void watchConfig(Path file) {
         try {
             watcher = new ConfigWatcher(file, scheduler, () -> {
                 try {
-                    reload(ServerConfiguration.load(file));
+                    reloadConfigFile();
                 } catch (ConfigurationException e) {
                     LOG.error("Edited configuration {} refused; the running configuration stays:\n{}", file,
                             e.getMessage());
-                    rejected(e);
                 } catch (IOException e) {
-                    LOG.error("Cannot re-read {}: {}", file, e.toString());
+                    LOG.error("Edited configuration {} could not be applied: {}", file, e.getMessage());
                 }
             });
             closeables.add(watcher);
@@ -446,25 +286,61 @@ public final class UmsecServer implements AutoCloseable {
                 throw new IllegalStateException("server is not running");
             }
             ServerConfiguration previous = config;
+            List<String> unapplied = new ArrayList<>(certs.unappliedChanges(next));
+            if (!previous.serverName().equals(next.serverName())) {
+                unapplied.add("server.name"); // names the JMX figures and the logs: fixed until restart
+            }
             try {
-                applyListeners(next);
+                listeners.apply(next, certs);
                 recorder = newRecorder(next);
             } catch (IOException | RuntimeException e) {
                 publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_REJECTED, clock)
                         .message("New configuration could not be applied; previous configuration stays")
                         .field("source", next.source()).field("reason", e.getMessage()).build());
                 try {
-                    applyListeners(previous);
+                    listeners.apply(previous, certs);
                 } catch (IOException restore) {
                     LOG.error("Could not restore the previous listeners: {}", restore.toString());
                 }
                 throw e;
             }
             config = next;
+            next.warnings().forEach(w -> LOG.warn("Configuration: {}", w));
+            String message = unapplied.isEmpty() ? "Configuration applied without restart"
+                    : "Configuration applied without restart, except " + String.join(", ", unapplied)
+                            + ": these take effect only after a restart";
+            if (!unapplied.isEmpty()) {
+                LOG.warn("{} ({})", message, next.source());
+            }
             publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_APPLIED, clock)
-                    .message("Configuration applied without restart").field("source", next.source())
-                    .field("modes", next.startupModes()).field("gateways", next.gateways().size()).build());
+                    .severity(unapplied.isEmpty() ? org.umsec.core.Severity.INFO : org.umsec.core.Severity.WARNING)
+                    .message(message).field("source", next.source())
+                    .field("modes", next.startupModes()).field("gateways", next.gateways().size())
+                    .field("notApplied", unapplied).field("warnings", next.warnings().size()).build());
         }
+    }
+
+    /**
+     * Re-reads the configuration file given to {@link Builder#configFile(Path)} and applies it like
+     * {@link #reload(ServerConfiguration)}; this is what an edit of the file triggers. A file that does
+     * not check out is refused with every problem (event 6002) and the running configuration stays.
+     *
+     * @return the configuration now in force
+     * @throws ConfigurationException if the file cannot be read or does not check out
+     * @throws IOException if the listeners cannot be changed; the previous configuration stays
+     * @throws IllegalStateException if the server was built without a configuration file, or is not running
+     */
+    public ServerConfiguration reloadConfigFile() throws ConfigurationException, IOException {
+        Path file = configFile.orElseThrow(() -> new IllegalStateException("server was built without a configuration file"));
+        ServerConfiguration next;
+        try {
+            next = ServerConfiguration.load(file);
+        } catch (ConfigurationException e) {
+            rejected(e);
+            throw e;
+        }
+        reload(next);
+        return next;
     }
 
     /**
@@ -475,7 +351,9 @@ public final class UmsecServer implements AutoCloseable {
     void rejected(ConfigurationException e) {
         publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_REJECTED, clock)
                 .message("Configuration refused; the running configuration stays")
-                .field("problems", e.problems().size()).field("first", e.problems().get(0)).build());
+                .field("problems", e.errors().size())
+                .field("first", e.errors().isEmpty() ? e.problems().get(0) : e.errors().get(0))
+                .field("errors", e.errors().stream().map(Object::toString).toList()).build());
     }
 
     /**
@@ -511,12 +389,8 @@ public final class UmsecServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         // after the BYEs above were queued: closing the listeners closes every connection
-        if (tcp != null) {
-            tcp.close();
-        }
-        if (tls != null) {
-            tls.close();
-        }
+        listeners.close();
+        certs.close();
         for (AutoCloseable c : closeables) {
             try {
                 c.close();
@@ -543,25 +417,43 @@ public final class UmsecServer implements AutoCloseable {
 
     /** @return the TCP listener's port, or -1 if there is none */
     public int tcpPort() {
-        Listener l = tcp;
-        return l == null ? -1 : l.port();
+        return listeners.tcpPort();
+    }
+
+    /**
+     * Re-checks every established SIP connection against the current trust lists and certificate
+     * store (roots, CRLs, validity), closing those whose peer is no longer trusted with an event.
+     * Store changes trigger it by themselves (um-certs' trust listener) and it runs every five
+     * minutes for time-driven changes (a certificate or CRL expiring); call it to act at once.
+     */
+    public void revalidateConnections() {
+        listeners.revalidate();
+    }
+
+    /**
+     * Switches the SIP message trace (log category {@code org.umsec.sip.trace}) of both listeners
+     * at run time; SDES keys stay masked unless the server was built with
+     * {@link Builder#traceKeys(boolean)}.
+     *
+     * @param on whether to log every SIP message in and out
+     */
+    public void setSipTrace(boolean on) {
+        listeners.setSipTrace(on);
     }
 
     /** @return the mutual-TLS listener's port, or -1 if there is none */
     public int tlsPort() {
-        Listener l = tls;
-        return l == null ? -1 : l.port();
+        return listeners.tlsPort();
     }
 
     /** @return the certificate used for mutual TLS, if the server runs in secured mode */
     public Optional<CertificateInfo> certificate() {
-        CertificateProvider p = provider;
-        return p == null ? Optional.empty() : p.current().map(SelectedCertificate::info);
+        return certs.current().map(SelectedCertificate::info);
     }
 
     /** @return the certificate store, once secured mode has opened it */
     public Optional<CertificateStore> certificateStore() {
-        return Optional.ofNullable(store);
+        return certs.store();
     }
 
     /**
@@ -571,10 +463,7 @@ public final class UmsecServer implements AutoCloseable {
      * @throws IOException if the store cannot be read
      */
     public void refreshCertificates() throws IOException {
-        CertificateProvider p = provider;
-        if (p != null) {
-            p.refresh();
-        }
+        certs.refresh();
     }
 
     /**
@@ -655,27 +544,6 @@ public final class UmsecServer implements AutoCloseable {
         }
     }
 
-    /** One um-sip listener (TCP or mutual TLS) and the configuration it was opened for. */
-    private static final class Listener {
-        final SipServer server;
-        final int configuredPort;
-        final InetAddress bind;
-
-        Listener(SipServer server, int configuredPort, InetAddress bind) {
-            this.server = server;
-            this.configuredPort = configuredPort;
-            this.bind = bind;
-        }
-
-        int port() {
-            return server.tlsPort().orElseGet(() -> server.tcpPort().orElse(-1));
-        }
-
-        void close() {
-            server.close();
-        }
-    }
-
     /** Collects the server's parts; {@link #build()} makes a stopped server. Not thread-safe. */
     public static final class Builder {
         private final ServerConfiguration config;
@@ -683,6 +551,7 @@ public final class UmsecServer implements AutoCloseable {
         private CallHandler handler;
         private Path configFile;
         private boolean watchStore = true;
+        private boolean watchConfigFile = true;
         private boolean registerJmx = true;
         private boolean sipTrace;
         private boolean traceKeys;
@@ -724,6 +593,16 @@ public final class UmsecServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @param on apply edits of the {@linkplain #configFile(Path) configuration file} as soon as it is
+         *     saved (default on); off, the file is re-read only by {@link UmsecServer#reloadConfigFile()}
+         * @return this
+         */
+        public Builder watchConfigFile(boolean on) {
+            watchConfigFile = on;
+            return this;
+        }
+
         /** @param on pick up certificate store changes without a restart (default on) @return this */
         public Builder watchStore(boolean on) {
             watchStore = on;
@@ -746,7 +625,8 @@ public final class UmsecServer implements AutoCloseable {
         }
 
         /**
-         * @param on show SDES keys in the SIP trace instead of masking them (default off)
+         * @param on show SDES keys in the SIP trace instead of masking them (default off; announced
+         *     with an INSECURE_OPTION_ENABLED event)
          * @return this
          */
         public Builder traceKeys(boolean on) {
@@ -770,7 +650,7 @@ public final class UmsecServer implements AutoCloseable {
         }
     }
 
-    static VoipSecurityMode modeOf(ServerConfiguration c, ServerConfiguration.Gateway g) {
-        return c.dialPlans().get(g.dialPlan()).mode();
+    static VoipSecurityMode modeOf(ServerConfiguration c, IpGateway g) {
+        return c.modeOf(g);
     }
 }

@@ -112,9 +112,33 @@ public final class MediaSession {
      */
     public static MediaSession open(InetAddress bind, Clock clock, ScheduledExecutorService scheduler,
             MetricsSink metrics) throws IOException {
+        return open(bind, 20000, 39999, clock, scheduler, metrics);
+    }
+
+    /**
+     * Binds an RTP/RTCP port pair (even RTP port, RTCP on the next) within a port range
+     * ({@code media.portRange}). Starts at a random pair and tries every pair of the range once, so an
+     * exhausted range is reported, never looped on.
+     *
+     * @param bind local address
+     * @param low lowest port of the range, even
+     * @param high highest port of the range, above {@code low}
+     * @param clock clock for timeouts and time stamps
+     * @param scheduler shared scheduler for prompt and RTCP sending
+     * @param metrics counters
+     * @return the session, not yet started
+     * @throws IOException if no pair in the range could be bound, naming the range
+     */
+    public static MediaSession open(InetAddress bind, int low, int high, Clock clock,
+            ScheduledExecutorService scheduler, MetricsSink metrics) throws IOException {
+        int pairs = (high - low + 1) / 2;
+        if (pairs < 1 || low % 2 != 0) {
+            throw new IllegalArgumentException("media port range " + low + "-" + high + " holds no even/odd port pair");
+        }
         IOException last = null;
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int port = 20000 + 2 * RANDOM.nextInt(10000);
+        int first = RANDOM.nextInt(pairs);
+        for (int attempt = 0; attempt < pairs; attempt++) {
+            int port = low + 2 * ((first + attempt) % pairs);
             DatagramSocket a = null;
             try {
                 a = new DatagramSocket(new InetSocketAddress(bind, port));
@@ -127,7 +151,7 @@ public final class MediaSession {
                 }
             }
         }
-        throw new IOException("no free RTP/RTCP port pair in 20000..39999", last);
+        throw new IOException("no free RTP/RTCP port pair in " + low + "-" + high, last);
     }
 
     /** @return the local RTP port (RTCP is this + 1) */

@@ -88,8 +88,9 @@ import org.umsec.sip.transport.internal.SslContexts;
  * established connection: TLS peers' stored chains are validated again (new CRLs, removed roots,
  * expiry) and their identity matched against the current list; TCP peers' source addresses likewise.
  * A peer no longer trusted is closed with {@link org.umsec.core.SecurityEventType#UNTRUSTED_PEER_REFUSED}
- * ({@code phase=established}). Call {@link #revalidate()} when the certificate store's roots or CRLs
- * change.
+ * ({@code phase=established}). A change of the store's roots, intermediates or CRLs triggers it by
+ * itself (um-certs' trust listener); call {@link #revalidate()} for changes no listener reports (a
+ * certificate or CRL expiring).
  *
  * <h2>Seeing inside</h2>
  * The SIP trace ({@link Builder#sipTrace}, {@link #setSipTrace}) logs every message in and out on
@@ -186,6 +187,7 @@ public final class SipServer implements AutoCloseable {
     private final Endpoint endpoint;
     private final SslContext sslContext;
     private final KeyLog keyLog;
+    private final AutoCloseable trustWatch;
     private Channel tcpChannel;
     private Channel tlsChannel;
 
@@ -210,6 +212,8 @@ public final class SipServer implements AutoCloseable {
         this.endpoint = new Endpoint(b.handler, b.events, b.clock, b.tcpEnabled ? tcpTrust::get : null, sources, tm,
                 b.tlsEnabled ? b.tls.engine().resolve() : null, b.handlerExecutor, b.maxPendingMessages,
                 b.preAuthTimeout, b.decoderConfig.answerKeepAlivePings(), trace, keyLog);
+        // a change of roots, intermediates or CRLs in the store re-checks the established TLS peers
+        this.trustWatch = b.tlsEnabled ? b.tls.peers().addTrustListener(this::revalidate) : null;
         this.group = EventLoops.group(ioMode, b.ioThreads, "sip-server");
     }
 
@@ -449,6 +453,13 @@ public final class SipServer implements AutoCloseable {
         blocking.shutdownNow();
         if (keyLog != null) {
             keyLog.close();
+        }
+        if (trustWatch != null) {
+            try {
+                trustWatch.close();
+            } catch (Exception e) {
+                LOG.debug("closing the trust listener", e);
+            }
         }
     }
 
