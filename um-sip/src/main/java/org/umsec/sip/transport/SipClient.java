@@ -62,6 +62,7 @@ public final class SipClient implements AutoCloseable {
     public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
 
     private final Builder config;
+    private final TransportOptions options;
     private final IoMode ioMode;
     private final EventLoopGroup group;
     private final Endpoint endpoint;
@@ -72,14 +73,15 @@ public final class SipClient implements AutoCloseable {
 
     private SipClient(Builder b) throws IOException {
         this.config = b;
-        this.ioMode = b.ioMode.resolve();
+        this.options = b.snapshot;
+        this.ioMode = options.ioMode().resolve();
         PeerTrustManager tm = b.tls == null ? null : new PeerTrustManager(b.tls.peers(), null);
         this.sslContext = b.tls == null ? null : SslContexts.client(b.tls, tm);
-        this.trace = new SipTrace(b.sipTrace, b.traceKeys);
+        this.trace = new SipTrace(options.sipTrace(), options.traceKeys());
         this.endpoint = new Endpoint(b.handler, b.events, b.clock, null, null, tm,
-                b.tls == null ? null : b.tls.engine().resolve(), b.handlerExecutor, b.maxPendingMessages, null,
-                b.decoderConfig.answerKeepAlivePings(), trace, null);
-        this.group = EventLoops.group(ioMode, b.ioThreads, "sip-client");
+                b.tls == null ? null : b.tls.engine().resolve(), b.handlerExecutor, options.maxPendingMessages(), null,
+                options.decoderConfig().answerKeepAlivePings(), trace, null);
+        this.group = EventLoops.group(ioMode, options.ioThreads(), "sip-client");
     }
 
     /** @return a builder */
@@ -124,6 +126,11 @@ public final class SipClient implements AutoCloseable {
         }
     }
 
+    /** @return the connection options this client was built with */
+    public TransportOptions options() {
+        return options;
+    }
+
     /**
      * Switches the SIP message trace (log category {@code org.umsec.sip.trace}) at run time.
      *
@@ -157,13 +164,13 @@ public final class SipClient implements AutoCloseable {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) b.connectTimeout.toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(SipServer.DEFAULT_WRITE_LOW_WATER_MARK, SipServer.DEFAULT_WRITE_HIGH_WATER_MARK))
+                        new WriteBufferWaterMark(options.writeLowWaterMark(), options.writeHighWaterMark()))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         Pipelines.build(ch.pipeline(), peer.transport() == SignallingTransport.TLS
                                 ? Pipelines.ssl(sslContext, ch.alloc(), peer.host(), peer.port()) : null,
-                                b.handshakeTimeout, b.idleTimeout, b.decoderConfig, connection, trace);
+                                options.handshakeTimeout(), options.idleTimeout(), options.decoderConfig(), connection, trace);
                     }
                 });
         InetSocketAddress remote = peer.address().map(a -> new InetSocketAddress(a, peer.port()))
@@ -206,17 +213,25 @@ public final class SipClient implements AutoCloseable {
         private SecurityEventListener events;
         private Clock clock = Clock.systemUTC();
         private Executor handlerExecutor;
-        private IoMode ioMode = IoMode.AUTO;
-        private int ioThreads = 1;
         private Duration connectTimeout = Duration.ofSeconds(DEFAULT_CONNECT_TIMEOUT_SECONDS);
-        private Duration handshakeTimeout = Duration.ofSeconds(SipServer.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS);
-        private Duration idleTimeout = Duration.ofSeconds(SipServer.DEFAULT_IDLE_TIMEOUT_SECONDS);
-        private int maxPendingMessages = SipServer.DEFAULT_MAX_PENDING_MESSAGES;
-        private SipDecoderConfig decoderConfig = SipDecoderConfig.defaults();
-        private boolean sipTrace;
-        private boolean traceKeys;
+
+        // a client needs few connections: one I/O thread unless told otherwise
+        private TransportOptions.Builder options = TransportOptions.builder().ioThreads(1);
+        private TransportOptions snapshot;
 
         private Builder() {
+        }
+
+        /**
+         * Replaces the connection options with {@code o} (the same type configures {@link SipServer};
+         * the setters below change single options).
+         *
+         * @param o the options
+         * @return this
+         */
+        public Builder options(TransportOptions o) {
+            this.options = Objects.requireNonNull(o, "options").toBuilder();
+            return this;
         }
 
         /**
@@ -224,7 +239,7 @@ public final class SipClient implements AutoCloseable {
          * @return this
          */
         public Builder sipTrace(boolean on) {
-            this.sipTrace = on;
+            options.sipTrace(on);
             return this;
         }
 
@@ -233,7 +248,7 @@ public final class SipClient implements AutoCloseable {
          * @return this
          */
         public Builder traceKeys(boolean on) {
-            this.traceKeys = on;
+            options.traceKeys(on);
             return this;
         }
 
@@ -295,19 +310,17 @@ public final class SipClient implements AutoCloseable {
          * @return this
          */
         public Builder ioMode(IoMode mode) {
-            this.ioMode = Objects.requireNonNull(mode, "mode");
+            options.ioMode(mode);
             return this;
         }
 
         /**
-         * @param threads I/O threads (default 1)
+         * @param threads I/O threads (default 1; 0 = Netty's default, twice the cores; same rule as
+         *     {@link SipServer.Builder#ioThreads})
          * @return this
          */
         public Builder ioThreads(int threads) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("threads must be >= 1: " + threads);
-            }
-            this.ioThreads = threads;
+            options.ioThreads(threads);
             return this;
         }
 
@@ -325,7 +338,7 @@ public final class SipClient implements AutoCloseable {
          * @return this
          */
         public Builder handshakeTimeout(Duration d) {
-            this.handshakeTimeout = positive(d, "handshakeTimeout");
+            options.handshakeTimeout(d);
             return this;
         }
 
@@ -334,7 +347,7 @@ public final class SipClient implements AutoCloseable {
          * @return this
          */
         public Builder idleTimeout(Duration d) {
-            this.idleTimeout = positive(d, "idleTimeout");
+            options.idleTimeout(d);
             return this;
         }
 
@@ -343,10 +356,7 @@ public final class SipClient implements AutoCloseable {
          * @return this
          */
         public Builder maxPendingMessages(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("maxPendingMessages must be >= 1: " + n);
-            }
-            this.maxPendingMessages = n;
+            options.maxPendingMessages(n);
             return this;
         }
 
@@ -355,7 +365,7 @@ public final class SipClient implements AutoCloseable {
          * @return this
          */
         public Builder decoderConfig(SipDecoderConfig c) {
-            this.decoderConfig = Objects.requireNonNull(c, "decoderConfig");
+            options.decoderConfig(c);
             return this;
         }
 
@@ -374,15 +384,8 @@ public final class SipClient implements AutoCloseable {
             c.events = events;
             c.clock = clock;
             c.handlerExecutor = handlerExecutor;
-            c.ioMode = ioMode;
-            c.ioThreads = ioThreads;
             c.connectTimeout = connectTimeout;
-            c.handshakeTimeout = handshakeTimeout;
-            c.idleTimeout = idleTimeout;
-            c.maxPendingMessages = maxPendingMessages;
-            c.decoderConfig = decoderConfig;
-            c.sipTrace = sipTrace;
-            c.traceKeys = traceKeys;
+            c.snapshot = options.build();
             return new SipClient(c);
         }
     }

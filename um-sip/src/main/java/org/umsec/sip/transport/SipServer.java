@@ -171,6 +171,7 @@ public final class SipServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SipServer.class);
 
     private final Builder config;
+    private final TransportOptions options;
     private final IoMode ioMode;
     private final EventLoopGroup group;
     private final ExecutorService blocking;
@@ -193,7 +194,8 @@ public final class SipServer implements AutoCloseable {
 
     private SipServer(Builder b) throws IOException {
         this.config = b;
-        this.ioMode = b.ioMode.resolve();
+        this.options = b.snapshot;
+        this.ioMode = options.ioMode().resolve();
         this.limiter = new ConnectionLimiter(b.maxConnections, b.maxConnectionsPerAddress, b.reservedConnections);
         this.tlsTrust = new AtomicReference<>(b.tlsTrustList);
         this.tcpTrust = new AtomicReference<>(b.tcpTrustList);
@@ -207,14 +209,14 @@ public final class SipServer implements AutoCloseable {
         this.blocking = pool;
         this.sources = new SourceTrust(pool, b.clock, b.resolveTtl, b.resolveTimeout);
         this.sources.register(trustLists());
-        this.trace = new SipTrace(b.sipTrace, b.traceKeys);
-        this.serverDecoder = b.decoderConfig.toBuilder().answerKeepAlivePings(false).build();
+        this.trace = new SipTrace(options.sipTrace(), options.traceKeys());
+        this.serverDecoder = options.decoderConfig().toBuilder().answerKeepAlivePings(false).build();
         this.endpoint = new Endpoint(b.handler, b.events, b.clock, b.tcpEnabled ? tcpTrust::get : null, sources, tm,
-                b.tlsEnabled ? b.tls.engine().resolve() : null, b.handlerExecutor, b.maxPendingMessages,
-                b.preAuthTimeout, b.decoderConfig.answerKeepAlivePings(), trace, keyLog);
+                b.tlsEnabled ? b.tls.engine().resolve() : null, b.handlerExecutor, options.maxPendingMessages(),
+                b.preAuthTimeout, options.decoderConfig().answerKeepAlivePings(), trace, keyLog);
         // a change of roots, intermediates or CRLs in the store re-checks the established TLS peers
         this.trustWatch = b.tlsEnabled ? b.tls.peers().addTrustListener(this::revalidate) : null;
-        this.group = EventLoops.group(ioMode, b.ioThreads, "sip-server");
+        this.group = EventLoops.group(ioMode, options.ioThreads(), "sip-server");
     }
 
     private List<TrustList> trustLists() {
@@ -271,7 +273,7 @@ public final class SipServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(b.writeLowWaterMark, b.writeHighWaterMark))
+                        new WriteBufferWaterMark(options.writeLowWaterMark(), options.writeHighWaterMark()))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -292,7 +294,7 @@ public final class SipServer implements AutoCloseable {
                         channels.add(ch);
                         Pipelines.build(ch.pipeline(),
                                 transport == SignallingTransport.TLS ? Pipelines.ssl(sslContext, ch.alloc(), null, 0) : null,
-                                b.handshakeTimeout, b.idleTimeout, serverDecoder, connection, trace);
+                                options.handshakeTimeout(), options.idleTimeout(), serverDecoder, connection, trace);
                     }
                 });
     }
@@ -305,6 +307,11 @@ public final class SipServer implements AutoCloseable {
     /** @return the bound TLS port (useful with port 0), empty when the TLS listener is off */
     public OptionalInt tlsPort() {
         return tlsChannel == null ? OptionalInt.empty() : OptionalInt.of(((InetSocketAddress) tlsChannel.localAddress()).getPort());
+    }
+
+    /** @return the connection options this server was started with */
+    public TransportOptions options() {
+        return options;
     }
 
     /** @return the I/O transport in use (EPOLL or NIO) */
@@ -478,23 +485,15 @@ public final class SipServer implements AutoCloseable {
         private SecurityEventListener events;
         private Clock clock = Clock.systemUTC();
         private Executor handlerExecutor;
-        private IoMode ioMode = IoMode.AUTO;
-        private int ioThreads;
-        private Duration handshakeTimeout = Duration.ofSeconds(DEFAULT_HANDSHAKE_TIMEOUT_SECONDS);
-        private Duration idleTimeout = Duration.ofSeconds(DEFAULT_IDLE_TIMEOUT_SECONDS);
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
-        private int maxPendingMessages = DEFAULT_MAX_PENDING_MESSAGES;
-        private int writeLowWaterMark = DEFAULT_WRITE_LOW_WATER_MARK;
-        private int writeHighWaterMark = DEFAULT_WRITE_HIGH_WATER_MARK;
-        private SipDecoderConfig decoderConfig = SipDecoderConfig.defaults();
         private int reservedConnections = DEFAULT_RESERVED_CONNECTIONS;
         private Duration preAuthTimeout = Duration.ofMillis(DEFAULT_PRE_AUTH_TIMEOUT_MILLIS);
         private Duration resolveTtl = Duration.ofSeconds(DEFAULT_RESOLVE_TTL_SECONDS);
         private Duration resolveTimeout = Duration.ofMillis(DEFAULT_RESOLVE_TIMEOUT_MILLIS);
-        private boolean sipTrace;
-        private boolean traceKeys;
         private Path keyLogFile;
+        private TransportOptions.Builder options = TransportOptions.builder();
+        private TransportOptions snapshot;
 
         private Builder() {
         }
@@ -519,6 +518,18 @@ public final class SipServer implements AutoCloseable {
                 throw new IllegalArgumentException(what + " must be at least 1: " + n);
             }
             return n;
+        }
+
+        /**
+         * Replaces the connection options with {@code o} (the setters below change single options;
+         * the same type configures {@link SipClient}).
+         *
+         * @param o the options
+         * @return this
+         */
+        public Builder options(TransportOptions o) {
+            this.options = Objects.requireNonNull(o, "options").toBuilder();
+            return this;
         }
 
         /**
@@ -651,7 +662,7 @@ public final class SipServer implements AutoCloseable {
          * @return this
          */
         public Builder sipTrace(boolean on) {
-            this.sipTrace = on;
+            options.sipTrace(on);
             return this;
         }
 
@@ -661,7 +672,7 @@ public final class SipServer implements AutoCloseable {
          * @return this
          */
         public Builder traceKeys(boolean on) {
-            this.traceKeys = on;
+            options.traceKeys(on);
             return this;
         }
 
@@ -726,11 +737,7 @@ public final class SipServer implements AutoCloseable {
          * @throws IllegalArgumentException for {@link IoMode#EPOLL} when it does not load here
          */
         public Builder ioMode(IoMode mode) {
-            Objects.requireNonNull(mode, "mode");
-            if (mode == IoMode.EPOLL && IoMode.AUTO.resolve() != IoMode.EPOLL) {
-                throw new IllegalArgumentException("native epoll is not available here");
-            }
-            this.ioMode = mode;
+            options.ioMode(mode);
             return this;
         }
 
@@ -739,10 +746,7 @@ public final class SipServer implements AutoCloseable {
          * @return this
          */
         public Builder ioThreads(int threads) {
-            if (threads < 0) {
-                throw new IllegalArgumentException("threads must be >= 0: " + threads);
-            }
-            this.ioThreads = threads;
+            options.ioThreads(threads);
             return this;
         }
 
@@ -751,7 +755,7 @@ public final class SipServer implements AutoCloseable {
          * @return this
          */
         public Builder handshakeTimeout(Duration d) {
-            this.handshakeTimeout = positive(d, "handshakeTimeout");
+            options.handshakeTimeout(d);
             return this;
         }
 
@@ -760,7 +764,7 @@ public final class SipServer implements AutoCloseable {
          * @return this
          */
         public Builder idleTimeout(Duration d) {
-            this.idleTimeout = positive(d, "idleTimeout");
+            options.idleTimeout(d);
             return this;
         }
 
@@ -788,7 +792,7 @@ public final class SipServer implements AutoCloseable {
          * @return this
          */
         public Builder maxPendingMessages(int n) {
-            this.maxPendingMessages = atLeastOne(n, "maxPendingMessages");
+            options.maxPendingMessages(n);
             return this;
         }
 
@@ -798,11 +802,7 @@ public final class SipServer implements AutoCloseable {
          * @return this
          */
         public Builder writeWaterMarks(int low, int high) {
-            if (low < 1 || high < low) {
-                throw new IllegalArgumentException("need 1 <= low <= high: " + low + ", " + high);
-            }
-            this.writeLowWaterMark = low;
-            this.writeHighWaterMark = high;
+            options.writeWaterMarks(low, high);
             return this;
         }
 
@@ -811,7 +811,7 @@ public final class SipServer implements AutoCloseable {
          * @return this
          */
         public Builder decoderConfig(SipDecoderConfig c) {
-            this.decoderConfig = Objects.requireNonNull(c, "decoderConfig");
+            options.decoderConfig(c);
             return this;
         }
 
@@ -830,23 +830,14 @@ public final class SipServer implements AutoCloseable {
             c.preAuthTimeout = preAuthTimeout;
             c.resolveTtl = resolveTtl;
             c.resolveTimeout = resolveTimeout;
-            c.sipTrace = sipTrace;
-            c.traceKeys = traceKeys;
             c.keyLogFile = keyLogFile;
+            c.snapshot = options.build();
             c.handler = handler;
             c.events = events;
             c.clock = clock;
             c.handlerExecutor = handlerExecutor;
-            c.ioMode = ioMode;
-            c.ioThreads = ioThreads;
-            c.handshakeTimeout = handshakeTimeout;
-            c.idleTimeout = idleTimeout;
             c.maxConnections = maxConnections;
             c.maxConnectionsPerAddress = maxConnectionsPerAddress;
-            c.maxPendingMessages = maxPendingMessages;
-            c.writeLowWaterMark = writeLowWaterMark;
-            c.writeHighWaterMark = writeHighWaterMark;
-            c.decoderConfig = decoderConfig;
             return c;
         }
 

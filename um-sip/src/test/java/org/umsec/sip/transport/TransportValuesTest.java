@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,5 +79,28 @@ class TransportValuesTest {
         assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("neither");
         assertThatThrownBy(() -> TlsSettings.builder().build()).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> SipClient.builder().build()).isInstanceOf(IllegalStateException.class);
+    }
+
+    /** Issue 10 item 5: one option type, one set of rules for server and client, snapshotted at start. */
+    @Test
+    void serverAndClientShareOneOptionTypeAndSnapshotItAtStart() throws Exception {
+        for (java.util.function.IntConsumer threads : List.<java.util.function.IntConsumer>of(
+                n -> SipServer.builder().ioThreads(n), n -> SipClient.builder().ioThreads(n),
+                n -> TransportOptions.builder().ioThreads(n))) {
+            threads.accept(0);
+            assertThatThrownBy(() -> threads.accept(-1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(">= 0");
+        }
+        TransportOptions o = TransportOptions.builder().ioThreads(1).idleTimeout(Duration.ofSeconds(42)).build();
+        SipServer.Builder b = SipServer.builder().options(o).tcp(true).tlsListener(false).tcpPort(0)
+                .bindAddress(java.net.InetAddress.getLoopbackAddress())
+                .trustList(org.umsec.core.TrustList.of(List.of("127.0.0.1"))).handler((c, m) -> m.release());
+        try (SipServer s = b.start(); SipClient c = SipClient.builder().options(o).handler((x, m) -> m.release()).build()) {
+            b.idleTimeout(Duration.ofSeconds(1)).sipTrace(true);
+            assertThat(s.options().idleTimeout()).isEqualTo(Duration.ofSeconds(42));
+            assertThat(s.sipTrace()).isFalse();
+            assertThat(c.options().idleTimeout()).isEqualTo(Duration.ofSeconds(42));
+            assertThat(o.toBuilder().build().toString()).isEqualTo(o.toString());
+        }
     }
 }
