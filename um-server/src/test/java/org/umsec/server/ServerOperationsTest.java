@@ -82,7 +82,7 @@ class ServerOperationsTest {
         }
         SecurityEvent e = events.stream().filter(x -> x.type() == SecurityEventType.MEDIA_PORTS_EXHAUSTED).findFirst()
                 .orElseThrow();
-        assertThat(e.id()).isEqualTo(3020);
+        assertThat(e.id()).isEqualTo(3022);
         assertThat(e.field("portRange")).contains(low + "-" + (low + 1));
         assertThat(server.metrics().getCallsRejected()).containsEntry("no-media-port", 1L);
         // once the pair is free again, a call gets exactly that pair
@@ -116,7 +116,7 @@ class ServerOperationsTest {
     void aFileWithoutStartSecuredAndWithoutDialPlansStartsSecuredLikeTheDefault() throws Exception {
         Path f = dir.resolve("umsec.yaml");
         Files.writeString(f, "server:\n  fqdn: um.example.test\n  bind: 127.0.0.1\n  sipPort: 0\n  tlsPort: 0\n"
-                + "  store: certs\n  voicemail: voicemail\n");
+                + "  store: certs\n  voicemail: voicemail\n  generateSelfSigned: true\n");
         ServerConfiguration c = ServerConfiguration.load(f);
         assertThat(c.startupModes()).containsExactlyInAnyOrder(VoipSecurityMode.SIP_SECURED, VoipSecurityMode.SECURED);
         start(c);

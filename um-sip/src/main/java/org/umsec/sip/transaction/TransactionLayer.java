@@ -23,12 +23,10 @@ import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SecurityEventType;
 import org.umsec.sip.DialogId;
 import org.umsec.sip.NameAddress;
-import org.umsec.sip.ServerTransaction;
 import org.umsec.sip.SipConnection;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.SipParseException;
 import org.umsec.sip.SipRequest;
-import org.umsec.sip.SipRequestHandler;
 import org.umsec.sip.SipResponse;
 import org.umsec.sip.Via;
 import org.umsec.sip.codec.SipDecodeError;
@@ -490,6 +488,11 @@ public final class TransactionLayer {
                 throw new IllegalStateException("transaction already completed: " + request.method() + " "
                         + request.callId());
             }
+        }
+
+        @Override
+        public boolean tryRespond(SipResponse response) {
+            return respondQuietly(response);
         }
 
         /** Sends unless completed; returns whether it was sent. */
