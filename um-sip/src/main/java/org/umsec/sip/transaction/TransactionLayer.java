@@ -50,8 +50,8 @@ import org.umsec.sip.codec.SipDecodeError;
  *     408; other requests are dropped after 64·T1 (the client has given up); at most
  *     {@link Builder#maxServerTransactions} live transactions (default {@value #DEFAULT_MAX_SERVER_TRANSACTIONS}),
  *     beyond which requests get 503 so a flood cannot grow the tables without bound; and at most
- *     {@link Builder#maxServerTransactionsPerPeer} per peer address (default
- *     {@value #DEFAULT_MAX_SERVER_TRANSACTIONS_PER_PEER}), beyond which that peer's requests get 503 with
+ *     {@link Builder#maxServerTransactionsPerPeer} in progress (no final response yet) per peer address
+ *     (default {@value #DEFAULT_MAX_SERVER_TRANSACTIONS_PER_PEER}), beyond which that peer's requests get 503 with
  *     Retry-After and a {@link SecurityEventType#PEER_LIMIT_REACHED} event (at most one per peer per
  *     second; the count of refused requests is in the event), so one trusted peer cannot take the whole
  *     table (R28).</li>
@@ -417,7 +417,14 @@ public final class TransactionLayer {
         private int state = PROCEEDING;
         private boolean finalSent;
         private TimerScheduler.Timeout timer;
-        InetAddress peer;
+        private InetAddress peer;
+
+        /** @return the peer address still counted against its share, once; null afterwards */
+        synchronized InetAddress takePeer() {
+            InetAddress p = peer;
+            peer = null;
+            return p;
+        }
 
         ServerTx(TransactionLayer layer, String key, SipRequest request, SipConnection connection) {
             this.layer = layer;
@@ -506,6 +513,8 @@ public final class TransactionLayer {
                 if (response.status() >= 200) {
                     finalSent = true;
                     cancelTimer();
+                    // the peer's share counts requests in progress; a finished one waiting for its ACK does not
+                    layer.releasePeer(takePeer());
                     if (invite && !response.isSuccess()) {
                         state = COMPLETED;
                         // Timer H: wait this long for the ACK (RFC 3261 §17.2.1).
@@ -542,7 +551,7 @@ public final class TransactionLayer {
                 cancelTimer();
             }
             if (layer.servers.remove(key, this)) {
-                layer.releasePeer(peer);
+                layer.releasePeer(takePeer());
             }
         }
 
@@ -751,7 +760,8 @@ public final class TransactionLayer {
         }
 
         /**
-         * Most live server transactions of one peer (remote address) before its requests get 503 with
+         * Most server transactions in progress (no final response yet) of one peer (remote address)
+         * before its requests get 503 with
          * Retry-After and a {@link SecurityEventType#PEER_LIMIT_REACHED} event (default
          * {@value TransactionLayer#DEFAULT_MAX_SERVER_TRANSACTIONS_PER_PEER}).
          *
