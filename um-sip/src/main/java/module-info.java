@@ -13,6 +13,7 @@ module org.umsec.sip {
     requires transitive org.umsec.certs;
     requires transitive org.umsec.srtp;
     requires io.netty.handler;
+    requires io.netty.tcnative.classes.openssl;
     requires io.netty.transport.classes.epoll;
 
     exports org.umsec.sip;
