@@ -12,12 +12,13 @@ import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 
 /**
- * The two GHASH implementations (the JDK's carry-less multiply, reached through the opened
- * {@code com.sun.crypto.provider}, and the tables) give identical results, and GCM built on either
- * matches the JDK's {@code AES/GCM}. Surefire opens the package (see the module's pom), as the
+ * The JDK paths against their fallbacks: AES-CTR driven directly through the provider's
+ * CounterMode equals the {@code Cipher} path, the two GHASH implementations (the JDK's carry-less
+ * multiply, reached through the opened {@code com.sun.crypto.provider}, and the tables) give
+ * identical results, and GCM built on either matches the JDK's {@code AES/GCM}. Surefire opens the package (see the module's pom), as the
  * server jar's {@code Add-Opens} manifest entry does.
  */
-class GhashTest {
+class JdkPathsTest {
 
   @Test
   void jdkPathIsReachableAndChosenWhenThePackageIsOpened() {
@@ -134,5 +135,46 @@ class GhashTest {
     assertThat(g.usesJdk()).isFalse();
     assertThatThrownBy(() -> new Ghash(new byte[15], true, false))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void directAesCtrIsReachableAndMatchesTheCipherPathInPlace() {
+    assertThat(AesCtr.directReachable()).isTrue();
+    assertThat(AesCtr.directPreferred()).isTrue();
+    Random rnd = new Random(3711);
+    for (int round = 0; round < 300; round++) {
+      byte[] key = new byte[new int[] {16, 24, 32}[round % 3]];
+      rnd.nextBytes(key);
+      AesCtr direct = new AesCtr(key, true);
+      AesCtr cipher = new AesCtr(key, false);
+      for (int packet = 0; packet < 3; packet++) { // re-positioning must not leak keystream state
+        long a = rnd.nextLong();
+        long b = packet == 2 ? -1L - rnd.nextInt(3) : rnd.nextLong(); // carries into the high half
+        byte[] x = new byte[rnd.nextInt(2500)];
+        rnd.nextBytes(x);
+        int off = x.length == 0 ? 0 : rnd.nextInt(x.length);
+        int len = x.length - off;
+        byte[] y = x.clone();
+        byte[] maskX = new byte[16];
+        byte[] maskY = new byte[16];
+        direct.start(a, b);
+        cipher.start(a, b);
+        direct.nextBlock(maskX);
+        cipher.nextBlock(maskY);
+        direct.apply(x, off, len);
+        cipher.apply(y, off, len);
+        assertThat(maskX).isEqualTo(maskY);
+        assertThat(x).as("round %d packet %d", round, packet).isEqualTo(y);
+      }
+    }
+  }
+
+  @Test
+  void directAesCtrRefusesRangesOutsideTheBuffer() {
+    AesCtr direct = new AesCtr(new byte[16], true);
+    direct.start(1, 2);
+    byte[] b = new byte[32];
+    assertThatThrownBy(() -> direct.apply(b, 20, 20)).isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> direct.apply(b, -1, 4)).isInstanceOf(IndexOutOfBoundsException.class);
   }
 }
