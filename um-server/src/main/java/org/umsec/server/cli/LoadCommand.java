@@ -141,6 +141,7 @@ final class LoadCommand implements Callable<Integer> {
         final AtomicLong skipped = new AtomicLong();
         final AtomicLong endedByServer = new AtomicLong();
         final AtomicInteger active = new AtomicInteger();
+        final AtomicLong lastAttemptNanos = new AtomicLong();
         final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
         final Map<String, AtomicLong> byeProblems = new ConcurrentHashMap<>();
         private long[] setup = new long[1024];
@@ -328,9 +329,10 @@ final class LoadCommand implements Callable<Integer> {
                 long start = System.nanoTime();
                 run(out, start, total, durationNanos);
                 long wall = System.nanoTime() - start;
+                long attempting = Math.max(stats.lastAttemptNanos.get() - start, 1);
                 long cpu1 = processCpuNanos();
                 long cpu = cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0;
-                report(out, wall, cpu, handshake);
+                report(out, wall, attempting, cpu, handshake);
                 if (m.failure() != null) {
                     throw new CliException("the media thread failed: " + m.failure());
                 }
@@ -420,6 +422,7 @@ final class LoadCommand implements Callable<Integer> {
     /** Sends one INVITE; everything after runs on callbacks. */
     private void startCall() {
         stats.attempted.incrementAndGet();
+        stats.lastAttemptNanos.set(System.nanoTime());
         stats.active.incrementAndGet();
         Call c = new Call(layer.newTag() + layer.newTag() + "@umsec-load");
         inFlight.put(c.callId, c);
@@ -523,6 +526,9 @@ final class LoadCommand implements Callable<Integer> {
         if (c.ended.get()) {
             return;
         }
+        if (c.stream != null) {
+            c.stream.muted = true; // a gateway stops sending when it hangs up
+        }
         try {
             SipRequest bye = SipRequest.builder(SipRequest.BYE, c.remoteTarget).via(via()).maxForwards(70).from(c.from)
                     .to(c.remoteTo).callId(c.callId).cseq(2).build();
@@ -585,14 +591,15 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    private void report(PrintWriter out, long wallNanos, long cpuNanos, String handshake) {
+    private void report(PrintWriter out, long wallNanos, long attemptingNanos, long cpuNanos, String handshake) {
         Stats s = stats;
         double wall = wallNanos / 1e9;
         long attempted = s.attempted.get();
         long answered = s.answered.get();
         out.println("Result");
-        out.printf("  attempted     %d in %.1f s (%.1f calls/s; %d skipped at the concurrency limit)%n", attempted, wall,
-                attempted / wall, s.skipped.get());
+        double attempting = attemptingNanos / 1e9;
+        out.printf("  attempted     %d over %.1f s (%.1f calls/s; %d skipped at the concurrency limit); run %.1f s%n",
+                attempted, attempting, attempted <= 1 ? attempted : (attempted - 1) / attempting, s.skipped.get(), wall);
         out.printf("  answered      %d (%.1f %%)%n", answered, attempted == 0 ? 0.0 : 100.0 * answered / attempted);
         out.printf("  failed        %d%n", s.failed());
         for (Map.Entry<String, Long> e : sorted(s.failures).entrySet()) {

@@ -48,6 +48,8 @@ final class LoadMedia implements AutoCloseable {
         private SelectionKey rtpKey;
         private SelectionKey rtcpKey;
         private Consumer<Stream> onStopped;
+        /** Set when the call hangs up: no more packets are sent, arriving ones are still counted. */
+        volatile boolean muted;
         // results (read after the media thread has handed the stream back through onStopped)
         long sent;
         long sendDropped;
@@ -207,6 +209,9 @@ final class LoadMedia implements AutoCloseable {
                 long next = now + PACKET_NANOS;
                 for (int i = 0; i < active.size(); i++) {
                     Stream a = active.get(i);
+                    if (a.muted) {
+                        continue;
+                    }
                     if (a.nextRtcp <= now) {
                         senderReport(a);
                         a.nextRtcp += RTCP_NANOS;
