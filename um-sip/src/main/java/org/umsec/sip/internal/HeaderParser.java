@@ -240,12 +240,12 @@ public final class HeaderParser {
         if (kvCount == 0) {
             return Map.of();
         }
-        String[] copy = java.util.Arrays.copyOf(kv, kvCount);
+        ParamMap m = new ParamMap(kv, kvCount);
         for (int i = 0; i < kvCount; i++) {
             kv[i] = null;
         }
         kvCount = 0;
-        return new ParamMap(copy);
+        return m;
     }
 
     private String params(boolean collect) {
