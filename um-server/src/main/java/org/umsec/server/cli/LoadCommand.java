@@ -23,9 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.umsec.core.SignallingTransport;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.VoicemailRecorder;
-import org.umsec.server.internal.Sdes;
 import org.umsec.server.media.G711;
+import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.sip.NameAddress;
 import org.umsec.sip.SipRequest;
 import org.umsec.sip.SipResponse;
@@ -34,6 +33,7 @@ import org.umsec.sip.sdp.Connection;
 import org.umsec.sip.sdp.CryptoAttribute;
 import org.umsec.sip.sdp.MediaDescription;
 import org.umsec.sip.sdp.Origin;
+import org.umsec.sip.sdp.SdesSrtp;
 import org.umsec.sip.sdp.SdpAttribute;
 import org.umsec.sip.sdp.SessionDescription;
 import org.umsec.sip.transaction.ResponseListener;
@@ -443,7 +443,7 @@ final class LoadCommand implements Callable<Integer> {
                 RANDOM.nextBytes(k);
                 RANDOM.nextBytes(salt);
                 ourKey = SrtpMasterKey.of(k, salt);
-                m.crypto(Sdes.line(1, suite, ourKey));
+                m.crypto(SdesSrtp.attribute(1, suite, ourKey));
             }
             String offer = SessionDescription.builder().origin(new Origin("umsec-load", "1", "1", "IN", ipVer, addr))
                     .sessionName("umsec load").connection(new Connection("IN", ipVer, addr)).media(m.build()).build()
@@ -491,9 +491,8 @@ final class LoadCommand implements Callable<Integer> {
             MediaDescription a = sdp.audio().orElseThrow(() -> new IllegalArgumentException("no audio stream"));
             String mediaAddress = a.connection().or(sdp::connection)
                     .orElseThrow(() -> new IllegalArgumentException("no connection address")).address();
-            int rtcpPort = a.attributeValues("rtcp").stream().findFirst()
-                    .map(v -> Integer.parseInt(v.split(" ")[0])).orElse(a.port() + 1);
-            Optional<CryptoAttribute> crypto = a.cryptos().stream().filter(x -> Sdes.suite(x).isPresent()).findFirst();
+            int rtcpPort = a.rtcpPort();
+            Optional<CryptoAttribute> crypto = a.cryptos().stream().filter(x -> x.knownSuite().isPresent()).findFirst();
             if (suite != null && crypto.isEmpty()) {
                 throw new IllegalArgumentException("answer without SRTP keys");
             }
@@ -506,8 +505,7 @@ final class LoadCommand implements Callable<Integer> {
                 SrtpPolicy ours = SrtpPolicy.builder(suite).masterKey(ourKey).build();
                 tx = SrtpSession.outbound(ours);
                 rtcpTx = SrtpSession.outbound(ours);
-                SrtpSuite s = Sdes.suite(crypto.get()).orElseThrow();
-                SrtpPolicy theirs = SrtpPolicy.builder(s).masterKey(Sdes.masterKey(crypto.get(), s)).build();
+                SrtpPolicy theirs = SdesSrtp.policy(crypto.get());
                 rx = SrtpSession.inbound(theirs);
                 rtcpRx = SrtpSession.inbound(theirs);
             }

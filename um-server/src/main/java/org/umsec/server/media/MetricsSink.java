@@ -1,6 +1,6 @@
-package org.umsec.server.internal;
+package org.umsec.server.media;
 
-/** Where the server's internals count what happens; implemented over {@code ServerMetrics}. */
+/** Where a {@link MediaSession} counts what it receives; the server implements it over {@code ServerMetrics}. */
 public interface MetricsSink {
     /** @param n RTP packets accepted */
     void rtpReceived(long n);
