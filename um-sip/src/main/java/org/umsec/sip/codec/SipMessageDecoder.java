@@ -181,7 +181,13 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
                         return;
                     }
                     ByteBuf frame = ctx.alloc().heapBuffer(total, total);
-                    frame.writeBytes(in, total);
+                    if (frame.hasArray()) {
+                        // into the frame's array: Netty's buffer-to-buffer copy wraps NIO views per call (~100 B)
+                        in.readBytes(frame.array(), frame.arrayOffset(), total);
+                        frame.writerIndex(total);
+                    } else {
+                        frame.writeBytes(in, total);
+                    }
                     out.add(MessageAssembler.assemble(frame, scanner, headerLength, bodyLength));
                     state = START;
                     break;
