@@ -39,7 +39,6 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.util.IPAddress;
 
 /**
  * Builds X.509 certificates and CRLs with BouncyCastle, returning JDK objects. Every option is
@@ -274,7 +273,7 @@ public final class X509Builder {
      * @return true for an IP literal
      */
     public static boolean isIpLiteral(String s) {
-        return IPAddress.isValid(s);
+        return org.umsec.core.HostNames.isIpLiteral(s);
     }
 
     /**

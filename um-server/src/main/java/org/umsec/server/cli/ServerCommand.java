@@ -1,22 +1,30 @@
 package org.umsec.server.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.umsec.server.ConfigurationException;
-import org.umsec.server.ServerConfiguration;
 import org.umsec.server.UmsecServer;
+import org.umsec.server.config.ConfigurationException;
+import org.umsec.server.config.ServerConfiguration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code umsec server [--config FILE]}: runs the reference server until interrupted. */
+/**
+ * {@code umsec server [--config FILE] [--sip-port N] [--tls-port N] [--workdir DIR]}: runs the
+ * reference server until interrupted. Every option can also come from the environment
+ * ({@code UMSEC_CONFIG}, {@code UMSEC_SIP_PORT}, {@code UMSEC_TLS_PORT}, {@code UMSEC_WORKDIR}); an
+ * option on the command line wins over the environment, and both win over the file.
+ */
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = {"Run the reference server.",
             "Without --config it runs on the embedded default: one Secured dial plan, this machine as trusted gateway,"
-                + " certificates and recordings under ./var, a self-signed certificate generated on first start.",
-            "Edits of the configuration file and of the certificate store apply without a restart."})
+                + " certificates and recordings under ./var (of --workdir), a self-signed certificate generated on"
+                + " first start.",
+            "Edits of the configuration file and of the certificate store apply without a restart.",
+            "Environment: UMSEC_CONFIG, UMSEC_SIP_PORT, UMSEC_TLS_PORT, UMSEC_WORKDIR stand for the options."})
 final class ServerCommand implements Callable<Integer> {
 
     private static volatile boolean running;
@@ -24,8 +32,24 @@ final class ServerCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (see umsec config default)")
+    @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:UMSEC_CONFIG}",
+            description = "YAML configuration file (see umsec config default); env UMSEC_CONFIG")
     Path config;
+
+    @Option(names = "--sip-port", paramLabel = "PORT", defaultValue = "${env:UMSEC_SIP_PORT}",
+            description = "port for SIP over TCP (0 = any free port), overriding server.sipPort; env UMSEC_SIP_PORT")
+    Integer sipPort;
+
+    @Option(names = "--tls-port", paramLabel = "PORT", defaultValue = "${env:UMSEC_TLS_PORT}",
+            description = "port for SIP over mutual TLS (0 = any free port), overriding server.tlsPort;"
+                    + " env UMSEC_TLS_PORT")
+    Integer tlsPort;
+
+    @Option(names = "--workdir", paramLabel = "DIR", defaultValue = "${env:UMSEC_WORKDIR}",
+            description = "directory the embedded default keeps ./var (certificates, recordings) in;"
+                    + " default the current directory; env UMSEC_WORKDIR. Not used with --config (paths in a file"
+                    + " are relative to the file)")
+    Path workdir;
 
     @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "30",
             description = "on stop, how long calls in progress may continue (default ${DEFAULT-VALUE})")
@@ -35,19 +59,54 @@ final class ServerCommand implements Callable<Integer> {
         return running;
     }
 
-    @Override
-    public Integer call() throws Exception {
-        ServerConfiguration cfg;
+    /**
+     * The configuration the options select: the file or the embedded default (under --workdir), with
+     * --sip-port and --tls-port applied; checked like every configuration.
+     */
+    ServerConfiguration configuration() throws CliException {
+        if (config != null && workdir != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--workdir applies to the embedded default only; paths in " + config + " are relative to the file");
+        }
+        for (Integer p : new Integer[] {sipPort, tlsPort}) {
+            if (p != null && (p < 0 || p > 65535)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "a port must be 0..65535, was " + p);
+            }
+        }
+        if (workdir != null && !Files.isDirectory(workdir)) {
+            throw new CliException("--workdir " + workdir + ": " + (Files.exists(workdir) ? "is not a directory"
+                    : "no such directory"));
+        }
         try {
-            cfg = config == null ? ServerConfiguration.embeddedDefault() : ServerConfiguration.load(config);
+            ServerConfiguration cfg = config == null
+                    ? ServerConfiguration.embeddedDefault(workdir == null ? Path.of("") : workdir)
+                    : ServerConfiguration.load(config);
+            if (sipPort != null || tlsPort != null) {
+                ServerConfiguration.Builder b = cfg.toBuilder();
+                if (sipPort != null) {
+                    b.sipPort(sipPort);
+                }
+                if (tlsPort != null) {
+                    b.tlsPort(tlsPort);
+                }
+                cfg = b.build();
+            }
+            return cfg;
         } catch (ConfigurationException e) {
             spec.commandLine().getErr().println(e.getMessage());
-            throw new CliException("configuration " + config + " has " + e.problems().size() + " problem(s); not starting");
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new CliException("configuration file not found: " + config);
+            throw new CliException("configuration " + (config == null ? "<embedded default>" : config) + " has "
+                    + e.errors().size() + " error(s); not starting");
+        } catch (java.io.IOException e) {
+            throw new CliException("configuration " + config + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfiguration cfg = configuration();
         UmsecServer.Builder b = UmsecServer.builder(cfg);
-        if (config != null) {
+        if (config != null && sipPort == null && tlsPort == null) {
+            // edits of the file apply live; with ports overridden on the command line a reload would drop them
             b.configFile(config);
         }
         UmsecServer server = b.build();
@@ -63,8 +122,8 @@ final class ServerCommand implements Callable<Integer> {
             done.countDown();
         }, "umsec-shutdown"));
         spec.commandLine().getOut().println("umsec server " + cfg.serverName() + " running"
-                + (server.tcpPort() > 0 ? "; SIP/TCP on " + server.tcpPort() : "")
-                + (server.tlsPort() > 0 ? "; SIP/mutual TLS on " + server.tlsPort() : "")
+                + (server.tcpPort() > 0 ? "; SIP/TCP on " + cfg.bindAddress() + " port " + server.tcpPort() : "")
+                + (server.tlsPort() > 0 ? "; SIP/mutual TLS on " + cfg.bindAddress() + " port " + server.tlsPort() : "")
                 + server.certificate().map(i -> "; certificate SHA-1 " + i.sha1Thumbprint()).orElse("")
                 + ". Stop with Ctrl-C.");
         spec.commandLine().getOut().flush();

@@ -20,8 +20,9 @@ import org.umsec.certs.CertificateFiles;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.testing.TestPki;
+import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.ServerConfiguration;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.UmsecServer;
 import org.umsec.server.internal.Sdes;
 import org.umsec.server.media.G711;
@@ -184,8 +185,8 @@ class UmsecCommandTest {
                 .sipPort(0).tlsPort(0).store(store).voicemail(dir.resolve("vm"))
                 .dialPlan("s", VoipSecurityMode.SECURED).dialPlan("p", VoipSecurityMode.UNSECURED)
                 .associateDialPlan("s").associateDialPlan("p")
-                .gateway(new ServerConfiguration.Gateway("gw1", Optional.of("gw1.example.test"), Optional.empty(), 5061, "s"))
-                .gateway(new ServerConfiguration.Gateway("lab", Optional.empty(), Optional.of("127.0.0.1"), 5060, "p"))
+                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").port(5061).dialPlan("s").build())
+                .gateway(IpGateway.builder("lab").address("127.0.0.1").port(5060).dialPlan("p").build())
                 .build();
         UmsecServer s = UmsecServer.builder(c).registerJmx(false).build();
         s.start();

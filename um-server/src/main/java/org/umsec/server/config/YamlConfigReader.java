@@ -1,4 +1,4 @@
-package org.umsec.server.internal;
+package org.umsec.server.config;
 
 import java.io.Reader;
 import java.nio.file.Path;
@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -18,7 +18,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
-import org.umsec.server.ConfigurationProblem;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
  * Reads the YAML configuration file into plain values, checking shape and types and collecting every
@@ -26,18 +27,19 @@ import org.umsec.server.ConfigurationProblem;
  * {@link ConfigBinder}. Aliases are limited and the document is composed only (never constructed
  * into arbitrary objects), so a hostile file cannot instantiate classes or expand exponentially.
  */
-public final class YamlConfigReader {
+final class YamlConfigReader {
 
     /** Largest configuration file read, in characters. */
-    public static final int MAX_CHARS = 1 << 20;
+    static final int MAX_CHARS = ServerConfiguration.MAX_FILE_BYTES;
 
     static final Set<String> SERVER_KEYS = Set.of("name", "fqdn", "sipPort", "tlsPort", "bind", "mediaAddress",
             "store", "voicemail", "startSecured", "dialPlans", "maxRecordingSeconds", "mediaTimeoutSeconds",
             "ackTimeoutSeconds", "rtcpIntervalSeconds", "greeting", "selfSignedValidityDays",
-            "certificate", "generateSelfSigned", "allowTierDowngrade", "revocation");
+            "certificate", "generateSelfSigned", "allowTierDowngrade", "revocation", "callsPerGateway");
     static final Set<String> DIAL_PLAN_KEYS = Set.of("name", "voipSecurity");
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
-    static final Set<String> TOP_KEYS = Set.of("server", "dialPlans", "gateways");
+    static final Set<String> MEDIA_KEYS = Set.of("portRange", "address", "advertisedAddress");
+    static final Set<String> TOP_KEYS = Set.of("server", "dialPlans", "gateways", "media");
 
     /** A value with the line it was read from. */
     public record At<T>(T value, int line) {
@@ -62,8 +64,9 @@ public final class YamlConfigReader {
     public record GatewayEntry(int line, Map<String, At<Object>> values) {
     }
 
-    /** The whole document. */
-    public record Document(ServerSection server, List<DialPlanEntry> dialPlans, List<GatewayEntry> gateways) {
+    /** The whole document; {@code media} is empty when the section is absent. */
+    public record Document(ServerSection server, List<DialPlanEntry> dialPlans, List<GatewayEntry> gateways,
+            Map<String, At<Object>> media) {
     }
 
     private final String source;
@@ -97,12 +100,13 @@ public final class YamlConfigReader {
     }
 
     private Document readDocument(Reader reader) {
-        Document empty = new Document(new ServerSection(0, Map.of()), List.of(), List.of());
+        Document empty = new Document(new ServerSection(0, Map.of()), List.of(), List.of(), Map.of());
         LoadSettings settings = LoadSettings.builder().setLabel(source).setMaxAliasesForCollections(20)
                 .setAllowRecursiveKeys(false).setCodePointLimit(MAX_CHARS).setUseMarks(true).build();
         Optional<Node> root;
         try {
-            root = new Compose(settings).composeReader(reader);
+            // what api.lowlevel.Compose does, through packages the snakeyaml-engine module exports
+            root = new Composer(settings, new ParserImpl(settings, new StreamReader(settings, reader))).getSingleNode();
         } catch (MarkedYamlEngineException e) {
             int line = e.getProblemMark().or(e::getContextMark).map(m -> m.getLine() + 1).orElse(0);
             problems.add(new ConfigurationProblem(source, line, "not valid YAML: " + e.getProblem()));
@@ -149,20 +153,27 @@ public final class YamlConfigReader {
                 }
             }
         }
-        return new Document(server, dialPlans, gateways);
+        Map<String, At<Object>> media = Map.of();
+        NodeTuple md = top.get("media");
+        if (md != null) {
+            Map<String, At<Object>> v = readEntry(md.getValueNode(), "media", MEDIA_KEYS, Map.of());
+            media = v == null ? Map.of() : v;
+        }
+        return new Document(server, dialPlans, gateways, media);
     }
 
     private enum Kind { STRING, PORT, INT, STRING_LIST, BOOLEAN }
 
     private Map<String, At<Object>> readServer(Node node) {
         Map<String, Kind> kinds = new LinkedHashMap<>();
-        for (String k : List.of("name", "fqdn", "bind", "mediaAddress", "store", "voicemail", "greeting")) {
+        for (String k : List.of("name", "fqdn", "bind", "mediaAddress", "store", "voicemail", "greeting",
+                "certificate", "revocation")) {
             kinds.put(k, Kind.STRING);
         }
         kinds.put("sipPort", Kind.PORT);
         kinds.put("tlsPort", Kind.PORT);
         for (String k : List.of("startSecured", "maxRecordingSeconds", "mediaTimeoutSeconds", "ackTimeoutSeconds",
-                "rtcpIntervalSeconds", "selfSignedValidityDays")) {
+                "rtcpIntervalSeconds", "selfSignedValidityDays", "callsPerGateway")) {
             kinds.put(k, Kind.INT);
         }
         kinds.put("dialPlans", Kind.STRING_LIST);

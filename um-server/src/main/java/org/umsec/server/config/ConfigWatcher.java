@@ -1,4 +1,4 @@
-package org.umsec.server.internal;
+package org.umsec.server.config;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;

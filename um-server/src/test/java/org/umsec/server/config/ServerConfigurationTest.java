@@ -1,4 +1,4 @@
-package org.umsec.server;
+package org.umsec.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
 
 class ServerConfigurationTest {
@@ -30,12 +31,14 @@ class ServerConfigurationTest {
         assertThat(c.store()).isEqualTo(dir.resolve("var/certs"));
         assertThat(c.voicemail()).isEqualTo(dir.resolve("var/voicemail"));
         assertThat(c.associatedDialPlans()).containsExactly("dp-secure", "dp-plain");
-        assertThat(c.dialPlans().get("dp-secure").mode()).isEqualTo(VoipSecurityMode.SECURED);
-        assertThat(c.dialPlans().get("dp-plain").mode()).isEqualTo(VoipSecurityMode.UNSECURED);
+        assertThat(c.dialPlan("dp-secure").orElseThrow().mode()).isEqualTo(VoipSecurityMode.SECURED);
+        assertThat(c.dialPlan("DP-PLAIN").orElseThrow().mode()).isEqualTo(VoipSecurityMode.UNSECURED);
+        // no bind address: plain TCP on every address is reported (the one warning of the example)
+        assertThat(c.warnings()).singleElement().satisfies(w -> assertThat(w.toString())
+                .startsWith(f + ":1: warning: plain SIP over TCP").contains("set server.bind"));
         assertThat(c.gateways()).containsExactly(
-                new ServerConfiguration.Gateway("gw1", Optional.of("gw1.example.test"), Optional.of("127.0.0.1"), 5061,
-                        "dp-secure"),
-                new ServerConfiguration.Gateway("pbx-lab", Optional.empty(), Optional.of("127.0.0.1"), 5060, "dp-plain"));
+                IpGateway.builder("gw1").fqdn("gw1.example.test").address("127.0.0.1").port(5061).dialPlan("dp-secure").build(),
+                IpGateway.builder("pbx-lab").address("127.0.0.1").port(5060).dialPlan("dp-plain").build());
         assertThat(c.startupModes()).containsExactlyInAnyOrder(VoipSecurityMode.SECURED, VoipSecurityMode.UNSECURED);
         assertThat(c.tcpListener()).isTrue();
         assertThat(c.tlsListener()).isTrue();
@@ -45,7 +48,7 @@ class ServerConfigurationTest {
     }
 
     @Test
-    void twoGatewaysOnTheSameHostAndPortAreRefusedWithTheLineOfTheSecond() {
+    void twoGatewaysOnTheSameHostAndPortAreRefusedWithTheLineOfTheSecondsFqdn() {
         String yaml = String.join("\n",
                 "server:",                           // 1
                 "  name: um1",                        // 2
@@ -67,7 +70,7 @@ class ServerConfigurationTest {
         assertThatThrownBy(() -> ServerConfiguration.load("dup.yaml", new StringReader(yaml), dir))
                 .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems())
                         .map(ConfigurationProblem::toString)
-                        .containsExactly("dup.yaml:13: IP gateways 'gw1' and 'gw2' have the same FQDN"
+                        .containsExactly("dup.yaml:14: IP gateways 'gw1' and 'gw2' have the same FQDN"
                                 + " 'gw.example.test' and port 5061; each trusted device must be configured once"));
     }
 
@@ -100,16 +103,17 @@ class ServerConfigurationTest {
                     assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:3:").contains("sipPort")
                             .contains("seventy"));
                     assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:4:").contains("70000"));
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:5:").contains("startSecured"));
+                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:5: warning:").contains("StartSecured 2"));
                     assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:6:").contains("dp-missing"));
                     assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:7:").contains("unknown key 'colour'"));
                     assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:10:").contains("VerySecure"));
                     // gw1: on a Secured plan without FQDN or port 5061 (R4), and dp-b is not associated
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:14:").contains("needs an fqdn (R4)"));
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:14:").contains("port 5061"));
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:14:").contains("not associated"));
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:17:").contains("not-an-ip"));
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:17:").contains("dp-nowhere"));
+                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:14:").contains("has no FQDN")
+                            .contains("(R4)"));
+                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:14:").contains("needs 'port: 5061'"));
+                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:16:").contains("not associated"));
+                    // gw2: core's address rule, at the line of the key
+                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:18:").contains("not-an-ip"));
                     assertThat(e.getMessage()).contains("configuration problems:");
                 });
     }
@@ -121,7 +125,8 @@ class ServerConfigurationTest {
         assertProblem("- just\n- a list\n", "must be a mapping");
         assertProblem("server:\n  name: a\n  name: b\n", "given twice");
         assertProblem("server:\n  dialPlans: dp-a\n", "must be a list");
-        assertProblem("server: {}\ngateways:\n  - name: g\n", "needs a dialPlan");
+        assertProblem("server: {}\ngateways:\n  - name: g\n", "needs an FQDN or an IP address");
+        assertProblem("server: {}\ngateways:\n  - name: g\n    address: 192.0.2.1\n", "needs a dial plan");
         assertProblem("server:\n  sipPort: 5060\n  tlsPort: 5060\n", "separate ports");
         // a billion-laughs style alias bomb stops at the alias limit
         StringBuilder bomb = new StringBuilder("a: &a [x,x,x,x,x,x,x,x,x]\n");
@@ -134,8 +139,7 @@ class ServerConfigurationTest {
     @Test
     void embeddedDefaultIsOneSecuredDialPlanWithALocalTrustedGateway() {
         ServerConfiguration c = ServerConfiguration.embeddedDefault();
-        assertThat(c.dialPlans().values()).extracting(ServerConfiguration.DialPlan::mode)
-                .containsExactly(VoipSecurityMode.SECURED);
+        assertThat(c.dialPlans()).extracting(org.umsec.core.DialPlan::mode).containsExactly(VoipSecurityMode.SECURED);
         assertThat(c.tlsListener()).isTrue();
         assertThat(c.tcpListener()).isFalse();
         assertThat(c.trustList().isTrustedName("localhost")).isTrue();
@@ -159,18 +163,22 @@ class ServerConfigurationTest {
                 .dialPlan("a", VoipSecurityMode.UNSECURED).fqdn("bad host!").build())
                 .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems())
                         .extracting(ConfigurationProblem::toString)
-                        .anySatisfy(s -> assertThat(s).startsWith("<configuration>: ").contains("defined twice"))
-                        .anySatisfy(s -> assertThat(s).contains("bad host!")));
+                        .anySatisfy(s -> assertThat(s).startsWith("<configuration>: ").contains("bad host!")));
+        assertThatThrownBy(() -> ServerConfiguration.builder().dialPlan("a", VoipSecurityMode.SECURED)
+                .dialPlan("a", VoipSecurityMode.UNSECURED).build())
+                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems())
+                        .extracting(ConfigurationProblem::toString)
+                        .anySatisfy(s -> assertThat(s).startsWith("<configuration>: ").contains("used more than once")));
     }
 
     @Test
-    void addressesMustBeIpLiteralsAndAreNeverLookedUp() {
-        assertThat(ServerConfiguration.isIpLiteral("192.0.2.1")).isTrue();
-        assertThat(ServerConfiguration.isIpLiteral("2001:db8::1")).isTrue();
-        assertThat(ServerConfiguration.isIpLiteral("999.1.1.1")).isFalse();
-        assertThat(ServerConfiguration.isIpLiteral("1.2.3")).isFalse();
-        assertThat(ServerConfiguration.isIpLiteral("gw.example.test")).isFalse();
-        assertThat(ServerConfiguration.isIpLiteral("2001:db8::zz")).isFalse();
+    void serverAddressesFollowCoresIpLiteralRule() throws Exception {
+        for (String bad : List.of("999.1.1.1", "1.2.3", "gw.example.test", "2001:db8::zz", "010.0.0.1")) {
+            assertThatThrownBy(() -> ServerConfiguration.builder().bindAddress(bad).build())
+                    .isInstanceOf(ConfigurationException.class).hasMessageContaining("server.bind must be an IP address");
+        }
+        assertThat(ServerConfiguration.builder().bindAddress("::1").mediaAddress("[2001:db8::1]").startSecured(0)
+                .build().bindAddress()).isEqualTo("::1");
     }
 
     @Test
@@ -182,9 +190,9 @@ class ServerConfigurationTest {
                 .hasMessageContaining("Dial plan name 'dp' is used more than once (names are case-insensitive)");
         // An Unsecured gateway on the TLS port is legal but suspicious: a warning, not a refusal.
         ServerConfiguration c = ServerConfiguration.builder().dialPlan("dp", VoipSecurityMode.UNSECURED)
-                .gateway(new ServerConfiguration.Gateway("pbx", Optional.empty(), Optional.of("192.0.2.1"), 5061, "dp"))
+                .gateway(IpGateway.builder("pbx").address("192.0.2.1").port(5061).dialPlan("dp").build())
                 .build();
-        assertThat(c.warnings()).anySatisfy(w -> assertThat(w).contains("on port 5061, the SIP-over-TLS port"));
+        assertThat(c.warnings()).anySatisfy(w -> assertThat(w.toString()).contains("on port 5061, the SIP-over-TLS port"));
         assertThat(c.umConfiguration().dialPlans()).hasSize(1);
     }
 
