@@ -37,6 +37,7 @@ import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.call.CallContext;
 import org.umsec.server.call.CallController;
 import org.umsec.server.call.CallMetrics;
+import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.transaction.TimerScheduler;
 import org.umsec.sip.transaction.TransactionLayer;
@@ -271,7 +272,8 @@ public final class UmsecServer implements AutoCloseable {
                 throw new IOException("greeting " + ConfigFiles.explain(c.greeting().get(), e), e);
             }
         }
-        return new VoicemailRecorder(c.voicemail(), greeting);
+        return VoicemailRecorder.builder(c.voicemail()).greeting(greeting).maxBytes(c.voicemailMaxBytes())
+                .minFreeBytes(c.voicemailMinFreeBytes()).events(bus).clock(clock).build();
     }
 
     private void watchConfig(Path file) {

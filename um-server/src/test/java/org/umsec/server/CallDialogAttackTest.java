@@ -297,6 +297,10 @@ class CallDialogAttackTest {
             assertThat(ok.header("Require")).contains("timer");
             String to = ok.header("To").orElseThrow();
             pbx.send(pbx.request("ACK", "se-call", "se", to, null, null));
+            // messages of one connection are handled in order: once OPTIONS is answered the ACK was taken,
+            // so the virtual clock below cannot fire the ACK timeout first
+            assertThat(pbx.send(pbx.request("OPTIONS", "se-sync", "se", "<sip:um.example.test>", null, null)).status())
+                    .isEqualTo(200);
 
             // a refresh (UPDATE without SDP) at 50 s moves the end to 50 + 60 s
             timers.advance(Duration.ofSeconds(50));

@@ -63,6 +63,10 @@ final class ConfigBinder {
         integer(s, "mediaTimeoutSeconds").map(Duration::ofSeconds).ifPresent(b::mediaTimeout);
         integer(s, "ackTimeoutSeconds").map(Duration::ofSeconds).ifPresent(b::ackTimeout);
         integer(s, "callsPerGateway").ifPresent(b::callsPerGateway);
+        Map<String, At<Object>> vm = doc.voicemail();
+        vm.forEach((k, v) -> b.lines.put("voicemail." + k, v.line()));
+        Optional.ofNullable(vm.get("maxBytes")).map(a -> (Long) a.value()).ifPresent(b::voicemailMaxBytes);
+        Optional.ofNullable(vm.get("minFreeBytes")).map(a -> (Long) a.value()).ifPresent(b::voicemailMinFreeBytes);
         integer(s, "rtcpIntervalSeconds").map(Duration::ofSeconds).ifPresent(b::rtcpInterval);
         integer(s, "selfSignedValidityDays").ifPresent(b::selfSignedValidityDays);
         str(s, "certificate").ifPresent(b::certificatePin);

@@ -24,7 +24,6 @@ import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.UmsecServer;
-import org.umsec.server.internal.Sdes;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.server.pcap.PcapWriter;
@@ -224,7 +223,7 @@ class UmsecCommandTest {
             }
         }
         Path wav = dir.resolve("call.wav");
-        String crypto = Sdes.line(1, suite, key).toSdpValue().substring(2); // "SUITE inline:..."
+        String crypto = org.umsec.sip.sdp.SdesSrtp.attribute(1, suite, key).toSdpValue().substring(2); // "SUITE inline:..."
         CliRunner r = CliRunner.run("srtp", "decrypt", "--crypto", crypto, "--in", pcap.toString(), "--out", wav.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("0x0000cafe", "25 packets", "24 decrypted", "1 failed authentication", "PCMA");

@@ -1,4 +1,4 @@
-package org.umsec.server.internal;
+package org.umsec.server.media;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -24,9 +24,7 @@ import org.umsec.server.CallEndReason;
 import org.umsec.server.CallHandler;
 import org.umsec.server.CallInfo;
 import org.umsec.server.CallSummary;
-import org.umsec.server.media.G711;
-import org.umsec.server.media.RtpPacket;
-import org.umsec.server.media.RtpReceiveStatistics;
+import org.umsec.server.internal.MetricsSink;
 import org.umsec.srtp.SrtpPolicy;
 import org.umsec.srtp.SrtpSession;
 import org.umsec.srtp.SrtpStatus;
@@ -48,7 +46,6 @@ public final class MediaSession {
     private static final Logger LOG = LoggerFactory.getLogger(MediaSession.class);
     static final int MAX_DATAGRAM = 2048;
     private static final int SAMPLES_PER_PACKET = 160;
-    private static final int MAX_GAP_SAMPLES = 8000 * 2; // longer gaps are not filled with silence
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Receives the outcome once, when the media ends by itself (timeout, maximum length, handler failure). */
@@ -73,6 +70,7 @@ public final class MediaSession {
     private volatile InetSocketAddress peerRtcp;
     private volatile Optional<SrtpPolicy> inboundPolicy = Optional.empty();
     private volatile Optional<SrtpPolicy> outboundPolicy = Optional.empty();
+    private volatile int telephoneEventType = -1;
     private volatile Duration maxLength;
     private volatile Duration mediaTimeout;
     private volatile EndListener endListener;
@@ -164,6 +162,19 @@ public final class MediaSession {
     /** @return the local RTP port (RTCP is this + 1) */
     public int port() {
         return rtp.getLocalPort();
+    }
+
+    /**
+     * Receives DTMF as RFC 4733 telephone-events of this payload type (negotiated in SDP) and hands the
+     * digits to the handler's {@link CallHandler.Call#dtmf}. Call before {@link #start}.
+     *
+     * @param payloadType the {@code telephone-event/8000} payload type, 0..127
+     */
+    public void telephoneEvents(int payloadType) {
+        if (payloadType < 0 || payloadType > 127) {
+            throw new IllegalArgumentException("payload type must be 0..127: " + payloadType);
+        }
+        this.telephoneEventType = payloadType;
     }
 
     /**
@@ -292,12 +303,13 @@ public final class MediaSession {
     private void receiveRtp() {
         InboundKeys keys = new InboundKeys(inboundPolicy);
         byte[] buf = new byte[MAX_DATAGRAM];
-        short[] pcm = new short[MAX_DATAGRAM];
-        short[] silence = new short[SAMPLES_PER_PACKET];
+        CallHandler.Call handler = call;
+        PcmAssembler assembler = new PcmAssembler(handler::audio);
+        TelephoneEvents dtmf = new TelephoneEvents();
+        int dtmfType = telephoneEventType;
         DatagramPacket dp = new DatagramPacket(buf, buf.length);
         Instant started = clock.instant();
         Instant lastMedia = started;
-        long expectedTs = -1;
         try {
             rtp.setSoTimeout(100);
             while (!stopped.get()) {
@@ -333,6 +345,21 @@ public final class MediaSession {
                     }
                 }
                 Optional<RtpPacket> parsed = RtpPacket.parse(buf, 0, len);
+                if (parsed.isPresent() && parsed.get().payloadType() == dtmfType) {
+                    RtpPacket p = parsed.get();
+                    lastMedia = clock.instant();
+                    metrics.rtpReceived(1);
+                    stats.update(p.sequenceNumber(), p.timestamp(), clock.millis() * 8);
+                    // the repeated end packets of an event are dropped by the decoder, whatever their sequence
+                    for (TelephoneEvents.Digit d : dtmf.accept(p, buf)) {
+                        LOG.debug("Call {}: DTMF {} ({} ms)", info.callId(), d.digit(), d.duration().toMillis());
+                        if (!handler.dtmf(d.digit(), d.duration())) {
+                            endBySelf(CallEndReason.HANDLER_ENDED);
+                            return;
+                        }
+                    }
+                    continue;
+                }
                 if (parsed.isEmpty() || (parsed.get().payloadType() != G711.PAYLOAD_TYPE_PCMU
                         && parsed.get().payloadType() != G711.PAYLOAD_TYPE_PCMA)) {
                     otherRejected++;
@@ -345,18 +372,13 @@ public final class MediaSession {
                 if (!stats.update(p.sequenceNumber(), p.timestamp(), arrival)) {
                     continue; // duplicate or late: already covered by silence
                 }
-                if (expectedTs >= 0) {
-                    long gap = (p.timestamp() - expectedTs) & 0xFFFF_FFFFL;
-                    if (gap > 0 && gap <= MAX_GAP_SAMPLES) {
-                        for (long left = gap; left > 0; left -= SAMPLES_PER_PACKET) {
-                            call.audio(silence, 0, (int) Math.min(left, SAMPLES_PER_PACKET));
-                        }
-                    }
-                }
-                int n = Math.min(p.payloadLength(), pcm.length);
-                G711.decode(p.payloadType(), buf, p.payloadOffset(), n, pcm, 0);
-                call.audio(pcm, 0, n);
-                expectedTs = (p.timestamp() + n) & 0xFFFF_FFFFL;
+                // gaps filled with silence, never more than the wall clock allows (timestamp-jump floods)
+                assembler.accept(p, buf, clock.millis());
+            }
+        } catch (RecordingLimitException e) {
+            if (!stopped.get()) {
+                LOG.info("Call {}: {}", info.callId(), e.getMessage());
+                endBySelf(CallEndReason.RECORDING_LIMIT);
             }
         } catch (IOException | RuntimeException e) {
             if (!stopped.get()) {

@@ -1,4 +1,4 @@
-package org.umsec.server.internal;
+package org.umsec.server.media;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package org.umsec.server.internal;
+package org.umsec.server.media;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
