@@ -77,6 +77,8 @@ public enum SecurityEventType {
      * range ({@code media.portRange}); the range is exhausted from outside or too small for the load.
      */
     MEDIA_PORTS_EXHAUSTED(3022, Severity.WARNING, "Call refused: media port range exhausted"),
+    /** One peer reached its share of a bounded resource (server transactions); the excess got 503 (R28). */
+    PEER_LIMIT_REACHED(3023, Severity.WARNING, "Per-peer limit reached"),
     /** An outgoing call was blocked by dialing restrictions (R6). */
     DIALING_RESTRICTION_BLOCKED(4001, Severity.WARNING, "Call blocked by dialing restrictions"),
     /** An SRTP master key is close to its packet limit (RFC 3711 §9.2). */

@@ -440,6 +440,16 @@ public final class ServerConfiguration {
         return core.trustList();
     }
 
+    /** @return the TLS listener's trust list (R26): FQDNs of gateways on SIPSecured/Secured dial plans */
+    public TrustList tlsTrustList() {
+        return core.trustList(org.umsec.core.SignallingTransport.TLS, org.umsec.core.AddressResolver.system());
+    }
+
+    /** @return the TCP listener's trust list (R26): FQDNs and addresses of gateways on Unsecured dial plans */
+    public TrustList tcpTrustList() {
+        return core.trustList(org.umsec.core.SignallingTransport.TCP, org.umsec.core.AddressResolver.system());
+    }
+
     /** @return findings that do not stop the configuration (core's warnings and the server's own) */
     public List<ConfigurationProblem> warnings() {
         return warnings;
