@@ -74,6 +74,7 @@ class ServerOperationsTest {
         try (DatagramSocket rtp = new DatagramSocket(new InetSocketAddress("127.0.0.1", low));
                 DatagramSocket rtcp = new DatagramSocket(new InetSocketAddress("127.0.0.1", low + 1));
                 TestGateway gw = TestGateway.tcp(server.tcpPort())) {
+            assertThat(rtcp.getLocalPort()).isEqualTo(rtp.getLocalPort() + 1); // the whole range is held here
             SipResponse r = gw.send(gw.request("INVITE", "exhausted", "t1", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             assertThat(r.status()).isEqualTo(503);
@@ -167,7 +168,7 @@ class ServerOperationsTest {
             int p = 40000 + 2 * new java.util.Random().nextInt(10000);
             try (DatagramSocket a = new DatagramSocket(new InetSocketAddress("127.0.0.1", p));
                     DatagramSocket b = new DatagramSocket(new InetSocketAddress("127.0.0.1", p + 1))) {
-                return p;
+                return a.getLocalPort() + b.getLocalPort() - p - 1;
             } catch (IOException busy) {
                 // try another pair
             }

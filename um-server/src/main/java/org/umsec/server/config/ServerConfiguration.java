@@ -631,8 +631,9 @@ public final class ServerConfiguration {
             serverChecks(p);
             UmConfiguration core = null;
             // core's own checks of the server's name, FQDN and associated dial plan names, each at its line
-            boolean serverOk = coreCheck(p, "server.name", () -> UmServer.builder(serverName, "localhost"))
-                    & coreCheck(p, "server.fqdn", () -> UmServer.builder("um", fqdn));
+            boolean nameOk = coreCheck(p, "server.name", () -> UmServer.builder(serverName, "localhost"));
+            boolean serverOk = coreCheck(p, "server.fqdn", () -> UmServer.builder(nameOk ? serverName : "um1", fqdn))
+                    && nameOk;
             UmServer.Builder server = serverOk ? UmServer.builder(serverName, fqdn).startSecured(startSecured) : null;
             for (String n : associatedDialPlans) {
                 serverOk &= coreCheck(p, "server.dialPlans", () -> DialPlan.builder(n));
