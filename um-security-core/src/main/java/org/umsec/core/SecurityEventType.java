@@ -37,6 +37,22 @@ public enum SecurityEventType {
     CERTIFICATE_CANDIDATE_REJECTED(2008, Severity.WARNING, "Certificate candidate rejected"),
     /** No valid certificate is available for a listener or peer that needs one. */
     NO_VALID_CERTIFICATE(2009, Severity.ERROR, "No valid certificate"),
+    /**
+     * A certificate revocation list of the store is past its nextUpdate: its issuer's certificates
+     * are checked against outdated information, or refused under the {@code require} revocation policy.
+     */
+    CRL_STALE(2010, Severity.WARNING, "Certificate revocation list past its nextUpdate"),
+    /**
+     * The pinned server certificate ({@code server.certificate}) is missing or invalid: start-up fails,
+     * or a running server keeps the certificate in use.
+     */
+    CERTIFICATE_PIN_FAILED(2011, Severity.ERROR, "Pinned certificate missing or invalid"),
+    /**
+     * A switch of the certificate in use was refused and the current one kept: a downgrade to a lower
+     * selection tier (CA-issued to self-signed) not allowed by configuration, or generation of a
+     * self-signed certificate while a store file (a private key) is unreadable.
+     */
+    CERTIFICATE_SWITCH_REFUSED(2012, Severity.WARNING, "Certificate switch refused"),
     /** A mutual-TLS negotiation failed (R16); the call is rejected. */
     TLS_HANDSHAKE_FAILED(3001, Severity.ERROR, "Mutual TLS negotiation failed"),
     /** A peer not on the trusted gateway list was refused (R5, R17). */

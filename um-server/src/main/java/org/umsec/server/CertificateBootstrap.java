@@ -16,6 +16,7 @@ import org.umsec.certs.CertificateInfo;
 import org.umsec.certs.CertificateProvider;
 import org.umsec.certs.CertificateSpec;
 import org.umsec.certs.CertificateStore;
+import org.umsec.certs.CertificateUnavailableException;
 import org.umsec.certs.ExpiryMonitor;
 import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.SelectedCertificate;
@@ -52,6 +53,7 @@ final class CertificateBootstrap implements AutoCloseable {
     private Path openedStore;
     private String openedFqdn;
     private int openedValidityDays;
+    private ServerConfiguration opened;
 
     CertificateBootstrap(SecurityEventBus bus, Clock clock, boolean watchStore, ScheduledExecutorService scheduler) {
         this.bus = bus;
@@ -81,8 +83,20 @@ final class CertificateBootstrap implements AutoCloseable {
         if (c.fqdn().equalsIgnoreCase("localhost")) {
             spec.ipAddress("127.0.0.1");
         }
-        CertificateProvider p = CertificateProvider.builder(s).criteria(SelectionCriteria.serverAuth())
-                .selfSigned(spec.build()).events(bus).clock(clock).watchStore(watchStore).build();
+        CertificateProvider.Builder pb = CertificateProvider.builder(s).criteria(SelectionCriteria.serverAuth())
+                .events(bus).clock(clock).watchStore(watchStore).allowTierDowngrade(c.allowTierDowngrade());
+        if (c.certificatePin().isPresent()) {
+            pb.pin(c.certificatePin().get());
+        } else if (c.generateSelfSigned()) {
+            pb.selfSigned(spec.build());
+        }
+        CertificateProvider p;
+        try {
+            p = pb.build();
+        } catch (CertificateUnavailableException e) {
+            // the provider raised the event (pin failed / unreadable key); start-up fails with its reason
+            throw new IOException("cannot start the TLS listener: " + e.getMessage(), e);
+        }
         closeables.add(p);
         Optional<SelectedCertificate> sel = p.refresh();
         if (sel.isEmpty()) {
@@ -115,12 +129,21 @@ final class CertificateBootstrap implements AutoCloseable {
                 LOG.warn("Expiry check failed: {}", e.toString());
             }
         }, 0, 1, TimeUnit.HOURS);
-        PeerCertificateValidator peers = PeerCertificateValidator.builder().store(s).clock(clock).build();
+        PeerCertificateValidator peers = PeerCertificateValidator.builder().store(s).clock(clock)
+                .revocation(c.revocation()).events(bus).build();
+        scheduler.scheduleAtFixedRate(() -> {
+            try {
+                peers.reportStaleCrls();
+            } catch (RuntimeException e) {
+                LOG.warn("CRL freshness check failed: {}", e.toString());
+            }
+        }, 0, 1, TimeUnit.HOURS);
         // the provider's key manager presents the current selection: a rotation applies to the next handshake
         tlsSettings = TlsSettings.builder().certificates(p).peers(peers).build();
         openedStore = c.store();
         openedFqdn = c.fqdn();
         openedValidityDays = c.selfSignedValidityDays();
+        opened = c;
         store = s;
         provider = p;
         return tlsSettings;
@@ -154,6 +177,18 @@ final class CertificateBootstrap implements AutoCloseable {
         }
         if (openedValidityDays != next.selfSignedValidityDays()) {
             out.add("server.selfSignedValidityDays");
+        }
+        if (!opened.certificatePin().equals(next.certificatePin())) {
+            out.add("server.certificate");
+        }
+        if (opened.generateSelfSigned() != next.generateSelfSigned()) {
+            out.add("server.generateSelfSigned");
+        }
+        if (opened.allowTierDowngrade() != next.allowTierDowngrade()) {
+            out.add("server.allowTierDowngrade");
+        }
+        if (opened.revocation() != next.revocation()) {
+            out.add("server.revocation");
         }
         return out;
     }

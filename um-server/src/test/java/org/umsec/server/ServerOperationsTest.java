@@ -117,7 +117,7 @@ class ServerOperationsTest {
     void aFileWithoutStartSecuredAndWithoutDialPlansStartsSecuredLikeTheDefault() throws Exception {
         Path f = dir.resolve("umsec.yaml");
         Files.writeString(f, "server:\n  fqdn: um.example.test\n  bind: 127.0.0.1\n  sipPort: 0\n  tlsPort: 0\n"
-                + "  store: certs\n  voicemail: voicemail\n");
+                + "  store: certs\n  voicemail: voicemail\n  generateSelfSigned: true\n");
         ServerConfiguration c = ServerConfiguration.load(f);
         assertThat(c.startupModes()).containsExactlyInAnyOrder(VoipSecurityMode.SIP_SECURED, VoipSecurityMode.SECURED);
         start(c);

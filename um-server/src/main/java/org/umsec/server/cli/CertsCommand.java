@@ -39,7 +39,7 @@ import picocli.CommandLine.Parameters;
         description = "Manage the certificate store: list, select, new-self-signed, request, sign, import, export, trust.",
         subcommands = {CertsCommand.ListCmd.class, CertsCommand.Select.class, CertsCommand.NewSelfSigned.class,
             CertsCommand.Request.class, CertsCommand.Sign.class, CertsCommand.Import.class, CertsCommand.Export.class,
-            CertsCommand.Trust.class})
+            CertsCommand.Trust.class, CertsCrlCommand.class})
 final class CertsCommand implements Runnable {
 
     @CommandLine.Spec

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.umsec.certs.RevocationPolicy;
 import org.umsec.core.DialPlan;
 import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
@@ -63,6 +64,22 @@ final class ConfigBinder {
         integer(s, "ackTimeoutSeconds").map(Duration::ofSeconds).ifPresent(b::ackTimeout);
         integer(s, "rtcpIntervalSeconds").map(Duration::ofSeconds).ifPresent(b::rtcpInterval);
         integer(s, "selfSignedValidityDays").ifPresent(b::selfSignedValidityDays);
+        str(s, "certificate").ifPresent(b::certificatePin);
+        // absent from a file: no generation (the embedded default says true); see generateSelfSigned()
+        b.generateSelfSigned(bool(s, "generateSelfSigned").orElse(false));
+        bool(s, "allowTierDowngrade").ifPresent(b::allowTierDowngrade);
+        if (s.containsKey("revocation")) {
+            At<Object> r = s.get("revocation");
+            String v = ((String) r.value()).toLowerCase(java.util.Locale.ROOT);
+            if (v.equals("prefer")) {
+                b.revocation(RevocationPolicy.PREFER);
+            } else if (v.equals("require")) {
+                b.revocation(RevocationPolicy.REQUIRE);
+            } else {
+                problems.add(new ConfigurationProblem(source, r.line(), "server.revocation must be prefer or require,"
+                        + " was '" + r.value() + "'"));
+            }
+        }
         if (s.containsKey("dialPlans")) {
             @SuppressWarnings("unchecked")
             List<String> names = (List<String>) s.get("dialPlans").value();
@@ -179,6 +196,10 @@ final class ConfigBinder {
 
     private static Optional<String> str(Map<String, At<Object>> m, String key) {
         return Optional.ofNullable(m.get(key)).map(a -> (String) a.value());
+    }
+
+    private static Optional<Boolean> bool(Map<String, At<Object>> m, String key) {
+        return Optional.ofNullable(m.get(key)).map(a -> (Boolean) a.value());
     }
 
     private static Optional<Integer> integer(Map<String, At<Object>> m, String key) {

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.umsec.certs.CertificateProvider;
+import org.umsec.certs.RevocationPolicy;
 import org.umsec.core.ConfigProblem;
 import org.umsec.core.DialPlan;
 import org.umsec.core.HostNames;
@@ -99,6 +101,10 @@ public final class ServerConfiguration {
     private final Duration ackTimeout;
     private final Duration rtcpInterval;
     private final int selfSignedValidityDays;
+    private final Optional<String> certificatePin;
+    private final boolean generateSelfSigned;
+    private final boolean allowTierDowngrade;
+    private final RevocationPolicy revocation;
     private final List<ConfigurationProblem> warnings;
 
     private ServerConfiguration(Builder b, UmConfiguration core, StartupPlan startup,
@@ -121,6 +127,10 @@ public final class ServerConfiguration {
         ackTimeout = b.ackTimeout;
         rtcpInterval = b.rtcpInterval;
         selfSignedValidityDays = b.selfSignedValidityDays;
+        certificatePin = b.certificatePin.map(CertificateProvider::normalisePin);
+        generateSelfSigned = b.generateSelfSigned;
+        allowTierDowngrade = b.allowTierDowngrade;
+        revocation = b.revocation;
         this.warnings = List.copyOf(warnings);
     }
 
@@ -325,6 +335,49 @@ public final class ServerConfiguration {
         return selfSignedValidityDays;
     }
 
+    /**
+     * {@code server.certificate}: the pinned server certificate, a SHA-1 thumbprint (normalised to
+     * upper-case hex) or a store alias. When set, the server uses only that certificate and never
+     * generates one; start-up fails if it is missing or invalid.
+     *
+     * @return the pin, empty when selection (R9) chooses
+     */
+    public Optional<String> certificatePin() {
+        return certificatePin;
+    }
+
+    /**
+     * {@code server.generateSelfSigned}: whether a self-signed certificate is generated when the store
+     * has no valid one (R9). Absent from a configuration file it is false (a server configured by file
+     * fails start-up instead of running with a certificate no gateway trusts); the embedded default
+     * sets it true; {@link Builder} defaults to true.
+     *
+     * @return whether generation is allowed
+     */
+    public boolean generateSelfSigned() {
+        return generateSelfSigned;
+    }
+
+    /**
+     * {@code server.allowTierDowngrade}: whether the certificate in use may switch from CA-issued to
+     * self-signed (default false: refused with an event, the CA-issued certificate kept).
+     *
+     * @return whether tier downgrades are allowed
+     */
+    public boolean allowTierDowngrade() {
+        return allowTierDowngrade;
+    }
+
+    /**
+     * {@code server.revocation}: {@code prefer} (default: use the CRLs the store holds) or
+     * {@code require} (a peer whose issuer has no current CRL is refused with REVOCATION_UNKNOWN).
+     *
+     * @return the revocation policy for peers
+     */
+    public RevocationPolicy revocation() {
+        return revocation;
+    }
+
     /** @return the start-up decision of R3, as um-security-core's {@link StartupPlan} makes it */
     public StartupPlan startupPlan() {
         return startup;
@@ -380,6 +433,10 @@ public final class ServerConfiguration {
         b.ackTimeout = ackTimeout;
         b.rtcpInterval = rtcpInterval;
         b.selfSignedValidityDays = selfSignedValidityDays;
+        b.certificatePin = certificatePin;
+        b.generateSelfSigned = generateSelfSigned;
+        b.allowTierDowngrade = allowTierDowngrade;
+        b.revocation = revocation;
         return b;
     }
 
@@ -418,6 +475,10 @@ public final class ServerConfiguration {
         private Duration ackTimeout = DEFAULT_ACK_TIMEOUT;
         private Duration rtcpInterval = Duration.ofSeconds(5);
         private int selfSignedValidityDays = 365;
+        private Optional<String> certificatePin = Optional.empty();
+        private boolean generateSelfSigned = true;
+        private boolean allowTierDowngrade;
+        private RevocationPolicy revocation = RevocationPolicy.PREFER;
         /** Where things were read from: see {@link ConfigBinder} for the keys. */
         final Map<String, Integer> lines = new HashMap<>();
         /** Problems found while binding (values core's builders refused), reported with the others. */
@@ -620,6 +681,42 @@ public final class ServerConfiguration {
         }
 
         /**
+         * @param thumbprintOrAlias {@code server.certificate}: SHA-1 thumbprint or store alias, null for none
+         * @return this
+         */
+        public Builder certificatePin(String thumbprintOrAlias) {
+            certificatePin = Optional.ofNullable(thumbprintOrAlias);
+            return this;
+        }
+
+        /**
+         * @param on {@code server.generateSelfSigned} (default true here; false when absent from a file)
+         * @return this
+         */
+        public Builder generateSelfSigned(boolean on) {
+            generateSelfSigned = on;
+            return this;
+        }
+
+        /**
+         * @param allow {@code server.allowTierDowngrade} (default false)
+         * @return this
+         */
+        public Builder allowTierDowngrade(boolean allow) {
+            allowTierDowngrade = allow;
+            return this;
+        }
+
+        /**
+         * @param policy {@code server.revocation} (default {@link RevocationPolicy#PREFER})
+         * @return this
+         */
+        public Builder revocation(RevocationPolicy policy) {
+            revocation = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
          * Checks everything and builds.
          *
          * @return the configuration
@@ -725,6 +822,17 @@ public final class ServerConfiguration {
             if (selfSignedValidityDays < 1 || selfSignedValidityDays > 3650) {
                 p.add(problem(Severity.ERROR, at("server.selfSignedValidityDays"),
                         "server.selfSignedValidityDays must be 1..3650, was " + selfSignedValidityDays));
+            }
+            certificatePin.ifPresent(pin -> {
+                try {
+                    CertificateProvider.normalisePin(pin);
+                } catch (IllegalArgumentException e) {
+                    p.add(problem(Severity.ERROR, at("server.certificate"), "server.certificate: " + e.getMessage()));
+                }
+            });
+            if (certificatePin.isPresent() && generateSelfSigned && at("server.generateSelfSigned") > 0) {
+                p.add(problem(Severity.ERROR, at("server.generateSelfSigned"), "server.generateSelfSigned: true"
+                        + " contradicts server.certificate: a pinned certificate is never generated"));
             }
         }
 

@@ -34,7 +34,8 @@ final class YamlConfigReader {
 
     static final Set<String> SERVER_KEYS = Set.of("name", "fqdn", "sipPort", "tlsPort", "bind", "mediaAddress",
             "store", "voicemail", "startSecured", "dialPlans", "maxRecordingSeconds", "mediaTimeoutSeconds",
-            "ackTimeoutSeconds", "rtcpIntervalSeconds", "greeting", "selfSignedValidityDays");
+            "ackTimeoutSeconds", "rtcpIntervalSeconds", "greeting", "selfSignedValidityDays",
+            "certificate", "generateSelfSigned", "allowTierDowngrade", "revocation");
     static final Set<String> DIAL_PLAN_KEYS = Set.of("name", "voipSecurity");
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
     static final Set<String> MEDIA_KEYS = Set.of("portRange", "address", "advertisedAddress");
@@ -161,7 +162,7 @@ final class YamlConfigReader {
         return new Document(server, dialPlans, gateways, media);
     }
 
-    private enum Kind { STRING, PORT, INT, STRING_LIST }
+    private enum Kind { STRING, PORT, INT, STRING_LIST, BOOLEAN }
 
     private Map<String, At<Object>> readServer(Node node) {
         Map<String, Kind> kinds = new LinkedHashMap<>();
@@ -175,6 +176,8 @@ final class YamlConfigReader {
             kinds.put(k, Kind.INT);
         }
         kinds.put("dialPlans", Kind.STRING_LIST);
+        kinds.put("generateSelfSigned", Kind.BOOLEAN);
+        kinds.put("allowTierDowngrade", Kind.BOOLEAN);
         Map<String, At<Object>> v = readEntry(node, "server", SERVER_KEYS, kinds);
         return v == null ? Map.of() : v;
     }
@@ -219,6 +222,13 @@ final class YamlConfigReader {
         switch (kind) {
             case STRING:
                 return text;
+            case BOOLEAN:
+                if (text.equals("true") || text.equals("false")) {
+                    return Boolean.valueOf(text);
+                }
+                problems.add(new ConfigurationProblem(source, line(value), key + " must be true or false, was '" + text
+                        + "'"));
+                return null;
             case PORT:
             case INT:
                 long n;

@@ -123,9 +123,17 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
             case UNKNOWN_CA:
             case BAD_SIGNATURE:
             case INVALID_PATH:
+            case ISSUER_NOT_CA:
                 return HandshakeFailureReason.UNKNOWN_CA;
             case REVOKED:
                 return HandshakeFailureReason.REVOKED;
+            case REVOCATION_UNKNOWN:
+                return HandshakeFailureReason.REVOCATION_UNKNOWN;
+            case WEAK_SIGNATURE:
+            case WEAK_ALGORITHM:
+                return HandshakeFailureReason.WEAK_SIGNATURE;
+            case WEAK_KEY:
+                return HandshakeFailureReason.WEAK_KEY;
             case MISSING_EKU:
             case KEY_USAGE:
                 return HandshakeFailureReason.BAD_EKU;

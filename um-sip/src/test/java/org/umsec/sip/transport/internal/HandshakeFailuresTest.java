@@ -34,7 +34,11 @@ class HandshakeFailuresTest {
         }
         assertThat(PeerTrustManager.reasonOf(ValidationFailure.MISSING_EKU)).isEqualTo(HandshakeFailureReason.BAD_EKU);
         assertThat(PeerTrustManager.reasonOf(ValidationFailure.REVOKED)).isEqualTo(HandshakeFailureReason.REVOKED);
-        assertThat(PeerTrustManager.reasonOf(ValidationFailure.WEAK_KEY)).isEqualTo(HandshakeFailureReason.OTHER);
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.WEAK_KEY)).isEqualTo(HandshakeFailureReason.WEAK_KEY);
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.WEAK_SIGNATURE)).isEqualTo(HandshakeFailureReason.WEAK_SIGNATURE);
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.REVOCATION_UNKNOWN))
+                .isEqualTo(HandshakeFailureReason.REVOCATION_UNKNOWN);
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.ISSUER_NOT_CA)).isEqualTo(HandshakeFailureReason.UNKNOWN_CA);
     }
 
     @Test
