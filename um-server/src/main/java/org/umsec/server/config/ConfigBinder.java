@@ -70,14 +70,14 @@ final class ConfigBinder {
         bool(s, "allowTierDowngrade").ifPresent(b::allowTierDowngrade);
         if (s.containsKey("revocation")) {
             At<Object> r = s.get("revocation");
-            String v = ((String) r.value()).toLowerCase(java.util.Locale.ROOT);
+            String v = String.valueOf(r.value()).toLowerCase(java.util.Locale.ROOT);
             if (v.equals("prefer")) {
                 b.revocation(RevocationPolicy.PREFER);
             } else if (v.equals("require")) {
                 b.revocation(RevocationPolicy.REQUIRE);
             } else {
-                problems.add(new ConfigurationProblem(source, r.line(), "server.revocation must be prefer or require,"
-                        + " was '" + r.value() + "'"));
+                problems.add(new ConfigurationProblem(source, r.line(), "server.revocation must be prefer or require, was '"
+                        + r.value() + "'"));
             }
         }
         if (s.containsKey("dialPlans")) {

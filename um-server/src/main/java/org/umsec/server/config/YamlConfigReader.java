@@ -166,7 +166,8 @@ final class YamlConfigReader {
 
     private Map<String, At<Object>> readServer(Node node) {
         Map<String, Kind> kinds = new LinkedHashMap<>();
-        for (String k : List.of("name", "fqdn", "bind", "mediaAddress", "store", "voicemail", "greeting")) {
+        for (String k : List.of("name", "fqdn", "bind", "mediaAddress", "store", "voicemail", "greeting",
+                "certificate", "revocation")) {
             kinds.put(k, Kind.STRING);
         }
         kinds.put("sipPort", Kind.PORT);
