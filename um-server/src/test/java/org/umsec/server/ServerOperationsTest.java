@@ -120,6 +120,11 @@ class ServerOperationsTest {
                 + "  store: certs\n  voicemail: voicemail\n  generateSelfSigned: true\n");
         ServerConfiguration c = ServerConfiguration.load(f);
         assertThat(c.startupModes()).containsExactlyInAnyOrder(VoipSecurityMode.SIP_SECURED, VoipSecurityMode.SECURED);
+        // decided by the default, and said so at the line of the server section
+        assertThat(c.warnings()).singleElement().satisfies(w -> assertThat(w.toString())
+                .startsWith(f + ":1: warning: no dial plan is associated and startSecured is not set"));
+        Files.writeString(f, Files.readString(f) + "  startSecured: 1\n");
+        assertThat(ServerConfiguration.load(f).warnings()).isEmpty();
         start(c);
         assertThat(server.tlsPort()).isPositive();
         assertThat(server.tcpPort()).isEqualTo(-1); // never plain TCP unless asked for
