@@ -16,6 +16,7 @@ module org.umsec.sip {
 
     exports org.umsec.sip;
     exports org.umsec.sip.codec;
+    exports org.umsec.sip.dialog;
     exports org.umsec.sip.sdp;
     exports org.umsec.sip.transaction;
     exports org.umsec.sip.transport;

@@ -66,16 +66,25 @@ public enum SecurityEventType {
     /** Something weaker than the default was enabled explicitly (for example wildcard trust entries). */
     INSECURE_OPTION_ENABLED(3010, Severity.WARNING, "Insecure option enabled"),
     /**
+     * A request inside a dialog was refused without touching the call: it matched no dialog, or came
+     * from another peer or over a weaker transport than the dialog was created with (RFC 3261 §12).
+     */
+    DIALOG_REQUEST_REFUSED(3020, Severity.WARNING, "In-dialog request refused"),
+    /** A call was refused because a limit was reached (calls per gateway, calls in total). */
+    CALL_LIMIT_REACHED(3021, Severity.WARNING, "Call refused: limit reached"),
+    /**
      * A call was refused with 503 because no RTP/RTCP port pair was free in the configured media port
      * range ({@code media.portRange}); the range is exhausted from outside or too small for the load.
      */
-    MEDIA_PORTS_EXHAUSTED(3020, Severity.WARNING, "Call refused: media port range exhausted"),
+    MEDIA_PORTS_EXHAUSTED(3022, Severity.WARNING, "Call refused: media port range exhausted"),
     /** An outgoing call was blocked by dialing restrictions (R6). */
     DIALING_RESTRICTION_BLOCKED(4001, Severity.WARNING, "Call blocked by dialing restrictions"),
     /** An SRTP master key is close to its packet limit (RFC 3711 §9.2). */
     SRTP_KEY_LIMIT_NEAR(5001, Severity.WARNING, "SRTP key lifetime nearly reached"),
     /** An SRTP master key reached its packet limit; no more packets are protected with it. */
     SRTP_KEY_LIMIT_REACHED(5002, Severity.ERROR, "SRTP key lifetime reached"),
+    /** The SDES keys of a call changed mid-call (re-INVITE or UPDATE with a new {@code a=crypto}). */
+    SRTP_REKEYED(5003, Severity.INFO, "SRTP keys changed mid-call"),
     /** A configuration was validated and applied. */
     CONFIGURATION_APPLIED(6001, Severity.INFO, "Configuration applied"),
     /** A configuration was rejected; the previous one stays in force. */

@@ -34,7 +34,9 @@ import org.umsec.server.config.ConfigFiles;
 import org.umsec.server.config.ConfigWatcher;
 import org.umsec.server.config.ConfigurationException;
 import org.umsec.server.config.ServerConfiguration;
-import org.umsec.server.internal.MetricsSink;
+import org.umsec.server.call.CallContext;
+import org.umsec.server.call.CallController;
+import org.umsec.server.call.CallMetrics;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.transaction.TimerScheduler;
 import org.umsec.sip.transaction.TransactionLayer;
@@ -135,7 +137,7 @@ public final class UmsecServer implements AutoCloseable {
         }
         bus.register(e -> metrics.event(e.id()));
         bus.register(this::countTransportEvent);
-        MetricsSink sink = new MetricsSink() {
+        CallMetrics callMetrics = new CallMetrics() {
             @Override
             public void rtpReceived(long k) {
                 metrics.rtpReceived(k);
@@ -145,9 +147,33 @@ public final class UmsecServer implements AutoCloseable {
             public void srtpFailed(String status) {
                 metrics.srtpFailed(status, 1);
             }
+
+            @Override
+            public void callAccepted() {
+                metrics.callAccepted();
+            }
+
+            @Override
+            public void callEnded() {
+                metrics.callEnded();
+            }
+
+            @Override
+            public void callRejected(String reason) {
+                metrics.callRejected(reason);
+            }
+
+            @Override
+            public void optionsAnswered() {
+                metrics.optionsAnswered();
+            }
         };
-        this.controller = new CallController(this, sink);
-        this.transactions = TransactionLayer.builder().handler(controller).scheduler(TimerScheduler.of(scheduler)).build();
+        TimerScheduler timers = b.timers != null ? b.timers : TimerScheduler.of(scheduler);
+        this.controller = new CallController(CallContext.builder().clock(clock).timers(timers).mediaScheduler(scheduler)
+                .configuration(() -> config).events(bus::publish).metrics(callMetrics)
+                .handler(() -> customHandler != null ? customHandler : recorder).stopping(() -> stopping)
+                .callEnder(callEnder).ports(this::tlsPort, this::tcpPort).build());
+        this.transactions = TransactionLayer.builder().handler(controller.dialogs()).scheduler(timers).build();
         controller.attach(transactions);
         this.sipHandler = new SipMessageHandler() {
             @Override
@@ -461,30 +487,8 @@ public final class UmsecServer implements AutoCloseable {
         return controller.activeCalls();
     }
 
-    // ---- for CallController ------------------------------------------------------------------
-
-    Clock clock() {
-        return clock;
-    }
-
-    ScheduledExecutorService scheduler() {
-        return scheduler;
-    }
-
-    ExecutorService callEnder() {
-        return callEnder;
-    }
-
-    CallHandler handler() {
-        return customHandler != null ? customHandler : recorder;
-    }
-
     void publish(SecurityEvent e) {
         bus.publish(e);
-    }
-
-    boolean stopping() {
-        return stopping;
     }
 
     private void logMetrics() {
@@ -528,6 +532,7 @@ public final class UmsecServer implements AutoCloseable {
         private boolean watchStore = true;
         private boolean watchConfigFile = true;
         private boolean registerJmx = true;
+        private TimerScheduler timers;
         private final List<SecurityEventListener> listeners = new ArrayList<>();
 
         private Builder(ServerConfiguration config) {
@@ -587,13 +592,21 @@ public final class UmsecServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Timers of the call layer (2xx retransmission, ACK timeout, session timers), for tests that drive
+         * time by hand; default the server's own scheduler.
+         *
+         * @param t the scheduler
+         * @return this
+         */
+        Builder timers(TimerScheduler t) {
+            timers = Objects.requireNonNull(t, "timers");
+            return this;
+        }
+
         /** @return a server, not yet started */
         public UmsecServer build() {
             return new UmsecServer(this);
         }
-    }
-
-    static VoipSecurityMode modeOf(ServerConfiguration c, IpGateway g) {
-        return c.modeOf(g);
     }
 }

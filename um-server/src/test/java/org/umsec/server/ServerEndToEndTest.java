@@ -55,6 +55,9 @@ class ServerEndToEndTest {
     static final PersonalCertificate GW2_CERT = PKI.leaf("gw2.example.test").build();
 
     final List<SecurityEvent> events = new CopyOnWriteArrayList<>();
+    /** Drives the media timeout (the server's clock) and the dialog timers (ACK timeout) by hand. */
+    final AdjustableClock clock = new AdjustableClock();
+    final ManualTimers timers = new ManualTimers();
     UmsecServer server;
     Path voicemail;
 
@@ -87,7 +90,8 @@ class ServerEndToEndTest {
     }
 
     UmsecServer start(ServerConfiguration c) throws IOException {
-        server = UmsecServer.builder(c).eventListener(events::add).registerJmx(false).build();
+        server = UmsecServer.builder(c).clock(clock).timers(timers).eventListener(events::add).registerJmx(false)
+                .build();
         server.start();
         return server;
     }
@@ -407,6 +411,9 @@ class ServerEndToEndTest {
             SipResponse ok = gw.send(gw.request("INVITE", "noack", "t11", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             assertThat(ok.status()).isEqualTo(200);
+            timers.advance(Duration.ofMillis(1999));
+            assertThat(server.activeCalls()).isOne();
+            timers.advance(Duration.ofMillis(1)); // the configured ACK timeout, 64·T1
             SipRequest bye = gw.readRequest().orElseThrow();
             assertThat(bye.method()).isEqualTo("BYE");
             assertThat(bye.to().tag()).contains("t11");
@@ -421,6 +428,7 @@ class ServerEndToEndTest {
             SipResponse ok = gw.send(gw.request("INVITE", "silent", "t12", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             gw.send(gw.request("ACK", "silent", "t12", ok.header("To").orElseThrow(), null, null));
+            clock.advance(Duration.ofSeconds(3)); // the configured media timeout passes without media
             SipRequest bye = gw.readRequest().orElseThrow();
             assertThat(bye.method()).isEqualTo("BYE");
         }

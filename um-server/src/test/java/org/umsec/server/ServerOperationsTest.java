@@ -83,7 +83,7 @@ class ServerOperationsTest {
         }
         SecurityEvent e = events.stream().filter(x -> x.type() == SecurityEventType.MEDIA_PORTS_EXHAUSTED).findFirst()
                 .orElseThrow();
-        assertThat(e.id()).isEqualTo(3020);
+        assertThat(e.id()).isEqualTo(3022);
         assertThat(e.field("portRange")).contains(low + "-" + (low + 1));
         assertThat(server.metrics().getCallsRejected()).containsEntry("no-media-port", 1L);
         // once the pair is free again, a call gets exactly that pair

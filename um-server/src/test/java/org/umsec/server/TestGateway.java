@@ -60,6 +60,7 @@ final class TestGateway implements AutoCloseable {
     final DatagramSocket mediaRtcp;
     private final boolean tls;
     private int cseq = 1;
+    private int inviteCseq;
 
     private TestGateway(SipClient client, BlockingQueue<Object> inbox, TransportConnection connection) throws IOException {
         this.client = client;
@@ -130,6 +131,7 @@ final class TestGateway implements AutoCloseable {
     /** Sends a message; for requests other than ACK, returns the final response. */
     SipResponse send(SipRequest m) throws IOException {
         boolean ack = m.isMethod(SipRequest.ACK);
+        org.umsec.sip.CSeq cseq = m.cseq();
         try {
             connection.sendAsync(m).get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -138,7 +140,16 @@ final class TestGateway implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         }
-        return ack ? null : finalResponse();
+        if (ack) {
+            return null;
+        }
+        while (true) {
+            // skip what answers an earlier request (a 2xx retransmitted until its ACK was processed)
+            SipResponse r = finalResponse();
+            if (r.cseq().equals(cseq)) {
+                return r;
+            }
+        }
     }
 
     /** The next message from the server, or empty once the connection closed. */
@@ -189,10 +200,15 @@ final class TestGateway implements AutoCloseable {
     SipRequest request(String method, String callId, String fromTag, String to, String body, String contentType) {
         String t = tls ? "TLS" : "TCP";
         int port = connection.localAddress().getPort();
+        // an ACK carries its INVITE's CSeq number (RFC 3261 §17.1.1.3, §13.2.2.4)
+        int number = method.equals("ACK") ? inviteCseq : cseq++;
+        if (method.equals("INVITE")) {
+            inviteCseq = number;
+        }
         SipRequest.Builder m = SipRequest.builder(method, "sip:voicemail@um.example.test")
                 .via(Via.of(t, "127.0.0.1", port, Via.MAGIC_COOKIE + hex()))
                 .maxForwards(70).header("From", "\"Alice\" <sip:alice@gw1.example.test>;tag=" + fromTag)
-                .header("To", to).callId(callId).cseq(cseq++)
+                .header("To", to).callId(callId).cseq(number)
                 .header("Contact", "<sip:alice@127.0.0.1:" + port + ";transport=" + t.toLowerCase() + ">");
         return body == null ? m.build() : m.body(contentType, body).build();
     }

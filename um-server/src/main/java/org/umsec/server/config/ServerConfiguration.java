@@ -78,6 +78,10 @@ public final class ServerConfiguration {
     public static final int DEFAULT_MEDIA_PORT_MAX = 39999;
     /** Largest configuration file read, in bytes. */
     public static final int MAX_FILE_BYTES = 1 << 20;
+    /** Default and largest number of calls one gateway may have in progress at once. */
+    public static final int DEFAULT_CALLS_PER_GATEWAY = 500;
+    /** Largest number of calls in progress at once, all gateways together. */
+    public static final int MAX_CALLS = 1000;
     /** Name used in problems for a configuration built in code. */
     public static final String CODE_SOURCE = "<configuration>";
     /** Resource holding the embedded default configuration. */
@@ -99,6 +103,7 @@ public final class ServerConfiguration {
     private final Duration maxRecording;
     private final Duration mediaTimeout;
     private final Duration ackTimeout;
+    private final int callsPerGateway;
     private final Duration rtcpInterval;
     private final int selfSignedValidityDays;
     private final Optional<String> certificatePin;
@@ -125,6 +130,7 @@ public final class ServerConfiguration {
         maxRecording = b.maxRecording;
         mediaTimeout = b.mediaTimeout;
         ackTimeout = b.ackTimeout;
+        callsPerGateway = b.callsPerGateway;
         rtcpInterval = b.rtcpInterval;
         selfSignedValidityDays = b.selfSignedValidityDays;
         certificatePin = b.certificatePin.map(CertificateProvider::normalisePin);
@@ -325,6 +331,14 @@ public final class ServerConfiguration {
         return ackTimeout;
     }
 
+    /**
+     * @return most calls one gateway may have in progress at once ({@code server.callsPerGateway}); more
+     *     are answered 503 with Retry-After, so that one trusted peer cannot take every call slot
+     */
+    public int callsPerGateway() {
+        return callsPerGateway;
+    }
+
     /** @return how often RTCP reports are sent during a call (RFC 3550 §6.2: 5 s) */
     public Duration rtcpInterval() {
         return rtcpInterval;
@@ -431,6 +445,7 @@ public final class ServerConfiguration {
         b.maxRecording = maxRecording;
         b.mediaTimeout = mediaTimeout;
         b.ackTimeout = ackTimeout;
+        b.callsPerGateway = callsPerGateway;
         b.rtcpInterval = rtcpInterval;
         b.selfSignedValidityDays = selfSignedValidityDays;
         b.certificatePin = certificatePin;
@@ -474,6 +489,7 @@ public final class ServerConfiguration {
         private Duration maxRecording = DEFAULT_MAX_RECORDING;
         private Duration mediaTimeout = DEFAULT_MEDIA_TIMEOUT;
         private Duration ackTimeout = DEFAULT_ACK_TIMEOUT;
+        private int callsPerGateway = DEFAULT_CALLS_PER_GATEWAY;
         private Duration rtcpInterval = Duration.ofSeconds(5);
         private int selfSignedValidityDays = 365;
         private Optional<String> certificatePin = Optional.empty();
@@ -671,6 +687,16 @@ public final class ServerConfiguration {
             return this;
         }
 
+        /**
+         * @param n most calls in progress per gateway, 1..{@value #MAX_CALLS} (default
+         *     {@value #DEFAULT_CALLS_PER_GATEWAY})
+         * @return this
+         */
+        public Builder callsPerGateway(int n) {
+            callsPerGateway = n;
+            return this;
+        }
+
         /** @param d interval between RTCP reports, positive (default 5 s) @return this */
         public Builder rtcpInterval(Duration d) {
             rtcpInterval = Objects.requireNonNull(d, "rtcpInterval");
@@ -828,6 +854,10 @@ public final class ServerConfiguration {
             positive(p, "server.mediaTimeoutSeconds", mediaTimeout);
             positive(p, "server.ackTimeoutSeconds", ackTimeout);
             positive(p, "server.rtcpIntervalSeconds", rtcpInterval);
+            if (callsPerGateway < 1 || callsPerGateway > MAX_CALLS) {
+                p.add(problem(Severity.ERROR, at("server.callsPerGateway"), "server.callsPerGateway must be 1.."
+                        + MAX_CALLS + ", was " + callsPerGateway));
+            }
             if (selfSignedValidityDays < 1 || selfSignedValidityDays > 3650) {
                 p.add(problem(Severity.ERROR, at("server.selfSignedValidityDays"),
                         "server.selfSignedValidityDays must be 1..3650, was " + selfSignedValidityDays));

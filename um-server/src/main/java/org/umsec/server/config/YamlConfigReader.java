@@ -35,7 +35,7 @@ final class YamlConfigReader {
     static final Set<String> SERVER_KEYS = Set.of("name", "fqdn", "sipPort", "tlsPort", "bind", "mediaAddress",
             "store", "voicemail", "startSecured", "dialPlans", "maxRecordingSeconds", "mediaTimeoutSeconds",
             "ackTimeoutSeconds", "rtcpIntervalSeconds", "greeting", "selfSignedValidityDays",
-            "certificate", "generateSelfSigned", "allowTierDowngrade", "revocation");
+            "certificate", "generateSelfSigned", "allowTierDowngrade", "revocation", "callsPerGateway");
     static final Set<String> DIAL_PLAN_KEYS = Set.of("name", "voipSecurity");
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
     static final Set<String> MEDIA_KEYS = Set.of("portRange", "address", "advertisedAddress");
@@ -173,7 +173,7 @@ final class YamlConfigReader {
         kinds.put("sipPort", Kind.PORT);
         kinds.put("tlsPort", Kind.PORT);
         for (String k : List.of("startSecured", "maxRecordingSeconds", "mediaTimeoutSeconds", "ackTimeoutSeconds",
-                "rtcpIntervalSeconds", "selfSignedValidityDays")) {
+                "rtcpIntervalSeconds", "selfSignedValidityDays", "callsPerGateway")) {
             kinds.put(k, Kind.INT);
         }
         kinds.put("dialPlans", Kind.STRING_LIST);

@@ -86,6 +86,13 @@ public final class MediaSession {
     private volatile long sentPackets;
     private volatile long sentOctets;
     private volatile long sentTimestamp;
+    // mid-call changes (renegotiate): picked up by the thread that owns each SRTP session
+    private volatile SrtpPolicy nextInboundRtp;
+    private volatile SrtpPolicy nextInboundRtcp;
+    private volatile int outboundGeneration;
+    private volatile Duration keyOverlap = Duration.ZERO;
+    private volatile boolean sending = true;
+    private volatile int sendPayloadType = -1;
     private Thread rtpThread;
     private Thread rtcpThread;
     private ScheduledFuture<?> rtcpTask;
@@ -199,8 +206,8 @@ public final class MediaSession {
         if (prompt.length == 0) {
             return;
         }
-        SrtpSession tx = outboundPolicy.map(SrtpSession::outbound).orElse(null);
-        int pt = info.payloadType();
+        SrtpSession[] tx = {outboundPolicy.map(SrtpSession::outbound).orElse(null)};
+        int[] generation = {outboundGeneration};
         int[] seq = {RANDOM.nextInt(0x10000)};
         long[] ts = {RANDOM.nextInt() & 0xFFFF_FFFFL};
         int[] pos = {0};
@@ -214,11 +221,21 @@ public final class MediaSession {
                 }
                 return;
             }
+            if (generation[0] != outboundGeneration) {
+                generation[0] = outboundGeneration; // re-keyed: new outbound context (RFC 4568 §7.1.4)
+                tx[0] = outboundPolicy.map(SrtpSession::outbound).orElse(null);
+            }
             int n = Math.min(SAMPLES_PER_PACKET, prompt.length - pos[0]);
+            int pt = sendPayloadType >= 0 ? sendPayloadType : info.payloadType();
+            if (!sending) {
+                pos[0] += n; // on hold: the prompt plays on in silence
+                ts[0] = (ts[0] + n) & 0xFFFF_FFFFL;
+                return;
+            }
             G711.encode(pt, prompt, pos[0], n, payload, 0);
             int len = RtpPacket.write(buf, 0, pt, pos[0] == 0, seq[0], ts[0], ssrc, payload, 0, n);
-            if (tx != null) {
-                len = tx.protectRtp(buf, 0, len);
+            if (tx[0] != null) {
+                len = tx[0].protectRtp(buf, 0, len);
                 if (len < 0) {
                     LOG.warn("Call {}: SRTP protect failed: {}; greeting stopped", info.callId(), SrtpStatus.name(len));
                     pos[0] = prompt.length;
@@ -239,8 +256,41 @@ public final class MediaSession {
         }, 0, 20, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * An inbound SRTP context that can be replaced mid-call: after a re-key the new context is tried
+     * first and the old one still accepted until the overlap ends, then dropped. Thread-confined.
+     */
+    private final class InboundKeys {
+        SrtpSession current;
+        SrtpSession old;
+        Instant oldUntil = Instant.MIN;
+
+        InboundKeys(Optional<SrtpPolicy> p) {
+            current = p.map(SrtpSession::inbound).orElse(null);
+        }
+
+        void install(SrtpPolicy p) {
+            old = current;
+            current = SrtpSession.inbound(p);
+            oldUntil = clock.instant().plus(keyOverlap);
+        }
+
+        int unprotect(byte[] buf, int len, boolean rtcpPacket) {
+            int r = rtcpPacket ? current.unprotectRtcp(buf, 0, len) : current.unprotectRtp(buf, 0, len);
+            if (r >= 0 || old == null) {
+                return r;
+            }
+            if (clock.instant().isAfter(oldUntil)) {
+                old = null; // the overlap is over: the old key is refused from now on
+                return r;
+            }
+            int o = rtcpPacket ? old.unprotectRtcp(buf, 0, len) : old.unprotectRtp(buf, 0, len);
+            return o >= 0 ? o : r;
+        }
+    }
+
     private void receiveRtp() {
-        SrtpSession rx = inboundPolicy.map(SrtpSession::inbound).orElse(null);
+        InboundKeys keys = new InboundKeys(inboundPolicy);
         byte[] buf = new byte[MAX_DATAGRAM];
         short[] pcm = new short[MAX_DATAGRAM];
         short[] silence = new short[SAMPLES_PER_PACKET];
@@ -269,9 +319,14 @@ public final class MediaSession {
                 if (!fromPeer(dp, peerRtp)) {
                     continue;
                 }
+                SrtpPolicy next = nextInboundRtp;
+                if (next != null) {
+                    nextInboundRtp = null;
+                    keys.install(next);
+                }
                 int len = dp.getLength();
-                if (rx != null) {
-                    len = rx.unprotectRtp(buf, 0, len);
+                if (keys.current != null) {
+                    len = keys.unprotect(buf, len, false);
                     if (len < 0) {
                         countRefusal(len);
                         continue;
@@ -323,7 +378,7 @@ public final class MediaSession {
     }
 
     private void receiveRtcp() {
-        SrtpSession rx = inboundPolicy.map(SrtpSession::inbound).orElse(null);
+        InboundKeys keys = new InboundKeys(inboundPolicy);
         byte[] buf = new byte[MAX_DATAGRAM];
         DatagramPacket dp = new DatagramPacket(buf, buf.length);
         try {
@@ -338,9 +393,14 @@ public final class MediaSession {
                 if (!fromPeer(dp, peerRtcp) && !fromPeer(dp, peerRtp)) {
                     continue;
                 }
+                SrtpPolicy next = nextInboundRtcp;
+                if (next != null) {
+                    nextInboundRtcp = null;
+                    keys.install(next);
+                }
                 int len = dp.getLength();
-                if (rx != null) {
-                    len = rx.unprotectRtcp(buf, 0, len);
+                if (keys.current != null) {
+                    len = keys.unprotect(buf, len, true);
                     if (len < 0) {
                         metrics.srtpFailed("SRTCP_" + SrtpStatus.name(len));
                         continue;
@@ -364,12 +424,17 @@ public final class MediaSession {
     }
 
     private SrtpSession rtcpTx;
+    private int rtcpTxGeneration;
 
     private void sendRtcp() {
         if (stopped.get()) {
             return;
         }
         try {
+            if (rtcpTxGeneration != outboundGeneration) {
+                rtcpTxGeneration = outboundGeneration;
+                rtcpTx = null;
+            }
             if (rtcpTx == null && outboundPolicy.isPresent()) {
                 rtcpTx = SrtpSession.outbound(outboundPolicy.get());
             }
@@ -392,6 +457,38 @@ public final class MediaSession {
             rtcpSent.incrementAndGet();
         } catch (IOException | RuntimeException e) {
             LOG.debug("Call {}: sending RTCP failed: {}", info.callId(), e.toString());
+        }
+    }
+
+    /**
+     * Applies a mid-call SDP change (RFC 3264 §8: re-INVITE or UPDATE): the peer's media addresses, the
+     * payload type this side sends, whether it sends at all (hold), and for SRTP new keys (RFC 4568
+     * §7.1.4). A new inbound key is tried first from the next packet on; packets under the previous
+     * inbound key are still accepted for {@code overlap} (they may be in flight), then refused. A new
+     * outbound key protects every packet sent from now on.
+     *
+     * @param rtpPeer where the peer now wants RTP
+     * @param rtcpPeer where the peer now wants RTCP
+     * @param payloadType the G.711 payload type to send (0 or 8)
+     * @param send whether to send media (false while the peer holds the call)
+     * @param inbound the peer's new key, or empty to keep the current one
+     * @param outbound this side's new key, or empty to keep the current one
+     * @param overlap how long packets under the previous inbound key stay acceptable
+     */
+    public synchronized void renegotiate(InetSocketAddress rtpPeer, InetSocketAddress rtcpPeer, int payloadType, boolean send,
+            Optional<SrtpPolicy> inbound, Optional<SrtpPolicy> outbound, Duration overlap) {
+        this.peerRtp = rtpPeer;
+        this.peerRtcp = rtcpPeer;
+        this.sendPayloadType = payloadType;
+        this.sending = send;
+        this.keyOverlap = overlap;
+        if (inbound.isPresent()) {
+            nextInboundRtcp = inbound.get();
+            nextInboundRtp = inbound.get();
+        }
+        if (outbound.isPresent()) {
+            outboundPolicy = outbound;
+            outboundGeneration++;
         }
     }
 

@@ -16,12 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.sip.DialogId;
 import org.umsec.sip.NameAddress;
-import org.umsec.sip.ServerTransaction;
 import org.umsec.sip.SipConnection;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.SipParseException;
 import org.umsec.sip.SipRequest;
-import org.umsec.sip.SipRequestHandler;
 import org.umsec.sip.SipResponse;
 import org.umsec.sip.Via;
 import org.umsec.sip.codec.SipDecodeError;
@@ -414,6 +412,11 @@ public final class TransactionLayer {
                 throw new IllegalStateException("transaction already completed: " + request.method() + " "
                         + request.callId());
             }
+        }
+
+        @Override
+        public boolean tryRespond(SipResponse response) {
+            return respondQuietly(response);
         }
 
         /** Sends unless completed; returns whether it was sent. */

@@ -1,6 +1,11 @@
-package org.umsec.sip;
+package org.umsec.sip.transaction;
 
 import java.util.Optional;
+
+import org.umsec.sip.DialogId;
+import org.umsec.sip.SipConnection;
+import org.umsec.sip.SipRequest;
+import org.umsec.sip.SipResponse;
 
 /**
  * A server transaction (RFC 3261 §17.2): one received request and the responses the application sends
@@ -43,6 +48,16 @@ public interface ServerTransaction {
      * @throws IllegalStateException when a final response was already sent or the transaction ended
      */
     void respond(SipResponse response);
+
+    /**
+     * Sends a response unless the transaction has completed already, for example because a CANCEL or a
+     * BYE ended the INVITE first (RFC 3261 §9.2, §15.1.2); a response that is not sent is released. This
+     * is how an application that answers later learns, atomically, whether its answer won the race.
+     *
+     * @param response the response (ownership passes to the transaction)
+     * @return whether it was sent
+     */
+    boolean tryRespond(SipResponse response);
 
     /** Whether a final response has been sent (or the transaction ended otherwise). */
     boolean isCompleted();

@@ -1,4 +1,7 @@
-package org.umsec.sip;
+package org.umsec.sip.transaction;
+
+import org.umsec.sip.SipConnection;
+import org.umsec.sip.SipRequest;
 
 /**
  * The application side of the transaction layer: it receives new requests and answers them through their
