@@ -97,6 +97,22 @@ class ServerOperationsTest {
     }
 
     @Test
+    void anSdpConnectionAddressIsAnIpLiteralByCoresRuleNeverAName() throws Exception {
+        // a host name would make the signalling thread wait for DNS; "1.2" is a short form the JDK would
+        // read as 1.0.0.2: both are refused by the one IP-literal rule (HostNames) before any look-up
+        start(plain().build());
+        try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
+            for (String c : new String[] {"media.attacker.example", "1.2", "010.0.0.1"}) {
+                String sdp = gw.offer("RTP/AVP", null, 0).replace("c=IN IP4 127.0.0.1", "c=IN IP4 " + c);
+                SipResponse r = gw.send(gw.request("INVITE", "c-" + c, "t" + c.length(),
+                        "<sip:voicemail@um.example.test>", sdp, "application/sdp"));
+                assertThat(r.status()).as(c).isEqualTo(488);
+                assertThat(r.header("Warning").orElseThrow()).as(c).contains("not an IP address");
+            }
+        }
+    }
+
+    @Test
     void mediaKeysAreReadFromTheFile() throws Exception {
         Path f = dir.resolve("umsec.yaml");
         Files.writeString(f, "server:\n  startSecured: 0\n  bind: 127.0.0.1\n"
