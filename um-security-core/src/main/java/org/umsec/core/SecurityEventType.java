@@ -10,7 +10,7 @@ import java.util.Optional;
  * <p>Ranges: {@code 1xxx} service start (1110, 1112 and 1114 follow the Exchange application-log
  * events the document tells administrators to look for), {@code 2xxx} certificates, {@code 3xxx}
  * signalling and peers, {@code 4xxx} dialing restrictions, {@code 5xxx} SRTP, {@code 6xxx}
- * configuration.
+ * configuration, {@code 7xxx} media and recordings.
  */
 public enum SecurityEventType {
     /** Document event 1112: the service started in secured mode; the TLS listener on 5061 is up. */
@@ -77,6 +77,8 @@ public enum SecurityEventType {
      * range ({@code media.portRange}); the range is exhausted from outside or too small for the load.
      */
     MEDIA_PORTS_EXHAUSTED(3022, Severity.WARNING, "Call refused: media port range exhausted"),
+    /** One peer reached its share of a bounded resource (server transactions); the excess got 503 (R28). */
+    PEER_LIMIT_REACHED(3023, Severity.WARNING, "Per-peer limit reached"),
     /** An outgoing call was blocked by dialing restrictions (R6). */
     DIALING_RESTRICTION_BLOCKED(4001, Severity.WARNING, "Call blocked by dialing restrictions"),
     /** An SRTP master key is close to its packet limit (RFC 3711 §9.2). */
@@ -85,6 +87,10 @@ public enum SecurityEventType {
     SRTP_KEY_LIMIT_REACHED(5002, Severity.ERROR, "SRTP key lifetime reached"),
     /** The SDES keys of a call changed mid-call (re-INVITE or UPDATE with a new {@code a=crypto}). */
     SRTP_REKEYED(5003, Severity.INFO, "SRTP keys changed mid-call"),
+    /** A recording reached its size limit ({@code voicemail.maxBytes}); the call was ended. */
+    RECORDING_LIMIT_REACHED(7001, Severity.WARNING, "Recording size limit reached"),
+    /** A new call was refused (503) because the recordings' disk is below {@code voicemail.minFreeBytes}. */
+    RECORDING_DISK_LOW(7002, Severity.ERROR, "Recording disk space low: call refused"),
     /** A configuration was validated and applied. */
     CONFIGURATION_APPLIED(6001, Severity.INFO, "Configuration applied"),
     /** A configuration was rejected; the previous one stays in force. */

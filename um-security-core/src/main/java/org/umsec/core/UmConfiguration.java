@@ -214,6 +214,40 @@ public final class UmConfiguration {
     }
 
     /**
+     * Returns the trust list of one listener (R26): each listener trusts only the gateways whose
+     * dial plan uses it.
+     * <ul>
+     *   <li>{@link SignallingTransport#TLS}: the FQDNs of gateways on SIPSecured and Secured dial
+     *       plans, matched against certificate identities (SAN DNS, then CN). Their addresses are
+     *       not entries: an address is not a certificate identity.</li>
+     *   <li>{@link SignallingTransport#TCP}: the FQDNs and addresses of gateways on Unsecured dial
+     *       plans, matched against the source address. A gateway on a secured plan is not trusted
+     *       on plain TCP.</li>
+     * </ul>
+     * A gateway whose dial plan is unknown is on neither list.
+     *
+     * @param listener the listener's transport
+     * @param resolver the resolver for FQDN entries
+     * @return the trust list
+     * @throws NullPointerException if an argument is null
+     */
+    public TrustList trustList(SignallingTransport listener, AddressResolver resolver) {
+        Objects.requireNonNull(listener, "listener must not be null");
+        TrustList.Builder b = TrustList.builder().resolver(resolver);
+        for (IpGateway g : gateways) {
+            Optional<DialPlan> plan = dialPlanForGateway(g);
+            if (plan.isEmpty() || plan.get().mode().signallingTransport() != listener) {
+                continue;
+            }
+            g.fqdn().ifPresent(b::add);
+            if (listener == SignallingTransport.TCP) {
+                g.address().ifPresent(a -> b.add(HostNames.canonical(a)));
+            }
+        }
+        return b.build();
+    }
+
+    /**
      * Checks a number against a dial plan's own dialing restrictions (R6).
      *
      * @param dialPlanName the dial plan

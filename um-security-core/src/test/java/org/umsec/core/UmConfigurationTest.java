@@ -192,6 +192,31 @@ class UmConfigurationTest {
         assertThat(c.dialPlanForGateway("nope")).isEmpty();
     }
 
+    /**
+     * R26 (issue 9 item 3): each listener trusts its own gateways. A gateway on a Secured plan is
+     * not trusted by source address on plain TCP, and an Unsecured PBX is no certificate identity.
+     */
+    @Test
+    void eachListenerTrustsOnlyTheGatewaysOfItsMode() throws UnknownHostException {
+        UmConfiguration c = UmConfiguration.builder(server("Seattle", "Lab")).dialPlan(SECURED).dialPlan(UNSECURED)
+                .gateway(gw("gw1").fqdn("GW1.example.com").address("192.0.2.50").port(5061).dialPlan("Seattle").build())
+                .gateway(gw("pbx").fqdn("pbx.example.com").address("192.0.2.10").dialPlan("Lab").build())
+                .build();
+        Map<String, List<InetAddress>> dns = Map.of("gw1.example.com", List.of(InetAddress.getByName("192.0.2.50")),
+                "pbx.example.com", List.of(InetAddress.getByName("192.0.2.11")));
+        AddressResolver r = fqdn -> dns.getOrDefault(fqdn, List.of());
+        TrustList tls = c.trustList(SignallingTransport.TLS, r);
+        TrustList tcp = c.trustList(SignallingTransport.TCP, r);
+        assertThat(tls.entries()).containsExactly("gw1.example.com");
+        assertThat(tcp.entries()).containsExactly("pbx.example.com", "192.0.2.10");
+        assertThat(tcp.isTrustedAddress(InetAddress.getByName("192.0.2.50"))).isFalse();
+        assertThat(tcp.isTrustedAddress(InetAddress.getByName("192.0.2.11"))).isTrue();
+        assertThat(tls.matchCertificate(CertificateIdentity.of(List.of("pbx.example.com"), List.of(), Optional.empty())))
+                .isEmpty();
+        assertThat(tls.matchCertificate(CertificateIdentity.of(List.of("gw1.example.com"), List.of(), Optional.empty())))
+                .contains("gw1.example.com");
+    }
+
     @Test
     void dialingChecksThroughTheConfiguration() {
         DialingRuleGroup local = DialingRuleGroup.builder("Local", DialingScope.IN_COUNTRY).rule("9xxxxxxx", "*").build();

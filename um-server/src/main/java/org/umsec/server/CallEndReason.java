@@ -19,5 +19,9 @@ public enum CallEndReason {
     /** Setting the call up failed after the handler had taken it; the caller got an error response. */
     SETUP_FAILED,
     /** The server was stopped and the grace period ran out; the server sent BYE. */
-    SERVER_STOPPING
+    SERVER_STOPPING,
+    /** The recording reached its size limit ({@code voicemail.maxBytes}); the server sent BYE. */
+    RECORDING_LIMIT,
+    /** The call handler ended the call (the voicemail recorder when the caller presses {@code #}); the server sent BYE. */
+    HANDLER_ENDED
 }

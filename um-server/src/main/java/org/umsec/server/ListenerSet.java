@@ -2,6 +2,7 @@ package org.umsec.server;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import org.umsec.certs.SelectedCertificate;
@@ -17,9 +18,12 @@ import org.umsec.sip.transport.TlsSettings;
 /**
  * The server's um-sip listeners (R2, R3): SIP over TCP on {@link ServerConfiguration#sipPort()} when a
  * mode needs plain TCP, SIP over mutual TLS (TLS 1.2+, client certificate required, identity on the
- * trust list, R16, R17) on {@link ServerConfiguration#tlsPort()} when a mode needs it. Applying a
- * configuration opens, closes or moves listeners as its modes, ports and bind address require, and
- * hands the new trust list to those that stay. A port that cannot be bound is named in the error.
+ * trust list, R16, R17) on {@link ServerConfiguration#tlsPort()} when a mode needs it. Each listener
+ * trusts its own gateways (R26): the TLS listener the identities of gateways on secured dial plans,
+ * the TCP listener the addresses of gateways on Unsecured ones. Applying a configuration opens, closes
+ * or moves listeners as its modes, ports and bind address require, and hands the new trust lists to
+ * those that stay, which closes established connections of peers no longer trusted. A port that
+ * cannot be bound is named in the error.
  *
  * <p>Confined to the server's lifecycle lock; the port getters may be read from any thread.
  */
@@ -29,14 +33,44 @@ final class ListenerSet implements AutoCloseable {
     private final Clock clock;
     private final SipMessageHandler handler;
     private final ExecutorService signalling;
+    private final TraceOptions trace;
+    private volatile boolean sipTrace;
     private volatile Listener tcp;
     private volatile Listener tls;
 
-    ListenerSet(SecurityEventBus bus, Clock clock, SipMessageHandler handler, ExecutorService signalling) {
+    ListenerSet(SecurityEventBus bus, Clock clock, SipMessageHandler handler, ExecutorService signalling,
+            TraceOptions trace) {
         this.bus = bus;
         this.clock = clock;
         this.handler = handler;
         this.signalling = signalling;
+        this.trace = trace;
+        this.sipTrace = trace.sipTrace();
+    }
+
+    /** Re-checks the established connections of both listeners (see {@link SipServer#revalidate()}). */
+    void revalidate() {
+        Listener t = tls;
+        Listener p = tcp;
+        if (t != null) {
+            t.server.revalidate();
+        }
+        if (p != null) {
+            p.server.revalidate();
+        }
+    }
+
+    /** @param on the SIP trace of both listeners, now and for listeners opened later */
+    void setSipTrace(boolean on) {
+        sipTrace = on;
+        Listener t = tls;
+        Listener p = tcp;
+        if (t != null) {
+            t.server.setSipTrace(on);
+        }
+        if (p != null) {
+            p.server.setSipTrace(on);
+        }
     }
 
     /**
@@ -48,7 +82,8 @@ final class ListenerSet implements AutoCloseable {
      */
     void apply(ServerConfiguration c, CertificateBootstrap certs) throws IOException {
         InetAddress bind = InetAddress.getByName(c.bindAddress()); // an IP literal: no look-up
-        TrustList trust = c.trustList();
+        TrustList tlsTrust = c.tlsTrustList();
+        TrustList tcpTrust = c.tcpTrustList();
         if (c.tlsListener()) {
             TlsSettings settings = certs.ensure(c);
             if (tls != null && (tls.configuredPort != c.tlsPort() || !tls.bind.equals(bind))) {
@@ -56,8 +91,13 @@ final class ListenerSet implements AutoCloseable {
                 tls = null;
             }
             if (tls == null) {
-                tls = open("SIP over mutual TLS", bind, c.tlsPort(), sipServer(bind, trust).tcp(false)
-                        .tlsListener(true).tlsPort(c.tlsPort()).tls(settings));
+                SipServer.Builder b = sipServer(bind, tlsTrust).tcp(false).tlsListener(true).tlsPort(c.tlsPort())
+                        .tls(settings);
+                Path keyLog = trace.keyLogFile();
+                if (keyLog != null) {
+                    b.keyLogFile(keyLog);
+                }
+                tls = open("SIP over mutual TLS", bind, c.tlsPort(), b);
                 SelectedCertificate sel = certs.current().orElseThrow();
                 int port = tls.port();
                 bus.publish(SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_SECURED, clock)
@@ -74,7 +114,7 @@ final class ListenerSet implements AutoCloseable {
                 tcp = null;
             }
             if (tcp == null) {
-                tcp = open("SIP over TCP", bind, c.sipPort(), sipServer(bind, trust).tcp(true).tlsListener(false)
+                tcp = open("SIP over TCP", bind, c.sipPort(), sipServer(bind, tcpTrust).tcp(true).tlsListener(false)
                         .tcpPort(c.sipPort()));
                 int port = tcp.port();
                 bus.publish(SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_UNSECURED, clock)
@@ -84,12 +124,13 @@ final class ListenerSet implements AutoCloseable {
             tcp.close();
             tcp = null;
         }
-        // a changed trust list applies to the next connection and handshake (R5, R17)
+        // a changed trust list applies to the next connection and handshake (R5, R17) and closes the
+        // established connections of peers it no longer trusts (issue 9 item 7)
         if (tls != null) {
-            tls.server.updateTrustList(trust);
+            tls.server.updateTlsTrustList(tlsTrust);
         }
         if (tcp != null) {
-            tcp.server.updateTrustList(trust);
+            tcp.server.updateTcpTrustList(tcpTrust);
         }
     }
 
@@ -106,7 +147,8 @@ final class ListenerSet implements AutoCloseable {
     }
 
     private SipServer.Builder sipServer(InetAddress bind, TrustList trust) {
-        return SipServer.builder().bindAddress(bind).trustList(trust).handler(handler).events(bus).clock(clock)
+        return SipServer.builder().bindAddress(bind).trustList(trust).sipTrace(sipTrace).traceKeys(trace.traceKeys())
+                .handler(handler).events(bus).clock(clock)
                 .handlerExecutor(signalling).handshakeTimeout(UmsecServer.HANDSHAKE_TIMEOUT)
                 .maxConnections(UmsecServer.MAX_CONNECTIONS);
     }

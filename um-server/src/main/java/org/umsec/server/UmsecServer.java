@@ -37,6 +37,7 @@ import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.call.CallContext;
 import org.umsec.server.call.CallController;
 import org.umsec.server.call.CallMetrics;
+import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.transaction.TimerScheduler;
 import org.umsec.sip.transaction.TransactionLayer;
@@ -96,6 +97,7 @@ public final class UmsecServer implements AutoCloseable {
     private final boolean watchStore;
     private final boolean watchConfigFile;
     private final boolean registerJmx;
+    private final TraceOptions trace;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService signalling;
     private final ExecutorService callEnder;
@@ -122,6 +124,7 @@ public final class UmsecServer implements AutoCloseable {
         this.watchStore = b.watchStore;
         this.watchConfigFile = b.watchConfigFile;
         this.registerJmx = b.registerJmx;
+        this.trace = new TraceOptions(b.sipTrace, b.traceKeys, b.keyLogFile);
         AtomicInteger n = new AtomicInteger();
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(2, r -> daemon(r, "umsec-timer-" + n.incrementAndGet()));
         s.setRemoveOnCancelPolicy(true);
@@ -173,7 +176,8 @@ public final class UmsecServer implements AutoCloseable {
                 .configuration(() -> config).events(bus::publish).metrics(callMetrics)
                 .handler(() -> customHandler != null ? customHandler : recorder).stopping(() -> stopping)
                 .callEnder(callEnder).ports(this::tlsPort, this::tcpPort).build());
-        this.transactions = TransactionLayer.builder().handler(controller.dialogs()).scheduler(timers).build();
+        this.transactions = TransactionLayer.builder().handler(controller.dialogs()).scheduler(timers)
+                .events(bus).clock(clock).build(); // per-peer transaction cap: 503 + event 3023
         controller.attach(transactions);
         this.sipHandler = new SipMessageHandler() {
             @Override
@@ -188,7 +192,7 @@ public final class UmsecServer implements AutoCloseable {
             }
         };
         this.certs = new CertificateBootstrap(bus, clock, watchStore, scheduler);
-        this.listeners = new ListenerSet(bus, clock, sipHandler, signalling);
+        this.listeners = new ListenerSet(bus, clock, sipHandler, signalling, trace);
     }
 
     /**
@@ -251,6 +255,8 @@ public final class UmsecServer implements AutoCloseable {
                     configFile.ifPresent(this::watchConfig);
                 }
                 scheduler.scheduleAtFixedRate(this::logMetrics, 5, 5, TimeUnit.MINUTES);
+                // time alone can end a peer's trust (certificate or CRL expiry): re-check established connections
+                scheduler.scheduleAtFixedRate(this::revalidateConnections, 5, 5, TimeUnit.MINUTES);
                 registerMBean();
                 publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_APPLIED, clock)
                         .message("Configuration applied at start").field("source", config.source())
@@ -271,7 +277,8 @@ public final class UmsecServer implements AutoCloseable {
                 throw new IOException("greeting " + ConfigFiles.explain(c.greeting().get(), e), e);
             }
         }
-        return new VoicemailRecorder(c.voicemail(), greeting);
+        return VoicemailRecorder.builder(c.voicemail()).greeting(greeting).maxBytes(c.voicemailMaxBytes())
+                .minFreeBytes(c.voicemailMinFreeBytes()).events(bus).clock(clock).build();
     }
 
     private void watchConfig(Path file) {
@@ -442,6 +449,27 @@ public final class UmsecServer implements AutoCloseable {
         return listeners.tcpPort();
     }
 
+    /**
+     * Re-checks every established SIP connection against the current trust lists and certificate
+     * store (roots, CRLs, validity), closing those whose peer is no longer trusted with an event.
+     * Store changes trigger it by themselves (um-certs' trust listener) and it runs every five
+     * minutes for time-driven changes (a certificate or CRL expiring); call it to act at once.
+     */
+    public void revalidateConnections() {
+        listeners.revalidate();
+    }
+
+    /**
+     * Switches the SIP message trace (log category {@code org.umsec.sip.trace}) of both listeners
+     * at run time; SDES keys stay masked unless the server was built with
+     * {@link Builder#traceKeys(boolean)}.
+     *
+     * @param on whether to log every SIP message in and out
+     */
+    public void setSipTrace(boolean on) {
+        listeners.setSipTrace(on);
+    }
+
     /** @return the mutual-TLS listener's port, or -1 if there is none */
     public int tlsPort() {
         return listeners.tlsPort();
@@ -532,6 +560,9 @@ public final class UmsecServer implements AutoCloseable {
         private boolean watchStore = true;
         private boolean watchConfigFile = true;
         private boolean registerJmx = true;
+        private boolean sipTrace;
+        private boolean traceKeys;
+        private Path keyLogFile;
         private TimerScheduler timers;
         private final List<SecurityEventListener> listeners = new ArrayList<>();
 
@@ -589,6 +620,35 @@ public final class UmsecServer implements AutoCloseable {
         /** @param on register the figures over JMX (default on) @return this */
         public Builder registerJmx(boolean on) {
             registerJmx = on;
+            return this;
+        }
+
+        /**
+         * @param on SIP message trace on {@code org.umsec.sip.trace} from the start (default off)
+         * @return this
+         */
+        public Builder sipTrace(boolean on) {
+            sipTrace = on;
+            return this;
+        }
+
+        /**
+         * @param on show SDES keys in the SIP trace instead of masking them (default off; announced
+         *     with an INSECURE_OPTION_ENABLED event)
+         * @return this
+         */
+        public Builder traceKeys(boolean on) {
+            traceKeys = on;
+            return this;
+        }
+
+        /**
+         * @param file write TLS secrets in the NSS key log format ({@code SSLKEYLOGFILE}) here (default
+         *     none; needs the OpenSSL engine, limits the TLS listener to TLS 1.2, announced at start)
+         * @return this
+         */
+        public Builder keyLogFile(Path file) {
+            keyLogFile = Objects.requireNonNull(file, "file");
             return this;
         }
 

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.umsec.certs.CertificateInfo;
+import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.testing.TestPki;
@@ -349,14 +350,17 @@ class ServerEndToEndTest {
                 .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").address("127.0.0.1").port(5061).dialPlan("dp-secure").build());
         server.reload(b.build());
         assertThat(hasEvent(SecurityEventType.CONFIGURATION_APPLIED)).isTrue();
+        // R26 (issue 9 item 3): the TCP listener trusts only Unsecured plans' gateways, so a Secured
+        // gateway's address is refused by the transport itself (403, then the connection closes)
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
             SipResponse r = gw.send(gw.request("INVITE", "wrongmode", "t8", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             assertThat(r.status()).isEqualTo(403);
-            assertThat(r.header("Warning").orElseThrow()).contains("mutual TLS");
+            assertThat(r.reasonPhrase()).contains("not trusted");
         }
-        assertThat(event(SecurityEventType.CALL_REJECTED_WRONG_MODE).orElseThrow().field("reason"))
-                .contains("wrong-transport");
+        assertThat(event(SecurityEventType.UNTRUSTED_PEER_REFUSED).orElseThrow().field("identities").orElseThrow())
+                .contains("127.0.0.1");
+        assertThat(hasEvent(SecurityEventType.CALL_REJECTED_WRONG_MODE)).isFalse();
         // and with no gateway at 127.0.0.1 at all, the peer is untrusted
         server.reload(config().clearGateways().gateway(IpGateway.builder("far").address("192.0.2.7").port(5060).dialPlan("dp-plain").build()).build());
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {

@@ -20,7 +20,6 @@ import java.util.concurrent.TimeoutException;
 import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.StoreContents;
-import org.umsec.server.internal.Sdes;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.sip.SipMessage;
@@ -238,7 +237,7 @@ final class TestGateway implements AutoCloseable {
 
     /** The value of an {@code a=crypto} line ({@code 1 SUITE inline:...}), written by um-sip. */
     static String crypto(int tag, SrtpSuite suite, SrtpMasterKey key) {
-        return Sdes.line(tag, suite, key).toSdpValue();
+        return org.umsec.sip.sdp.SdesSrtp.attribute(tag, suite, key).toSdpValue();
     }
 
     /** The server's answer: RTP port, and its key if it sent one. */
@@ -271,6 +270,7 @@ final class TestGateway implements AutoCloseable {
             long ssrc) throws Exception {
         List<byte[]> sent = new ArrayList<>();
         byte[] payload = new byte[160];
+        long start = System.nanoTime();
         for (int off = 0, i = 0; off < samples.length; off += 160, i++) {
             int n = Math.min(160, samples.length - off);
             G711.encode(payloadType, samples, off, n, payload, 0);
@@ -285,7 +285,11 @@ final class TestGateway implements AutoCloseable {
             byte[] pkt = java.util.Arrays.copyOf(buf, len);
             sent.add(pkt);
             sendRaw(pkt, serverPort);
-            Thread.sleep(1); // loopback is fast; a little pacing keeps the receive buffer from overflowing
+            // in real time, as a gateway sends: the server records no more audio than the wall clock allows
+            long wait = start + (i + 1) * 20_000_000L - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
         }
         return sent;
     }

@@ -19,7 +19,7 @@ import org.umsec.server.CallInfo;
 import org.umsec.server.CallSummary;
 import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.call.GatewayRouting.Route;
-import org.umsec.server.internal.MediaSession;
+import org.umsec.server.media.MediaSession;
 import org.umsec.sip.DialogId;
 import org.umsec.sip.SipConnection;
 import org.umsec.sip.SipRequest;
@@ -238,6 +238,13 @@ public final class CallController implements DialogHandler {
             return;
         }
         Route r = route.get();
+        Optional<String> unavailable = ctx.handler().unavailable(); // e.g. disk below voicemail.minFreeBytes
+        if (unavailable.isPresent()) {
+            ctx.metrics().callRejected("handler-unavailable");
+            tx.respond(withReason(tx.createResponse(503), "Service Unavailable - " + unavailable.get(),
+                    unavailable.get()).header("Retry-After", "60").build());
+            return;
+        }
         SdpNegotiation.Outcome offer = SdpNegotiation.negotiate(tx.request(), r.mode(), r.dialPlan(), Optional.empty());
         if (offer.refusal() != null) {
             refuse(tx, conn, r, offer.refusal());
@@ -284,6 +291,7 @@ public final class CallController implements DialogHandler {
             info = new CallInfo(req.callId(), req.from().uri(), req.to().uri(), r.gateway(), r.dialPlan(), r.mode(),
                     conn.remoteAddress(), m.rtpPeer(), m.keys().map(k -> k.suite().sdesName()), m.payloadType(),
                     ctx.clock().instant());
+            m.telephoneEvent().ifPresent(media::telephoneEvents); // RFC 4733 digits, when offered
             handlerCall = ctx.handler().answer(info);
             call = new ActiveCall(dialog, conn, r, info, media, slot, m);
             call.answerSdp = SdpNegotiation.answer(cfg.mediaAddress(), media.port(), m, call.sessionId, call.sdpVersion);

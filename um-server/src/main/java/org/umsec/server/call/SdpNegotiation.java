@@ -5,23 +5,26 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.umsec.core.HostNames;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.internal.Sdes;
 import org.umsec.sip.SipRequest;
 import org.umsec.sip.sdp.Connection;
 import org.umsec.sip.sdp.CryptoAttribute;
 import org.umsec.sip.sdp.MediaDescription;
 import org.umsec.sip.sdp.MediaDirection;
 import org.umsec.sip.sdp.Origin;
+import org.umsec.sip.sdp.SdesCryptoSuite;
 import org.umsec.sip.sdp.SdesNegotiator;
+import org.umsec.sip.sdp.SdesPolicyException;
+import org.umsec.sip.sdp.SdesSrtp;
 import org.umsec.sip.sdp.SdpAttribute;
 import org.umsec.sip.sdp.SdpParseException;
 import org.umsec.sip.sdp.SessionDescription;
-import org.umsec.srtp.SrtpMasterKey;
 import org.umsec.srtp.SrtpPolicy;
 import org.umsec.srtp.SrtpSuite;
 
@@ -78,9 +81,10 @@ final class SdpNegotiation {
      * @param profile the answer's transport profile
      * @param keys SDES keys, for Secured calls
      * @param rekeyed whether the keys are new compared with the call's current ones
+     * @param telephoneEvent the offered RFC 4733 telephone-event/8000 payload type, answered when present
      */
     record Media(InetSocketAddress rtpPeer, InetSocketAddress rtcpPeer, int payloadType, MediaDirection direction,
-            String profile, Optional<Keys> keys, boolean rekeyed) {
+            String profile, Optional<Keys> keys, boolean rekeyed, OptionalInt telephoneEvent) {
         /** @return whether the server sends media (the peer does not hold the call) */
         boolean sending() {
             return (direction == MediaDirection.SENDRECV || direction == MediaDirection.SENDONLY)
@@ -147,15 +151,10 @@ final class SdpNegotiation {
         } catch (UnknownHostException e) {
             return Outcome.refuse("bad-sdp", "the connection address is not an IP address");
         }
-        int rtcpPort = audio.port() + 1;
-        List<String> rtcp = audio.attributeValues("rtcp");
-        if (!rtcp.isEmpty()) {
-            String first = rtcp.get(0).split(" ", 2)[0];
-            if (first.isEmpty() || first.length() > 5 || !first.chars().allMatch(Character::isDigit)) {
-                return Outcome.refuse("bad-sdp", "a=rtcp is not a port number");
-            }
-            rtcpPort = Integer.parseInt(first);
-        }
+        int rtcpPort = audio.rtcpPort(); // a=rtcp or port + 1; numbers checked by the SDP parser
+        OptionalInt offeredDtmf = audio.payloadType("telephone-event", 8000); // RFC 4733: answered when offered
+        OptionalInt dtmf = offeredDtmf.isPresent() && offeredDtmf.getAsInt() != pt.get() ? offeredDtmf
+                : OptionalInt.empty();
         if (rtcpPort < 1 || rtcpPort > 65535) {
             return Outcome.refuse("bad-sdp", "the RTCP port is out of range: " + rtcpPort);
         }
@@ -164,15 +163,16 @@ final class SdpNegotiation {
         if (mode.mediaEncrypted()) {
             // session parameters (UNENCRYPTED_SRTCP, KDR, ...) change the media protection: not accepted
             List<CryptoAttribute> plainLines = audio.cryptos().stream().filter(c -> c.sessionParams().isEmpty()).toList();
-            Optional<SdesNegotiator.Selection> sel = SdesNegotiator.answer(plainLines, Sdes.SUPPORTED, RANDOM);
+            Optional<SdesNegotiator.Selection> sel = SdesNegotiator.answer(plainLines,
+                    EnumSet.allOf(SdesCryptoSuite.class), RANDOM);
             if (sel.isEmpty()) {
                 String why = audio.cryptos().isEmpty() ? "no a=crypto attribute in the offer"
-                        : "no usable a=crypto: " + audio.cryptos().stream().map(c -> c.suite() + " (" + Sdes.problem(c)
+                        : "no usable a=crypto: " + audio.cryptos().stream().map(c -> c.suite() + " (" + sdesProblem(c)
                                 + ")").toList();
                 return Outcome.wrongMode("no-sdes-crypto", "dial plan " + dialPlan
                         + " is Secured and requires SRTP keyed with SDES: " + why);
             }
-            SrtpSuite suite = SrtpSuite.fromSdesName(sel.get().suite().suiteName()).orElseThrow();
+            SrtpSuite suite = sel.get().suite().srtpSuite();
             CryptoAttribute offered = sel.get().offered();
             if (current.isPresent() && current.get().suite() == suite && current.get().sameOfferedKey(offered)) {
                 // RFC 4568 §7.1.4: the same key re-offered; the answer repeats the server's key in use
@@ -182,28 +182,41 @@ final class SdpNegotiation {
                 Keys kept = new Keys(suite, offered, same, k.inbound(), k.outbound());
                 return new Outcome(new Media(new InetSocketAddress(address, audio.port()),
                         new InetSocketAddress(address, rtcpPort), pt.get(), direction, savp ? audio.proto() : "RTP/SAVP",
-                        Optional.of(kept), false), null);
+                        Optional.of(kept), false, dtmf), null);
             }
             SrtpPolicy inbound;
             SrtpPolicy outbound;
             try {
-                inbound = SrtpPolicy.builder(suite).masterKey(Sdes.masterKey(offered, suite)).build();
-                SrtpMasterKey own = Sdes.masterKey(sel.get().answer(), suite);
-                outbound = SrtpPolicy.builder(suite).masterKey(own).build();
-            } catch (IllegalArgumentException e) {
+                inbound = SdesSrtp.policy(offered);
+                outbound = SdesSrtp.policy(sel.get().answer());
+            } catch (SdesPolicyException e) {
                 return Outcome.wrongMode("no-sdes-crypto", "unusable SDES key: " + e.getMessage());
             }
             Keys keys = new Keys(suite, offered, sel.get().answer(), inbound, outbound);
             return new Outcome(new Media(new InetSocketAddress(address, audio.port()),
                     new InetSocketAddress(address, rtcpPort), pt.get(), direction, savp ? audio.proto() : "RTP/SAVP",
-                    Optional.of(keys), current.isPresent()), null);
+                    Optional.of(keys), current.isPresent(), dtmf), null);
         }
         if (savp) {
             return Outcome.wrongMode("srtp-not-allowed", "dial plan " + dialPlan + " is " + mode.displayName()
                     + ": media is plain RTP");
         }
         return new Outcome(new Media(new InetSocketAddress(address, audio.port()), new InetSocketAddress(address, rtcpPort),
-                pt.get(), direction, "RTP/AVP", Optional.empty(), false), null);
+                pt.get(), direction, "RTP/AVP", Optional.empty(), false, dtmf), null);
+    }
+
+    /** Why the server cannot use an offered line, for the reason phrase of a 488. */
+    private static String sdesProblem(CryptoAttribute c) {
+        if (c.knownSuite().isEmpty()) {
+            return "unsupported suite " + c.suite();
+        }
+        try {
+            SdesSrtp.policy(c);
+        } catch (SdesPolicyException e) {
+            return e.getMessage();
+        }
+        return c.sessionParams().isEmpty() ? "not acceptable"
+                : "session parameters not accepted: " + String.join(" ", c.sessionParams());
     }
 
     private static InetAddress literal(String address) throws UnknownHostException {
@@ -229,6 +242,8 @@ final class SdpNegotiation {
         MediaDescription.Builder m = MediaDescription.builder("audio", port, media.profile())
                 .rtpFormat(pt, pt == 0 ? "PCMU/8000" : "PCMA/8000")
                 .attribute(new SdpAttribute("rtcp", Integer.toString(port + 1))).direction(media.direction());
+        media.telephoneEvent().ifPresent(te -> m.rtpFormat(te, "telephone-event/8000")
+                .attribute(new SdpAttribute("fmtp", te + " 0-15")));
         media.keys().ifPresent(k -> m.crypto(k.answer()));
         return SessionDescription.builder()
                 .origin(new Origin("umsec", sessionId, Long.toString(version), "IN", ipVer, address))

@@ -55,6 +55,15 @@ final class ServerCommand implements Callable<Integer> {
             description = "on stop, how long calls in progress may continue (default ${DEFAULT-VALUE})")
     int graceSeconds;
 
+    @Option(names = "--sip-trace", description = "log every SIP message in and out (log category org.umsec.sip.trace);"
+            + " SDES keys are masked")
+    boolean sipTrace;
+
+    @Option(names = "--trace-keys", description = "show SDES keys (a=crypto) in the SIP trace instead of masking them;"
+            + " and, when the SSLKEYLOGFILE environment variable names a file, write the TLS secrets there"
+            + " (NSS key log format, TLS 1.2, OpenSSL engine) so that Wireshark can decrypt a capture")
+    boolean traceKeys;
+
     static boolean running() {
         return running;
     }
@@ -108,6 +117,13 @@ final class ServerCommand implements Callable<Integer> {
         if (config != null && sipPort == null && tlsPort == null) {
             // edits of the file apply live; with ports overridden on the command line a reload would drop them
             b.configFile(config);
+        }
+        b.sipTrace(sipTrace || traceKeys).traceKeys(traceKeys);
+        String keyLog = System.getenv("SSLKEYLOGFILE");
+        if (traceKeys && keyLog != null && !keyLog.isBlank()) {
+            spec.commandLine().getErr().println("WARNING: writing TLS secrets to " + keyLog
+                    + " (SSLKEYLOGFILE): anyone who reads it can decrypt the signalling and the media keys of every call");
+            b.keyLogFile(Path.of(keyLog));
         }
         UmsecServer server = b.build();
         try {

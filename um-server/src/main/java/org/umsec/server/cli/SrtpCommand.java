@@ -9,19 +9,19 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.umsec.server.media.G711;
+import org.umsec.server.media.PcmAssembler;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.server.media.RtpReceiveStatistics;
 import org.umsec.server.media.WavWriter;
 import org.umsec.server.pcap.PcapFormatException;
 import org.umsec.server.pcap.PcapReader;
 import org.umsec.server.pcap.UdpDatagram;
-import org.umsec.server.internal.Sdes;
 import org.umsec.sip.sdp.CryptoAttribute;
+import org.umsec.sip.sdp.SdesPolicyException;
+import org.umsec.sip.sdp.SdesSrtp;
 import org.umsec.sip.sdp.SdpParseException;
 import org.umsec.srtp.SrtpPolicy;
 import org.umsec.srtp.SrtpSession;
-import org.umsec.srtp.SrtpSuite;
 import org.umsec.srtp.SrtpStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -77,12 +77,10 @@ final class SrtpCommand implements Runnable {
             } catch (SdpParseException e) {
                 throw new CliException("--crypto: " + e.getMessage());
             }
-            SrtpSuite suite = Sdes.suite(parsed).orElseThrow(() -> new CliException("--crypto: unsupported suite "
-                    + parsed.suite()));
             SrtpPolicy policy;
             try {
-                policy = SrtpPolicy.builder(suite).masterKey(Sdes.masterKey(parsed, suite)).build();
-            } catch (IllegalArgumentException e) {
+                policy = SdesSrtp.policy(parsed);
+            } catch (SdesPolicyException e) {
                 throw new CliException("--crypto: " + e.getMessage());
             }
             SrtpSession rx = SrtpSession.inbound(policy);
@@ -102,12 +100,10 @@ final class SrtpCommand implements Runnable {
             long otherFailed = 0;
             int payloadType = -1;
             RtpReceiveStatistics stats = new RtpReceiveStatistics();
-            short[] pcm = new short[2048];
-            short[] silence = new short[160];
-            long expectedTs = -1;
             try (InputStream is = new BufferedInputStream(Files.newInputStream(in));
                  PcapReader reader = new PcapReader(is);
                  WavWriter wav = WavWriter.create(out, 8000)) {
+                PcmAssembler assembler = new PcmAssembler(wav::write);
                 for (Optional<UdpDatagram> d = reader.next(); d.isPresent(); d = reader.next()) {
                     datagrams++;
                     UdpDatagram u = d.get();
@@ -148,18 +144,8 @@ final class SrtpCommand implements Runnable {
                     if (!stats.update(r.sequenceNumber(), r.timestamp(), r.timestamp())) {
                         continue;
                     }
-                    if (expectedTs >= 0) {
-                        long gap = (r.timestamp() - expectedTs) & 0xFFFF_FFFFL;
-                        if (gap > 0 && gap <= 16000) {
-                            for (long left = gap; left > 0; left -= 160) {
-                                wav.write(silence, 0, (int) Math.min(160, left));
-                            }
-                        }
-                    }
-                    int n = Math.min(r.payloadLength(), pcm.length);
-                    G711.decode(r.payloadType(), b, r.payloadOffset(), n, pcm, 0);
-                    wav.write(pcm, 0, n);
-                    expectedTs = (r.timestamp() + n) & 0xFFFF_FFFFL;
+                    // the capture's clock bounds the audio, as the server's clock bounds a recording
+                    assembler.accept(r, b, u.time().toEpochMilli());
                 }
                 PrintWriter o = spec.commandLine().getOut();
                 o.printf("Read %d UDP datagrams; stream SSRC %s: %d packets, %d decrypted, %d failed authentication,"
@@ -168,6 +154,10 @@ final class SrtpCommand implements Runnable {
                         otherFailed, stats.lost());
                 o.printf("Wrote %d samples (%.2f s, %s) to %s%n", wav.samplesWritten(), wav.samplesWritten() / 8000.0,
                         payloadType == 0 ? "PCMU" : payloadType == 8 ? "PCMA" : "no audio", out);
+                if (assembler.samplesDropped() > 0) {
+                    o.printf("Dropped %d samples that ran ahead of the capture's clock (timestamp jumps)%n",
+                            assembler.samplesDropped());
+                }
                 o.flush();
             } catch (NoSuchFileException e) {
                 throw new CliException("no such file: " + e.getFile());

@@ -68,6 +68,10 @@ public final class ServerConfiguration {
 
     /** Default maximum length of one recording. */
     public static final Duration DEFAULT_MAX_RECORDING = Duration.ofSeconds(120);
+    /** Default {@code voicemail.maxBytes}: 32 MiB per recording (about 35 minutes of 8 kHz 16-bit audio). */
+    public static final long DEFAULT_VOICEMAIL_MAX_BYTES = 32L << 20;
+    /** Default {@code voicemail.minFreeBytes}: new calls get 503 below 64 MiB free for recordings. */
+    public static final long DEFAULT_VOICEMAIL_MIN_FREE_BYTES = 64L << 20;
     /** Default time without media after which a call is ended. */
     public static final Duration DEFAULT_MEDIA_TIMEOUT = Duration.ofSeconds(30);
     /** Default time to wait for the ACK of a 200 OK (64 × T1, RFC 3261 §13.3.1.4). */
@@ -106,6 +110,8 @@ public final class ServerConfiguration {
     private final int callsPerGateway;
     private final Duration rtcpInterval;
     private final int selfSignedValidityDays;
+    private final long voicemailMaxBytes;
+    private final long voicemailMinFreeBytes;
     private final Optional<String> certificatePin;
     private final boolean generateSelfSigned;
     private final boolean allowTierDowngrade;
@@ -133,6 +139,8 @@ public final class ServerConfiguration {
         callsPerGateway = b.callsPerGateway;
         rtcpInterval = b.rtcpInterval;
         selfSignedValidityDays = b.selfSignedValidityDays;
+        voicemailMaxBytes = b.voicemailMaxBytes;
+        voicemailMinFreeBytes = b.voicemailMinFreeBytes;
         certificatePin = b.certificatePin.map(CertificateProvider::normalisePin);
         generateSelfSigned = b.generateSelfSigned;
         allowTierDowngrade = b.allowTierDowngrade;
@@ -344,6 +352,16 @@ public final class ServerConfiguration {
         return rtcpInterval;
     }
 
+    /** @return largest recording file, in bytes ({@code voicemail.maxBytes}) */
+    public long voicemailMaxBytes() {
+        return voicemailMaxBytes;
+    }
+
+    /** @return free space the recordings' file system must keep; below it new calls get 503 ({@code voicemail.minFreeBytes}) */
+    public long voicemailMinFreeBytes() {
+        return voicemailMinFreeBytes;
+    }
+
     /** @return validity of a generated self-signed certificate, in days */
     public int selfSignedValidityDays() {
         return selfSignedValidityDays;
@@ -422,6 +440,16 @@ public final class ServerConfiguration {
         return core.trustList();
     }
 
+    /** @return the TLS listener's trust list (R26): FQDNs of gateways on SIPSecured/Secured dial plans */
+    public TrustList tlsTrustList() {
+        return core.trustList(org.umsec.core.SignallingTransport.TLS, org.umsec.core.AddressResolver.system());
+    }
+
+    /** @return the TCP listener's trust list (R26): FQDNs and addresses of gateways on Unsecured dial plans */
+    public TrustList tcpTrustList() {
+        return core.trustList(org.umsec.core.SignallingTransport.TCP, org.umsec.core.AddressResolver.system());
+    }
+
     /** @return findings that do not stop the configuration (core's warnings and the server's own) */
     public List<ConfigurationProblem> warnings() {
         return warnings;
@@ -448,6 +476,8 @@ public final class ServerConfiguration {
         b.callsPerGateway = callsPerGateway;
         b.rtcpInterval = rtcpInterval;
         b.selfSignedValidityDays = selfSignedValidityDays;
+        b.voicemailMaxBytes = voicemailMaxBytes;
+        b.voicemailMinFreeBytes = voicemailMinFreeBytes;
         b.certificatePin = certificatePin;
         b.generateSelfSigned = generateSelfSigned;
         b.allowTierDowngrade = allowTierDowngrade;
@@ -492,6 +522,8 @@ public final class ServerConfiguration {
         private int callsPerGateway = DEFAULT_CALLS_PER_GATEWAY;
         private Duration rtcpInterval = Duration.ofSeconds(5);
         private int selfSignedValidityDays = 365;
+        private long voicemailMaxBytes = DEFAULT_VOICEMAIL_MAX_BYTES;
+        private long voicemailMinFreeBytes = DEFAULT_VOICEMAIL_MIN_FREE_BYTES;
         private Optional<String> certificatePin = Optional.empty();
         private boolean generateSelfSigned = true;
         private boolean allowTierDowngrade;
@@ -710,6 +742,26 @@ public final class ServerConfiguration {
         }
 
         /**
+         * @param bytes largest recording file ({@code voicemail.maxBytes}), at least 1024; default
+         *     {@value ServerConfiguration#DEFAULT_VOICEMAIL_MAX_BYTES} (32 MiB, about 35 minutes)
+         * @return this
+         */
+        public Builder voicemailMaxBytes(long bytes) {
+            voicemailMaxBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param bytes free space to keep on the recordings' file system ({@code voicemail.minFreeBytes}),
+         *     0 or more; default {@value ServerConfiguration#DEFAULT_VOICEMAIL_MIN_FREE_BYTES} (64 MiB)
+         * @return this
+         */
+        public Builder voicemailMinFreeBytes(long bytes) {
+            voicemailMinFreeBytes = bytes;
+            return this;
+        }
+
+        /**
          * @param thumbprintOrAlias {@code server.certificate}: SHA-1 thumbprint or store alias, null for none
          * @return this
          */
@@ -857,6 +909,14 @@ public final class ServerConfiguration {
             if (callsPerGateway < 1 || callsPerGateway > MAX_CALLS) {
                 p.add(problem(Severity.ERROR, at("server.callsPerGateway"), "server.callsPerGateway must be 1.."
                         + MAX_CALLS + ", was " + callsPerGateway));
+            }
+            if (voicemailMaxBytes < 1024) {
+                p.add(problem(Severity.ERROR, at("voicemail.maxBytes"),
+                        "voicemail.maxBytes must be at least 1024, was " + voicemailMaxBytes));
+            }
+            if (voicemailMinFreeBytes < 0) {
+                p.add(problem(Severity.ERROR, at("voicemail.minFreeBytes"),
+                        "voicemail.minFreeBytes must be 0 or more, was " + voicemailMinFreeBytes));
             }
             if (selfSignedValidityDays < 1 || selfSignedValidityDays > 3650) {
                 p.add(problem(Severity.ERROR, at("server.selfSignedValidityDays"),

@@ -23,8 +23,9 @@ import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
  * Reads the YAML configuration file into plain values, checking shape and types and collecting every
- * problem with its line. Semantic checks (references between sections, modes and ports) happen in
- * {@link ConfigBinder}. Aliases are limited and the document is composed only (never constructed
+ * problem with its line. {@link ConfigBinder} maps the values onto {@link ServerConfiguration.Builder},
+ * whose {@link ServerConfiguration.Builder#build()} does the semantic checks (references between sections,
+ * modes and ports, through {@link org.umsec.core.UmConfiguration#validate()}). Aliases are limited and the document is composed only (never constructed
  * into arbitrary objects), so a hostile file cannot instantiate classes or expand exponentially.
  */
 final class YamlConfigReader {
@@ -39,7 +40,8 @@ final class YamlConfigReader {
     static final Set<String> DIAL_PLAN_KEYS = Set.of("name", "voipSecurity");
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
     static final Set<String> MEDIA_KEYS = Set.of("portRange", "address", "advertisedAddress");
-    static final Set<String> TOP_KEYS = Set.of("server", "dialPlans", "gateways", "media");
+    static final Set<String> VOICEMAIL_KEYS = Set.of("maxBytes", "minFreeBytes");
+    static final Set<String> TOP_KEYS = Set.of("server", "dialPlans", "gateways", "media", "voicemail");
 
     /** A value with the line it was read from. */
     public record At<T>(T value, int line) {
@@ -64,9 +66,17 @@ final class YamlConfigReader {
     public record GatewayEntry(int line, Map<String, At<Object>> values) {
     }
 
-    /** The whole document; {@code media} is empty when the section is absent. */
+    /**
+     * The whole document.
+     *
+     * @param server the {@code server:} section
+     * @param dialPlans the {@code dialPlans:} entries
+     * @param gateways the {@code gateways:} entries
+     * @param media the {@code media:} section, empty when absent
+     * @param voicemail the {@code voicemail:} section ({@code maxBytes}, {@code minFreeBytes}), empty when absent
+     */
     public record Document(ServerSection server, List<DialPlanEntry> dialPlans, List<GatewayEntry> gateways,
-            Map<String, At<Object>> media) {
+            Map<String, At<Object>> media, Map<String, At<Object>> voicemail) {
     }
 
     private final String source;
@@ -100,7 +110,7 @@ final class YamlConfigReader {
     }
 
     private Document readDocument(Reader reader) {
-        Document empty = new Document(new ServerSection(0, Map.of()), List.of(), List.of(), Map.of());
+        Document empty = new Document(new ServerSection(0, Map.of()), List.of(), List.of(), Map.of(), Map.of());
         LoadSettings settings = LoadSettings.builder().setLabel(source).setMaxAliasesForCollections(20)
                 .setAllowRecursiveKeys(false).setCodePointLimit(MAX_CHARS).setUseMarks(true).build();
         Optional<Node> root;
@@ -159,10 +169,17 @@ final class YamlConfigReader {
             Map<String, At<Object>> v = readEntry(md.getValueNode(), "media", MEDIA_KEYS, Map.of());
             media = v == null ? Map.of() : v;
         }
-        return new Document(server, dialPlans, gateways, media);
+        Map<String, At<Object>> voicemail = Map.of();
+        NodeTuple vm = top.get("voicemail");
+        if (vm != null) {
+            Map<String, At<Object>> v = readEntry(vm.getValueNode(), "voicemail", VOICEMAIL_KEYS,
+                    Map.of("maxBytes", Kind.LONG, "minFreeBytes", Kind.LONG));
+            voicemail = v == null ? Map.of() : v;
+        }
+        return new Document(server, dialPlans, gateways, media, voicemail);
     }
 
-    private enum Kind { STRING, PORT, INT, STRING_LIST, BOOLEAN }
+    private enum Kind { STRING, PORT, INT, LONG, STRING_LIST, BOOLEAN }
 
     private Map<String, At<Object>> readServer(Node node) {
         Map<String, Kind> kinds = new LinkedHashMap<>();
@@ -232,6 +249,7 @@ final class YamlConfigReader {
                 return null;
             case PORT:
             case INT:
+            case LONG:
                 long n;
                 try {
                     n = Long.parseLong(text);
@@ -244,6 +262,13 @@ final class YamlConfigReader {
                     problems.add(new ConfigurationProblem(source, line(value), key + " must be a port 0..65535, was "
                             + n));
                     return null;
+                }
+                if (kind == Kind.LONG) {
+                    if (n < 0) {
+                        problems.add(new ConfigurationProblem(source, line(value), key + " must be 0 or more, was " + n));
+                        return null;
+                    }
+                    return n;
                 }
                 if (n < 0 || n > Integer.MAX_VALUE) {
                     problems.add(new ConfigurationProblem(source, line(value), key + " must be 0 or more, was " + n));
