@@ -349,6 +349,9 @@ class CallDialogAttackTest {
             }
             peer.write(invite(peer, "works", sdp));
             assertThat(finalResponse(peer).status()).isEqualTo(200);
+            // the server counts the call once its 200 is on the wire: wait for that before the connection
+            // closes and ends the call
+            await("the good call counted", () -> server.metrics().getCallsAccepted() == 1);
         }
         assertThat(server.metrics().getCallsRejected()).containsEntry("handler-failed", 600L);
         // the server counts the call as accepted just after its 200 leaves: wait for it rather than race it
