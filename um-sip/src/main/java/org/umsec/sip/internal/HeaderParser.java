@@ -154,7 +154,37 @@ public final class HeaderParser {
     }
 
     private String str(int s, int e) {
+        for (int i = s; i < e; i++) {
+            if (a[i] == '\r' || a[i] == '\n') {
+                return unfolded(s, e);
+            }
+        }
         return new String(a, s, e - s, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A value that spans a folded line (a quoted display name or parameter, a token list): each fold, with
+     * the white space around it, becomes one space (RFC 3261 §7.3.1), as the encoder writes it, so that a
+     * parsed value is the same before and after a round trip and never carries a CR or LF.
+     */
+    private String unfolded(int s, int e) {
+        byte[] out = new byte[e - s];
+        int n = 0;
+        for (int j = s; j < e; j++) {
+            byte b = a[j];
+            if (b == '\r' || b == '\n') {
+                while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t')) {
+                    n--;
+                }
+                while (j + 1 < e && (a[j + 1] == ' ' || a[j + 1] == '\t' || a[j + 1] == '\r' || a[j + 1] == '\n')) {
+                    j++;
+                }
+                out[n++] = ' ';
+            } else {
+                out[n++] = b;
+            }
+        }
+        return new String(out, 0, n, StandardCharsets.UTF_8);
     }
 
     private static final String[] COMMON_PARAMS = {"tag", "branch", "rport", "received", "lr", "transport", "maddr",

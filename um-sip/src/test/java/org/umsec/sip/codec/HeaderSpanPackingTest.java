@@ -40,6 +40,25 @@ class HeaderSpanPackingTest {
                 .build());
     }
 
+    /** Found by Jazzer (corpus entry finding-folded-quoted-display-name): a fold inside a display name. */
+    @Test
+    void aFoldInsideADisplayNameReadsAsOneSpaceBeforeAndAfterARoundTrip() throws Exception {
+        String wire = "INVITE sip:bob@example.com SIP/2.0\r\n"
+                + "Via: SIP/2.0/TCP gw1.example.com;branch=z9hG4bK-fold\r\n"
+                + "From: \"J Rose \r\n   Jr\" <sip:j@example.com>;tag=a\r\n"
+                + "To: Bob\r\n Smith <sip:bob@example.com>\r\n"
+                + "Call-ID: fold@gw1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+        SipMessage m = parser().parse(wire.getBytes(StandardCharsets.UTF_8));
+        assertThat(m.from().displayName()).contains("J Rose Jr");
+        assertThat(m.to().displayName()).contains("Bob Smith");
+        ByteBuf out = Unpooled.buffer();
+        m.encode(out);
+        SipMessage again = parser().parse(out.toString(StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
+        out.release();
+        assertThat(again.from()).isEqualTo(m.from());
+        assertThat(again.to()).isEqualTo(m.to());
+    }
+
     @Test
     void smallAndHugeHeaderSectionsReadTheSameValues() throws Exception {
         for (int padding : new int[] {0, 20_000, 70_000, 140_000}) {
