@@ -347,7 +347,7 @@ final class CallController implements SipRequestHandler {
         String target = req.contacts().isEmpty() ? caller : req.contacts().get(0).uri();
         ActiveCall call = new ActiveCall(req.callId(), conn, req.from(), ok.to(), target, answerSdp, media);
         calls.put(call.callId, call);
-        server.metrics().callAccepted();
+        server.metrics().callAccepted(mode);
         LOG.info("Call {} from {} via gateway {} accepted: dial plan {}, {}{}, {}", call.callId, caller, gateway.name(),
                 gateway.dialPlan(), mode.displayName(), suiteName.map(s -> " " + s).orElse(""),
                 pt.get() == 0 ? "PCMU" : "PCMA");
@@ -433,7 +433,7 @@ final class CallController implements SipRequestHandler {
         // Stopping media joins its threads and flushes the recording to disk: never on the signalling
         // thread, which must go on serving the other calls of its connection.
         Runnable finish = () -> c.media.stop(reason, s -> {
-            server.metrics().callEnded();
+            server.metrics().callEnded(reason);
             LOG.info("Call {} ended ({}): {} packets, {} lost, {} failed authentication, {} replayed, {} s", c.callId,
                     reason, s.packetsReceived(), s.packetsLost(), s.authenticationFailed(), s.replayed(),
                     s.duration().toSeconds());

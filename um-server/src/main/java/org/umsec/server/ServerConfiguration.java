@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,6 +120,7 @@ public final class ServerConfiguration {
     private final Duration ackTimeout;
     private final Duration rtcpInterval;
     private final int selfSignedValidityDays;
+    private final String admin;
     private final UmConfiguration core;
     private final StartupPlan startup;
     private final List<String> warnings;
@@ -143,6 +145,7 @@ public final class ServerConfiguration {
         ackTimeout = b.ackTimeout;
         rtcpInterval = b.rtcpInterval;
         selfSignedValidityDays = b.selfSignedValidityDays;
+        admin = b.admin;
         core = b.core;
         startup = b.startup;
         warnings = List.copyOf(b.warnings);
@@ -341,6 +344,17 @@ public final class ServerConfiguration {
         return warnings;
     }
 
+    /**
+     * The HTTP admin listener ({@code server.admin}: {@code /metrics}, {@code /health/live},
+     * {@code /health/ready}). Off unless configured; the embedded default turns it on at
+     * {@code 127.0.0.1:9090}. It has no authentication: bind it to a loopback or management address.
+     *
+     * @return the address and port to listen on (port 0: any free port), or empty when off
+     */
+    public Optional<InetSocketAddress> admin() {
+        return parseAdmin(admin);
+    }
+
     /** @return a builder holding this configuration's values, to derive a changed copy */
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -363,6 +377,7 @@ public final class ServerConfiguration {
         b.ackTimeout = ackTimeout;
         b.rtcpInterval = rtcpInterval;
         b.selfSignedValidityDays = selfSignedValidityDays;
+        b.admin = admin;
         return b;
     }
 
@@ -395,6 +410,7 @@ public final class ServerConfiguration {
         private Duration ackTimeout = DEFAULT_ACK_TIMEOUT;
         private Duration rtcpInterval = Duration.ofSeconds(5);
         private int selfSignedValidityDays = 365;
+        private String admin = ADMIN_OFF;
         private final Map<String, Integer> lines = new HashMap<>();
         private UmConfiguration core;
         private StartupPlan startup;
@@ -552,7 +568,21 @@ public final class ServerConfiguration {
             return this;
         }
 
-        /** @param days validity of a generated self-signed certificate, 1..3650 @return this */
+        /**
+         * @param hostPort {@code server.admin}: {@code IP:PORT} of the HTTP admin listener
+         *     ({@code [v6]:PORT} for IPv6, port 0 for any free port), or {@value #ADMIN_OFF}
+         *     (the default)
+         * @return this
+         */
+        public Builder admin(String hostPort) {
+            admin = Objects.requireNonNull(hostPort, "admin").trim();
+            return this;
+        }
+
+        /**
+         * @param days validity of a generated self-signed certificate, 1..3650
+         * @return this
+         */
         public Builder selfSignedValidityDays(int days) {
             selfSignedValidityDays = days;
             return this;
@@ -613,6 +643,10 @@ public final class ServerConfiguration {
             if (selfSignedValidityDays < 1 || selfSignedValidityDays > 3650) {
                 p.add(new ConfigurationProblem(source, at("server.selfSignedValidityDays"),
                         "server.selfSignedValidityDays must be 1..3650, was " + selfSignedValidityDays));
+            }
+            if (parseAdmin(admin).isEmpty() && !admin.equals(ADMIN_OFF)) {
+                p.add(new ConfigurationProblem(source, at("server.admin"), "server.admin must be IP:PORT (for example"
+                        + " 127.0.0.1:9090, [::1]:9090) or " + ADMIN_OFF + ", was '" + admin + "'"));
             }
             for (String d : duplicateDialPlans) {
                 p.add(new ConfigurationProblem(source, at("dialPlan:" + d), "dial plan '" + d + "' is defined twice"));
@@ -756,6 +790,35 @@ public final class ServerConfiguration {
             if (d.isNegative() || d.isZero()) {
                 p.add(new ConfigurationProblem(source, at("server." + key), "server." + key + " must be positive"));
             }
+        }
+    }
+
+    /** {@code server.admin} value that turns the admin listener off. */
+    public static final String ADMIN_OFF = "off";
+
+    private static Optional<InetSocketAddress> parseAdmin(String v) {
+        int colon = v.lastIndexOf(':');
+        if (v.equals(ADMIN_OFF) || colon <= 0 || colon == v.length() - 1) {
+            return Optional.empty();
+        }
+        String host = v.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.contains(":")) {
+            return Optional.empty(); // an IPv6 address needs brackets: [::1]:9090
+        }
+        String port = v.substring(colon + 1);
+        if (!port.chars().allMatch(Character::isDigit) || port.length() > 5 || !isIpLiteral(host)) {
+            return Optional.empty();
+        }
+        int n = Integer.parseInt(port);
+        if (n > 65535) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new InetSocketAddress(InetAddress.getByName(host), n));
+        } catch (java.net.UnknownHostException e) {
+            return Optional.empty();
         }
     }
 

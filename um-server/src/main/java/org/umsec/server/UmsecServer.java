@@ -3,6 +3,7 @@ package org.umsec.server;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -36,6 +37,7 @@ import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.TrustList;
 import org.umsec.core.VoipSecurityMode;
+import org.umsec.server.admin.AdminServer;
 import org.umsec.server.internal.ConfigWatcher;
 import org.umsec.server.internal.MetricsSink;
 import org.umsec.sip.SipMessage;
@@ -118,6 +120,8 @@ public final class UmsecServer implements AutoCloseable {
     private ExpiryMonitor expiry;
     private ConfigWatcher watcher;
     private ObjectName objectName;
+    private volatile AdminServer admin;
+    private Optional<InetSocketAddress> adminFor = Optional.empty();
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     private UmsecServer(Builder b) {
@@ -226,6 +230,7 @@ public final class UmsecServer implements AutoCloseable {
                 config.warnings().forEach(w -> LOG.warn("Configuration: {}", w));
                 recorder = newRecorder(config);
                 applyListeners(config);
+                applyAdmin(config);
                 configFile.ifPresent(this::watchConfig);
                 scheduler.scheduleAtFixedRate(this::logMetrics, 5, 5, TimeUnit.MINUTES);
                 registerMBean();
@@ -397,6 +402,7 @@ public final class UmsecServer implements AutoCloseable {
             ServerConfiguration previous = config;
             try {
                 applyListeners(next);
+                applyAdmin(next);
                 recorder = newRecorder(next);
             } catch (IOException | RuntimeException e) {
                 publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_REJECTED, clock)
@@ -404,6 +410,7 @@ public final class UmsecServer implements AutoCloseable {
                         .field("source", next.source()).field("reason", e.getMessage()).build());
                 try {
                     applyListeners(previous);
+                    applyAdmin(previous);
                 } catch (IOException restore) {
                     LOG.error("Could not restore the previous listeners: {}", restore.toString());
                 }
@@ -417,11 +424,12 @@ public final class UmsecServer implements AutoCloseable {
     }
 
     /**
-     * Reports a configuration that was refused (used by the file watcher and the CLI).
+     * Reports a configuration that was refused (used by the file watcher and the CLI's SIGHUP
+     * reload) as a {@link SecurityEventType#CONFIGURATION_REJECTED} event.
      *
      * @param e the problems
      */
-    void rejected(ConfigurationException e) {
+    public void rejected(ConfigurationException e) {
         publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_REJECTED, clock)
                 .message("Configuration refused; the running configuration stays")
                 .field("problems", e.problems().size()).field("first", e.problems().get(0)).build());
@@ -459,6 +467,7 @@ public final class UmsecServer implements AutoCloseable {
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
+        closeAdmin();
         // after the BYEs above were queued: closing the listeners closes every connection
         if (tcp != null) {
             tcp.close();
@@ -476,7 +485,7 @@ public final class UmsecServer implements AutoCloseable {
         scheduler.shutdownNow();
         signalling.shutdownNow();
         unregisterMBean();
-        LOG.info("Server {} stopped. Figures:\n{}", config.serverName(), metrics.getReport());
+        LOG.info("Server {} stopped. Figures: {}", config.serverName(), metrics.summaryLine());
     }
 
     /** Stops with a grace period of 10 seconds. */
@@ -500,6 +509,68 @@ public final class UmsecServer implements AutoCloseable {
     public int tlsPort() {
         Listener l = tls;
         return l == null ? -1 : l.port();
+    }
+
+    /** @return the HTTP admin listener's address ({@code server.admin}), if it runs */
+    public Optional<InetSocketAddress> adminAddress() {
+        AdminServer a = admin;
+        return a == null ? Optional.empty() : Optional.of(a.address());
+    }
+
+    /**
+     * Readiness, as {@code /health/ready} reports it: every listener the configuration in force needs
+     * is bound, and the certificate for mutual TLS (when one is needed) is valid on the server's clock.
+     *
+     * @return why the server is not ready to take calls, one sentence each; empty when ready
+     */
+    public List<String> notReadyReasons() {
+        List<String> out = new ArrayList<>();
+        ServerConfiguration c = config;
+        if (!started || stopping) {
+            out.add(stopping ? "server is stopping" : "server is not started");
+            return out;
+        }
+        if (c.tcpListener() && tcp == null) {
+            out.add("SIP/TCP listener (port " + c.sipPort() + ") is not bound");
+        }
+        if (c.tlsListener()) {
+            if (tls == null) {
+                out.add("SIP/mutual TLS listener (port " + c.tlsPort() + ") is not bound");
+            }
+            Optional<CertificateInfo> cert = certificate();
+            java.time.Instant now = clock.instant();
+            if (cert.isEmpty()) {
+                out.add("no certificate for mutual TLS");
+            } else if (now.isAfter(cert.get().notAfter())) {
+                out.add("certificate " + cert.get().sha1Thumbprint() + " expired at " + cert.get().notAfter());
+            } else if (now.isBefore(cert.get().notBefore())) {
+                out.add("certificate " + cert.get().sha1Thumbprint() + " is not valid before " + cert.get().notBefore());
+            }
+        }
+        return out;
+    }
+
+    /** Opens, moves or closes the admin listener as {@code server.admin} says. */
+    private void applyAdmin(ServerConfiguration c) throws IOException {
+        Optional<InetSocketAddress> want = c.admin();
+        if (admin != null && want.equals(adminFor)) {
+            return;
+        }
+        closeAdmin();
+        if (want.isPresent()) {
+            admin = AdminServer.start(want.get(), this, clock);
+            adminFor = want;
+            LOG.info("Admin listener on http://{}:{}/ (/metrics, /health/live, /health/ready)",
+                    admin.address().getAddress().getHostAddress(), admin.address().getPort());
+        }
+    }
+
+    private void closeAdmin() {
+        AdminServer a = admin;
+        admin = null;
+        if (a != null) {
+            a.close();
+        }
     }
 
     /** @return the certificate used for mutual TLS, if the server runs in secured mode */
@@ -573,7 +644,7 @@ public final class UmsecServer implements AutoCloseable {
     }
 
     private void logMetrics() {
-        LOG.info("Figures of server {}:\n{}", config.serverName(), metrics.getReport());
+        LOG.info("Figures of server {}: {}", config.serverName(), metrics.summaryLine());
     }
 
     private void registerMBean() {

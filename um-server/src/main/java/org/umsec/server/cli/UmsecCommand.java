@@ -56,11 +56,10 @@ public final class UmsecCommand implements Runnable {
      * @param args the arguments
      */
     public static void main(String[] args) {
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null
-                && (args.length == 0 || !args[0].equals("server"))) {
-            // the tools print their own results; library logging is for problems only
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
+        Logging.manage();
+        // the tools print their own results, library logging is for problems only; the server
+        // sets its own format and level from its options
+        Logging.configure(Logging.Format.TEXT, ch.qos.logback.classic.Level.WARN);
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         int code = commandLine(out, err).execute(args);

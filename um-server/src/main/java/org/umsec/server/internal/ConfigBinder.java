@@ -49,6 +49,7 @@ public final class ConfigBinder {
         integer(s, "ackTimeoutSeconds").map(Duration::ofSeconds).ifPresent(b::ackTimeout);
         integer(s, "rtcpIntervalSeconds").map(Duration::ofSeconds).ifPresent(b::rtcpInterval);
         integer(s, "selfSignedValidityDays").ifPresent(b::selfSignedValidityDays);
+        str(s, "admin").ifPresent(b::admin);
         if (s.containsKey("dialPlans")) {
             @SuppressWarnings("unchecked")
             List<String> names = (List<String>) s.get("dialPlans").value();

@@ -33,7 +33,7 @@ public final class YamlConfigReader {
 
     static final Set<String> SERVER_KEYS = Set.of("name", "fqdn", "sipPort", "tlsPort", "bind", "mediaAddress",
             "store", "voicemail", "startSecured", "dialPlans", "maxRecordingSeconds", "mediaTimeoutSeconds",
-            "ackTimeoutSeconds", "rtcpIntervalSeconds", "greeting", "selfSignedValidityDays");
+            "ackTimeoutSeconds", "rtcpIntervalSeconds", "greeting", "selfSignedValidityDays", "admin");
     static final Set<String> DIAL_PLAN_KEYS = Set.of("name", "voipSecurity");
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
     static final Set<String> TOP_KEYS = Set.of("server", "dialPlans", "gateways");
@@ -155,7 +155,7 @@ public final class YamlConfigReader {
 
     private Map<String, At<Object>> readServer(Node node) {
         Map<String, Kind> kinds = new LinkedHashMap<>();
-        for (String k : List.of("name", "fqdn", "bind", "mediaAddress", "store", "voicemail", "greeting")) {
+        for (String k : List.of("name", "fqdn", "bind", "mediaAddress", "store", "voicemail", "greeting", "admin")) {
             kinds.put(k, Kind.STRING);
         }
         kinds.put("sipPort", Kind.PORT);
