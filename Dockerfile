@@ -28,6 +28,6 @@ EXPOSE 5060/tcp 5061/tcp 9090/tcp
 # the admin listener answers on 127.0.0.1:9090 inside the container (server.admin)
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
   CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/9090 && printf "GET /health/ready HTTP/1.0\r\n\r\n" >&3 && head -n1 <&3 | grep -q " 200 "'
-# exec form: the JVM is PID 1's child-less process and gets SIGTERM (docker stop) and SIGHUP itself
+# exec form, and bin/umsec execs java: the JVM is PID 1 and receives SIGTERM (docker stop) and SIGHUP itself
 ENTRYPOINT ["/opt/umsec/bin/umsec"]
 CMD ["server", "--config", "/etc/umsec/umsec.yaml", "--log-format", "json"]
