@@ -423,7 +423,9 @@ final class CallController implements SipRequestHandler {
             InetSocketAddress local = c.conn.localAddress();
             SipRequest bye = SipRequest.builder(SipRequest.BYE, c.remoteTarget)
                     .via(Via.of(c.conn.transport().name(), host(local.getAddress()), local.getPort(), l.newBranch()))
-                    .maxForwards(70).from(c.local).to(c.remote).callId(c.callId).cseq(1).build();
+                    .maxForwards(70).from(c.local).to(c.remote).callId(c.callId).cseq(1)
+                    // RFC 3326: tells the caller why the server hung up (MAX_LENGTH, MEDIA_TIMEOUT, ...)
+                    .header("Reason", "SIP;cause=200;text=\"" + reason.name() + "\"").build();
             try {
                 l.sendRequest(c.conn, bye, ResponseListener.IGNORE);
             } catch (IllegalArgumentException e) {

@@ -44,6 +44,12 @@ final class SipDialer implements AutoCloseable {
     private final TransactionLayer layer;
     private final int timeoutSeconds;
     private TransportConnection connection;
+    private volatile Dialog dialog;
+    private final CompletableFuture<SipRequest> peerBye = new CompletableFuture<>();
+
+    /** Our call as the server knows it: only a BYE naming it ends it (anything else gets 481). */
+    record Dialog(String callId, String localTag, String remoteTag) {
+    }
 
     private SipDialer(ClientOptions options, boolean secured, int timeoutSeconds, PrintWriter out) throws Exception {
         this.timeoutSeconds = timeoutSeconds;
@@ -52,7 +58,7 @@ final class SipDialer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        SipRequestHandler answerRequests = tx -> answer(tx);
+        SipRequestHandler answerRequests = this::answer;
         this.layer = TransactionLayer.builder().handler(answerRequests).scheduler(TimerScheduler.of(timers)).build();
         SipClient.Builder b = SipClient.builder().handler(SipMessageHandler.of(layer))
                 .connectTimeout(java.time.Duration.ofSeconds(timeoutSeconds))
@@ -63,8 +69,36 @@ final class SipDialer implements AutoCloseable {
         this.client = b.build();
     }
 
-    private static void answer(ServerTransaction tx) {
-        tx.respond(tx.createResponse(tx.request().isMethod(SipRequest.BYE) ? 200 : 501).build());
+    private void answer(ServerTransaction tx) {
+        SipRequest r = tx.request();
+        if (!r.isMethod(SipRequest.BYE)) {
+            tx.respond(tx.createResponse(501).build());
+            return;
+        }
+        Dialog d = dialog;
+        // the peer's BYE: From carries its tag, To ours (RFC 3261 §12.2.2)
+        if (d == null || !d.callId().equals(r.callId()) || !r.to().tag().orElse("").equals(d.localTag())
+                || !r.from().tag().orElse("").equals(d.remoteTag())) {
+            tx.respond(tx.createResponse(481).build());
+            return;
+        }
+        tx.respond(tx.createResponse(200).build());
+        peerBye.complete(r);
+    }
+
+    /**
+     * Starts accepting the peer's BYE for this dialog (before it, and for any other dialog, a BYE
+     * gets 481).
+     *
+     * @param d the established dialog
+     */
+    void dialog(Dialog d) {
+        dialog = d;
+    }
+
+    /** @return completes with the peer's BYE of the current dialog, answered 200 already */
+    CompletableFuture<SipRequest> peerBye() {
+        return peerBye;
     }
 
     /**
