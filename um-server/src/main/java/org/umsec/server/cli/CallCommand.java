@@ -98,12 +98,12 @@ final class CallCommand implements Callable<Integer> {
         int pt = switch (codec.toUpperCase()) {
             case "PCMU" -> G711.PAYLOAD_TYPE_PCMU;
             case "PCMA" -> G711.PAYLOAD_TYPE_PCMA;
-            default -> throw new CliException("--codec must be PCMU or PCMA");
+            default -> throw CliException.usage("--codec must be PCMU or PCMA");
         };
         if (useSrtp && !secured) {
             throw new CliException("SDES keys are never sent over plain TCP (R19): use --secured=true, or --srtp=false");
         }
-        SrtpSuite suite = SrtpSuite.fromSdesName(suiteName).orElseThrow(() -> new CliException("unknown suite " + suiteName));
+        SrtpSuite suite = SrtpSuite.fromSdesName(suiteName).orElseThrow(() -> CliException.usage("unknown suite " + suiteName));
         short[] audio = wav != null ? VoicemailRecorder.readGreeting(wav) : tone(seconds);
         TestConnectivityCommand.HostPort hp = TestConnectivityCommand.HostPort.parse(target,
                 secured ? VoipSecurityMode.SECURED_PORT : VoipSecurityMode.UNSECURED_PORT);

@@ -132,6 +132,18 @@ final class SipDialer implements AutoCloseable {
         try {
             connection = client.connect(peer).get(timeoutSeconds * 2L, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof TlsHandshakeException) {
+                // the validating handshake failed: show what the server presented, and then why
+                List<X509Certificate> chain = PeerChainProbe.fetch(new InetSocketAddress(address, hp.port()), expected,
+                        timeoutSeconds * 1000);
+                if (chain.isEmpty()) {
+                    out.println("Server certificate chain: not received (the server closed the handshake before"
+                            + " sending it, or sent none)");
+                } else {
+                    printChain(out, "Server certificate chain (as presented; the handshake failed):", chain);
+                }
+                out.flush();
+            }
             throw connectFailure(hp, expected, e.getCause());
         } catch (TimeoutException e) {
             throw new CliException("cannot connect to " + hp + ": no answer within " + timeoutSeconds + " s");
@@ -146,15 +158,18 @@ final class SipDialer implements AutoCloseable {
         }
         TlsSessionInfo tls = connection.tls().get();
         out.printf("TLS handshake in %d ms: %s, %s (%s engine)%n", ms, tls.protocol(), tls.cipherSuite(), tls.engine());
-        List<X509Certificate> chain = tls.peerCertificates();
-        out.println("Server certificate chain:");
+        printChain(out, "Server certificate chain:", tls.peerCertificates());
+        out.println("Server identity " + tls.trustedAs() + " matches the certificate (RFC 5922)");
+    }
+
+    private static void printChain(PrintWriter out, String title, List<X509Certificate> chain) {
+        out.println(title);
         for (int i = 0; i < chain.size(); i++) {
             CertificateInfo info = CertificateInfo.of(chain.get(i));
-            out.printf("  [%d] subject %s%n      issuer  %s%n      serial %s, SHA-1 %s, %s, valid until %s%n", i,
+            out.printf("  [%d] subject %s%n      issuer  %s%n      serial %s, SHA-1 %s, %s, valid %s .. %s%n", i,
                     info.subject().getName(), info.issuer().getName(), info.serialNumberHex(), info.sha1Thumbprint(),
-                    info.kind(), info.notAfter());
+                    info.kind(), info.notBefore(), info.notAfter());
         }
-        out.println("Server identity " + tls.trustedAs() + " matches the certificate (RFC 5922)");
     }
 
     private static CliException connectFailure(TestConnectivityCommand.HostPort hp, String expected, Throwable cause) {
@@ -163,7 +178,8 @@ final class SipDialer implements AutoCloseable {
                 return new CliException("the server's certificate does not name " + expected + " ("
                         + t.peerCertificate().orElse(t.getMessage()) + "); use --server-name to expect another name");
             }
-            return new CliException("TLS handshake with " + hp + " failed: " + t.getMessage());
+            return new CliException("TLS handshake with " + hp + " failed (" + t.reason() + "): " + t.getMessage()
+                    + t.peerCertificate().map(c -> "; server certificate " + c).orElse(""));
         }
         if (cause instanceof ConnectException || cause instanceof java.nio.channels.ClosedChannelException) {
             return new CliException("cannot connect to " + hp + ": " + cause.getMessage());

@@ -38,7 +38,7 @@ public final class UmsecCommand implements Runnable {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + msg);
             cmd.getErr().flush();
-            return 1;
+            return ex instanceof CliException c && c.isUsage() ? 2 : 1;
         });
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();

@@ -111,6 +111,16 @@ class CallToolTest {
         }
     }
 
+    @Test
+    void usageErrorsExitWith2() {
+        assertThat(CliRunner.run("call", "--codec", "G729", "127.0.0.1:1").exit()).isEqualTo(2);
+        assertThat(CliRunner.run("call", "--suite", "NONE", "127.0.0.1:1").exit()).isEqualTo(2);
+        assertThat(CliRunner.run("call", "--secured=false", "127.0.0.1:99999").exit()).isEqualTo(2);
+        assertThat(CliRunner.run("test-connectivity", "--secured=false", "[::1").exit()).isEqualTo(2);
+        assertThat(CliRunner.run("test-connectivity", "--cert", "x.pem", "127.0.0.1:1").exit()).isEqualTo(2);
+        assertThat(CliRunner.run("call", "--no-such-option").exit()).isEqualTo(2);
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
