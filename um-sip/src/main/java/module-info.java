@@ -1,7 +1,7 @@
 /**
  * umsec SIP: the SIP message model and application API ({@code org.umsec.sip}), the Netty stream codec
- * ({@code org.umsec.sip.codec}), SDP with SDES keys ({@code org.umsec.sip.sdp}) and the transaction
- * layer for reliable transports ({@code org.umsec.sip.transaction}).
+ * ({@code org.umsec.sip.codec}), SDP with SDES keys and their bridge to um-srtp's policies
+ * ({@code org.umsec.sip.sdp}) and the transaction layer for reliable transports ({@code org.umsec.sip.transaction}).
  */
 module org.umsec.sip {
     requires transitive io.netty.buffer;
@@ -11,11 +11,14 @@ module org.umsec.sip {
     requires transitive org.umsec.core;
     requires org.slf4j;
     requires transitive org.umsec.certs;
+    requires transitive org.umsec.srtp;
     requires io.netty.handler;
+    requires io.netty.tcnative.classes.openssl;
     requires io.netty.transport.classes.epoll;
 
     exports org.umsec.sip;
     exports org.umsec.sip.codec;
+    exports org.umsec.sip.dialog;
     exports org.umsec.sip.sdp;
     exports org.umsec.sip.transaction;
     exports org.umsec.sip.transport;

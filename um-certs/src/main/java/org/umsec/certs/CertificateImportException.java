@@ -28,7 +28,18 @@ public final class CertificateImportException extends Exception {
         /** The content is well-formed but uses something umsec does not support. */
         UNSUPPORTED,
         /** The store could not write the imported item. */
-        IO_ERROR
+        IO_ERROR,
+        /**
+         * A CRL whose signature does not verify with the key of a trusted issuer: no trusted CA (a
+         * trusted root, or an intermediate with a valid path to one) of that name signed it, or that
+         * CA may not sign CRLs.
+         */
+        UNTRUSTED_ISSUER,
+        /**
+         * A CRL older than the one the store holds for the same issuer (earlier thisUpdate or lower
+         * CRL number): importing it would bring revoked certificates back.
+         */
+        OUTDATED
     }
 
     private final Reason reason;

@@ -4,10 +4,14 @@ import java.io.IOException;
 import java.net.Socket;
 import java.security.Principal;
 import java.security.PrivateKey;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -39,6 +43,24 @@ import org.umsec.core.SecurityEventType;
  * uses it ({@link SecurityEventType#CERTIFICATE_GENERATED} with the R15 warning); with generation off
  * it raises {@link SecurityEventType#NO_VALID_CERTIFICATE} and has no current certificate.
  *
+ * <p>Certificate control (R29, issue 12):
+ * <ul>
+ * <li><b>Pin</b> ({@link Builder#pin}): the provider uses only the certificate with that SHA-1
+ * thumbprint or store alias, never another one and never a generated one. If it is missing, invalid
+ * or its key does not match when the provider is built, {@link Builder#build()} fails with
+ * {@link CertificateUnavailableException} and a {@link SecurityEventType#CERTIFICATE_PIN_FAILED} event;
+ * if that happens later (a store change, expiry), the certificate in use is kept and the event raised.</li>
+ * <li><b>No tier downgrade</b> ({@link Builder#allowTierDowngrade}, default off): once a CA-issued
+ * certificate is in use, a switch to a self-signed one (selected or generated) is refused with
+ * {@link SecurityEventType#CERTIFICATE_SWITCH_REFUSED} and the CA-issued certificate kept: gateways
+ * that trust the CA do not trust a self-signed certificate.</li>
+ * <li><b>Unreadable files are errors, not a reason to generate</b>: when nothing is valid and a file in
+ * {@code personal/} could not be read (an unreadable or corrupt private key), no certificate is
+ * generated; {@link Builder#build()} fails with {@link CertificateUnavailableException} naming the
+ * file and the cause, and a running provider keeps its certificate
+ * ({@link SecurityEventType#CERTIFICATE_SWITCH_REFUSED}).</li>
+ * </ul>
+ *
  * <p>The first certificate used raises {@link SecurityEventType#CERTIFICATE_IN_USE}, each later change
  * {@link SecurityEventType#CERTIFICATE_CHANGED}; both carry {@code issuer}, {@code serial} and
  * {@code thumbprint} (SHA-1), as the document logs them (R10). Listeners added with
@@ -65,6 +87,10 @@ public final class CertificateProvider implements AutoCloseable {
     private final Clock clock;
     private final SecurityEventListener events;
     private final CertificateSpec selfSignedSpec;
+    private final String pin;
+    private final boolean allowTierDowngrade;
+    private String lastRefusal;
+    private String problem;
     private final CopyOnWriteArrayList<Consumer<SelectedCertificate>> listeners = new CopyOnWriteArrayList<>();
     private final Set<String> reportedBroken = new HashSet<>();
     private final Map<String, PersonalCertificate> recent = new LinkedHashMap<>(16, 0.75f, false) {
@@ -86,6 +112,8 @@ public final class CertificateProvider implements AutoCloseable {
         this.clock = b.clock;
         this.events = b.events;
         this.selfSignedSpec = b.selfSignedSpec;
+        this.pin = b.pin;
+        this.allowTierDowngrade = b.allowTierDowngrade;
     }
 
     /**
@@ -104,6 +132,11 @@ public final class CertificateProvider implements AutoCloseable {
     /** @return the latest selection with every candidate explained */
     public SelectionResult lastSelection() {
         return lastSelection;
+    }
+
+    /** @return the pin ({@link Builder#pin}): a normalised SHA-1 thumbprint or an alias; empty when not pinned */
+    public Optional<String> pin() {
+        return Optional.ofNullable(pin);
     }
 
     /** @return the criteria certificates are selected by */
@@ -135,6 +168,10 @@ public final class CertificateProvider implements AutoCloseable {
         SelectionResult result = CertificateSelector.select(contents, criteria, clock);
         lastSelection = result;
         SelectedCertificate previous = current;
+        problem = null;
+        if (pin != null) {
+            return refreshPinned(result, previous);
+        }
         PersonalCertificate chosen = null;
         for (SelectionCandidate c : result.valid()) {
             PersonalCertificate pc = c.certificate();
@@ -169,11 +206,33 @@ public final class CertificateProvider implements AutoCloseable {
                 current = null;
                 return Optional.empty();
             }
+            List<SkippedFile> unreadable = unreadablePersonalFiles();
+            if (!unreadable.isEmpty()) {
+                String why = "no valid certificate and personal store file(s) unreadable, so no self-signed certificate"
+                        + " is generated: " + describe(unreadable);
+                if (previous != null) {
+                    return refuse(SecurityEventType.CERTIFICATE_SWITCH_REFUSED, why, previous, null);
+                }
+                refuse(SecurityEventType.NO_VALID_CERTIFICATE, why, null, null);
+                problem = why;
+                current = null;
+                return Optional.empty();
+            }
+            if (previous != null && isDowngrade(previous.certificate(), CertificateKind.SELF_SIGNED)) {
+                return refuse(SecurityEventType.CERTIFICATE_SWITCH_REFUSED, "no valid CA-issued certificate is left and"
+                        + " generating a self-signed one would downgrade the certificate tier (CA-issued to self-signed),"
+                        + " which is not allowed", previous, null);
+            }
             chosen = generate();
             generated = true;
         } else if (previous != null && chosen == previous.certificate()) {
             return Optional.of(previous);
+        } else if (previous != null && isDowngrade(previous.certificate(), chosen.info().kind())) {
+            return refuse(SecurityEventType.CERTIFICATE_SWITCH_REFUSED, "switching to self-signed certificate "
+                    + chosen.alias() + " would downgrade the certificate tier (CA-issued to self-signed), which is not"
+                    + " allowed", previous, chosen);
         }
+        lastRefusal = null;
         SelectedCertificate next = new SelectedCertificate(chosen, lastSelection, generated, clock.instant());
         synchronized (recent) {
             recent.put(keyManagerAlias(chosen), chosen);
@@ -181,6 +240,105 @@ public final class CertificateProvider implements AutoCloseable {
         current = next;
         announce(previous, next);
         return Optional.of(next);
+    }
+
+    private Optional<SelectedCertificate> refreshPinned(SelectionResult result, SelectedCertificate previous) {
+        SelectionCandidate match = null;
+        for (SelectionCandidate c : result.candidates()) {
+            if (pinMatches(c.certificate()) && (match == null || (!match.isValid() && c.isValid()))) {
+                match = c;
+            }
+        }
+        String why = null;
+        if (match == null) {
+            List<SkippedFile> unreadable = unreadablePersonalFiles();
+            why = "pinned certificate " + pin + " is not in the store " + store.directory()
+                    + (unreadable.isEmpty() ? "" : "; unreadable: " + describe(unreadable));
+        } else if (!match.isValid()) {
+            why = "pinned certificate " + pin + " (" + match.certificate().alias() + ") is not valid: " + match.validation();
+        } else {
+            String broken = KeyChecks.mismatch(match.certificate().privateKey(),
+                    match.certificate().certificate().getPublicKey());
+            if (broken != null) {
+                why = "pinned certificate " + pin + " (" + match.certificate().alias() + ") cannot be used: " + broken;
+            }
+        }
+        if (why != null) {
+            if (previous != null) {
+                return refuse(SecurityEventType.CERTIFICATE_PIN_FAILED, why, previous, null);
+            }
+            refuse(SecurityEventType.CERTIFICATE_PIN_FAILED, why, null, null);
+            problem = why;
+            current = null;
+            return Optional.empty();
+        }
+        lastRefusal = null;
+        PersonalCertificate pc = match.certificate();
+        if (previous != null && sameCertificate(previous.certificate(), pc)) {
+            return Optional.of(previous);
+        }
+        SelectedCertificate next = new SelectedCertificate(pc, lastSelection, false, clock.instant());
+        synchronized (recent) {
+            recent.put(keyManagerAlias(pc), pc);
+        }
+        current = next;
+        announce(previous, next);
+        return Optional.of(next);
+    }
+
+    private boolean pinMatches(PersonalCertificate pc) {
+        return pc.alias().equals(pin) || pc.info().sha1Thumbprint().equals(pin);
+    }
+
+    private boolean isDowngrade(PersonalCertificate from, CertificateKind to) {
+        return !allowTierDowngrade && from.info().kind() == CertificateKind.CA_ISSUED && to == CertificateKind.SELF_SIGNED;
+    }
+
+    private List<SkippedFile> unreadablePersonalFiles() {
+        Path personal = store.directory().resolve("personal");
+        List<SkippedFile> out = new ArrayList<>();
+        for (SkippedFile f : store.skippedFiles()) {
+            if (f.file().startsWith(personal)) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    private static String describe(List<SkippedFile> files) {
+        StringBuilder sb = new StringBuilder();
+        for (SkippedFile f : files) {
+            sb.append(sb.length() == 0 ? "" : "; ").append(f.file()).append(": ").append(f.reason());
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Reports a refused choice once (the same refusal on later refreshes stays quiet) and keeps the
+     * certificate in use.
+     */
+    private Optional<SelectedCertificate> refuse(SecurityEventType type, String why, SelectedCertificate kept,
+            PersonalCertificate candidate) {
+        String message = why + (kept != null ? "; keeping the certificate in use (" + kept.info().sha1Thumbprint() + ")"
+                : "");
+        if (!message.equals(lastRefusal)) {
+            lastRefusal = message;
+            LOG.warn("{}", message);
+            SecurityEvent.Builder e = SecurityEvent.builder(type, clock).message(message)
+                    .field("store", store.directory()).field("reason", why);
+            if (pin != null) {
+                e.field("pin", pin);
+            }
+            if (kept != null) {
+                e.field("kept", kept.info().sha1Thumbprint()).field("keptKind", kept.info().kind());
+            }
+            if (candidate != null) {
+                e.field("candidate", candidate.info().sha1Thumbprint()).field("candidateAlias", candidate.alias())
+                        .field("candidateKind", candidate.info().kind());
+            }
+            publish(e.build());
+        }
+        return Optional.ofNullable(kept);
     }
 
     private PersonalCertificate generate() throws IOException {
@@ -242,6 +400,28 @@ public final class CertificateProvider implements AutoCloseable {
                 LOG.warn("security event listener failed on {}", e, ex);
             }
         }
+    }
+
+    /**
+     * Checks and normalises a certificate pin as {@link Builder#pin} takes it.
+     *
+     * @param pin a SHA-1 thumbprint (40 hex digits; case, {@code ':'} and spaces ignored) or a store alias
+     * @return the thumbprint in upper-case hex without separators, or the alias
+     * @throws IllegalArgumentException when it is neither
+     */
+    public static String normalisePin(String pin) {
+        String t = pin.trim();
+        String hex = t.replace(":", "").replace(" ", "").toUpperCase(Locale.ROOT);
+        if (hex.length() == 40 && hex.chars().allMatch(ch -> (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F'))) {
+            return hex;
+        }
+        try {
+            PersonalCertificate.checkAlias(t);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("certificate pin '" + pin + "' is neither a SHA-1 thumbprint (40 hex digits)"
+                    + " nor a store alias", e);
+        }
+        return t;
     }
 
     private static String keyManagerAlias(PersonalCertificate pc) {
@@ -373,6 +553,8 @@ public final class CertificateProvider implements AutoCloseable {
         private SecurityEventListener events;
         private CertificateSpec selfSignedSpec;
         private boolean watch;
+        private String pin;
+        private boolean allowTierDowngrade;
 
         private Builder(CertificateStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -419,6 +601,31 @@ public final class CertificateProvider implements AutoCloseable {
         }
 
         /**
+         * Pins the certificate: only the personal certificate with this SHA-1 thumbprint (40 hex
+         * digits, case and {@code ':'} or space separators ignored) or this store alias is used; a
+         * pinned provider never generates. See the class description for what happens when it is
+         * missing or invalid.
+         *
+         * @param thumbprintOrAlias the pin, or null for none (the default)
+         * @return this
+         * @throws IllegalArgumentException when it is neither a SHA-1 thumbprint nor a valid alias
+         */
+        public Builder pin(String thumbprintOrAlias) {
+            this.pin = thumbprintOrAlias == null ? null : normalisePin(thumbprintOrAlias);
+            return this;
+        }
+
+        /**
+         * @param allow whether the certificate in use may change from CA-issued to self-signed
+         *     (default false: refused, the CA-issued one kept, with an event)
+         * @return this
+         */
+        public Builder allowTierDowngrade(boolean allow) {
+            this.allowTierDowngrade = allow;
+            return this;
+        }
+
+        /**
          * @param on refresh automatically when store files change (default off)
          * @return this
          */
@@ -431,6 +638,8 @@ public final class CertificateProvider implements AutoCloseable {
          * Builds the provider and makes the first selection (which may generate a certificate).
          *
          * @return the provider
+         * @throws CertificateUnavailableException when the pinned certificate is missing or invalid, or
+         *     when nothing is valid and a personal store file is unreadable (instead of generating)
          * @throws IOException when the store cannot be read or written, or cannot be watched
          * @throws IllegalStateException when the self-signed spec could never satisfy the criteria
          */
@@ -450,6 +659,9 @@ public final class CertificateProvider implements AutoCloseable {
             }
             CertificateProvider p = new CertificateProvider(this);
             p.refresh();
+            if (p.current == null && p.problem != null) {
+                throw new CertificateUnavailableException(p.problem);
+            }
             if (watch) {
                 p.watcher = store.watch(() -> {
                     try {

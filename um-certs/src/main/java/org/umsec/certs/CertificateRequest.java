@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.umsec.core.HostNames;
 import java.util.Set;
 
 import javax.security.auth.x500.X500Principal;
@@ -273,10 +274,9 @@ public final class CertificateRequest {
          * @throws IllegalArgumentException when not an IP literal
          */
         public Builder ipAddress(String ip) {
-            if (ip == null || !X509Builder.isIpLiteral(ip)) {
-                throw new IllegalArgumentException("not an IP address literal: '" + ip + "'");
-            }
-            ipAddresses.add(ip);
+            Objects.requireNonNull(ip, "ip");
+            ipAddresses.add(HostNames.canonicalIp(ip).orElseThrow(() ->
+                    new IllegalArgumentException("not an IP address literal: '" + ip + "'")));
             return this;
         }
 

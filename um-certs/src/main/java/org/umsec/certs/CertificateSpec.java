@@ -8,8 +8,8 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
+import org.umsec.core.HostNames;
 import java.util.Optional;
 import java.util.Set;
 
@@ -176,15 +176,13 @@ public final class CertificateSpec {
          * @throws IllegalArgumentException when the name is not a host name
          */
         public Builder dnsName(String name) {
-            String n = Objects.requireNonNull(name, "name").toLowerCase(Locale.ROOT);
-            if (n.endsWith(".")) {
-                n = n.substring(0, n.length() - 1);
-            }
-            if (!n.matches("(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
-                    || n.length() > 253) {
+            Objects.requireNonNull(name, "name");
+            // the one host-name rule of umsec (um-security-core), with a leading "*." for a wildcard
+            String base = name.startsWith("*.") ? name.substring(2) : name;
+            if (!HostNames.isHostName(base)) {
                 throw new IllegalArgumentException("not a DNS host name: '" + name + "'");
             }
-            dnsNames.add(n);
+            dnsNames.add((name.startsWith("*.") ? "*." : "") + HostNames.normaliseHostName(base));
             return this;
         }
 
@@ -205,10 +203,9 @@ public final class CertificateSpec {
          * @throws IllegalArgumentException when not an IP literal
          */
         public Builder ipAddress(String ip) {
-            if (ip == null || !X509Builder.isIpLiteral(ip)) {
-                throw new IllegalArgumentException("not an IP address literal: '" + ip + "'");
-            }
-            ipAddresses.add(ip);
+            Objects.requireNonNull(ip, "ip");
+            ipAddresses.add(HostNames.canonicalIp(ip).orElseThrow(() ->
+                    new IllegalArgumentException("not an IP address literal: '" + ip + "'")));
             return this;
         }
 

@@ -21,6 +21,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import javax.security.auth.x500.X500Principal;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +47,7 @@ import org.umsec.core.SecurityEventType;
  * &lt;dir&gt;/personal/*.p12|*.pfx    PKCS#12 (read only; password from {@link Builder#pkcs12Password})
  * &lt;dir&gt;/trusted/*.crt|pem|cer|der   trusted roots (gateways' self-signed certificates or CA roots)
  * &lt;dir&gt;/intermediate/*.crt|...     intermediate CA certificates for path building
- * &lt;dir&gt;/crl/*.crl|*.pem            CRLs, one file per issuer
+ * &lt;dir&gt;/crl/*.crl|*.pem            CRLs ({@link #importCrl}: verified against a trusted issuer, one file per issuer)
  * &lt;dir&gt;/requests/&lt;alias&gt;.csr|.key  pending PKCS#10 requests and their keys (R13)
  * &lt;dir&gt;/ca/&lt;name&gt;.crt|.key         lab CAs ({@link #saveAuthority})
  * </pre>
@@ -81,6 +84,10 @@ public final class CertificateStore {
     private volatile StoreContents contents = StoreContents.empty();
     private volatile List<SkippedFile> skipped = List.of();
     private volatile Map<String, PendingRequest> pending = Map.of();
+    private volatile List<CrlInfo> crlInfos = List.of();
+    private volatile long trustGeneration;
+    private final CopyOnWriteArrayList<Runnable> trustListeners = new CopyOnWriteArrayList<>();
+    private byte[] trustDigest;
     private Map<Path, String> reported = Map.of();
 
     private CertificateStore(Builder b) {
@@ -162,9 +169,13 @@ public final class CertificateStore {
                 skip.add(new SkippedFile(f, e.getMessage()));
             }
         }
+        List<CrlInfo> crlList = new ArrayList<>();
         for (Path f : files(CRL, List.of(".crl", ".pem"))) {
             try {
-                CertificateFiles.readCrls(read(f)).forEach(b::addCrl);
+                for (X509CRL crl : CertificateFiles.readCrls(read(f))) {
+                    b.addCrl(crl);
+                    crlList.add(new CrlInfo(baseName(f), f, crl));
+                }
             } catch (CertificateImportException e) {
                 skip.add(new SkippedFile(f, e.getMessage()));
             }
@@ -181,6 +192,16 @@ public final class CertificateStore {
         this.contents = b.build();
         this.pending = Map.copyOf(req);
         this.skipped = List.copyOf(skip);
+        this.crlInfos = List.copyOf(crlList);
+        byte[] digest = trustDigest(contents);
+        boolean trustChanged = trustDigest != null && !Arrays.equals(digest, trustDigest);
+        trustDigest = digest;
+        if (trustChanged) {
+            trustGeneration++;
+            LOG.info("trust material of store {} changed (generation {}): {} trusted, {} intermediate, {} CRL",
+                    dir, trustGeneration, contents.trustedRoots().size(), contents.intermediates().size(),
+                    contents.crls().size());
+        }
         // one event per bad file and version: a reload (the watcher, a refresh) does not repeat it
         Map<Path, String> now = new HashMap<>();
         for (SkippedFile s : skip) {
@@ -195,7 +216,68 @@ public final class CertificateStore {
                     .field("file", s.file()).field("reason", s.reason()).build());
         }
         reported = now;
+        if (trustChanged) {
+            for (Runnable l : trustListeners) {
+                try {
+                    l.run();
+                } catch (RuntimeException ex) {
+                    LOG.warn("trust listener failed", ex);
+                }
+            }
+        }
         return contents;
+    }
+
+    private static byte[] trustDigest(StoreContents c) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (X509Certificate x : c.trustedRoots()) {
+                md.update((byte) 'T');
+                md.update(x.getEncoded());
+            }
+            for (X509Certificate x : c.intermediates()) {
+                md.update((byte) 'I');
+                md.update(x.getEncoded());
+            }
+            for (X509CRL x : c.crls()) {
+                md.update((byte) 'C');
+                md.update(x.getEncoded());
+            }
+            return md.digest();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot fingerprint trust material", e);
+        }
+    }
+
+    /**
+     * A counter that moves each time a reload finds the trust material (trusted roots, intermediates,
+     * CRLs) different from the previous load; 0 after opening. Compare it with a value remembered
+     * when a connection was checked to know whether the check is still current.
+     *
+     * @return the trust generation
+     */
+    public long trustGeneration() {
+        return trustGeneration;
+    }
+
+    /**
+     * Registers a listener run after each reload that changed the trust material (an import, a
+     * removal, a CRL, a file edited on disk and seen by {@link #watch}): the TLS layer re-checks
+     * established connections with it. It runs on the reloading thread, possibly holding the store's
+     * lock: hand long work to another thread. A listener that throws is logged and skipped.
+     *
+     * @param listener the listener
+     * @return closes the registration
+     */
+    public AutoCloseable addTrustListener(Runnable listener) {
+        Objects.requireNonNull(listener, "listener");
+        trustListeners.add(listener);
+        return () -> trustListeners.remove(listener);
+    }
+
+    /** @return the CRLs of the last load, with their store ids, ordered by file name */
+    public List<CrlInfo> crls() {
+        return crlInfos;
     }
 
     private void loadPersonal(StoreContents.Builder b, List<SkippedFile> skip) throws IOException {
@@ -468,19 +550,185 @@ public final class CertificateStore {
     }
 
     /**
-     * Adds or replaces the CRL of an issuer ({@code crl/<issuer>.crl}; a newer CRL of the same issuer
-     * replaces the older one) and reloads.
+     * Adds or replaces the CRL of an issuer ({@code crl/<issuer>-<id>.crl}, one file per issuer name)
+     * and reloads, without the checks of {@link #importCrl}: for callers that made or verified the CRL
+     * themselves (tests, labs). Validation still ignores a CRL whose signature does not verify with
+     * the issuer's key.
      *
      * @param crl the CRL
      * @throws IOException on write failure
      */
     public synchronized void addCrl(X509CRL crl) throws IOException {
+        AtomicFiles.write(crlFile(crl), CertificateFiles.toPem(crl).getBytes(StandardCharsets.US_ASCII), false);
+        reload();
+    }
+
+    private Path crlFile(X509CRL crl) {
         String issuer = X509Support.commonName(crl.getIssuerX500Principal().getEncoded()).orElse("crl")
                 .replaceAll("[^A-Za-z0-9._-]", "_");
         String id = org.umsec.certs.internal.Hex.encode(sha1(crl.getIssuerX500Principal().getEncoded())).substring(0, 8);
-        AtomicFiles.write(dir.resolve(CRL).resolve(issuer + "-" + id.toLowerCase(Locale.ROOT) + ".crl"),
-                CertificateFiles.toPem(crl).getBytes(StandardCharsets.US_ASCII), false);
-        reload();
+        return dir.resolve(CRL).resolve(issuer + "-" + id.toLowerCase(Locale.ROOT) + ".crl");
+    }
+
+    /**
+     * Imports CRLs (PEM or DER; {@code umsec certs crl import}). Each CRL must verify with the key of
+     * a trusted issuer: a trusted root that is a CA, or an intermediate CA whose path to such a root
+     * validates now, allowed to sign CRLs (keyCertSign alone is not enough when a key usage extension
+     * is present: cRLSign is required). A CRL older than the stored one of the same issuer (earlier
+     * thisUpdate or lower CRL number) is refused, so an old CRL cannot bring a revoked certificate
+     * back. A CRL already past its nextUpdate is stored (it may be the newest there is) and reported
+     * by validation. Accepted CRLs replace the issuer's file atomically, then the store reloads and
+     * raises {@link SecurityEventType#CERTIFICATE_IMPORTED} (kind {@code crl}) per CRL. Nothing is
+     * written unless every CRL of the input is acceptable.
+     *
+     * @param data the encoded CRLs
+     * @return the CRLs as stored
+     * @throws CertificateImportException {@code MALFORMED} or {@code TOO_LARGE} input,
+     *     {@code UNTRUSTED_ISSUER}, {@code OUTDATED}, or {@code IO_ERROR}
+     */
+    public synchronized List<CrlInfo> importCrl(byte[] data) throws CertificateImportException {
+        List<X509CRL> in = CertificateFiles.readCrls(data);
+        java.time.Instant now = clock.instant();
+        org.umsec.certs.internal.ChainValidator validator = new org.umsec.certs.internal.ChainValidator(contents);
+        Map<Path, X509CRL> accepted = new java.util.LinkedHashMap<>();
+        for (X509CRL crl : in) {
+            String issuer = crl.getIssuerX500Principal().getName();
+            X509Certificate signer = null;
+            List<String> why = new ArrayList<>();
+            List<X509Certificate> named = new ArrayList<>();
+            for (X509Certificate c : contents.trustedRoots()) {
+                if (c.getSubjectX500Principal().equals(crl.getIssuerX500Principal())) {
+                    named.add(c);
+                }
+            }
+            for (X509Certificate c : contents.intermediates()) {
+                if (c.getSubjectX500Principal().equals(crl.getIssuerX500Principal())) {
+                    named.add(c);
+                }
+            }
+            for (X509Certificate c : named) {
+                try {
+                    crl.verify(c.getPublicKey());
+                } catch (java.security.GeneralSecurityException | RuntimeException e) {
+                    why.add("signature does not verify with " + CertificateInfo.of(c).sha1Thumbprint());
+                    continue;
+                }
+                ValidationResult r = validator.validateIssuer(c, now, SelectionCriteria.DEFAULT_MIN_RSA_BITS);
+                if (!r.isValid()) {
+                    why.add("issuer certificate " + CertificateInfo.of(c).sha1Thumbprint() + " not trusted: " + r);
+                    continue;
+                }
+                if (!org.umsec.certs.internal.ChainValidator.mayIssueCrls(c)) {
+                    why.add("issuer certificate " + CertificateInfo.of(c).sha1Thumbprint()
+                            + " key usage lacks cRLSign");
+                    continue;
+                }
+                signer = c;
+                break;
+            }
+            if (signer == null) {
+                throw new CertificateImportException(Reason.UNTRUSTED_ISSUER, "CRL of " + issuer
+                        + " is not signed by a trusted issuer: " + (named.isEmpty()
+                                ? "no trusted root or intermediate of that name is in the store" : String.join("; ", why)));
+            }
+            Path file = crlFile(crl);
+            CrlInfo fresh = new CrlInfo(baseName(file), null, crl);
+            for (CrlInfo old : crlInfos) {
+                if (!old.issuer().equals(crl.getIssuerX500Principal()) || !verifiesWith(old.crl(), signer)) {
+                    continue;
+                }
+                boolean olderNumber = fresh.crlNumber().isPresent() && old.crlNumber().isPresent()
+                        && fresh.crlNumber().get().compareTo(old.crlNumber().get()) < 0;
+                if (fresh.thisUpdate().isBefore(old.thisUpdate()) || olderNumber) {
+                    throw new CertificateImportException(Reason.OUTDATED, "CRL of " + issuer + " issued "
+                            + fresh.thisUpdate() + fresh.crlNumber().map(n -> " (number " + n + ")").orElse("")
+                            + " is older than the stored one issued " + old.thisUpdate()
+                            + old.crlNumber().map(n -> " (number " + n + ")").orElse(""));
+                }
+            }
+            X509CRL other = accepted.get(file);
+            if (other == null || other.getThisUpdate().before(crl.getThisUpdate())) {
+                accepted.put(file, crl);
+            }
+        }
+        try {
+            for (Map.Entry<Path, X509CRL> e : accepted.entrySet()) {
+                AtomicFiles.write(e.getKey(), CertificateFiles.toPem(e.getValue()).getBytes(StandardCharsets.US_ASCII), false);
+            }
+            reload();
+        } catch (IOException e) {
+            throw new CertificateImportException(Reason.IO_ERROR, "cannot write CRL: " + e.getMessage(), e);
+        }
+        List<CrlInfo> out = new ArrayList<>();
+        for (CrlInfo c : crlInfos) {
+            if (accepted.containsKey(c.file()) && accepted.get(c.file()).equals(c.crl())) {
+                out.add(c);
+                publish(SecurityEvent.builder(SecurityEventType.CERTIFICATE_IMPORTED, clock)
+                        .message("CRL imported: " + c.issuer().getName())
+                        .field("kind", "crl").field("issuer", c.issuer().getName()).field("id", c.id())
+                        .field("thisUpdate", c.thisUpdate()).field("nextUpdate", c.nextUpdate().map(Object::toString).orElse(""))
+                        .field("revoked", c.revokedCount()).build());
+            }
+        }
+        return out;
+    }
+
+    private static boolean verifiesWith(X509CRL crl, X509Certificate issuer) {
+        try {
+            crl.verify(issuer.getPublicKey());
+            return true;
+        } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Removes stored CRLs ({@code umsec certs crl remove}) and reloads.
+     *
+     * @param issuerOrId a CRL id as listed by {@link #crls()}, an issuer's distinguished name
+     *     ({@code CN=Lab CA,O=Example}), or an issuer's common name
+     * @return the CRLs removed; empty when nothing matched
+     * @throws IllegalArgumentException when a common name matches CRLs of several different issuers
+     *     (use the id or the full name)
+     * @throws IOException on delete failure
+     */
+    public synchronized List<CrlInfo> removeCrl(String issuerOrId) throws IOException {
+        Objects.requireNonNull(issuerOrId, "issuerOrId");
+        String wanted = issuerOrId.trim();
+        X500Principal dn = null;
+        if (wanted.contains("=")) {
+            try {
+                dn = new X500Principal(wanted);
+            } catch (IllegalArgumentException e) {
+                dn = null;
+            }
+        }
+        List<CrlInfo> byId = new ArrayList<>();
+        List<CrlInfo> byName = new ArrayList<>();
+        List<CrlInfo> byCn = new ArrayList<>();
+        for (CrlInfo c : crlInfos) {
+            if (c.id().equals(wanted)) {
+                byId.add(c);
+            } else if (dn != null && c.issuer().equals(dn)) {
+                byName.add(c);
+            } else if (c.issuerCommonName().equals(wanted)) {
+                byCn.add(c);
+            }
+        }
+        List<CrlInfo> remove = !byId.isEmpty() ? byId : !byName.isEmpty() ? byName : byCn;
+        if (remove == byCn && byCn.stream().map(CrlInfo::issuer).distinct().count() > 1) {
+            throw new IllegalArgumentException("common name " + wanted + " matches CRLs of several issuers: "
+                    + byCn.stream().map(c -> c.id() + " (" + c.issuer().getName() + ")").toList()
+                    + "; give the id or the full issuer name");
+        }
+        for (CrlInfo c : remove) {
+            AtomicFiles.delete(c.file());
+        }
+        if (!remove.isEmpty()) {
+            reload();
+            LOG.info("removed CRL(s) {}", remove);
+        }
+        return List.copyOf(remove);
     }
 
     private static byte[] sha1(byte[] b) {

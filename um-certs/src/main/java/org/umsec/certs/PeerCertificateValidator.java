@@ -2,6 +2,7 @@ package org.umsec.certs;
 
 import java.net.Socket;
 import java.security.cert.CertificateException;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Arrays;
@@ -12,19 +13,37 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.umsec.certs.internal.ChainValidator;
+import org.umsec.core.SecurityEvent;
+import org.umsec.core.SecurityEventListener;
+import org.umsec.core.SecurityEventType;
 
 /**
  * Validates peers' certificate chains against the trusted roots, intermediates and CRLs of a store
  * (R16, R17): validity at the injected clock's time, a PKIX path to a trusted root, revocation by
- * store CRLs, a TLS-capable key and the extended key usage of the peer's role (a server needs
- * server authentication; a client, by default, client authentication). A peer's self-signed
- * certificate is trusted only when it was imported as a trusted root (R12).
+ * store CRLs under a {@link RevocationPolicy}, a TLS-capable key and the extended key usage of the
+ * peer's role (a server needs server authentication; a client, by default, client authentication).
+ *
+ * <p>Trust anchors (R25): only a trusted certificate that is a CA (basicConstraints CA:TRUE, and
+ * keyCertSign when it has a key usage extension) may issue; its path length constraint is honoured,
+ * as are those of intermediates, which must be CAs too. A trusted end-entity certificate (a gateway's
+ * self-signed one, R12) is an exact-match pin: the peer must present that very certificate, byte for
+ * byte; a certificate signed with the pinned certificate's key is refused with
+ * {@link ValidationFailure#ISSUER_NOT_CA}. Below the anchor, signatures with MD5 or SHA-1 are refused
+ * ({@link ValidationFailure#WEAK_SIGNATURE}), as are RSA keys under the minimum and EC keys on curves
+ * other than P-256, P-384 and P-521 ({@link ValidationFailure#WEAK_KEY}).
+ *
+ * <p>A CRL past its nextUpdate met during validation, or found by {@link #reportStaleCrls()}, raises
+ * one {@link org.umsec.core.SecurityEventType#CRL_STALE} event per CRL (issuer and thisUpdate).
  *
  * <p>The trust material is read from the supplier on every call, so roots imported into the store
  * take effect on the next handshake without a restart. Identity (is this peer on the trusted list,
@@ -42,19 +61,25 @@ import org.umsec.certs.internal.ChainValidator;
  * <p>Thread-safe.
  */
 public final class PeerCertificateValidator {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerCertificateValidator.class);
+    private static final int MAX_REPORTED_STALE = 1024;
     private final Supplier<StoreContents> trust;
     private final Clock clock;
     private final Map<PeerRole, Set<KeyPurpose>> purposes;
     private final int minRsaBits;
+    private final RevocationPolicy revocation;
+    private final SecurityEventListener events;
+    private final CertificateStore store;
+    private final Set<String> reportedStale = ConcurrentHashMap.newKeySet();
     private volatile Cached cached;
 
     private static final class Cached {
         final StoreContents contents;
         final ChainValidator validator;
 
-        Cached(StoreContents contents) {
+        Cached(StoreContents contents, RevocationPolicy revocation, Consumer<X509CRL> stale) {
             this.contents = contents;
-            this.validator = new ChainValidator(contents);
+            this.validator = new ChainValidator(contents, revocation, stale);
         }
     }
 
@@ -63,6 +88,9 @@ public final class PeerCertificateValidator {
         this.clock = b.clock;
         this.purposes = Collections.unmodifiableMap(new EnumMap<>(b.purposes));
         this.minRsaBits = b.minRsaBits;
+        this.revocation = b.revocation;
+        this.events = b.events;
+        this.store = b.store;
     }
 
     /** @return a builder */
@@ -91,10 +119,73 @@ public final class PeerCertificateValidator {
         StoreContents now = trust.get();
         Cached c = cached;
         if (c == null || c.contents != now) {
-            c = new Cached(now);
+            c = new Cached(now, revocation, this::stale);
             cached = c;
         }
         return c.validator;
+    }
+
+    /**
+     * Looks at every CRL of the current trust snapshot and raises
+     * {@link org.umsec.core.SecurityEventType#CRL_STALE} for each one past its nextUpdate at the
+     * clock's time (once per CRL: a later CRL of the same issuer is a new one). Validation raises the
+     * same event when it meets such a CRL; call this from a scheduler (hourly is plenty, next to
+     * {@link ExpiryMonitor#check()}) so that an outdated CRL is reported before a peer meets it.
+     *
+     * @return how many CRLs of the snapshot are past their nextUpdate
+     */
+    public int reportStaleCrls() {
+        int n = 0;
+        java.time.Instant now = clock.instant();
+        for (X509CRL crl : trust.get().crls()) {
+            if (ChainValidator.isStale(crl, now)) {
+                n++;
+                stale(crl);
+            }
+        }
+        return n;
+    }
+
+    private void stale(X509CRL crl) {
+        String key = crl.getIssuerX500Principal().getName() + "|" + crl.getThisUpdate().getTime();
+        if (reportedStale.size() > MAX_REPORTED_STALE) {
+            reportedStale.clear();
+        }
+        if (!reportedStale.add(key) || events == null) {
+            return;
+        }
+        String issuer = crl.getIssuerX500Principal().getName();
+        SecurityEvent e = SecurityEvent.builder(SecurityEventType.CRL_STALE, clock)
+                .message("CRL of " + issuer + " is past its nextUpdate " + crl.getNextUpdate().toInstant()
+                        + (revocation == RevocationPolicy.REQUIRE ? "; peers of this issuer are refused until a current"
+                                + " CRL is imported" : "; its entries are still applied"))
+                .field("issuer", issuer).field("thisUpdate", crl.getThisUpdate().toInstant())
+                .field("nextUpdate", crl.getNextUpdate().toInstant()).field("policy", revocation).build();
+        try {
+            events.onEvent(e);
+        } catch (RuntimeException ex) {
+            LOG.warn("security event listener failed on {}", e, ex);
+        }
+    }
+
+    /** @return how missing or outdated CRLs are treated */
+    public RevocationPolicy revocationPolicy() {
+        return revocation;
+    }
+
+    /**
+     * Registers a listener told when the trust material this validator reads (trusted roots,
+     * intermediates, CRLs) changes: the moment to re-check established connections. Only a validator
+     * built with {@link Builder#store} can notice changes ({@link CertificateStore#addTrustListener});
+     * for a fixed snapshot or a supplier the registration is accepted and never fires. Time alone can
+     * also change an outcome (a certificate or CRL expiring), which no listener reports.
+     *
+     * @param listener runs on the thread that reloaded the store
+     * @return closes the registration
+     */
+    public AutoCloseable addTrustListener(Runnable listener) {
+        Objects.requireNonNull(listener, "listener");
+        return store == null ? () -> { } : store.addTrustListener(listener);
     }
 
     /** @return the key purposes required per role */
@@ -164,6 +255,9 @@ public final class PeerCertificateValidator {
         private Clock clock = Clock.systemUTC();
         private final Map<PeerRole, Set<KeyPurpose>> purposes = new EnumMap<>(PeerRole.class);
         private int minRsaBits = SelectionCriteria.DEFAULT_MIN_RSA_BITS;
+        private RevocationPolicy revocation = RevocationPolicy.PREFER;
+        private SecurityEventListener events;
+        private CertificateStore store;
 
         private Builder() {
             purposes.put(PeerRole.SERVER, Collections.unmodifiableSet(EnumSet.of(KeyPurpose.SERVER_AUTH)));
@@ -177,6 +271,7 @@ public final class PeerCertificateValidator {
         public Builder store(CertificateStore store) {
             Objects.requireNonNull(store, "store");
             this.trust = store::contents;
+            this.store = store;
             return this;
         }
 
@@ -187,6 +282,7 @@ public final class PeerCertificateValidator {
         public Builder contents(StoreContents contents) {
             Objects.requireNonNull(contents, "contents");
             this.trust = () -> contents;
+            this.store = null;
             return this;
         }
 
@@ -196,6 +292,7 @@ public final class PeerCertificateValidator {
          */
         public Builder trust(Supplier<StoreContents> supplier) {
             this.trust = Objects.requireNonNull(supplier, "supplier");
+            this.store = null;
             return this;
         }
 
@@ -230,6 +327,25 @@ public final class PeerCertificateValidator {
         public Builder minRsaBits(int bits) {
             SelectionCriteria.builder().minRsaBits(bits);
             this.minRsaBits = bits;
+            return this;
+        }
+
+        /**
+         * @param policy how missing or outdated CRLs are treated (default {@link RevocationPolicy#PREFER})
+         * @return this
+         */
+        public Builder revocation(RevocationPolicy policy) {
+            this.revocation = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * @param listener receives {@link org.umsec.core.SecurityEventType#CRL_STALE} events (default
+         *     none)
+         * @return this
+         */
+        public Builder events(SecurityEventListener listener) {
+            this.events = listener;
             return this;
         }
 

@@ -153,11 +153,11 @@ class CertificateProviderTest {
     }
 
     @Test
-    void expiryOfTheCurrentCertificateMovesToTheNextTier() throws Exception {
+    void expiryOfTheCurrentCertificateMovesToTheNextTierWhenDowngradesAreAllowed() throws Exception {
         CertificateStore s = store();
         s.addPersonal(pki.leaf("um1.test").alias("pki").validUntil(NOW.plus(Duration.ofDays(10))).build());
         s.addPersonal(pki.leaf("um1.test").alias("self").selfSigned().validUntil(NOW.plus(Duration.ofDays(100))).build());
-        CertificateProvider p = provider(s).build();
+        CertificateProvider p = provider(s).allowTierDowngrade(true).build();
         assertThat(p.current().orElseThrow().certificate().alias()).isEqualTo("pki");
         clock.advance(Duration.ofDays(11));
         p.refresh();

@@ -267,7 +267,7 @@ class CertificateSelectorTest {
     }
 
     @Test
-    void leafUsedAsIssuerIsInvalidPath() throws Exception {
+    void leafUsedAsIssuerIsNotACa() throws Exception {
         PersonalCertificate fakeCa = pki.leaf("notaca.lab.test").build();
         KeyPair kp = KeyAlgorithm.EC_P256.generateKeyPair();
         X509Certificate child = new X509Builder().subject(new X500Principal("CN=child.lab.test"))
@@ -279,7 +279,7 @@ class CertificateSelectorTest {
         PersonalCertificate pc = PersonalCertificate.of("child", kp.getPrivate(),
                 List.of(child, fakeCa.certificate(), pki.intermediate().certificate()));
         SelectionCandidate c = only(pki.trust(), pc);
-        assertThat(c.rejection()).contains(ValidationFailure.INVALID_PATH);
+        assertThat(c.rejection()).contains(ValidationFailure.ISSUER_NOT_CA);
         assertThat(c.validation().failingIndex()).isEqualTo(1);
     }
 
@@ -312,7 +312,7 @@ class CertificateSelectorTest {
     }
 
     @Test
-    void md5SignatureInThePathIsWeakAlgorithm() {
+    void md5SignatureInThePathIsWeakSignature() {
         KeyPair caKeys = KeyAlgorithm.RSA_2048.generateKeyPair();
         X500Principal caName = new X500Principal("CN=Old RSA CA");
         X509Certificate ca = new X509Builder().subject(caName).publicKey(caKeys.getPublic()).ca(true, 0)
@@ -326,7 +326,7 @@ class CertificateSelectorTest {
                 .extendedKeyUsage(List.of(KeyPurpose.SERVER_AUTH.oid())).signatureAlgorithm("MD5withRSA")
                 .issuer(caName, caKeys.getPrivate(), caKeys.getPublic()).build();
         SelectionCandidate c = only(pki.trust(), PersonalCertificate.of("md5", leafKeys.getPrivate(), List.of(leaf, ca)));
-        assertThat(c.rejection()).as(c.validation().detail()).contains(ValidationFailure.WEAK_ALGORITHM);
+        assertThat(c.rejection()).as(c.validation().detail()).contains(ValidationFailure.WEAK_SIGNATURE);
         assertThat(c.validation().failingIndex()).isZero();
     }
 }

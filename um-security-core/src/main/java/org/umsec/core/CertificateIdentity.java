@@ -6,8 +6,11 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The identities a peer's certificate presents, as SIP over TLS uses them (RFC 5922 §7.1): the
- * subjectAltName DNS names, the subjectAltName IP addresses and the subject common name (CN).
+ * The identities a peer's certificate presents, as SIP over TLS uses them (RFC 5922 §7.1, R17): the
+ * subjectAltName DNS names, and the subject common name (CN) only when there is no subjectAltName DNS
+ * name. The subjectAltName IP addresses are kept for display but are <em>not</em> an identity (R26):
+ * an address says where a host is, not which gateway it is, and anyone who obtains a certificate for
+ * an address they once held could otherwise claim to be the gateway now at that address.
  *
  * <p>The CN counts only when the certificate has no subjectAltName DNS entry: a certificate that
  * lists DNS names has said exactly which names it is for, and an older CN must not widen that.
@@ -58,7 +61,8 @@ public final class CertificateIdentity {
     }
 
     /**
-     * Returns the subjectAltName IP addresses as text.
+     * Returns the subjectAltName IP addresses as text. They are informational only: they never
+     * take part in matching a gateway ({@link #presentedIdentities()}).
      *
      * @return an unmodifiable list
      */
@@ -76,15 +80,14 @@ public final class CertificateIdentity {
     }
 
     /**
-     * Returns the identities that take part in matching: the SAN DNS names, then the SAN IP
-     * addresses, then the CN only if there are no SAN DNS names (RFC 5922 §7.1).
+     * Returns the identities that take part in matching: the SAN DNS names, or the CN when there
+     * are no SAN DNS names (RFC 5922 §7.1). SAN IP addresses are never an identity.
      *
      * @return an unmodifiable list, possibly empty
      */
     public List<String> presentedIdentities() {
-        List<String> out = new ArrayList<>(dnsNames.size() + ipAddresses.size() + 1);
+        List<String> out = new ArrayList<>(dnsNames.size() + 1);
         out.addAll(dnsNames);
-        out.addAll(ipAddresses);
         if (dnsNames.isEmpty()) {
             commonName.ifPresent(out::add);
         }

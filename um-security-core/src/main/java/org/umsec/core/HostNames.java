@@ -8,16 +8,86 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Host name and IP literal syntax shared by the trust list and the configuration model. Never
- * performs a DNS lookup: IP literals are recognised by syntax before the JDK parses them.
+ * The one set of host name and IP literal syntax rules of umsec, used by the trust list, the
+ * configuration model, the reference server's configuration and certificate generation. Never
+ * performs a DNS lookup: IP literals are recognised by syntax before the JDK parses them, so a
+ * configuration value can never make the process resolve a name.
+ *
+ * <ul>
+ *   <li>A <em>host name</em> is 1 to {@value #MAX_NAME_LENGTH} characters of labels of 1 to
+ *       {@value #MAX_LABEL_LENGTH} ASCII letters, digits and hyphens, neither starting nor ending with
+ *       a hyphen (RFC 1123 §2.1), case-insensitive, with an optional trailing dot; its last label is
+ *       not all digits, so {@code gw.123} is refused (it could be read as an IPv4 address).</li>
+ *   <li>An <em>IP literal</em> is an IPv4 dotted quad without leading zeros or short forms
+ *       ({@code 192.0.2.1}) or an IPv6 address ({@code 2001:db8::1}, optionally in brackets, optionally
+ *       with an IPv4 tail; no zone id).</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * HostNames.isHostName("gw1.example.com");   // true
+ * HostNames.isHostName("gw.123");            // false
+ * HostNames.isIpLiteral("[2001:db8::1]");    // true
+ * HostNames.isIpLiteral("010.0.0.1");        // false (leading zero)
+ * }</pre>
  */
-final class HostNames {
+public final class HostNames {
     /** Longest host name in presentation form without the trailing dot, RFC 1035 §2.3.4. */
-    static final int MAX_NAME_LENGTH = 253;
+    public static final int MAX_NAME_LENGTH = 253;
     /** Longest label, RFC 1035 §2.3.4. */
-    static final int MAX_LABEL_LENGTH = 63;
+    public static final int MAX_LABEL_LENGTH = 63;
 
     private HostNames() {
+    }
+
+    /**
+     * Whether a value is a syntactically valid host name (case and one trailing dot ignored) and not
+     * an IP literal.
+     *
+     * @param value the value as written
+     * @return {@code true} for a host name such as {@code gw1.example.com} or {@code localhost}
+     * @throws NullPointerException if {@code value} is null
+     */
+    public static boolean isHostName(String value) {
+        return parseIpLiteral(value).isEmpty() && isValidName(normaliseName(value));
+    }
+
+    /**
+     * Whether a value is an IPv4 or IPv6 literal as described in the class comment. No DNS lookup.
+     *
+     * @param value the value as written
+     * @return {@code true} for an IP literal
+     * @throws NullPointerException if {@code value} is null
+     */
+    public static boolean isIpLiteral(String value) {
+        return parseIpLiteral(value).isPresent();
+    }
+
+    /**
+     * Returns the canonical text of an IP literal: dotted quad for IPv4 (IPv4-mapped IPv6 becomes
+     * IPv4), RFC 5952 compressed lower-case form for IPv6, without brackets.
+     *
+     * @param value an IP literal
+     * @return the canonical text, or empty if {@code value} is not an IP literal
+     * @throws NullPointerException if {@code value} is null
+     */
+    public static Optional<String> canonicalIp(String value) {
+        return parseIpLiteral(value).map(HostNames::canonical);
+    }
+
+    /**
+     * Returns a host name in the form in which names are compared: lower case (ASCII), without a
+     * trailing dot.
+     *
+     * @param value a host name
+     * @return the normalised name
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException if {@code value} is not a {@linkplain #isHostName(String) host name}
+     */
+    public static String normaliseHostName(String value) {
+        if (!isHostName(value)) {
+            throw new IllegalArgumentException("'" + value + "' is not a valid host name");
+        }
+        return normaliseName(value);
     }
 
     /**
@@ -82,6 +152,7 @@ final class HostNames {
      * empty for anything else, including host names. No DNS lookup happens.
      */
     static Optional<InetAddress> parseIpLiteral(String s) {
+        java.util.Objects.requireNonNull(s, "value must not be null");
         String t = s;
         if (t.length() > 2 && t.charAt(0) == '[' && t.charAt(t.length() - 1) == ']') {
             t = t.substring(1, t.length() - 1);

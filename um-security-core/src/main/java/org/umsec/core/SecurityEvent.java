@@ -119,7 +119,11 @@ public final class SecurityEvent {
     /**
      * Returns a one-line rendering: {@code [id TYPE SEVERITY] message key=value ...}. Values that are
      * empty or contain white space, quotes or {@code =} are quoted, with {@code "} and {@code \}
-     * escaped, so that a value cannot forge another field in a log line.
+     * escaped, so that a value cannot forge another field in a log line. Every control character
+     * (C0, DEL, C1, e.g. ESC) and Unicode format character in the message and the values is written
+     * as an escape ({@code \n}, {@code \r}, {@code \t}, otherwise a backslash, {@code u} and four
+     * hex digits: ESC becomes {@code \\u001b} in Java notation), so that peer-supplied text
+     * cannot forge lines or drive a terminal.
      *
      * @return the rendering
      */
@@ -135,14 +139,45 @@ public final class SecurityEvent {
     }
 
     private static String escapeLine(String s) {
-        return s.replace("\r", "\\r").replace("\n", "\\n");
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (needsEscape(c)) {
+                if (sb == null) {
+                    sb = new StringBuilder(s.length() + 16).append(s, 0, i);
+                }
+                appendEscaped(sb, c);
+            } else if (sb != null) {
+                sb.append(c);
+            }
+        }
+        return sb == null ? s : sb.toString();
+    }
+
+    /**
+     * Control characters (C0, DEL, C1) and Unicode format characters (bidirectional overrides,
+     * zero-width characters): peer-supplied text such as a certificate's CN must not move the
+     * cursor, recolour a terminal or reorder what an administrator reads.
+     */
+    private static boolean needsEscape(char c) {
+        return Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+                || c == '\u2028' || c == '\u2029';
+    }
+
+    private static void appendEscaped(StringBuilder sb, char c) {
+        switch (c) {
+            case '\n' -> sb.append("\\n");
+            case '\r' -> sb.append("\\r");
+            case '\t' -> sb.append("\\t");
+            default -> sb.append(String.format("\\u%04x", (int) c));
+        }
     }
 
     private static String quoteIfNeeded(String v) {
         boolean quote = v.isEmpty();
         for (int i = 0; i < v.length() && !quote; i++) {
             char c = v.charAt(i);
-            quote = Character.isWhitespace(c) || c == '"' || c == '=' || c == '\\' || Character.isISOControl(c);
+            quote = Character.isWhitespace(c) || c == '"' || c == '=' || c == '\\' || needsEscape(c);
         }
         if (!quote) {
             return v;
@@ -153,9 +188,13 @@ public final class SecurityEvent {
             switch (c) {
                 case '"' -> sb.append("\\\"");
                 case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                default -> sb.append(c);
+                default -> {
+                    if (needsEscape(c)) {
+                        appendEscaped(sb, c);
+                    } else {
+                        sb.append(c);
+                    }
+                }
             }
         }
         return sb.append('"').toString();

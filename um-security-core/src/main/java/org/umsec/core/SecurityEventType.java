@@ -10,7 +10,7 @@ import java.util.Optional;
  * <p>Ranges: {@code 1xxx} service start (1110, 1112 and 1114 follow the Exchange application-log
  * events the document tells administrators to look for), {@code 2xxx} certificates, {@code 3xxx}
  * signalling and peers, {@code 4xxx} dialing restrictions, {@code 5xxx} SRTP, {@code 6xxx}
- * configuration.
+ * configuration, {@code 7xxx} media and recordings.
  */
 public enum SecurityEventType {
     /** Document event 1112: the service started in secured mode; the TLS listener on 5061 is up. */
@@ -37,6 +37,22 @@ public enum SecurityEventType {
     CERTIFICATE_CANDIDATE_REJECTED(2008, Severity.WARNING, "Certificate candidate rejected"),
     /** No valid certificate is available for a listener or peer that needs one. */
     NO_VALID_CERTIFICATE(2009, Severity.ERROR, "No valid certificate"),
+    /**
+     * A certificate revocation list of the store is past its nextUpdate: its issuer's certificates
+     * are checked against outdated information, or refused under the {@code require} revocation policy.
+     */
+    CRL_STALE(2010, Severity.WARNING, "Certificate revocation list past its nextUpdate"),
+    /**
+     * The pinned server certificate ({@code server.certificate}) is missing or invalid: start-up fails,
+     * or a running server keeps the certificate in use.
+     */
+    CERTIFICATE_PIN_FAILED(2011, Severity.ERROR, "Pinned certificate missing or invalid"),
+    /**
+     * A switch of the certificate in use was refused and the current one kept: a downgrade to a lower
+     * selection tier (CA-issued to self-signed) not allowed by configuration, or generation of a
+     * self-signed certificate while a store file (a private key) is unreadable.
+     */
+    CERTIFICATE_SWITCH_REFUSED(2012, Severity.WARNING, "Certificate switch refused"),
     /** A mutual-TLS negotiation failed (R16); the call is rejected. */
     TLS_HANDSHAKE_FAILED(3001, Severity.ERROR, "Mutual TLS negotiation failed"),
     /** A peer not on the trusted gateway list was refused (R5, R17). */
@@ -49,12 +65,32 @@ public enum SecurityEventType {
     CALL_REJECTED_WRONG_MODE(3005, Severity.WARNING, "Call rejected: wrong security mode"),
     /** Something weaker than the default was enabled explicitly (for example wildcard trust entries). */
     INSECURE_OPTION_ENABLED(3010, Severity.WARNING, "Insecure option enabled"),
+    /**
+     * A request inside a dialog was refused without touching the call: it matched no dialog, or came
+     * from another peer or over a weaker transport than the dialog was created with (RFC 3261 §12).
+     */
+    DIALOG_REQUEST_REFUSED(3020, Severity.WARNING, "In-dialog request refused"),
+    /** A call was refused because a limit was reached (calls per gateway, calls in total). */
+    CALL_LIMIT_REACHED(3021, Severity.WARNING, "Call refused: limit reached"),
+    /**
+     * A call was refused with 503 because no RTP/RTCP port pair was free in the configured media port
+     * range ({@code media.portRange}); the range is exhausted from outside or too small for the load.
+     */
+    MEDIA_PORTS_EXHAUSTED(3022, Severity.WARNING, "Call refused: media port range exhausted"),
+    /** One peer reached its share of a bounded resource (server transactions); the excess got 503 (R28). */
+    PEER_LIMIT_REACHED(3023, Severity.WARNING, "Per-peer limit reached"),
     /** An outgoing call was blocked by dialing restrictions (R6). */
     DIALING_RESTRICTION_BLOCKED(4001, Severity.WARNING, "Call blocked by dialing restrictions"),
     /** An SRTP master key is close to its packet limit (RFC 3711 §9.2). */
     SRTP_KEY_LIMIT_NEAR(5001, Severity.WARNING, "SRTP key lifetime nearly reached"),
     /** An SRTP master key reached its packet limit; no more packets are protected with it. */
     SRTP_KEY_LIMIT_REACHED(5002, Severity.ERROR, "SRTP key lifetime reached"),
+    /** The SDES keys of a call changed mid-call (re-INVITE or UPDATE with a new {@code a=crypto}). */
+    SRTP_REKEYED(5003, Severity.INFO, "SRTP keys changed mid-call"),
+    /** A recording reached its size limit ({@code voicemail.maxBytes}); the call was ended. */
+    RECORDING_LIMIT_REACHED(7001, Severity.WARNING, "Recording size limit reached"),
+    /** A new call was refused (503) because the recordings' disk is below {@code voicemail.minFreeBytes}. */
+    RECORDING_DISK_LOW(7002, Severity.ERROR, "Recording disk space low: call refused"),
     /** A configuration was validated and applied. */
     CONFIGURATION_APPLIED(6001, Severity.INFO, "Configuration applied"),
     /** A configuration was rejected; the previous one stays in force. */

@@ -75,7 +75,8 @@ public final class StartupPlan {
             if (dp.isPresent()) {
                 associated.add(dp.get());
             } else {
-                problems.add(ConfigProblem.error("server " + server.name(), "UM server '" + server.name()
+                problems.add(ConfigProblem.error(ConfigProblem.Kind.SERVER, server.name(), -1, "dialPlans",
+                        "UM server '" + server.name()
                         + "' is associated with unknown dial plan '" + name + "'"));
             }
         }
@@ -107,7 +108,8 @@ public final class StartupPlan {
                             EnumSet.of(VoipSecurityMode.SIP_SECURED, VoipSecurityMode.SECURED), List.of());
                 default:
                     throw new InvalidConfigurationException(List.of(
-                            ConfigProblem.error("server " + server.name(), badStartSecured(server))));
+                            ConfigProblem.error(ConfigProblem.Kind.SERVER, server.name(), -1, "startSecured",
+                                    badStartSecured(server))));
             }
         }
         Set<VoipSecurityMode> modes = EnumSet.noneOf(VoipSecurityMode.class);
@@ -216,8 +218,20 @@ public final class StartupPlan {
      * @return the explanation
      */
     public String describe() {
-        String listeners = tcpListener() && tlsListener() ? "TCP 5060 and TLS 5061"
-                : tlsListener() ? "TLS 5061" : "TCP 5060";
+        return describe(tcpPort(), tlsPort());
+    }
+
+    /**
+     * Returns a sentence explaining the plan with the ports a server actually listens on (a server may
+     * be configured with ports other than the standard ones, or with 0 for "any free port").
+     *
+     * @param tcpPort the port of the TCP listener
+     * @param tlsPort the port of the TLS listener
+     * @return the explanation, naming only the listeners the plan needs
+     */
+    public String describe(int tcpPort, int tlsPort) {
+        String listeners = tcpListener() && tlsListener() ? "TCP " + tcpPort + " and TLS " + tlsPort
+                : tlsListener() ? "TLS " + tlsPort : "TCP " + tcpPort;
         String why = basis == Basis.DIAL_PLANS ? "associated dial plans " + dialPlans
                 : "StartSecured " + (tlsListener() ? 1 : 0) + " (no associated dial plan)";
         return "Listen on " + listeners + (certificateRequired() ? ", certificate required" : "") + "; from " + why;

@@ -44,8 +44,8 @@ import java.util.Set;
  * <h2>Two checks</h2>
  * <ul>
  *   <li>{@link #matchCertificate(CertificateIdentity)} for mutual TLS: the peer certificate's
- *       subjectAltName DNS names, then its subjectAltName IP addresses, then, only when it has no
- *       SAN DNS name, its CN (RFC 5922 §7.1).</li>
+ *       subjectAltName DNS names or, only when it has no SAN DNS name, its CN (RFC 5922 §7.1),
+ *       against the FQDN entries. SAN IP addresses are not identities (R26).</li>
  *   <li>{@link #isTrustedAddress(InetAddress)} for plain TCP, where nothing but the source address
  *       is known: IP entries, plus the addresses the {@link AddressResolver} returns for each FQDN
  *       entry. Resolution happens on every call that reaches the FQDN entries; inject a caching
@@ -139,6 +139,34 @@ public final class TrustList {
     }
 
     /**
+     * Returns the FQDN entries (neither IP literals nor wildcards), in {@link #entries()} form.
+     *
+     * @return an unmodifiable set in the order first added
+     */
+    public Set<String> nameEntries() {
+        return names;
+    }
+
+    /**
+     * Returns the IP literal entries as addresses (IPv4-mapped IPv6 addresses as IPv4).
+     *
+     * @return an unmodifiable set in the order first added
+     */
+    public Set<InetAddress> addressEntries() {
+        return addresses.keySet();
+    }
+
+    /**
+     * Returns the resolver used for FQDN entries by {@link #matchAddress(InetAddress)}, so that a
+     * listener can resolve the entries itself (cached, off its I/O threads).
+     *
+     * @return the resolver chosen with {@link Builder#resolver(AddressResolver)}
+     */
+    public AddressResolver resolver() {
+        return resolver;
+    }
+
+    /**
      * Returns whether wildcard entries and wildcard certificate names are honoured.
      *
      * @return the setting chosen with {@link Builder#allowWildcards(boolean)}
@@ -148,7 +176,10 @@ public final class TrustList {
     }
 
     /**
-     * Checks a peer certificate's identities against the list (R17, RFC 5922 §7.1).
+     * Checks a peer certificate's identities against the list (R17, RFC 5922 §7.1): its SAN DNS
+     * names, or its CN when it has no SAN DNS name, against the FQDN entries. SAN IP addresses are
+     * not identities and IP literal entries never match a certificate (R26): a certificate naming
+     * only {@code IP:192.0.2.10} is not the gateway at 192.0.2.10.
      *
      * @param id the identities the peer's certificate presents
      * @return the entry that matched (in {@link #entries()} form), or empty if the peer must be refused
@@ -160,12 +191,6 @@ public final class TrustList {
             Optional<String> m = matchPresentedName(dns);
             if (m.isPresent()) {
                 return m;
-            }
-        }
-        for (String ip : id.ipAddresses()) {
-            Optional<InetAddress> a = HostNames.parseIpLiteral(ip.strip());
-            if (a.isPresent() && addresses.containsKey(a.get())) {
-                return Optional.of(addresses.get(a.get()));
             }
         }
         if (id.dnsNames().isEmpty() && id.commonName().isPresent()) {

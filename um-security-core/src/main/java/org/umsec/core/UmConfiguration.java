@@ -28,7 +28,8 @@ import java.util.Set;
  *       ambiguous;</li>
  *   <li>R3: a {@code StartSecured} value other than 0 or 1;</li>
  *   <li>a mailbox policy allowing a dialing group its dial plan does not configure;</li>
- *   <li>a gateway serving a dial plan the server is not associated with (warning).</li>
+ *   <li>a gateway serving a dial plan the server is not associated with, while the server is associated
+ *       with some (every gateway is trusted, R5, so one the server does not serve is an error).</li>
  * </ul>
  *
  * <p>Immutable and thread-safe; to change a configuration, build a new one.
@@ -213,6 +214,40 @@ public final class UmConfiguration {
     }
 
     /**
+     * Returns the trust list of one listener (R26): each listener trusts only the gateways whose
+     * dial plan uses it.
+     * <ul>
+     *   <li>{@link SignallingTransport#TLS}: the FQDNs of gateways on SIPSecured and Secured dial
+     *       plans, matched against certificate identities (SAN DNS, then CN). Their addresses are
+     *       not entries: an address is not a certificate identity.</li>
+     *   <li>{@link SignallingTransport#TCP}: the FQDNs and addresses of gateways on Unsecured dial
+     *       plans, matched against the source address. A gateway on a secured plan is not trusted
+     *       on plain TCP.</li>
+     * </ul>
+     * A gateway whose dial plan is unknown is on neither list.
+     *
+     * @param listener the listener's transport
+     * @param resolver the resolver for FQDN entries
+     * @return the trust list
+     * @throws NullPointerException if an argument is null
+     */
+    public TrustList trustList(SignallingTransport listener, AddressResolver resolver) {
+        Objects.requireNonNull(listener, "listener must not be null");
+        TrustList.Builder b = TrustList.builder().resolver(resolver);
+        for (IpGateway g : gateways) {
+            Optional<DialPlan> plan = dialPlanForGateway(g);
+            if (plan.isEmpty() || plan.get().mode().signallingTransport() != listener) {
+                continue;
+            }
+            g.fqdn().ifPresent(b::add);
+            if (listener == SignallingTransport.TCP) {
+                g.address().ifPresent(a -> b.add(HostNames.canonical(a)));
+            }
+        }
+        return b.build();
+    }
+
+    /**
      * Checks a number against a dial plan's own dialing restrictions (R6).
      *
      * @param dialPlanName the dial plan
@@ -253,9 +288,9 @@ public final class UmConfiguration {
      */
     public List<ConfigProblem> validate() {
         List<ConfigProblem> out = new ArrayList<>();
-        duplicates(out, "dial plan", "Dial plan", dialPlans.stream().map(DialPlan::name).toList());
-        duplicates(out, "gateway", "IP gateway", gateways.stream().map(IpGateway::name).toList());
-        duplicates(out, "mailbox policy", "UM mailbox policy",
+        duplicates(out, ConfigProblem.Kind.DIAL_PLAN, "Dial plan", dialPlans.stream().map(DialPlan::name).toList());
+        duplicates(out, ConfigProblem.Kind.GATEWAY, "IP gateway", gateways.stream().map(IpGateway::name).toList());
+        duplicates(out, ConfigProblem.Kind.MAILBOX_POLICY, "UM mailbox policy",
                 mailboxPolicies.stream().map(UmMailboxPolicy::name).toList());
         validateGateways(out);
         validateServer(out);
@@ -286,13 +321,14 @@ public final class UmConfiguration {
         return this;
     }
 
-    private static void duplicates(List<ConfigProblem> out, String subject, String what, List<String> names) {
+    private static void duplicates(List<ConfigProblem> out, ConfigProblem.Kind kind, String what, List<String> names) {
         Set<String> seen = new HashSet<>();
         Set<String> reported = new HashSet<>();
-        for (String n : names) {
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
             String k = Names.key(n);
             if (!seen.add(k) && reported.add(k)) {
-                out.add(ConfigProblem.error(subject + " " + n,
+                out.add(ConfigProblem.error(kind, n, i, "name",
                         what + " name '" + n + "' is used more than once (names are case-insensitive)"));
             }
         }
@@ -302,65 +338,72 @@ public final class UmConfiguration {
         Map<String, IpGateway> byHost = new HashMap<>();
         Set<String> associated = new HashSet<>();
         server.dialPlans().forEach(n -> associated.add(Names.key(n)));
-        for (IpGateway g : gateways) {
-            String subject = "gateway " + g.name();
+        for (int i = 0; i < gateways.size(); i++) {
+            IpGateway g = gateways.get(i);
+            ConfigProblem.Kind gw = ConfigProblem.Kind.GATEWAY;
+            String name = g.name();
             Optional<DialPlan> dp = dialPlan(g.dialPlan());
             if (dp.isEmpty()) {
-                out.add(ConfigProblem.error(subject,
+                out.add(ConfigProblem.error(gw, name, i, "dialPlan",
                         "IP gateway '" + g.name() + "' serves unknown dial plan '" + g.dialPlan() + "'"));
             } else {
                 VoipSecurityMode mode = dp.get().mode();
                 String served = "IP gateway '" + g.name() + "' serves " + mode.displayName() + " dial plan '"
                         + dp.get().name() + "'";
                 if (mode.mutualTls() && g.fqdn().isEmpty()) {
-                    out.add(ConfigProblem.error(subject, served + " but has no FQDN; " + R4_RULE));
+                    out.add(ConfigProblem.error(gw, name, i, "fqdn", served + " but has no FQDN; " + R4_RULE));
                 }
                 if (mode.mutualTls() && g.port() != VoipSecurityMode.SECURED_PORT) {
-                    out.add(ConfigProblem.error(subject, served + " on port " + g.port() + "; " + R4_RULE));
+                    out.add(ConfigProblem.error(gw, name, i, "port", served + " on port " + g.port() + "; " + R4_RULE));
                 }
                 if (!mode.mutualTls() && g.port() == VoipSecurityMode.SECURED_PORT) {
-                    out.add(ConfigProblem.warning(subject, served + " on port 5061, the SIP-over-TLS port;"
+                    out.add(ConfigProblem.warning(gw, name, i, "port", served + " on port 5061, the SIP-over-TLS port;"
                             + " Unsecured dial plans use SIP over TCP, normally on port 5060"));
                 }
                 if (!associated.isEmpty() && !associated.contains(Names.key(dp.get().name()))) {
-                    out.add(ConfigProblem.warning(subject, "IP gateway '" + g.name() + "' serves dial plan '"
-                            + dp.get().name() + "', which UM server '" + server.name()
-                            + "' is not associated with; its calls will not be answered"));
+                    // An error, not a warning: every configured gateway is on the trusted list (R5), so a
+                    // gateway whose dial plan this server does not serve would be trusted for nothing.
+                    out.add(ConfigProblem.error(gw, name, i, "dialPlan", "IP gateway '" + g.name()
+                            + "' serves dial plan '" + dp.get().name() + "', which UM server '" + server.name()
+                            + "' is not associated with; associate the dial plan or remove the gateway"));
                 }
             }
             // A device is its host and port (R4): one box may serve an Unsecured dial plan on 5060
             // and a secured one on 5061, so only the same host on the same port is ambiguous.
-            List<String> hosts = new ArrayList<>(2);
-            g.fqdn().ifPresent(f -> hosts.add("FQDN '" + f + "' and port " + g.port()));
-            g.address().ifPresent(a -> hosts.add("IP address '" + HostNames.canonical(a) + "' and port " + g.port()));
-            for (String h : hosts) {
-                IpGateway first = byHost.putIfAbsent(h, g);
+            List<String[]> hosts = new ArrayList<>(2);
+            g.fqdn().ifPresent(f -> hosts.add(new String[] {"fqdn", "FQDN '" + f + "' and port " + g.port()}));
+            g.address().ifPresent(a -> hosts.add(new String[] {"address",
+                "IP address '" + HostNames.canonical(a) + "' and port " + g.port()}));
+            for (String[] h : hosts) {
+                IpGateway first = byHost.putIfAbsent(h[1], g);
                 if (first != null) {
-                    out.add(ConfigProblem.error(subject, "IP gateways '" + first.name() + "' and '" + g.name()
-                            + "' have the same " + h + "; each trusted device must be configured once"));
+                    out.add(ConfigProblem.error(gw, name, i, h[0], "IP gateways '" + first.name() + "' and '" + g.name()
+                            + "' have the same " + h[1] + "; each trusted device must be configured once"));
                 }
             }
         }
     }
 
     private void validateServer(List<ConfigProblem> out) {
-        String subject = "server " + server.name();
+        ConfigProblem.Kind sv = ConfigProblem.Kind.SERVER;
+        String name = server.name();
         Set<String> seen = new HashSet<>();
         for (String n : server.dialPlans()) {
             if (!seen.add(Names.key(n))) {
-                out.add(ConfigProblem.warning(subject,
+                out.add(ConfigProblem.warning(sv, name, -1, "dialPlans",
                         "UM server '" + server.name() + "' lists dial plan '" + n + "' more than once"));
             } else if (dialPlan(n).isEmpty()) {
-                out.add(ConfigProblem.error(subject,
+                out.add(ConfigProblem.error(sv, name, -1, "dialPlans",
                         "UM server '" + server.name() + "' is associated with unknown dial plan '" + n + "'"));
             }
         }
         int s = server.startSecured();
         if (s != 0 && s != 1) {
             if (server.dialPlans().isEmpty()) {
-                out.add(ConfigProblem.error(subject, StartupPlan.badStartSecured(server)));
+                out.add(ConfigProblem.error(sv, name, -1, "startSecured", StartupPlan.badStartSecured(server)));
             } else {
-                out.add(ConfigProblem.warning(subject, "UM server '" + server.name() + "' has StartSecured " + s
+                out.add(ConfigProblem.warning(sv, name, -1, "startSecured", "UM server '" + server.name()
+                        + "' has StartSecured " + s
                         + ", which is ignored while the server is associated with dial plans;"
                         + " it must be 0 or 1"));
             }
@@ -368,18 +411,20 @@ public final class UmConfiguration {
     }
 
     private void validatePolicies(List<ConfigProblem> out) {
-        for (UmMailboxPolicy p : mailboxPolicies) {
-            String subject = "mailbox policy " + p.name();
+        for (int i = 0; i < mailboxPolicies.size(); i++) {
+            UmMailboxPolicy p = mailboxPolicies.get(i);
+            ConfigProblem.Kind mp = ConfigProblem.Kind.MAILBOX_POLICY;
             Optional<DialPlan> dp = dialPlan(p.dialPlan());
             if (dp.isEmpty()) {
-                out.add(ConfigProblem.error(subject, "UM mailbox policy '" + p.name()
+                out.add(ConfigProblem.error(mp, p.name(), i, "dialPlan", "UM mailbox policy '" + p.name()
                         + "' belongs to unknown dial plan '" + p.dialPlan() + "'"));
                 continue;
             }
             for (DialingScope scope : DialingScope.values()) {
                 for (String g : p.allowed().names(scope)) {
                     if (dp.get().dialingRules().group(scope, g).isEmpty()) {
-                        out.add(ConfigProblem.error(subject, "UM mailbox policy '" + p.name() + "' allows "
+                        out.add(ConfigProblem.error(mp, p.name(), i, "allowed", "UM mailbox policy '" + p.name()
+                                + "' allows "
                                 + scope.label() + " group '" + g + "', which dial plan '" + dp.get().name()
                                 + "' does not configure"));
                     }

@@ -54,4 +54,30 @@ class HostNamesTest {
         assertThat(name).hasSize(len);
         assertThat(HostNames.isValidName(name)).isEqualTo(len <= 253);
     }
+
+    @ParameterizedTest
+    @CsvSource({
+        "gw1.example.com, true", "GW1.Example.COM., true", "localhost, true", "a-b.c, true",
+        "gw.123, false", "192.0.2.1, false", "::1, false", "-gw.example.com, false", "gw_1.example.com, false",
+        "'', false", "'gw1 .example.com', false", "' gw1.example.com', false", "a..b, false"})
+    void thePublicHostNameRuleIsTheOneTheModelUses(String value, boolean hostName) {
+        assertThat(HostNames.isHostName(value)).isEqualTo(hostName);
+        // the model's own FQDN check agrees with the public rule on every value
+        boolean modelAccepts;
+        try {
+            IpGateway.builder("g").fqdn(value);
+            modelAccepts = true;
+        } catch (IllegalArgumentException e) {
+            modelAccepts = false;
+        }
+        assertThat(modelAccepts).isEqualTo(hostName || (!value.equals(value.strip()) && HostNames.isHostName(value.strip())));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"192.0.2.1, true", "[2001:db8::1], true", "2001:db8::1, true", "010.0.0.1, false", "1.2.3, false",
+        "999.1.1.1, false", "gw.example.com, false", "2001:db8::zz, false", "'', false"})
+    void thePublicIpLiteralRuleNeverResolves(String value, boolean literal) {
+        assertThat(HostNames.isIpLiteral(value)).isEqualTo(literal);
+        assertThat(HostNames.canonicalIp(value).isPresent()).isEqualTo(literal);
+    }
 }

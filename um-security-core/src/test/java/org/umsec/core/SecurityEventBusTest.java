@@ -43,6 +43,37 @@ class SecurityEventBusTest {
         assertThat(log.lines.get(2)).endsWith("thrown=assert");
     }
 
+    /**
+     * Attack (issue 9 item 4): one address hammering the listener used to write one log line per
+     * refusal. Lines are now limited per type and address per minute and summarised, while every
+     * event still reaches the listeners.
+     */
+    @Test
+    void repeatedRefusalsFromOneAddressAreSummarisedInTheLogButAllDelivered() {
+        List<SecurityEvent> got = new ArrayList<>();
+        bus.register(got::add);
+        Instant start = Instant.parse("2026-03-01T00:00:00Z");
+        for (int i = 0; i < 100; i++) {
+            bus.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED,
+                    Clock.fixed(start.plusMillis(i * 100L), ZoneOffset.UTC)).field("remote", "/192.0.2.66:" + (40000 + i)).build());
+        }
+        // another address is not affected by the first one's flood, nor are other event types
+        bus.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, clock).field("remote", "/192.0.2.67:5060").build());
+        bus.publish(event(SecurityEventType.CERTIFICATE_IN_USE));
+        assertThat(got).hasSize(102);
+        assertThat(log.lines).hasSize(SecurityEventBus.LOG_BURST + 2);
+        assertThat(bus.suppressedLogLines()).isEqualTo(100 - SecurityEventBus.LOG_BURST);
+
+        // a minute later the summary is written before the next line
+        bus.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED,
+                Clock.fixed(start.plusSeconds(61), ZoneOffset.UTC)).field("remote", "/192.0.2.66:1").build());
+        assertThat(log.lines).anyMatch(l -> l.equals("WARNING " + (100 - SecurityEventBus.LOG_BURST)
+                + " more UNTRUSTED_PEER_REFUSED (3002) events from 192.0.2.66 in the last minute"
+                + " (not logged one by one; listeners received each)"));
+        assertThat(log.lines.get(log.lines.size() - 1)).startsWith("WARNING [3002 UNTRUSTED_PEER_REFUSED");
+        assertThat(got).hasSize(103);
+    }
+
     @Test
     void closeUnregistersOnlyThatRegistration() throws Exception {
         List<SecurityEvent> a = new ArrayList<>();

@@ -90,6 +90,18 @@ class SecurityEventTest {
                 + " reason=\"bad cert\\nsev=INFO x=\\\"y\\\"\"");
     }
 
+    /** Issue 9 item 8: a peer-supplied CN with ESC sequences must not reach a terminal raw. */
+    @Test
+    void everyControlCharacterIsEscapedInTheLogLine() {
+        SecurityEvent e = SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, Clock.systemUTC())
+                .message("refused CN=evil\u001b[2J\u001b]0;owned\u0007 \u202egnp.exe")
+                .field("identities", "[evil\u001b[31mred\u0000\u0085\t]").build();
+        String line = e.toString();
+        assertThat(line).doesNotContainPattern("[\\p{Cc}\\p{Cf}]");
+        assertThat(line).contains("evil\\u001b[2J\\u001b]0;owned\\u0007 \\u202egnp.exe")
+                .contains("identities=\"[evil\\u001b[31mred\\u0000\\u0085\\t]\"");
+    }
+
     @Test
     void builderRejectsBadArguments() {
         assertThatThrownBy(() -> SecurityEvent.builder(null, clock)).hasMessage("event type must not be null");

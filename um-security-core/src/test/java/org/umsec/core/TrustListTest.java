@@ -171,24 +171,37 @@ class TrustListTest {
     void commonNameIsUsedWhenThereIsNoSanDns() {
         TrustList t = TrustList.of(List.of("gw1.example.com"));
         CertificateIdentity cn = CertificateIdentity.of(List.of(), List.of("198.51.100.1"), Optional.of("GW1.example.com"));
-        assertThat(cn.presentedIdentities()).containsExactly("198.51.100.1", "GW1.example.com");
+        assertThat(cn.presentedIdentities()).containsExactly("GW1.example.com");
         assertThat(t.matchCertificate(cn)).contains("gw1.example.com");
         assertThat(t.matchCertificate(CertificateIdentity.of(List.of(), List.of(), Optional.of("Gateway One"))))
                 .isEmpty();
         assertThat(t.matchCertificate(CertificateIdentity.of(List.of(), List.of(), Optional.empty()))).isEmpty();
     }
 
+    /**
+     * Attack (issue 9 item 3): a certificate with only {@code IP:192.0.2.7}, from any CA the server
+     * trusts, used to be accepted as the gateway configured at 192.0.2.7. An address is not an
+     * identity (R26): IP entries never match a certificate, SAN IPs are not presented identities.
+     */
     @Test
-    void sanIpAddressesMatchIpEntriesInAnyForm() {
-        TrustList t = TrustList.of(List.of("2001:db8::7", "192.0.2.7"));
+    void sanIpAddressesAreNotGatewayIdentities() {
+        TrustList t = TrustList.of(List.of("2001:db8::7", "192.0.2.7", "gw1.example.com"));
+        CertificateIdentity ipOnly = CertificateIdentity.of(List.of(), List.of("192.0.2.7"), Optional.empty());
+        assertThat(ipOnly.presentedIdentities()).isEmpty();
+        assertThat(t.matchCertificate(ipOnly)).isEmpty();
         assertThat(t.matchCertificate(CertificateIdentity.of(List.of(), List.of("2001:db8:0:0:0:0:0:7"), Optional.empty())))
-                .contains("2001:db8::7");
-        assertThat(t.matchCertificate(CertificateIdentity.of(List.of("gw.example.com"), List.of("192.0.2.7"), Optional.empty())))
-                .contains("192.0.2.7");
-        assertThat(t.matchCertificate(CertificateIdentity.of(List.of(), List.of("192.0.2.8"), Optional.empty())))
                 .isEmpty();
-        // A DNS name that spells an IP is not an IP identity.
+        assertThat(t.matchCertificate(CertificateIdentity.of(List.of("gw.example.com"), List.of("192.0.2.7"), Optional.empty())))
+                .isEmpty();
+        // nor does a CN or a DNS name that spells the address
+        assertThat(t.matchCertificate(CertificateIdentity.of(List.of(), List.of("192.0.2.7"), Optional.of("192.0.2.7"))))
+                .isEmpty();
         assertThat(t.matchCertificate(dns("192.0.2.7"))).isEmpty();
+        // the legitimate gateway: its name, with an IP SAN beside it, still matches
+        assertThat(t.matchCertificate(CertificateIdentity.of(List.of("gw1.example.com"), List.of("192.0.2.7"), Optional.empty())))
+                .contains("gw1.example.com");
+        assertThat(t.nameEntries()).containsExactly("gw1.example.com");
+        assertThat(t.addressEntries()).hasSize(2);
     }
 
     @Test

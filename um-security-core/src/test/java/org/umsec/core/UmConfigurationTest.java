@@ -116,8 +116,8 @@ class UmConfigurationTest {
                         + " each trusted device must be configured once",
                 "WARNING gateway gw2: IP gateway 'gw2' serves Unsecured dial plan 'Lab' on port 5061, the SIP-over-TLS"
                         + " port; Unsecured dial plans use SIP over TCP, normally on port 5060",
-                "WARNING gateway gw2: IP gateway 'gw2' serves dial plan 'Lab', which UM server 'um1' is not associated"
-                        + " with; its calls will not be answered",
+                "ERROR gateway gw2: IP gateway 'gw2' serves dial plan 'Lab', which UM server 'um1' is not associated"
+                        + " with; associate the dial plan or remove the gateway",
                 "ERROR gateway gw3: IP gateway 'gw3' serves unknown dial plan 'Atlantis'",
                 "ERROR gateway gw3: IP gateways 'gw2' and 'gw3' have the same IP address '192.0.2.7' and port 5061;"
                         + " each trusted device must be configured once",
@@ -133,9 +133,17 @@ class UmConfigurationTest {
 
         assertThatThrownBy(c::requireValid)
                 .isInstanceOf(InvalidConfigurationException.class)
-                .hasMessageStartingWith("9 configuration problems:\n  ERROR dial plan seattle: ")
+                .hasMessageStartingWith("10 configuration problems:\n  ERROR dial plan seattle: ")
                 .satisfies(e -> assertThat(((InvalidConfigurationException) e).problems())
-                        .hasSize(9).allMatch(ConfigProblem::isError));
+                        .hasSize(10).allMatch(ConfigProblem::isError));
+        // every subject is structured: kind, name, position among its kind, and the setting at fault,
+        // so that a loader can point at the line (the second "seattle" is dial plan #1, "GW1" gateway #1)
+        assertThat(c.validate()).extracting(p -> p.subject().kind() + "/" + p.subject().name() + "/"
+                + p.subject().index() + "/" + p.subject().key().orElse("")).containsExactly(
+                "DIAL_PLAN/seattle/1/name", "GATEWAY/GW1/1/name", "GATEWAY/GW1/1/fqdn", "GATEWAY/gw2/2/port",
+                "GATEWAY/gw2/2/dialPlan", "GATEWAY/gw3/3/dialPlan", "GATEWAY/gw3/3/address",
+                "SERVER/um1/-1/dialPlans", "SERVER/um1/-1/dialPlans", "SERVER/um1/-1/startSecured",
+                "MAILBOX_POLICY/Staff/0/allowed", "MAILBOX_POLICY/Staff/0/allowed", "MAILBOX_POLICY/Orphan/1/dialPlan");
     }
 
     @Test
@@ -182,6 +190,31 @@ class UmConfigurationTest {
         assertThat(c.gatewayFor("gw9.example.com")).isEmpty();
         assertThat(c.dialPlanForGateway("PBX")).contains(UNSECURED);
         assertThat(c.dialPlanForGateway("nope")).isEmpty();
+    }
+
+    /**
+     * R26 (issue 9 item 3): each listener trusts its own gateways. A gateway on a Secured plan is
+     * not trusted by source address on plain TCP, and an Unsecured PBX is no certificate identity.
+     */
+    @Test
+    void eachListenerTrustsOnlyTheGatewaysOfItsMode() throws UnknownHostException {
+        UmConfiguration c = UmConfiguration.builder(server("Seattle", "Lab")).dialPlan(SECURED).dialPlan(UNSECURED)
+                .gateway(gw("gw1").fqdn("GW1.example.com").address("192.0.2.50").port(5061).dialPlan("Seattle").build())
+                .gateway(gw("pbx").fqdn("pbx.example.com").address("192.0.2.10").dialPlan("Lab").build())
+                .build();
+        Map<String, List<InetAddress>> dns = Map.of("gw1.example.com", List.of(InetAddress.getByName("192.0.2.50")),
+                "pbx.example.com", List.of(InetAddress.getByName("192.0.2.11")));
+        AddressResolver r = fqdn -> dns.getOrDefault(fqdn, List.of());
+        TrustList tls = c.trustList(SignallingTransport.TLS, r);
+        TrustList tcp = c.trustList(SignallingTransport.TCP, r);
+        assertThat(tls.entries()).containsExactly("gw1.example.com");
+        assertThat(tcp.entries()).containsExactly("pbx.example.com", "192.0.2.10");
+        assertThat(tcp.isTrustedAddress(InetAddress.getByName("192.0.2.50"))).isFalse();
+        assertThat(tcp.isTrustedAddress(InetAddress.getByName("192.0.2.11"))).isTrue();
+        assertThat(tls.matchCertificate(CertificateIdentity.of(List.of("pbx.example.com"), List.of(), Optional.empty())))
+                .isEmpty();
+        assertThat(tls.matchCertificate(CertificateIdentity.of(List.of("gw1.example.com"), List.of(), Optional.empty())))
+                .contains("gw1.example.com");
     }
 
     @Test

@@ -12,6 +12,16 @@ public enum CallEndReason {
     NO_ACK,
     /** The signalling connection to the gateway was lost. */
     CONNECTION_LOST,
+    /** The caller cancelled the call (CANCEL, or BYE before the answer) as it was being answered. */
+    CANCELLED,
+    /** The session interval (RFC 4028 Session-Expires) passed without a refresh; the server sent BYE. */
+    SESSION_EXPIRED,
+    /** Setting the call up failed after the handler had taken it; the caller got an error response. */
+    SETUP_FAILED,
     /** The server was stopped and the grace period ran out; the server sent BYE. */
-    SERVER_STOPPING
+    SERVER_STOPPING,
+    /** The recording reached its size limit ({@code voicemail.maxBytes}); the server sent BYE. */
+    RECORDING_LIMIT,
+    /** The call handler ended the call (the voicemail recorder when the caller presses {@code #}); the server sent BYE. */
+    HANDLER_ENDED
 }

@@ -1,10 +1,12 @@
 package org.umsec.server;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * What the server does with the media of an accepted call. The default is the
- * {@link VoicemailRecorder}; an embedding application plugs in its own with
+ * {@link org.umsec.server.media.VoicemailRecorder}; an embedding application plugs in its own with
  * {@link UmsecServer.Builder#callHandler(CallHandler)}.
  *
  * <p>Threading: {@link #answer} is called on the signalling thread of the call's connection; the
@@ -32,6 +34,18 @@ public interface CallHandler {
      */
     Call answer(CallInfo info) throws IOException;
 
+    /**
+     * Whether the handler can take one more call now. The server asks before it sets anything of a call
+     * up (after the peer is known to be a trusted gateway); a reason refuses the call with 503 and
+     * {@code Retry-After}. The {@link org.umsec.server.media.VoicemailRecorder} refuses while the disk is
+     * below {@code voicemail.minFreeBytes}.
+     *
+     * @return empty to take the call, or why not (a short phrase, put in the 503's reason)
+     */
+    default Optional<String> unavailable() {
+        return Optional.empty();
+    }
+
     /** The media side of one accepted call. */
     interface Call {
 
@@ -53,6 +67,20 @@ public interface CallHandler {
          * @throws IOException to end the call
          */
         void audio(short[] samples, int off, int len) throws IOException;
+
+        /**
+         * A DTMF key the caller pressed, received as an RFC 4733 telephone-event (the server answers
+         * {@code telephone-event/8000} when the offer has it), once per key press, in order with the audio.
+         *
+         * @param digit {@code 0-9}, {@code *}, {@code #} or {@code A-D}
+         * @param duration how long the key was pressed
+         * @return true to go on; false to end the call (the server sends BYE, end reason
+         *     {@link CallEndReason#HANDLER_ENDED})
+         * @throws IOException to end the call
+         */
+        default boolean dtmf(char digit, Duration duration) throws IOException {
+            return true;
+        }
 
         /**
          * The call is over; no more audio follows.

@@ -2,10 +2,8 @@ package org.umsec.server;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,28 +22,29 @@ import javax.management.ObjectName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.certs.CertificateInfo;
-import org.umsec.certs.CertificateProvider;
-import org.umsec.certs.CertificateSpec;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.ExpiryMonitor;
-import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.SelectedCertificate;
-import org.umsec.certs.SelectionCriteria;
+import org.umsec.core.IpGateway;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventBus;
 import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SecurityEventType;
-import org.umsec.core.TrustList;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.admin.AdminServer;
-import org.umsec.server.internal.ConfigWatcher;
-import org.umsec.server.internal.MetricsSink;
+import org.umsec.server.config.ConfigFiles;
+import org.umsec.server.config.ConfigWatcher;
+import org.umsec.server.config.ConfigurationException;
+import org.umsec.server.config.ServerConfiguration;
+import org.umsec.server.call.CallContext;
+import org.umsec.server.call.CallController;
+import org.umsec.server.call.CallMetrics;
+import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.transaction.TimerScheduler;
 import org.umsec.sip.transaction.TransactionLayer;
 import org.umsec.sip.transport.SipMessageHandler;
 import org.umsec.sip.transport.SipServer;
-import org.umsec.sip.transport.TlsSettings;
 import org.umsec.sip.transport.TransportConnection;
 
 /**
@@ -98,7 +97,9 @@ public final class UmsecServer implements AutoCloseable {
     private final CallHandler customHandler;
     private final Optional<Path> configFile;
     private final boolean watchStore;
+    private final boolean watchConfigFile;
     private final boolean registerJmx;
+    private final TraceOptions trace;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService signalling;
     private final ExecutorService callEnder;
@@ -111,13 +112,8 @@ public final class UmsecServer implements AutoCloseable {
     private volatile CallHandler recorder;
     private volatile boolean started;
     private volatile boolean stopping;
-    private Listener tcp;
-    private Listener tls;
-    private TlsSettings tlsSettings;
-    private CertificateStore store;
-    private CertificateProvider provider;
-    private PeerCertificateValidator peers;
-    private ExpiryMonitor expiry;
+    private final CertificateBootstrap certs;
+    private final ListenerSet listeners;
     private ConfigWatcher watcher;
     private ObjectName objectName;
     private volatile AdminServer admin;
@@ -130,7 +126,9 @@ public final class UmsecServer implements AutoCloseable {
         this.customHandler = b.handler;
         this.configFile = Optional.ofNullable(b.configFile);
         this.watchStore = b.watchStore;
+        this.watchConfigFile = b.watchConfigFile;
         this.registerJmx = b.registerJmx;
+        this.trace = new TraceOptions(b.sipTrace, b.traceKeys, b.keyLogFile);
         AtomicInteger n = new AtomicInteger();
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(2, r -> daemon(r, "umsec-timer-" + n.incrementAndGet()));
         s.setRemoveOnCancelPolicy(true);
@@ -146,7 +144,7 @@ public final class UmsecServer implements AutoCloseable {
         }
         bus.register(e -> metrics.event(e.id()));
         bus.register(this::countTransportEvent);
-        MetricsSink sink = new MetricsSink() {
+        CallMetrics callMetrics = new CallMetrics() {
             @Override
             public void rtpReceived(long k) {
                 metrics.rtpReceived(k);
@@ -156,9 +154,34 @@ public final class UmsecServer implements AutoCloseable {
             public void srtpFailed(String status) {
                 metrics.srtpFailed(status, 1);
             }
+
+            @Override
+            public void callAccepted(VoipSecurityMode mode) {
+                metrics.callAccepted(mode);
+            }
+
+            @Override
+            public void callEnded(CallEndReason reason) {
+                metrics.callEnded(reason);
+            }
+
+            @Override
+            public void callRejected(String reason) {
+                metrics.callRejected(reason);
+            }
+
+            @Override
+            public void optionsAnswered() {
+                metrics.optionsAnswered();
+            }
         };
-        this.controller = new CallController(this, sink);
-        this.transactions = TransactionLayer.builder().handler(controller).scheduler(TimerScheduler.of(scheduler)).build();
+        TimerScheduler timers = b.timers != null ? b.timers : TimerScheduler.of(scheduler);
+        this.controller = new CallController(CallContext.builder().clock(clock).timers(timers).mediaScheduler(scheduler)
+                .configuration(() -> config).events(bus::publish).metrics(callMetrics)
+                .handler(() -> customHandler != null ? customHandler : recorder).stopping(() -> stopping)
+                .callEnder(callEnder).ports(this::tlsPort, this::tcpPort).build());
+        this.transactions = TransactionLayer.builder().handler(controller.dialogs()).scheduler(timers)
+                .events(bus).clock(clock).build(); // per-peer transaction cap: 503 + event 3023
         controller.attach(transactions);
         this.sipHandler = new SipMessageHandler() {
             @Override
@@ -172,6 +195,8 @@ public final class UmsecServer implements AutoCloseable {
                 controller.connectionClosed(connection);
             }
         };
+        this.certs = new CertificateBootstrap(bus, clock, watchStore, scheduler);
+        this.listeners = new ListenerSet(bus, clock, sipHandler, signalling, trace);
     }
 
     /**
@@ -226,13 +251,17 @@ public final class UmsecServer implements AutoCloseable {
             }
             started = true;
             try {
-                LOG.info("Start-up (R3): {}", config.startupPlan().describe());
                 config.warnings().forEach(w -> LOG.warn("Configuration: {}", w));
                 recorder = newRecorder(config);
-                applyListeners(config);
+                listeners.apply(config, certs);
                 applyAdmin(config);
-                configFile.ifPresent(this::watchConfig);
+                LOG.info("Start-up (R3): {}", config.startupPlan().describe(listeners.tcpPort(), listeners.tlsPort()));
+                if (watchConfigFile) {
+                    configFile.ifPresent(this::watchConfig);
+                }
                 scheduler.scheduleAtFixedRate(this::logMetrics, 5, 5, TimeUnit.MINUTES);
+                // time alone can end a peer's trust (certificate or CRL expiry): re-check established connections
+                scheduler.scheduleAtFixedRate(this::revalidateConnections, 5, 5, TimeUnit.MINUTES);
                 registerMBean();
                 publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_APPLIED, clock)
                         .message("Configuration applied at start").field("source", config.source())
@@ -245,137 +274,28 @@ public final class UmsecServer implements AutoCloseable {
     }
 
     private CallHandler newRecorder(ServerConfiguration c) throws IOException {
-        short[] greeting = c.greeting().isPresent() ? VoicemailRecorder.readGreeting(c.greeting().get())
-                : VoicemailRecorder.defaultGreeting();
-        return new VoicemailRecorder(c.voicemail(), greeting);
-    }
-
-    private void applyListeners(ServerConfiguration c) throws IOException {
-        boolean needTls = c.tlsListener();
-        boolean needTcp = c.tcpListener();
-        InetAddress bind = InetAddress.getByName(c.bindAddress());
-        TrustList trust = c.trustList();
-        if (needTls) {
-            ensureCertificate(c);
-            if (tls != null && (tls.configuredPort != c.tlsPort() || !tls.bind.equals(bind))) {
-                tls.close();
-                tls = null;
-            }
-            if (tls == null) {
-                // mutual TLS (R16): TLS 1.2+, client certificate required, identity on the trust list (R17)
-                tls = new Listener(sipServer(bind, trust).tcp(false).tlsListener(true).tlsPort(c.tlsPort())
-                        .tls(tlsSettings).start(), c.tlsPort(), bind);
-                SelectedCertificate sel = provider.current().orElseThrow();
-                int port = tls.port();
-                publish(SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_SECURED, clock)
-                        .message("UM started in secured mode: SIP over mutual TLS on port " + port)
-                        .field("port", port).field("thumbprint", sel.info().sha1Thumbprint()).build());
-            }
-        } else if (tls != null) {
-            tls.close();
-            tls = null;
-        }
-        if (needTcp) {
-            if (tcp != null && (tcp.configuredPort != c.sipPort() || !tcp.bind.equals(bind))) {
-                tcp.close();
-                tcp = null;
-            }
-            if (tcp == null) {
-                tcp = new Listener(sipServer(bind, trust).tcp(true).tlsListener(false).tcpPort(c.sipPort()).start(),
-                        c.sipPort(), bind);
-                int port = tcp.port();
-                publish(SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_UNSECURED, clock)
-                        .message("UM listening for unsecured SIP over TCP on port " + port).field("port", port).build());
-            }
-        } else if (tcp != null) {
-            tcp.close();
-            tcp = null;
-        }
-        // a changed trust list applies to the next connection and handshake (R5, R17)
-        if (tls != null) {
-            tls.server.updateTrustList(trust);
-        }
-        if (tcp != null) {
-            tcp.server.updateTrustList(trust);
-        }
-    }
-
-    private SipServer.Builder sipServer(InetAddress bind, TrustList trust) {
-        return SipServer.builder().bindAddress(bind).trustList(trust).handler(sipHandler).events(bus).clock(clock)
-                .handlerExecutor(signalling).handshakeTimeout(HANDSHAKE_TIMEOUT).maxConnections(MAX_CONNECTIONS);
-    }
-
-    private void ensureCertificate(ServerConfiguration c) throws IOException {
-        if (provider != null) {
-            return;
-        }
-        store = CertificateStore.builder(c.store()).events(bus).clock(clock).open();
-        CertificateSpec.Builder spec = CertificateSpec.builder().dnsName(c.fqdn())
-                .validity(Duration.ofDays(c.selfSignedValidityDays()));
-        if (c.fqdn().equalsIgnoreCase("localhost")) {
-            spec.ipAddress("127.0.0.1");
-        }
-        provider = CertificateProvider.builder(store).criteria(SelectionCriteria.serverAuth())
-                .selfSigned(spec.build()).events(bus).clock(clock).watchStore(watchStore).build();
-        closeables.add(provider);
-        Optional<SelectedCertificate> sel = provider.refresh();
-        if (sel.isEmpty()) {
-            publish(SecurityEvent.builder(SecurityEventType.CALL_REJECTED_NO_CERTIFICATE, clock)
-                    .message("Secured mode needs a certificate and none is valid; not starting the TLS listener")
-                    .field("store", c.store()).build());
-            throw new IOException("no valid certificate in " + c.store() + " and none could be generated:\n"
-                    + provider.lastSelection().explain());
-        }
-        if (sel.get().generated()) {
-            // Trust our own generated certificate, so that tools sharing this store (umsec
-            // test-connectivity on the same machine) and servers holding the same certificate
-            // (R18) can connect. Gateways still have to import it themselves (R15).
-            X509Certificate own = sel.get().certificate().certificate();
-            if (!store.contents().trustedRoots().contains(own)) {
-                store.addTrustedRoot(own);
-            }
-        }
-        certificateLoaded(sel.get());
-        expiry = new ExpiryMonitor(clock, bus);
-        expiry.track(sel.get().certificate().certificate());
-        closeables.add(provider.addListener(s -> {
-            certificateLoaded(s);
-            expiry.track(s.certificate().certificate());
-        }));
-        scheduler.scheduleAtFixedRate(() -> {
+        short[] greeting = VoicemailRecorder.defaultGreeting();
+        if (c.greeting().isPresent()) {
             try {
-                expiry.check();
-            } catch (RuntimeException e) {
-                LOG.warn("Expiry check failed: {}", e.toString());
+                greeting = VoicemailRecorder.readGreeting(c.greeting().get());
+            } catch (IOException e) {
+                throw new IOException("greeting " + ConfigFiles.explain(c.greeting().get(), e), e);
             }
-        }, 0, 1, TimeUnit.HOURS);
-        peers = PeerCertificateValidator.builder().store(store).clock(clock).build();
-        // the provider's key manager presents the current selection: a rotation applies to the next handshake
-        tlsSettings = TlsSettings.builder().certificates(provider).peers(peers).build();
-    }
-
-    private void certificateLoaded(SelectedCertificate s) {
-        CertificateInfo i = s.info();
-        LOG.info("Certificate in use for mutual TLS: issuer \"{}\", serial {}, SHA-1 thumbprint {}, valid until {}{}",
-                i.issuer().getName(), i.serialNumberHex(), i.sha1Thumbprint(), i.notAfter(),
-                s.generated() ? " (self-signed, generated)" : "");
-        publish(SecurityEvent.builder(SecurityEventType.SECURED_CERTIFICATE_LOADED, clock)
-                .message("Certificate for secured mode found and loaded").field("issuer", i.issuer().getName())
-                .field("serial", i.serialNumberHex()).field("thumbprint", i.sha1Thumbprint())
-                .field("notAfter", i.notAfter()).build());
+        }
+        return VoicemailRecorder.builder(c.voicemail()).greeting(greeting).maxBytes(c.voicemailMaxBytes())
+                .minFreeBytes(c.voicemailMinFreeBytes()).events(bus).clock(clock).build();
     }
 
     private void watchConfig(Path file) {
         try {
             watcher = new ConfigWatcher(file, scheduler, () -> {
                 try {
-                    reload(ServerConfiguration.load(file));
+                    reloadConfigFile();
                 } catch (ConfigurationException e) {
                     LOG.error("Edited configuration {} refused; the running configuration stays:\n{}", file,
                             e.getMessage());
-                    rejected(e);
                 } catch (IOException e) {
-                    LOG.error("Cannot re-read {}: {}", file, e.toString());
+                    LOG.error("Edited configuration {} could not be applied: {}", file, e.getMessage());
                 }
             });
             closeables.add(watcher);
@@ -400,8 +320,12 @@ public final class UmsecServer implements AutoCloseable {
                 throw new IllegalStateException("server is not running");
             }
             ServerConfiguration previous = config;
+            List<String> unapplied = new ArrayList<>(certs.unappliedChanges(next));
+            if (!previous.serverName().equals(next.serverName())) {
+                unapplied.add("server.name"); // names the JMX figures and the logs: fixed until restart
+            }
             try {
-                applyListeners(next);
+                listeners.apply(next, certs);
                 applyAdmin(next);
                 recorder = newRecorder(next);
             } catch (IOException | RuntimeException e) {
@@ -409,7 +333,7 @@ public final class UmsecServer implements AutoCloseable {
                         .message("New configuration could not be applied; previous configuration stays")
                         .field("source", next.source()).field("reason", e.getMessage()).build());
                 try {
-                    applyListeners(previous);
+                    listeners.apply(previous, certs);
                     applyAdmin(previous);
                 } catch (IOException restore) {
                     LOG.error("Could not restore the previous listeners: {}", restore.toString());
@@ -417,22 +341,55 @@ public final class UmsecServer implements AutoCloseable {
                 throw e;
             }
             config = next;
+            next.warnings().forEach(w -> LOG.warn("Configuration: {}", w));
+            String message = unapplied.isEmpty() ? "Configuration applied without restart"
+                    : "Configuration applied without restart, except " + String.join(", ", unapplied)
+                            + ": these take effect only after a restart";
+            if (!unapplied.isEmpty()) {
+                LOG.warn("{} ({})", message, next.source());
+            }
             publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_APPLIED, clock)
-                    .message("Configuration applied without restart").field("source", next.source())
-                    .field("modes", next.startupModes()).field("gateways", next.gateways().size()).build());
+                    .severity(unapplied.isEmpty() ? org.umsec.core.Severity.INFO : org.umsec.core.Severity.WARNING)
+                    .message(message).field("source", next.source())
+                    .field("modes", next.startupModes()).field("gateways", next.gateways().size())
+                    .field("notApplied", unapplied).field("warnings", next.warnings().size()).build());
         }
     }
 
     /**
-     * Reports a configuration that was refused (used by the file watcher and the CLI's SIGHUP
-     * reload) as a {@link SecurityEventType#CONFIGURATION_REJECTED} event.
+     * Re-reads the configuration file given to {@link Builder#configFile(Path)} and applies it like
+     * {@link #reload(ServerConfiguration)}; this is what an edit of the file triggers. A file that does
+     * not check out is refused with every problem (event 6002) and the running configuration stays.
+     *
+     * @return the configuration now in force
+     * @throws ConfigurationException if the file cannot be read or does not check out
+     * @throws IOException if the listeners cannot be changed; the previous configuration stays
+     * @throws IllegalStateException if the server was built without a configuration file, or is not running
+     */
+    public ServerConfiguration reloadConfigFile() throws ConfigurationException, IOException {
+        Path file = configFile.orElseThrow(() -> new IllegalStateException("server was built without a configuration file"));
+        ServerConfiguration next;
+        try {
+            next = ServerConfiguration.load(file);
+        } catch (ConfigurationException e) {
+            rejected(e);
+            throw e;
+        }
+        reload(next);
+        return next;
+    }
+
+    /**
+     * Reports a configuration that was refused (used by the file watcher and the CLI).
      *
      * @param e the problems
      */
-    public void rejected(ConfigurationException e) {
+    void rejected(ConfigurationException e) {
         publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_REJECTED, clock)
                 .message("Configuration refused; the running configuration stays")
-                .field("problems", e.problems().size()).field("first", e.problems().get(0)).build());
+                .field("problems", e.errors().size())
+                .field("first", e.errors().isEmpty() ? e.problems().get(0) : e.errors().get(0))
+                .field("errors", e.errors().stream().map(Object::toString).toList()).build());
     }
 
     /**
@@ -469,12 +426,8 @@ public final class UmsecServer implements AutoCloseable {
         }
         closeAdmin();
         // after the BYEs above were queued: closing the listeners closes every connection
-        if (tcp != null) {
-            tcp.close();
-        }
-        if (tls != null) {
-            tls.close();
-        }
+        listeners.close();
+        certs.close();
         for (AutoCloseable c : closeables) {
             try {
                 c.close();
@@ -501,14 +454,33 @@ public final class UmsecServer implements AutoCloseable {
 
     /** @return the TCP listener's port, or -1 if there is none */
     public int tcpPort() {
-        Listener l = tcp;
-        return l == null ? -1 : l.port();
+        return listeners.tcpPort();
+    }
+
+    /**
+     * Re-checks every established SIP connection against the current trust lists and certificate
+     * store (roots, CRLs, validity), closing those whose peer is no longer trusted with an event.
+     * Store changes trigger it by themselves (um-certs' trust listener) and it runs every five
+     * minutes for time-driven changes (a certificate or CRL expiring); call it to act at once.
+     */
+    public void revalidateConnections() {
+        listeners.revalidate();
+    }
+
+    /**
+     * Switches the SIP message trace (log category {@code org.umsec.sip.trace}) of both listeners
+     * at run time; SDES keys stay masked unless the server was built with
+     * {@link Builder#traceKeys(boolean)}.
+     *
+     * @param on whether to log every SIP message in and out
+     */
+    public void setSipTrace(boolean on) {
+        listeners.setSipTrace(on);
     }
 
     /** @return the mutual-TLS listener's port, or -1 if there is none */
     public int tlsPort() {
-        Listener l = tls;
-        return l == null ? -1 : l.port();
+        return listeners.tlsPort();
     }
 
     /** @return the HTTP admin listener's address ({@code server.admin}), if it runs */
@@ -530,11 +502,11 @@ public final class UmsecServer implements AutoCloseable {
             out.add(stopping ? "server is stopping" : "server is not started");
             return out;
         }
-        if (c.tcpListener() && tcp == null) {
+        if (c.tcpListener() && tcpPort() < 0) {
             out.add("SIP/TCP listener (port " + c.sipPort() + ") is not bound");
         }
         if (c.tlsListener()) {
-            if (tls == null) {
+            if (tlsPort() < 0) {
                 out.add("SIP/mutual TLS listener (port " + c.tlsPort() + ") is not bound");
             }
             Optional<CertificateInfo> cert = certificate();
@@ -575,13 +547,12 @@ public final class UmsecServer implements AutoCloseable {
 
     /** @return the certificate used for mutual TLS, if the server runs in secured mode */
     public Optional<CertificateInfo> certificate() {
-        CertificateProvider p = provider;
-        return p == null ? Optional.empty() : p.current().map(SelectedCertificate::info);
+        return certs.current().map(SelectedCertificate::info);
     }
 
     /** @return the certificate store, once secured mode has opened it */
     public Optional<CertificateStore> certificateStore() {
-        return Optional.ofNullable(store);
+        return certs.store();
     }
 
     /**
@@ -591,10 +562,7 @@ public final class UmsecServer implements AutoCloseable {
      * @throws IOException if the store cannot be read
      */
     public void refreshCertificates() throws IOException {
-        CertificateProvider p = provider;
-        if (p != null) {
-            p.refresh();
-        }
+        certs.refresh();
     }
 
     /**
@@ -617,30 +585,8 @@ public final class UmsecServer implements AutoCloseable {
         return controller.activeCalls();
     }
 
-    // ---- for CallController ------------------------------------------------------------------
-
-    Clock clock() {
-        return clock;
-    }
-
-    ScheduledExecutorService scheduler() {
-        return scheduler;
-    }
-
-    ExecutorService callEnder() {
-        return callEnder;
-    }
-
-    CallHandler handler() {
-        return customHandler != null ? customHandler : recorder;
-    }
-
     void publish(SecurityEvent e) {
         bus.publish(e);
-    }
-
-    boolean stopping() {
-        return stopping;
     }
 
     private void logMetrics() {
@@ -675,27 +621,6 @@ public final class UmsecServer implements AutoCloseable {
         }
     }
 
-    /** One um-sip listener (TCP or mutual TLS) and the configuration it was opened for. */
-    private static final class Listener {
-        final SipServer server;
-        final int configuredPort;
-        final InetAddress bind;
-
-        Listener(SipServer server, int configuredPort, InetAddress bind) {
-            this.server = server;
-            this.configuredPort = configuredPort;
-            this.bind = bind;
-        }
-
-        int port() {
-            return server.tlsPort().orElseGet(() -> server.tcpPort().orElse(-1));
-        }
-
-        void close() {
-            server.close();
-        }
-    }
-
     /** Collects the server's parts; {@link #build()} makes a stopped server. Not thread-safe. */
     public static final class Builder {
         private final ServerConfiguration config;
@@ -703,7 +628,12 @@ public final class UmsecServer implements AutoCloseable {
         private CallHandler handler;
         private Path configFile;
         private boolean watchStore = true;
+        private boolean watchConfigFile = true;
         private boolean registerJmx = true;
+        private boolean sipTrace;
+        private boolean traceKeys;
+        private Path keyLogFile;
+        private TimerScheduler timers;
         private final List<SecurityEventListener> listeners = new ArrayList<>();
 
         private Builder(ServerConfiguration config) {
@@ -741,6 +671,16 @@ public final class UmsecServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @param on apply edits of the {@linkplain #configFile(Path) configuration file} as soon as it is
+         *     saved (default on); off, the file is re-read only by {@link UmsecServer#reloadConfigFile()}
+         * @return this
+         */
+        public Builder watchConfigFile(boolean on) {
+            watchConfigFile = on;
+            return this;
+        }
+
         /** @param on pick up certificate store changes without a restart (default on) @return this */
         public Builder watchStore(boolean on) {
             watchStore = on;
@@ -753,13 +693,50 @@ public final class UmsecServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @param on SIP message trace on {@code org.umsec.sip.trace} from the start (default off)
+         * @return this
+         */
+        public Builder sipTrace(boolean on) {
+            sipTrace = on;
+            return this;
+        }
+
+        /**
+         * @param on show SDES keys in the SIP trace instead of masking them (default off; announced
+         *     with an INSECURE_OPTION_ENABLED event)
+         * @return this
+         */
+        public Builder traceKeys(boolean on) {
+            traceKeys = on;
+            return this;
+        }
+
+        /**
+         * @param file write TLS secrets in the NSS key log format ({@code SSLKEYLOGFILE}) here (default
+         *     none; needs the OpenSSL engine, limits the TLS listener to TLS 1.2, announced at start)
+         * @return this
+         */
+        public Builder keyLogFile(Path file) {
+            keyLogFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * Timers of the call layer (2xx retransmission, ACK timeout, session timers), for tests that drive
+         * time by hand; default the server's own scheduler.
+         *
+         * @param t the scheduler
+         * @return this
+         */
+        Builder timers(TimerScheduler t) {
+            timers = Objects.requireNonNull(t, "timers");
+            return this;
+        }
+
         /** @return a server, not yet started */
         public UmsecServer build() {
             return new UmsecServer(this);
         }
-    }
-
-    static VoipSecurityMode modeOf(ServerConfiguration c, ServerConfiguration.Gateway g) {
-        return c.dialPlans().get(g.dialPlan()).mode();
     }
 }

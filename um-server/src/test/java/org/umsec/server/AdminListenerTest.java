@@ -9,9 +9,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.HttpURLConnection;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,8 +23,11 @@ import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.testing.MutableClock;
 import org.umsec.certs.testing.TestPki;
+import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.admin.PrometheusText;
+import org.umsec.server.config.ConfigurationException;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.sip.SipResponse;
 
 /** The HTTP admin listener ({@code server.admin}) of a real server: figures and health. */
@@ -34,7 +36,6 @@ class AdminListenerTest {
     @TempDir
     Path dir;
 
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     UmsecServer server;
 
     @AfterEach
@@ -49,25 +50,47 @@ class AdminListenerTest {
                 .mediaAddress("127.0.0.1").sipPort(0).tlsPort(0).store(dir.resolve("certs"))
                 .voicemail(dir.resolve("voicemail")).dialPlan("dp-plain", VoipSecurityMode.UNSECURED)
                 .associateDialPlan("dp-plain")
-                .gateway(new ServerConfiguration.Gateway("pbx", Optional.empty(), Optional.of("127.0.0.1"), 5060,
-                        "dp-plain"))
+                .gateway(IpGateway.builder("pbx").address("127.0.0.1").port(5060).dialPlan("dp-plain").build())
                 .admin("127.0.0.1:0");
     }
 
-    HttpResponse<String> get(String path, String accept) throws Exception {
-        InetSocketAddress a = server.adminAddress().orElseThrow();
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort() + path))
-                .timeout(Duration.ofSeconds(10));
-        if (accept != null) {
-            r.header("Accept", accept);
+    /** An HTTP answer: status, headers, body. */
+    record Answer(int statusCode, java.util.Map<String, java.util.List<String>> headerMap, String body) {
+        Optional<String> header(String name) {
+            return headerMap.entrySet().stream().filter(e -> e.getKey() != null && e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst();
         }
-        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    Answer request(String method, String path, String accept, byte[] body) throws Exception {
+        InetSocketAddress a = server.adminAddress().orElseThrow();
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + a.getPort() + path).toURL()
+                .openConnection();
+        c.setConnectTimeout(5000);
+        c.setReadTimeout(10_000);
+        c.setRequestMethod(method);
+        if (accept != null) {
+            c.setRequestProperty("Accept", accept);
+        }
+        if (body != null) {
+            c.setDoOutput(true);
+            c.getOutputStream().write(body);
+        }
+        int status = c.getResponseCode();
+        java.io.InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+        String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        c.disconnect();
+        return new Answer(status, c.getHeaderFields(), text);
+    }
+
+    Answer get(String path, String accept) throws Exception {
+        return request("GET", path, accept, null);
     }
 
     PrometheusText scrape() throws Exception {
-        HttpResponse<String> r = get("/metrics", null);
+        Answer r = get("/metrics", null);
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain; version=0.0.4");
+        assertThat(r.header("Content-Type").orElseThrow()).startsWith("text/plain; version=0.0.4");
         return PrometheusText.parse(r.body(), false);
     }
 
@@ -107,16 +130,15 @@ class AdminListenerTest {
                 assertThat(after.value("umsec_security_events_total{id=\"" + id + "\"}")).isEqualTo(n.doubleValue()));
 
         // an untrusted peer's call is counted by reason
-        server.reload(plain().clearGateways().gateway(new ServerConfiguration.Gateway("far", Optional.empty(),
-                Optional.of("192.0.2.7"), 5060, "dp-plain")).build());
+        server.reload(plain().clearGateways().gateway(IpGateway.builder("far").address("192.0.2.7").port(5060).dialPlan("dp-plain").build()).build());
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
             gw.send(gw.request("INVITE", "untrusted-" + TestGateway.hex(), "t2", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
         }
         assertThat(scrape().value("umsec_calls_rejected_total{reason=\"untrusted-peer\"}")).isGreaterThanOrEqualTo(1);
 
-        HttpResponse<String> om = get("/metrics", "application/openmetrics-text; version=1.0.0");
-        assertThat(om.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/openmetrics-text");
+        Answer om = get("/metrics", "application/openmetrics-text; version=1.0.0");
+        assertThat(om.header("Content-Type").orElseThrow()).startsWith("application/openmetrics-text");
         PrometheusText omText = PrometheusText.parse(om.body(), true);
         assertThat(omText.type("umsec_calls_accepted")).isEqualTo("counter");
         assertThat(omText.value("umsec_calls_accepted_total{mode=\"Unsecured\"}")).isEqualTo(1);
@@ -133,21 +155,20 @@ class AdminListenerTest {
         store.addTrustedRoot(pki.rootCertificate());
         ServerConfiguration c = plain().dialPlan("dp-secure", VoipSecurityMode.SECURED).clearAssociatedDialPlans()
                 .associateDialPlan("dp-secure").clearGateways()
-                .gateway(new ServerConfiguration.Gateway("gw1", Optional.of("gw1.example.test"), Optional.of("127.0.0.1"),
-                        5061, "dp-secure"))
+                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").address("127.0.0.1").port(5061).dialPlan("dp-secure").build())
                 .build();
         server = UmsecServer.builder(c).clock(clock).watchStore(false).registerJmx(false).build();
         server.start();
 
         assertThat(get("/health/live", null).statusCode()).isEqualTo(200);
-        HttpResponse<String> ready = get("/health/ready", null);
+        Answer ready = get("/health/ready", null);
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(ready.body()).isEqualTo("ready\n");
         assertThat(scrape().value("umsec_certificate_expiry_days{thumbprint=\"" + cert.info().sha1Thumbprint() + "\"}"))
                 .isEqualTo(2.0);
 
         clock.advance(Duration.ofDays(2).plusHours(6));
-        HttpResponse<String> notReady = get("/health/ready", null);
+        Answer notReady = get("/health/ready", null);
         assertThat(notReady.statusCode()).isEqualTo(503);
         assertThat(notReady.body()).contains("not ready", "certificate " + cert.info().sha1Thumbprint() + " expired at");
         assertThat(get("/health/live", null).statusCode()).isEqualTo(200);
@@ -161,12 +182,9 @@ class AdminListenerTest {
         server = UmsecServer.builder(plain().build()).registerJmx(false).build();
         server.start();
         assertThat(get("/nothing", null).statusCode()).isEqualTo(404);
-        InetSocketAddress a = server.adminAddress().orElseThrow();
-        HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort()
-                + "/metrics")).POST(HttpRequest.BodyPublishers.ofString("x".repeat(10_000))).build(),
-                HttpResponse.BodyHandlers.ofString());
+        Answer post = request("POST", "/metrics", null, "x".repeat(10_000).getBytes(StandardCharsets.US_ASCII));
         assertThat(post.statusCode()).isEqualTo(405);
-        assertThat(post.headers().firstValue("Allow")).contains("GET, HEAD");
+        assertThat(post.header("Allow")).contains("GET, HEAD");
         // still serving after the refused request
         assertThat(scrape().series()).isNotEmpty();
     }

@@ -22,9 +22,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.umsec.certs.CertificateInfo;
+import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.testing.TestPki;
+import org.umsec.core.IpGateway;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.VoipSecurityMode;
@@ -37,6 +39,7 @@ import org.umsec.server.media.RtpPacket;
 import org.umsec.srtp.SrtpMasterKey;
 import org.umsec.srtp.SrtpSession;
 import org.umsec.srtp.SrtpSuite;
+import org.umsec.server.config.ServerConfiguration;
 
 /**
  * The server on real sockets, called by {@link TestGateway} in each mode: mutual TLS with
@@ -53,6 +56,9 @@ class ServerEndToEndTest {
     static final PersonalCertificate GW2_CERT = PKI.leaf("gw2.example.test").build();
 
     final List<SecurityEvent> events = new CopyOnWriteArrayList<>();
+    /** Drives the media timeout (the server's clock) and the dialog timers (ACK timeout) by hand. */
+    final AdjustableClock clock = new AdjustableClock();
+    final ManualTimers timers = new ManualTimers();
     UmsecServer server;
     Path voicemail;
 
@@ -77,18 +83,16 @@ class ServerEndToEndTest {
                 .dialPlan("dp-secure", VoipSecurityMode.SECURED).dialPlan("dp-sipsec", VoipSecurityMode.SIP_SECURED)
                 .dialPlan("dp-plain", VoipSecurityMode.UNSECURED)
                 .associateDialPlan("dp-secure").associateDialPlan("dp-sipsec").associateDialPlan("dp-plain")
-                .gateway(new ServerConfiguration.Gateway("gw1", Optional.of("gw1.example.test"), Optional.of("127.0.0.1"),
-                        5061, "dp-secure"))
-                .gateway(new ServerConfiguration.Gateway("gw2", Optional.of("gw2.example.test"), Optional.empty(), 5061,
-                        "dp-sipsec"))
-                .gateway(new ServerConfiguration.Gateway("pbx", Optional.empty(), Optional.of("127.0.0.1"), 5060,
-                        "dp-plain"))
+                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").address("127.0.0.1").port(5061).dialPlan("dp-secure").build())
+                .gateway(IpGateway.builder("gw2").fqdn("gw2.example.test").port(5061).dialPlan("dp-sipsec").build())
+                .gateway(IpGateway.builder("pbx").address("127.0.0.1").port(5060).dialPlan("dp-plain").build())
                 .mediaTimeout(Duration.ofSeconds(3)).ackTimeout(Duration.ofSeconds(2)).maxRecording(Duration.ofSeconds(20))
                 .rtcpInterval(Duration.ofMillis(200));
     }
 
     UmsecServer start(ServerConfiguration c) throws IOException {
-        server = UmsecServer.builder(c).eventListener(events::add).registerJmx(false).build();
+        server = UmsecServer.builder(c).clock(clock).timers(timers).eventListener(events::add).registerJmx(false)
+                .build();
         server.start();
         return server;
     }
@@ -343,21 +347,22 @@ class ServerEndToEndTest {
         }
         // the PBX is removed while the server runs: 127.0.0.1 is now only gw1, whose dial plan is Secured
         ServerConfiguration.Builder b = config().clearGateways()
-                .gateway(new ServerConfiguration.Gateway("gw1", Optional.of("gw1.example.test"), Optional.of("127.0.0.1"),
-                        5061, "dp-secure"));
+                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").address("127.0.0.1").port(5061).dialPlan("dp-secure").build());
         server.reload(b.build());
         assertThat(hasEvent(SecurityEventType.CONFIGURATION_APPLIED)).isTrue();
+        // R26 (issue 9 item 3): the TCP listener trusts only Unsecured plans' gateways, so a Secured
+        // gateway's address is refused by the transport itself (403, then the connection closes)
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
             SipResponse r = gw.send(gw.request("INVITE", "wrongmode", "t8", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             assertThat(r.status()).isEqualTo(403);
-            assertThat(r.header("Warning").orElseThrow()).contains("mutual TLS");
+            assertThat(r.reasonPhrase()).contains("not trusted");
         }
-        assertThat(event(SecurityEventType.CALL_REJECTED_WRONG_MODE).orElseThrow().field("reason"))
-                .contains("wrong-transport");
+        assertThat(event(SecurityEventType.UNTRUSTED_PEER_REFUSED).orElseThrow().field("identities").orElseThrow())
+                .contains("127.0.0.1");
+        assertThat(hasEvent(SecurityEventType.CALL_REJECTED_WRONG_MODE)).isFalse();
         // and with no gateway at 127.0.0.1 at all, the peer is untrusted
-        server.reload(config().clearGateways().gateway(new ServerConfiguration.Gateway("far", Optional.empty(),
-                Optional.of("192.0.2.7"), 5060, "dp-plain")).build());
+        server.reload(config().clearGateways().gateway(IpGateway.builder("far").address("192.0.2.7").port(5060).dialPlan("dp-plain").build()).build());
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
             SipResponse r = gw.send(gw.request("INVITE", "untrusted", "t9", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
@@ -410,6 +415,9 @@ class ServerEndToEndTest {
             SipResponse ok = gw.send(gw.request("INVITE", "noack", "t11", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             assertThat(ok.status()).isEqualTo(200);
+            timers.advance(Duration.ofMillis(1999));
+            assertThat(server.activeCalls()).isOne();
+            timers.advance(Duration.ofMillis(1)); // the configured ACK timeout, 64·T1
             SipRequest bye = gw.readRequest().orElseThrow();
             assertThat(bye.method()).isEqualTo("BYE");
             assertThat(bye.to().tag()).contains("t11");
@@ -424,6 +432,7 @@ class ServerEndToEndTest {
             SipResponse ok = gw.send(gw.request("INVITE", "silent", "t12", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             gw.send(gw.request("ACK", "silent", "t12", ok.header("To").orElseThrow(), null, null));
+            clock.advance(Duration.ofSeconds(3)); // the configured media timeout passes without media
             SipRequest bye = gw.readRequest().orElseThrow();
             assertThat(bye.method()).isEqualTo("BYE");
         }
@@ -524,7 +533,7 @@ class ServerEndToEndTest {
             assertThat(gw.send(gw.request("OPTIONS", "l3", "a", "<sip:um.example.test>", null, null)).status())
                     .isEqualTo(403); // 127.0.0.1 is no longer a trusted gateway
         }
-        assertThat(server.configuration().gateways().get(0).address()).contains("192.0.2.9");
+        assertThat(server.configuration().gateways().get(0).address().map(a -> a.getHostAddress())).contains("192.0.2.9");
     }
 
     @Test

@@ -15,7 +15,9 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
+import org.umsec.server.config.ServerConfiguration;
 
 /**
  * The issue's bounded load check: sipp places 500 calls at 50 calls per second over TCP against an
@@ -52,8 +54,7 @@ class SippLoadCheckTest {
         ServerConfiguration c = ServerConfiguration.builder().serverName("um-sipp").bindAddress("127.0.0.1").sipPort(0)
                 .store(dir.resolve("certs")).voicemail(dir.resolve("voicemail"))
                 .dialPlan("load-plain", VoipSecurityMode.UNSECURED).associateDialPlan("load-plain")
-                .gateway(new ServerConfiguration.Gateway("sipp", Optional.empty(), Optional.of("127.0.0.1"), 5060,
-                        "load-plain"))
+                .gateway(IpGateway.builder("sipp").address("127.0.0.1").port(5060).dialPlan("load-plain").build())
                 .build();
         try (UmsecServer server = UmsecServer.builder(c).registerJmx(false).build()) {
             server.start();

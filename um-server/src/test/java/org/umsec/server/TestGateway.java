@@ -20,7 +20,6 @@ import java.util.concurrent.TimeoutException;
 import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.StoreContents;
-import org.umsec.server.internal.Sdes;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.sip.SipMessage;
@@ -60,6 +59,7 @@ final class TestGateway implements AutoCloseable {
     final DatagramSocket mediaRtcp;
     private final boolean tls;
     private int cseq = 1;
+    private int inviteCseq;
 
     private TestGateway(SipClient client, BlockingQueue<Object> inbox, TransportConnection connection) throws IOException {
         this.client = client;
@@ -130,6 +130,7 @@ final class TestGateway implements AutoCloseable {
     /** Sends a message; for requests other than ACK, returns the final response. */
     SipResponse send(SipRequest m) throws IOException {
         boolean ack = m.isMethod(SipRequest.ACK);
+        org.umsec.sip.CSeq cseq = m.cseq();
         try {
             connection.sendAsync(m).get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -138,7 +139,16 @@ final class TestGateway implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         }
-        return ack ? null : finalResponse();
+        if (ack) {
+            return null;
+        }
+        while (true) {
+            // skip what answers an earlier request (a 2xx retransmitted until its ACK was processed)
+            SipResponse r = finalResponse();
+            if (r.cseq().equals(cseq)) {
+                return r;
+            }
+        }
     }
 
     /** The next message from the server, or empty once the connection closed. */
@@ -189,10 +199,15 @@ final class TestGateway implements AutoCloseable {
     SipRequest request(String method, String callId, String fromTag, String to, String body, String contentType) {
         String t = tls ? "TLS" : "TCP";
         int port = connection.localAddress().getPort();
+        // an ACK carries its INVITE's CSeq number (RFC 3261 §17.1.1.3, §13.2.2.4)
+        int number = method.equals("ACK") ? inviteCseq : cseq++;
+        if (method.equals("INVITE")) {
+            inviteCseq = number;
+        }
         SipRequest.Builder m = SipRequest.builder(method, "sip:voicemail@um.example.test")
                 .via(Via.of(t, "127.0.0.1", port, Via.MAGIC_COOKIE + hex()))
                 .maxForwards(70).header("From", "\"Alice\" <sip:alice@gw1.example.test>;tag=" + fromTag)
-                .header("To", to).callId(callId).cseq(cseq++)
+                .header("To", to).callId(callId).cseq(number)
                 .header("Contact", "<sip:alice@127.0.0.1:" + port + ";transport=" + t.toLowerCase() + ">");
         return body == null ? m.build() : m.body(contentType, body).build();
     }
@@ -222,7 +237,7 @@ final class TestGateway implements AutoCloseable {
 
     /** The value of an {@code a=crypto} line ({@code 1 SUITE inline:...}), written by um-sip. */
     static String crypto(int tag, SrtpSuite suite, SrtpMasterKey key) {
-        return Sdes.line(tag, suite, key).toSdpValue();
+        return org.umsec.sip.sdp.SdesSrtp.attribute(tag, suite, key).toSdpValue();
     }
 
     /** The server's answer: RTP port, and its key if it sent one. */
@@ -255,6 +270,7 @@ final class TestGateway implements AutoCloseable {
             long ssrc) throws Exception {
         List<byte[]> sent = new ArrayList<>();
         byte[] payload = new byte[160];
+        long start = System.nanoTime();
         for (int off = 0, i = 0; off < samples.length; off += 160, i++) {
             int n = Math.min(160, samples.length - off);
             G711.encode(payloadType, samples, off, n, payload, 0);
@@ -269,7 +285,11 @@ final class TestGateway implements AutoCloseable {
             byte[] pkt = java.util.Arrays.copyOf(buf, len);
             sent.add(pkt);
             sendRaw(pkt, serverPort);
-            Thread.sleep(1); // loopback is fast; a little pacing keeps the receive buffer from overflowing
+            // in real time, as a gateway sends: the server records no more audio than the wall clock allows
+            long wait = start + (i + 1) * 20_000_000L - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
         }
         return sent;
     }

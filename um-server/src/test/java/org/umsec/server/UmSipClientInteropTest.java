@@ -17,6 +17,7 @@ import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.StoreContents;
 import org.umsec.certs.testing.TestPki;
+import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.SipRequest;
@@ -27,6 +28,7 @@ import org.umsec.sip.transport.SipPeer;
 import org.umsec.sip.transport.TlsSettings;
 import org.umsec.sip.transport.TransportConnection;
 import org.umsec.srtp.SrtpSuite;
+import org.umsec.server.config.ServerConfiguration;
 
 /**
  * A gateway built on um-sip's own transport (Netty, mutual TLS with um-certs validation and RFC 5922
@@ -48,8 +50,7 @@ class UmSipClientInteropTest {
         ServerConfiguration c = ServerConfiguration.builder().fqdn("um.example.test").bindAddress("127.0.0.1")
                 .sipPort(0).tlsPort(0).store(dir.resolve("certs")).voicemail(dir.resolve("vm"))
                 .dialPlan("dp-secure", VoipSecurityMode.SECURED).associateDialPlan("dp-secure")
-                .gateway(new ServerConfiguration.Gateway("gw1", Optional.of("gw1.example.test"), Optional.empty(), 5061,
-                        "dp-secure"))
+                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").port(5061).dialPlan("dp-secure").build())
                 .mediaTimeout(Duration.ofSeconds(5)).build();
         BlockingQueue<SipMessage> inbox = new LinkedBlockingQueue<>();
         TlsSettings tls = TlsSettings.builder().certificate(gwCert.privateKey(), gwCert.chain())

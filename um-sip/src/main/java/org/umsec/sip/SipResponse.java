@@ -138,6 +138,11 @@ public final class SipResponse extends SipMessage {
             this.reason = standardReason(status);
         }
 
+        /** @return the status code this builder makes */
+        public int status() {
+            return status;
+        }
+
         /** Sets the reason phrase (no CR or LF). */
         public Builder reason(String phrase) {
             if (phrase.indexOf('\r') >= 0 || phrase.indexOf('\n') >= 0) {

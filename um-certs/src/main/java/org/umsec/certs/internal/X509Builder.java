@@ -39,7 +39,6 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.util.IPAddress;
 
 /**
  * Builds X.509 certificates and CRLs with BouncyCastle, returning JDK objects. Every option is
@@ -60,6 +59,7 @@ public final class X509Builder {
     private X500Principal subject;
     private X500Principal issuer;
     private PublicKey publicKey;
+    private java.security.Provider signatureProvider;
     private PrivateKey signingKey;
     private PublicKey issuerPublicKey;
     private BigInteger serial;
@@ -180,6 +180,15 @@ public final class X509Builder {
         return this;
     }
 
+    /**
+     * @param p provider of the signature (a key on a curve the JDK cannot sign with), null for the default
+     * @return this
+     */
+    public X509Builder signatureProvider(java.security.Provider p) {
+        this.signatureProvider = p;
+        return this;
+    }
+
     /** @return a random positive serial number of at most 159 bits (20 octets DER, RFC 5280 §4.1.2.2) */
     public static BigInteger randomSerial() {
         BigInteger s;
@@ -245,8 +254,12 @@ public final class X509Builder {
             b.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(publicKey));
             b.addExtension(Extension.authorityKeyIdentifier, false,
                     utils.createAuthorityKeyIdentifier(issuerPublicKey != null ? issuerPublicKey : publicKey));
-            ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm != null ? signatureAlgorithm
-                    : signatureAlgorithm(signingKey)).build(signingKey);
+            JcaContentSignerBuilder sb = new JcaContentSignerBuilder(signatureAlgorithm != null ? signatureAlgorithm
+                    : signatureAlgorithm(signingKey));
+            if (signatureProvider != null) {
+                sb.setProvider(signatureProvider);
+            }
+            ContentSigner signer = sb.build(signingKey);
             return toJdk(b.build(signer).getEncoded());
         } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("cannot build certificate: " + e.getMessage(), e);
@@ -260,7 +273,7 @@ public final class X509Builder {
      * @return true for an IP literal
      */
     public static boolean isIpLiteral(String s) {
-        return IPAddress.isValid(s);
+        return org.umsec.core.HostNames.isIpLiteral(s);
     }
 
     /**

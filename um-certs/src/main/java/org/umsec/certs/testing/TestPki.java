@@ -120,6 +120,7 @@ public final class TestPki {
         private int keyUsage = -1;
         private boolean selfSigned;
         private CertificateAuthority issuer = intermediate;
+        private PersonalCertificate keyHolder;
         private String alias;
 
         private LeafBuilder(String dnsName) {
@@ -227,6 +228,20 @@ public final class TestPki {
         }
 
         /**
+         * The forgery of R25 attack tests: the leaf names {@code holder}'s subject as its issuer and
+         * is signed with {@code holder}'s private key, whatever {@code holder} is (typically a
+         * gateway's self-signed end-entity certificate that the server trusts as a pin). The chain is
+         * the leaf, then {@code holder}'s certificate.
+         *
+         * @param holder the certificate whose key signs
+         * @return this
+         */
+        public LeafBuilder signedWithKeyOf(PersonalCertificate holder) {
+            this.keyHolder = holder;
+            return this;
+        }
+
+        /**
          * @param a store alias (default derived from CN and thumbprint)
          * @return this
          */
@@ -253,6 +268,10 @@ public final class TestPki {
             List<X509Certificate> chain = new ArrayList<>();
             if (selfSigned) {
                 chain.add(b.issuer(subject, kp.getPrivate(), kp.getPublic()).build());
+            } else if (keyHolder != null) {
+                X509Certificate h = keyHolder.certificate();
+                chain.add(b.issuer(h.getSubjectX500Principal(), keyHolder.privateKey(), h.getPublicKey()).build());
+                chain.add(h);
             } else {
                 X509Certificate ca = issuer.certificate();
                 chain.add(b.issuer(ca.getSubjectX500Principal(), issuer.privateKey(), ca.getPublicKey()).build());

@@ -13,10 +13,10 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.VoicemailRecorder;
-import org.umsec.server.internal.Sdes;
+import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
+import org.umsec.server.media.TelephoneEvents;
 import org.umsec.sip.NameAddress;
 import org.umsec.sip.SipRequest;
 import org.umsec.sip.SipResponse;
@@ -25,6 +25,8 @@ import org.umsec.sip.sdp.CryptoAttribute;
 import org.umsec.sip.sdp.MediaDescription;
 import org.umsec.sip.sdp.Origin;
 import org.umsec.sip.sdp.SdpAttribute;
+import org.umsec.sip.sdp.SdesPolicyException;
+import org.umsec.sip.sdp.SdesSrtp;
 import org.umsec.sip.sdp.SdpParseException;
 import org.umsec.sip.sdp.SessionDescription;
 import org.umsec.srtp.SrtpMasterKey;
@@ -47,6 +49,8 @@ import picocli.CommandLine.Parameters;
 final class CallCommand implements Callable<Integer> {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The payload type offered for telephone-event with {@code --dtmf}. */
+    private static final int OFFERED_TELEPHONE_EVENT = 101;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -70,6 +74,10 @@ final class CallCommand implements Callable<Integer> {
 
     @Option(names = "--seconds", defaultValue = "3", description = "length of the test tone when no --wav (default ${DEFAULT-VALUE})")
     int seconds;
+
+    @Option(names = "--dtmf", paramLabel = "DIGITS",
+            description = "after the audio, press these keys (0-9 * # A-D) as RFC 4733 telephone-events, e.g. 123#")
+    String dtmf;
 
     @Option(names = "--to", paramLabel = "URI", description = "called URI (default sip:voicemail@HOST)")
     String to;
@@ -100,6 +108,15 @@ final class CallCommand implements Callable<Integer> {
             case "PCMA" -> G711.PAYLOAD_TYPE_PCMA;
             default -> throw CliException.usage("--codec must be PCMU or PCMA");
         };
+        if (dtmf != null) {
+            for (char c : dtmf.toCharArray()) {
+                try {
+                    TelephoneEvents.event(c);
+                } catch (IllegalArgumentException e) {
+                    throw new CliException("--dtmf: '" + c + "' is not a DTMF key (0-9 * # A-D)");
+                }
+            }
+        }
         if (useSrtp && !secured) {
             throw new CliException("SDES keys are never sent over plain TCP (R19): use --secured=true, or --srtp=false");
         }
@@ -127,13 +144,17 @@ final class CallCommand implements Callable<Integer> {
         MediaDescription.Builder m = MediaDescription.builder("audio", rtp.getLocalPort(), suite != null ? "RTP/SAVP" : "RTP/AVP")
                 .rtpFormat(pt, pt == 0 ? "PCMU/8000" : "PCMA/8000")
                 .attribute(new SdpAttribute("rtcp", Integer.toString(rtcp.getLocalPort())));
+        if (dtmf != null) {
+            m.rtpFormat(OFFERED_TELEPHONE_EVENT, "telephone-event/8000")
+                    .attribute(new SdpAttribute("fmtp", OFFERED_TELEPHONE_EVENT + " 0-15"));
+        }
         if (suite != null) {
             byte[] k = new byte[suite.masterKeyLength()];
             byte[] salt = new byte[suite.masterSaltLength()];
             RANDOM.nextBytes(k);
             RANDOM.nextBytes(salt);
             ourKey = SrtpMasterKey.of(k, salt);
-            m.crypto(Sdes.line(1, suite, ourKey));
+            m.crypto(SdesSrtp.attribute(1, suite, ourKey));
         }
         String offer = SessionDescription.builder().origin(new Origin("umsec-gw", "1", "1", "IN", ipVer, local))
                 .sessionName("umsec call").connection(new Connection("IN", ipVer, local)).media(m.build()).build().toSdp();
@@ -171,7 +192,7 @@ final class CallCommand implements Callable<Integer> {
                 .orElseThrow(() -> new CliException("the answer has no connection address")).address();
         int rtcpPort = a.attributeValues("rtcp").stream().findFirst().map(v -> Integer.parseInt(v.split(" ")[0]))
                 .orElse(a.port() + 1);
-        Optional<CryptoAttribute> serverCrypto = a.cryptos().stream().filter(c -> Sdes.suite(c).isPresent()).findFirst();
+        Optional<CryptoAttribute> serverCrypto = a.cryptos().stream().filter(c -> c.knownSuite().isPresent()).findFirst();
         if (suite != null && serverCrypto.isEmpty()) {
             throw new CliException("the server answered without SRTP keys");
         }
@@ -181,10 +202,15 @@ final class CallCommand implements Callable<Integer> {
         // receive the greeting while we talk
         AtomicLong received = new AtomicLong();
         AtomicLong verified = new AtomicLong();
-        SrtpSession rx = serverCrypto.map(c -> {
-            SrtpSuite s = Sdes.suite(c).orElseThrow();
-            return SrtpSession.inbound(SrtpPolicy.builder(s).masterKey(Sdes.masterKey(c, s)).build());
-        }).orElse(null);
+        SrtpSession serverRx = null;
+        if (serverCrypto.isPresent()) {
+            try {
+                serverRx = SrtpSession.inbound(SdesSrtp.policy(serverCrypto.get()));
+            } catch (SdesPolicyException e) {
+                throw new CliException("the server answered an unusable SDES key: " + e.getMessage());
+            }
+        }
+        SrtpSession rx = serverRx;
         rtp.setSoTimeout(200);
         Thread receiver = new Thread(() -> {
             byte[] b = new byte[2048];
@@ -216,7 +242,7 @@ final class CallCommand implements Callable<Integer> {
             if (ourKey == null) {
                 out.println("Keys: none, the media is plain RTP");
             } else {
-                String ours = Sdes.line(1, suite, ourKey).toSdpValue().substring(2);
+                String ours = SdesSrtp.attribute(1, suite, ourKey).toSdpValue().substring(2);
                 out.printf("Keys for umsec srtp decrypt (our stream: SSRC 0x%08x, UDP %d -> %s:%d):%n", ssrc,
                         rtp.getLocalPort(), mediaAddress, a.port());
                 out.println("  --crypto \"" + ours + "\"");
@@ -265,6 +291,13 @@ final class CallCommand implements Callable<Integer> {
             receiver.interrupt();
             throw new CliException("the server closed the connection during the call (no BYE)");
         }
+        if (dtmf != null) {
+            // RFC 4733 §2.5: send with the payload type the answer gave telephone-event
+            int te = a.payloadType("telephone-event", 8000).orElseThrow(() -> new CliException(
+                    "the server did not accept telephone-event in its answer; DTMF not sent"));
+            sendDtmf(rtp, tx, server, te, seq, ts, ssrc);
+            out.printf("Pressed %s as RFC 4733 telephone-events (payload type %d)%n", dtmf, te);
+        }
         String target = answer.contacts().isEmpty() ? toUri : answer.contacts().get(0).uri();
         SipRequest bye = SipRequest.builder(SipRequest.BYE, target).via(d.via()).maxForwards(70).from(from)
                 .to(answer.to()).callId(callId).cseq(2).build();
@@ -299,6 +332,34 @@ final class CallCommand implements Callable<Integer> {
                 shown = line.replaceAll("inline:[^\\s|]+", "inline:<masked; --show-keys prints it>");
             }
             out.println("  " + shown);
+        }
+    }
+
+    /**
+     * Each key: 100 ms of updates every 20 ms (marker on the first), the final packet three times
+     * (RFC 4733 §2.5.1), then 60 ms of pause; in real time.
+     */
+    private void sendDtmf(DatagramSocket rtp, SrtpSession tx, InetSocketAddress server, int pt, int seq0, long ts0,
+            long ssrc) throws IOException, InterruptedException {
+        byte[] payload = new byte[TelephoneEvents.PAYLOAD_LENGTH];
+        byte[] buf = new byte[12 + TelephoneEvents.PAYLOAD_LENGTH + 32];
+        int seq = seq0;
+        long ts = ts0;
+        for (char c : dtmf.toCharArray()) {
+            int event = TelephoneEvents.event(c);
+            for (int i = 1; i <= 8; i++) {
+                boolean end = i > 5;
+                TelephoneEvents.write(payload, 0, event, end, 10, 160 * Math.min(i, 5));
+                int len = RtpPacket.write(buf, 0, pt, i == 1, seq, ts, ssrc, payload, 0, payload.length);
+                if (tx != null) {
+                    len = tx.protectRtp(buf, 0, len);
+                }
+                rtp.send(new DatagramPacket(buf, len, server));
+                seq = (seq + 1) & 0xFFFF;
+                Thread.sleep(20);
+            }
+            Thread.sleep(60);
+            ts = (ts + 160 * 8) & 0xFFFF_FFFFL;
         }
     }
 

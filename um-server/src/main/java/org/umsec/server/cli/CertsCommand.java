@@ -37,10 +37,10 @@ import picocli.CommandLine.Parameters;
 /** {@code umsec certs ...}: the administrator's certificate commands (R12, R13, R24). */
 @Command(name = "certs", mixinStandardHelpOptions = true,
         description = "Manage the certificate store: list, select, new-self-signed, request, sign, import, export, trust,"
-            + " untrust, remove.",
+            + " untrust, remove, crl.",
         subcommands = {CertsCommand.ListCmd.class, CertsCommand.Select.class, CertsCommand.NewSelfSigned.class,
             CertsCommand.Request.class, CertsCommand.Sign.class, CertsCommand.Import.class, CertsCommand.Export.class,
-            CertsCommand.Trust.class, CertsCommand.Untrust.class, CertsCommand.Remove.class})
+            CertsCommand.Trust.class, CertsCommand.Untrust.class, CertsCommand.Remove.class, CertsCrlCommand.class})
 final class CertsCommand implements Runnable {
 
     @CommandLine.Spec

@@ -1,11 +1,10 @@
 package org.umsec.server.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.umsec.server.ConfigurationException;
-import org.umsec.server.ConfigurationProblem;
-import org.umsec.server.ServerConfiguration;
+import org.umsec.server.config.ConfigurationException;
+import org.umsec.server.config.ConfigurationProblem;
+import org.umsec.server.config.ServerConfiguration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -23,7 +22,8 @@ final class ConfigCommand implements Runnable {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "Check a YAML configuration; prints every problem with file and line.")
+            description = {"Check a YAML configuration; prints every problem with file and line.",
+                "Exit code 0 when the server would start (warnings are printed too), 1 when it would refuse."})
     static final class Check implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -33,11 +33,12 @@ final class ConfigCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!Files.isReadable(file)) {
-                throw new CliException("cannot read " + file);
-            }
             try {
+                // the same load as `umsec server` and a live reload: same rules, same messages
                 ServerConfiguration c = ServerConfiguration.load(file);
+                for (ConfigurationProblem p : c.warnings()) {
+                    spec.commandLine().getErr().println(p);
+                }
                 spec.commandLine().getOut().println("OK: " + c);
                 return 0;
             } catch (ConfigurationException e) {

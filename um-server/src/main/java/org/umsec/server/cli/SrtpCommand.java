@@ -18,19 +18,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.umsec.server.media.G711;
+import org.umsec.server.media.PcmAssembler;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.server.media.RtpReceiveStatistics;
 import org.umsec.server.media.WavWriter;
 import org.umsec.server.pcap.CaptureReader;
 import org.umsec.server.pcap.PcapFormatException;
 import org.umsec.server.pcap.UdpDatagram;
-import org.umsec.server.internal.Sdes;
 import org.umsec.sip.sdp.CryptoAttribute;
+import org.umsec.sip.sdp.SdesPolicyException;
+import org.umsec.sip.sdp.SdesSrtp;
 import org.umsec.sip.sdp.SdpParseException;
 import org.umsec.srtp.SrtpPolicy;
 import org.umsec.srtp.SrtpSession;
-import org.umsec.srtp.SrtpSuite;
 import org.umsec.srtp.SrtpStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -198,6 +198,7 @@ final class SrtpCommand implements Runnable {
             final Path temp;
             final WavWriter wav;
             final RtpReceiveStatistics stats = new RtpReceiveStatistics();
+            final PcmAssembler assembler;
             StreamKey stream;
             long considered;
             long decrypted;
@@ -205,7 +206,6 @@ final class SrtpCommand implements Runnable {
             long replayed;
             long otherFailed;
             int payloadType = -1;
-            long expectedTs = -1;
 
             Direction(int index, SrtpSession rx, Path target, Path temp, WavWriter wav) {
                 this.index = index;
@@ -213,6 +213,7 @@ final class SrtpCommand implements Runnable {
                 this.target = target;
                 this.temp = temp;
                 this.wav = wav;
+                this.assembler = new PcmAssembler(wav::write);
             }
         }
 
@@ -323,11 +324,9 @@ final class SrtpCommand implements Runnable {
             } catch (SdpParseException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), what + ": " + e.getMessage());
             }
-            SrtpSuite suite = Sdes.suite(parsed).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
-                    what + ": unsupported suite " + parsed.suite()));
             try {
-                return SrtpPolicy.builder(suite).masterKey(Sdes.masterKey(parsed, suite)).build();
-            } catch (IllegalArgumentException e) {
+                return SdesSrtp.policy(parsed);
+            } catch (SdesPolicyException | IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), what + ": " + e.getMessage());
             }
         }
@@ -388,7 +387,7 @@ final class SrtpCommand implements Runnable {
                         }
                         continue;
                     }
-                    audio(dir, b, len);
+                    audio(dir, b, len, u.time().toEpochMilli());
                 }
             } catch (IOException e) {
                 throw readError(in, e);
@@ -396,7 +395,7 @@ final class SrtpCommand implements Runnable {
             return datagrams;
         }
 
-        private static void audio(Direction dir, byte[] b, int len) throws IOException {
+        private static void audio(Direction dir, byte[] b, int len, long arrivalMillis) throws IOException {
             Optional<RtpPacket> p = RtpPacket.parse(b, 0, len);
             if (p.isEmpty() || (p.get().payloadType() != 0 && p.get().payloadType() != 8)) {
                 dir.otherFailed++;
@@ -408,19 +407,8 @@ final class SrtpCommand implements Runnable {
             if (!dir.stats.update(r.sequenceNumber(), r.timestamp(), r.timestamp())) {
                 return;
             }
-            short[] silence = new short[160];
-            if (dir.expectedTs >= 0) {
-                long gap = (r.timestamp() - dir.expectedTs) & 0xFFFF_FFFFL;
-                if (gap > 0 && gap <= 16000) {
-                    for (long left = gap; left > 0; left -= 160) {
-                        dir.wav.write(silence, 0, (int) Math.min(160, left));
-                    }
-                }
-            }
-            short[] pcm = new short[r.payloadLength()];
-            G711.decode(r.payloadType(), b, r.payloadOffset(), pcm.length, pcm, 0);
-            dir.wav.write(pcm, 0, pcm.length);
-            dir.expectedTs = (r.timestamp() + pcm.length) & 0xFFFF_FFFFL;
+            // the capture's clock bounds the audio, as the server's clock bounds a recording
+            dir.assembler.accept(r, b, arrivalMillis);
         }
 
         private void report(List<Direction> dirs, long datagrams, long wanted) {
@@ -437,6 +425,10 @@ final class SrtpCommand implements Runnable {
                     o.printf("Wrote %d samples (%.2f s, %s) to %s%n", d.wav.samplesWritten(),
                             d.wav.samplesWritten() / 8000.0, d.payloadType == 0 ? "PCMU" : "PCMA",
                             out.get(d.index - 1));
+                    if (d.assembler.samplesDropped() > 0) {
+                        o.printf("Dropped %d samples that ran ahead of the capture's clock (timestamp jumps)%n",
+                                d.assembler.samplesDropped());
+                    }
                 }
             }
             o.flush();

@@ -6,6 +6,9 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * Writes a mono 16-bit PCM WAV file (RIFF {@code WAVE}, format tag 1), little-endian.
@@ -57,6 +60,37 @@ public final class WavWriter implements AutoCloseable {
         }
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
+        WavWriter w = new WavWriter(ch, sampleRate);
+        try {
+            w.writeHeader();
+            ch.position(HEADER_SIZE);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        return w;
+    }
+
+    /**
+     * Creates a new WAV file, never an existing one ({@code CREATE_NEW}), owner-only ({@code 0600}) where
+     * the file system has POSIX permissions, and writes its header.
+     *
+     * @param file the file to create
+     * @param sampleRate samples per second, 1..192000
+     * @return the open writer
+     * @throws java.nio.file.FileAlreadyExistsException if the file exists
+     * @throws IOException if the file cannot be created
+     * @throws IllegalArgumentException if the sample rate is out of range
+     */
+    public static WavWriter createNew(Path file, int sampleRate) throws IOException {
+        if (sampleRate < 1 || sampleRate > 192_000) {
+            throw new IllegalArgumentException("sample rate must be 1..192000, was " + sampleRate);
+        }
+        Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel ch = file.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? FileChannel.open(file, options, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rw-------")))
+                : FileChannel.open(file, options);
         WavWriter w = new WavWriter(ch, sampleRate);
         try {
             w.writeHeader();

@@ -19,8 +19,9 @@ import org.umsec.certs.CertificateFiles;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.testing.TestPki;
+import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.ServerConfiguration;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.UmsecServer;
 
 /** {@code umsec call}: a BYE from the server, a server that never answers, --verbose and --show-keys. */
@@ -39,7 +40,7 @@ class CallToolTest {
         return ServerConfiguration.builder().fqdn("um.example.test").bindAddress("127.0.0.1").sipPort(0).tlsPort(0)
                 .store(dir.resolve("certs")).voicemail(dir.resolve("vm")).dialPlan("p", VoipSecurityMode.UNSECURED)
                 .associateDialPlan("p")
-                .gateway(new ServerConfiguration.Gateway("lab", Optional.empty(), Optional.of("127.0.0.1"), 5060, "p"));
+                .gateway(IpGateway.builder("lab").address("127.0.0.1").port(5060).dialPlan("p").build());
     }
 
     @Test
@@ -84,7 +85,7 @@ class CallToolTest {
         Path key = Files.writeString(dir.resolve("gw.key"), CertificateFiles.toPem(gwCert.privateKey()));
         Path root = Files.writeString(dir.resolve("root.crt"), CertificateFiles.toPem(pki.rootCertificate()));
         ServerConfiguration.Builder b = plain().dialPlan("s", VoipSecurityMode.SECURED).associateDialPlan("s")
-                .gateway(new ServerConfiguration.Gateway("gw1", Optional.of("gw1.example.test"), Optional.empty(), 5061, "s"));
+                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").port(5061).dialPlan("s").build());
         try (UmsecServer s = server(b)) {
             String[] base = {"call", "--cert", cert.toString(), "--key", key.toString(), "--trust", root.toString(),
                 "--server-name", "um.example.test", "--seconds", "1", "127.0.0.1:" + s.tlsPort()};

@@ -12,8 +12,9 @@ import org.umsec.certs.CertificateFiles;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.testing.TestPki;
+import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.ServerConfiguration;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.UmsecServer;
 
 /** {@code umsec test-connectivity} prints the server's chain and the reason also when validation fails. */
@@ -39,7 +40,7 @@ class ConnectivityDiagnosticsTest {
         ServerConfiguration c = ServerConfiguration.builder().fqdn("um.example.test").bindAddress("127.0.0.1").sipPort(0)
                 .tlsPort(0).store(dir.resolve("certs")).voicemail(dir.resolve("vm"))
                 .dialPlan("s", VoipSecurityMode.SECURED).associateDialPlan("s")
-                .gateway(new ServerConfiguration.Gateway("gw1", Optional.of("gw1.example.test"), Optional.empty(), 5061, "s"))
+                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").port(5061).dialPlan("s").build())
                 .build();
         UmsecServer server = UmsecServer.builder(c).registerJmx(false).build();
         server.start();

@@ -16,7 +16,7 @@ import javax.sound.sampled.AudioInputStream;
 import javax.sound.sampled.AudioSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.umsec.server.internal.Sdes;
+import org.umsec.sip.sdp.SdesSrtp;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.server.pcap.PcapWriter;
@@ -56,7 +56,7 @@ class SrtpToolsTest {
     }
 
     static String crypto(SrtpMasterKey k) {
-        return Sdes.line(1, SUITE, k).toSdpValue().substring(2);
+        return SdesSrtp.attribute(1, SUITE, k).toSdpValue().substring(2);
     }
 
     /** A call: A (gateway, port 40000, SSRC 0xCAFE, PCMA) and B (server, port 20000, SSRC 0xBEEF, PCMU), interleaved. */

@@ -20,10 +20,10 @@ import org.umsec.certs.CertificateFiles;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.testing.TestPki;
+import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.ServerConfiguration;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.UmsecServer;
-import org.umsec.server.internal.Sdes;
 import org.umsec.server.media.G711;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.server.pcap.PcapWriter;
@@ -184,8 +184,8 @@ class UmsecCommandTest {
                 .sipPort(0).tlsPort(0).store(store).voicemail(dir.resolve("vm"))
                 .dialPlan("s", VoipSecurityMode.SECURED).dialPlan("p", VoipSecurityMode.UNSECURED)
                 .associateDialPlan("s").associateDialPlan("p")
-                .gateway(new ServerConfiguration.Gateway("gw1", Optional.of("gw1.example.test"), Optional.empty(), 5061, "s"))
-                .gateway(new ServerConfiguration.Gateway("lab", Optional.empty(), Optional.of("127.0.0.1"), 5060, "p"))
+                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").port(5061).dialPlan("s").build())
+                .gateway(IpGateway.builder("lab").address("127.0.0.1").port(5060).dialPlan("p").build())
                 .build();
         UmsecServer s = UmsecServer.builder(c).registerJmx(false).build();
         s.start();
@@ -223,7 +223,7 @@ class UmsecCommandTest {
             }
         }
         Path wav = dir.resolve("call.wav");
-        String crypto = Sdes.line(1, suite, key).toSdpValue().substring(2); // "SUITE inline:..."
+        String crypto = org.umsec.sip.sdp.SdesSrtp.attribute(1, suite, key).toSdpValue().substring(2); // "SUITE inline:..."
         CliRunner r = CliRunner.run("srtp", "decrypt", "--crypto", crypto, "--in", pcap.toString(), "--out", wav.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("0x0000cafe", "25 packets", "24 decrypted", "1 failed authentication", "PCMA");

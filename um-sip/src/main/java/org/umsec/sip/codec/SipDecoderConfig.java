@@ -67,6 +67,16 @@ public final class SipDecoderConfig {
         return new Builder();
     }
 
+    /**
+     * @return a builder holding this configuration's values
+     */
+    public Builder toBuilder() {
+        return new Builder().maxStartLineLength(maxStartLineLength).maxHeaderLineLength(maxHeaderLineLength)
+                .maxHeaderCount(maxHeaderCount).maxHeaderBytes(maxHeaderBytes).maxBodyLength(maxBodyLength)
+                .validateHeaders(validateHeaders).requireContentLength(requireContentLength)
+                .answerKeepAlivePings(answerKeepAlivePings);
+    }
+
     /** Longest start line in bytes, CRLF excluded. */
     public int maxStartLineLength() {
         return maxStartLineLength;

@@ -130,25 +130,21 @@ public final class CryptoAttribute {
         if (f.length < 3) {
             throw new SdpParseException("a=crypto needs tag, suite and key parameters: " + value);
         }
-        int tag;
-        try {
-            if (f[0].length() > 9) {
-                throw new NumberFormatException();
-            }
-            tag = Integer.parseInt(f[0]);
-        } catch (NumberFormatException e) {
-            throw new SdpParseException("bad a=crypto tag: " + f[0]);
-        }
-        if (tag < 1) {
-            throw new SdpParseException("bad a=crypto tag: " + f[0]);
-        }
+        int tag = (int) SdpNumbers.number(f[0], 1, 999_999_999, "a=crypto tag");
         List<KeyParam> keys = new ArrayList<>();
         for (String kp : f[2].split(";")) {
             keys.add(parseKeyParam(kp));
         }
         List<String> session = new ArrayList<>();
         for (int i = 3; i < f.length; i++) {
-            session.add(f[i]);
+            String p = f[i];
+            String u = p.toUpperCase(Locale.ROOT);
+            if (u.startsWith("KDR=")) {
+                SdpNumbers.number(p.substring(4), 0, 24, "a=crypto KDR"); // RFC 4568 §6.3.1
+            } else if (u.startsWith("WSH=")) {
+                SdpNumbers.number(p.substring(4), 64, Integer.MAX_VALUE, "a=crypto WSH"); // RFC 4568 §6.3.7
+            }
+            session.add(p);
         }
         try {
             return new CryptoAttribute(tag, f[1], keys, session);
@@ -184,16 +180,14 @@ public final class CryptoAttribute {
                 if (mki.isPresent()) {
                     throw new SdpParseException("two MKI fields");
                 }
-                try {
-                    mki = OptionalLong.of(Long.parseLong(p.substring(0, colon)));
-                    mkiLength = Integer.parseInt(p.substring(colon + 1));
-                } catch (NumberFormatException e) {
-                    throw new SdpParseException("bad MKI: " + p);
+                // RFC 4568 §9.1: mki = mki-value ":" mki-length, the length 1..128 octets
+                mkiLength = (int) SdpNumbers.number(p.substring(colon + 1), 1, 128, "a=crypto MKI length");
+                long value = SdpNumbers.number(p.substring(0, colon), 0, Long.MAX_VALUE, "a=crypto MKI value");
+                if (mkiLength < 8 && value >= 1L << (8 * mkiLength)) {
+                    throw new SdpParseException("a=crypto MKI value " + value + " does not fit in " + mkiLength
+                            + " octets");
                 }
-                if (mkiLength < 1 || mkiLength > 128 || mki.getAsLong() < 0
-                        || (mkiLength < 8 && mki.getAsLong() >= 1L << (8 * mkiLength))) {
-                    throw new SdpParseException("bad MKI: " + p);
-                }
+                mki = OptionalLong.of(value);
             } else {
                 if (lifetime.isPresent() || mki.isPresent()) {
                     throw new SdpParseException("lifetime must precede MKI and appear once");
@@ -205,22 +199,11 @@ public final class CryptoAttribute {
     }
 
     private static long parseLifetime(String p) throws SdpParseException {
-        try {
-            if (p.startsWith("2^")) {
-                int e = Integer.parseInt(p.substring(2));
-                if (e < 0 || e > 62) {
-                    throw new NumberFormatException();
-                }
-                return 1L << e;
-            }
-            long v = Long.parseLong(p);
-            if (v <= 0) {
-                throw new NumberFormatException();
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new SdpParseException("bad key lifetime: " + p);
+        // RFC 4568 §9.1: lifetime = ["2^"] 1*(DIGIT)
+        if (p.startsWith("2^")) {
+            return 1L << SdpNumbers.number(p.substring(2), 0, 62, "a=crypto key lifetime exponent");
         }
+        return SdpNumbers.number(p, 1, Long.MAX_VALUE, "a=crypto key lifetime");
     }
 
     /** The tag that pairs an answer with the offered line (RFC 4568 §4). */
@@ -274,21 +257,14 @@ public final class CryptoAttribute {
 
     /**
      * The key derivation rate exponent of {@code KDR=n} (rate 2<sup>n</sup>, n in 0..24; RFC 4568 §6.3.1).
+     * A malformed KDR is refused by {@link #parse(String)}; one given to the constructor reads as absent.
      *
-     * @throws IllegalStateException when the KDR parameter is present but malformed
+     * @return the exponent, or empty when no (well-formed) KDR parameter is present
      */
     public OptionalInt kdr() {
         for (String p : sessionParams) {
-            if (p.startsWith("KDR=")) {
-                try {
-                    int v = Integer.parseInt(p.substring(4));
-                    if (v < 0 || v > 24) {
-                        throw new NumberFormatException();
-                    }
-                    return OptionalInt.of(v);
-                } catch (NumberFormatException e) {
-                    throw new IllegalStateException("malformed KDR: " + p);
-                }
+            if (p.toUpperCase(Locale.ROOT).startsWith("KDR=") && validKdr(p)) {
+                return OptionalInt.of(Integer.parseInt(p.substring(4)));
             }
         }
         return OptionalInt.empty();
@@ -313,9 +289,9 @@ public final class CryptoAttribute {
 
     private static boolean validKdr(String p) {
         try {
-            int v = Integer.parseInt(p.substring(4));
-            return v >= 0 && v <= 24;
-        } catch (NumberFormatException e) {
+            SdpNumbers.number(p.substring(4), 0, 24, "KDR");
+            return true;
+        } catch (SdpParseException e) {
             return false;
         }
     }

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * One media section of an SDP body (RFC 8866 §5.14): {@code m=audio 49170 RTP/SAVP 0 8 101} and the lines
@@ -21,6 +22,7 @@ public final class MediaDescription {
     private final List<String> otherLines;
     private final List<SdpAttribute> attributes;
     private final List<CryptoAttribute> cryptos;
+    private final int rtcpPort;
 
     private MediaDescription(Builder b) throws SdpParseException {
         this.media = b.media;
@@ -31,8 +33,27 @@ public final class MediaDescription {
         this.connection = b.connection;
         this.otherLines = List.copyOf(b.otherLines);
         this.attributes = List.copyOf(b.attributes);
+        boolean rtp = isRtpProfile(proto);
+        // RFC 8866 §5.14: <port>/<number of ports>; RTP uses a port pair per stream (RFC 3550 §11)
+        long lastPort = (long) port + (long) (rtp ? 2 : 1) * portCount - 1;
+        if (portCount < 1 || (portCount > 1 && port > 0 && lastPort > SdpNumbers.MAX_PORT)) {
+            throw new SdpParseException("m= port " + port + "/" + portCount + " runs past port "
+                    + SdpNumbers.MAX_PORT);
+        }
+        if (rtp) {
+            for (String f : formats) {
+                SdpNumbers.payloadType(f, "m= RTP payload type");
+            }
+        }
+        int explicitRtcp = -1;
+        boolean mux = false;
         List<CryptoAttribute> c = new ArrayList<>();
         for (SdpAttribute a : attributes) {
+            int r = checkAttribute(a, rtp);
+            if (r >= 0 && explicitRtcp < 0) {
+                explicitRtcp = r;
+            }
+            mux |= a.name().equals("rtcp-mux");
             if (a.name().equals("crypto")) {
                 if (a.value() == null) {
                     throw new SdpParseException("a=crypto without value");
@@ -41,6 +62,101 @@ public final class MediaDescription {
             }
         }
         this.cryptos = Collections.unmodifiableList(c);
+        if (explicitRtcp >= 0) {
+            this.rtcpPort = explicitRtcp;
+        } else if (mux || port == 0) {
+            this.rtcpPort = port;
+        } else if (rtp && port == SdpNumbers.MAX_PORT) {
+            throw new SdpParseException("m= port 65535 leaves no port for RTCP and there is no a=rtcp (RFC 3605)");
+        } else {
+            this.rtcpPort = rtp ? port + 1 : port;
+        }
+    }
+
+    static boolean isRtpProfile(String proto) {
+        return proto.startsWith("RTP/") || proto.contains("/RTP/");
+    }
+
+    /**
+     * Checks the numbers of the attributes umsec reads (RFC 3605 {@code rtcp}, RFC 8866 {@code rtpmap},
+     * {@code fmtp}, {@code ptime}, {@code maxptime}, RFC 5576 {@code ssrc}, RFC 8285 {@code extmap}).
+     *
+     * @param a   the attribute
+     * @param rtp whether the media section uses an RTP profile (formats are payload types)
+     * @return the RTCP port of an {@code a=rtcp}, else -1
+     * @throws SdpParseException when a number is malformed or out of range
+     */
+    static int checkAttribute(SdpAttribute a, boolean rtp) throws SdpParseException {
+        String v = a.value();
+        if (v == null) {
+            return -1;
+        }
+        switch (a.name()) {
+            case "rtcp": {
+                // a=rtcp:<port> [<nettype> <addrtype> <connection-address>]
+                String[] f = v.split(" ", -1);
+                if (f.length != 1 && f.length != 4) {
+                    throw new SdpParseException("a=rtcp needs a port and optionally an address: "
+                            + SdpNumbers.shorten(v));
+                }
+                int port = SdpNumbers.port(f[0], "a=rtcp port");
+                if (port == 0) {
+                    throw new SdpParseException("a=rtcp port 0 is not a port");
+                }
+                return port;
+            }
+            case "rtpmap": {
+                // a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding parameters>]
+                int sp = v.indexOf(' ');
+                if (sp < 0) {
+                    throw new SdpParseException("a=rtpmap needs a payload type and an encoding: "
+                            + SdpNumbers.shorten(v));
+                }
+                SdpNumbers.payloadType(v.substring(0, sp), "a=rtpmap payload type");
+                String[] enc = v.substring(sp + 1).trim().split("/", -1);
+                // the clock rate is mandatory in RFC 8866, but RFC 4475's valid messages omit it (a=rtpmap:31 LPC)
+                if (enc.length > 3 || enc[0].isEmpty()) {
+                    throw new SdpParseException("a=rtpmap encoding must be <name>/<clock rate>[/<channels>]: "
+                            + SdpNumbers.shorten(v));
+                }
+                if (enc.length >= 2) {
+                    SdpNumbers.number(enc[1], 1, SdpNumbers.MAX_CLOCK_RATE, "a=rtpmap clock rate");
+                }
+                if (enc.length == 3) {
+                    SdpNumbers.number(enc[2], 1, SdpNumbers.MAX_CHANNELS, "a=rtpmap channels");
+                }
+                return -1;
+            }
+            case "fmtp": {
+                // a=fmtp:<format> <format specific parameters>
+                int sp = v.indexOf(' ');
+                String fmt = sp < 0 ? v : v.substring(0, sp);
+                if (rtp) {
+                    SdpNumbers.payloadType(fmt, "a=fmtp payload type");
+                } else if (fmt.isEmpty()) {
+                    throw new SdpParseException("a=fmtp without a format");
+                }
+                return -1;
+            }
+            case "ptime":
+            case "maxptime":
+                SdpNumbers.positiveDecimal(v, 60_000, "a=" + a.name());
+                return -1;
+            case "ssrc": {
+                int sp = v.indexOf(' ');
+                SdpNumbers.number(sp < 0 ? v : v.substring(0, sp), 0, 0xFFFF_FFFFL, "a=ssrc");
+                return -1;
+            }
+            case "extmap": {
+                int sp = v.indexOf(' ');
+                String id = sp < 0 ? v : v.substring(0, sp);
+                int slash = id.indexOf('/');
+                SdpNumbers.number(slash < 0 ? id : id.substring(0, slash), 1, 255, "a=extmap id");
+                return -1;
+            }
+            default:
+                return -1;
+        }
     }
 
     /**
@@ -119,6 +235,41 @@ public final class MediaDescription {
     /** The {@code a=crypto} attributes, parsed. */
     public List<CryptoAttribute> cryptos() {
         return cryptos;
+    }
+
+    /**
+     * Where the peer wants RTCP: the port of {@code a=rtcp} (RFC 3605), the RTP port itself with
+     * {@code a=rtcp-mux}, else the RTP port + 1 (RFC 3550 §11). Always 0..65535: the parser refuses an
+     * RTP section on port 65535 with no {@code a=rtcp}.
+     */
+    public int rtcpPort() {
+        return rtcpPort;
+    }
+
+    /**
+     * The payload type the section maps to an encoding, such as the one for {@code telephone-event/8000}
+     * (RFC 4733 §7.1.1).
+     *
+     * @param encoding  encoding name, compared case-insensitively (RFC 8866 §6.6)
+     * @param clockRate clock rate in Hz
+     * @return the first listed format with that {@code a=rtpmap}, or empty
+     */
+    public OptionalInt payloadType(String encoding, int clockRate) {
+        for (String f : formats) {
+            Optional<String> map;
+            try {
+                map = rtpmap(Integer.parseInt(f));
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if (map.isPresent()) {
+                String[] enc = map.get().split("/");
+                if (enc.length >= 2 && enc[0].equalsIgnoreCase(encoding) && enc[1].equals(Integer.toString(clockRate))) {
+                    return OptionalInt.of(Integer.parseInt(f));
+                }
+            }
+        }
+        return OptionalInt.empty();
     }
 
     /** The {@code a=rtpmap} encoding for a payload type, such as {@code PCMU/8000}. */
@@ -287,7 +438,9 @@ public final class MediaDescription {
         /**
          * Builds the section.
          *
-         * @throws IllegalArgumentException when there is no format or an {@code a=crypto} is malformed
+         * @throws IllegalArgumentException when there is no format, an {@code a=crypto} is malformed, or a
+         *     number is out of range (an RTP payload type, an {@code a=rtcp} port, an {@code a=rtpmap} clock
+         *     rate; see {@link SessionDescription#parse(String)})
          */
         public MediaDescription build() {
             if (formats.isEmpty()) {

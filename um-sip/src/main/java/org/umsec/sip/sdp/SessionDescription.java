@@ -26,6 +26,21 @@ import java.util.Optional;
  * not model ({@code i= u= e= p= b= r= z= k=}) so that {@link #toSdp()} reproduces them. Bodies larger
  * than {@value #MAX_LENGTH} characters or with more than {@value #MAX_MEDIA} media sections are refused.
  * Immutable.
+ *
+ * <p>Every number the parser reads is checked, digits only (no sign) and in range, so that a hostile offer
+ * fails here with an {@link SdpParseException} naming the field instead of later, with an unchecked
+ * exception, in the middle of call setup:
+ * <ul>
+ *   <li>{@code m=} port 0..65535, port count at least 1 and not running past 65535 (a port pair per
+ *       stream for RTP), RTP payload types 0..127; an RTP section on port 65535 needs {@code a=rtcp};
+ *   <li>{@code a=rtcp} port 1..65535 (RFC 3605), {@code a=rtpmap} payload type 0..127, clock rate
+ *       1..1000000 Hz, channels 1..64, {@code a=fmtp} payload type 0..127, {@code a=ptime}/{@code maxptime}
+ *       above 0 and at most 60000 ms, {@code a=ssrc} 32-bit, {@code a=extmap} id 1..255;
+ *   <li>{@code a=crypto} tag 1..999999999, key lifetime, MKI value and length 1..128, {@code KDR} 0..24,
+ *       {@code WSH} at least 64 (RFC 4568);
+ *   <li>{@code o=} session id and version, {@code t=} times, {@code b=} bandwidth, {@code c=} TTL 0..255 and
+ *       address count.
+ * </ul>
  */
 public final class SessionDescription {
     /** Largest body accepted by {@link #parse(String)}. */
@@ -155,6 +170,9 @@ public final class SessionDescription {
                     if (f.length != 6) {
                         throw new SdpParseException("o= needs 6 fields: " + v);
                     }
+                    // RFC 8866 §5.2: sess-id and sess-version are numeric (64-bit NTP-style values)
+                    SdpNumbers.digits(f[1], "o= session id");
+                    SdpNumbers.digits(f[2], "o= session version");
                     b.origin = new Origin(f[0], f[1], f[2], f[3], f[4], f[5]);
                     break;
                 case 's':
@@ -176,6 +194,7 @@ public final class SessionDescription {
                     if (m != null) {
                         throw new SdpParseException("t= inside a media section");
                     }
+                    checkTiming(v);
                     b.timing.add(v);
                     break;
                 case 'm':
@@ -198,11 +217,15 @@ public final class SessionDescription {
                     if (m != null) {
                         m.attribute(a);
                     } else {
+                        MediaDescription.checkAttribute(a, false);
                         b.attributes.add(a);
                     }
                     break;
                 }
                 case 'i': case 'b': case 'k':
+                    if (type == 'b') {
+                        checkBandwidth(v);
+                    }
                     if (m != null) {
                         m.otherLine(l);
                     } else {
@@ -238,7 +261,41 @@ public final class SessionDescription {
         if (f.length != 3 || f[0].isEmpty() || f[1].isEmpty() || f[2].isEmpty()) {
             throw new SdpParseException("c= needs 3 fields: " + v);
         }
+        int slash = f[2].indexOf('/');
+        if (slash >= 0) {
+            // RFC 8866 §5.7: multicast <address>/<ttl>[/<number of addresses>] (IP4), <address>/<number> (IP6)
+            String[] parts = f[2].substring(slash + 1).split("/", -1);
+            boolean ip4 = f[1].equals("IP4");
+            if (parts.length > (ip4 ? 2 : 1)) {
+                throw new SdpParseException("c= address has too many '/' fields: " + SdpNumbers.shorten(f[2]));
+            }
+            if (ip4) {
+                SdpNumbers.number(parts[0], 0, 255, "c= TTL");
+            }
+            if (parts.length == 2 || !ip4) {
+                SdpNumbers.number(parts[parts.length - 1], 1, 65536, "c= number of addresses");
+            }
+        }
         return new Connection(f[0], f[1], f[2]);
+    }
+
+    /** {@code t=<start-time> <stop-time>}: two decimal NTP times (RFC 8866 §5.9). */
+    private static void checkTiming(String v) throws SdpParseException {
+        String[] f = v.split(" ", -1);
+        if (f.length != 2) {
+            throw new SdpParseException("t= needs start and stop times: " + SdpNumbers.shorten(v));
+        }
+        SdpNumbers.digits(f[0], "t= start time");
+        SdpNumbers.digits(f[1], "t= stop time");
+    }
+
+    /** {@code b=<bwtype>:<bandwidth>}, the bandwidth a 32-bit number (RFC 8866 §5.8). */
+    private static void checkBandwidth(String v) throws SdpParseException {
+        int colon = v.indexOf(':');
+        if (colon <= 0) {
+            throw new SdpParseException("b= needs <bwtype>:<bandwidth>: " + SdpNumbers.shorten(v));
+        }
+        SdpNumbers.number(v.substring(colon + 1), 0, 0xFFFF_FFFFL, "b= bandwidth");
     }
 
     private static MediaDescription.Builder parseMediaLine(String v) throws SdpParseException {
@@ -249,18 +306,13 @@ public final class SessionDescription {
         String portText = f[1];
         int count = 1;
         int slash = portText.indexOf('/');
-        int port;
-        try {
-            if (slash >= 0) {
-                count = Integer.parseInt(portText.substring(slash + 1));
-                portText = portText.substring(0, slash);
-            }
-            port = Integer.parseInt(portText);
-        } catch (NumberFormatException e) {
-            throw new SdpParseException("bad m= port: " + f[1]);
+        if (slash >= 0) {
+            count = (int) SdpNumbers.number(portText.substring(slash + 1), 1, SdpNumbers.MAX_PORT, "m= port count");
+            portText = portText.substring(0, slash);
         }
-        if (port < 0 || port > 65535 || count < 1) {
-            throw new SdpParseException("bad m= port: " + f[1]);
+        int port = SdpNumbers.port(portText, "m= port");
+        if (f[0].isEmpty() || f[2].isEmpty()) {
+            throw new SdpParseException("m= needs media, port, proto and formats: " + SdpNumbers.shorten(v));
         }
         MediaDescription.Builder m = MediaDescription.builder(f[0], port, f[2]).portCount(count);
         for (int i = 3; i < f.length; i++) {

@@ -1,7 +1,10 @@
 package org.umsec.sip.transaction;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -11,17 +14,19 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.umsec.core.SecurityEvent;
+import org.umsec.core.SecurityEventListener;
+import org.umsec.core.SecurityEventType;
 import org.umsec.sip.DialogId;
 import org.umsec.sip.NameAddress;
-import org.umsec.sip.ServerTransaction;
 import org.umsec.sip.SipConnection;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.SipParseException;
 import org.umsec.sip.SipRequest;
-import org.umsec.sip.SipRequestHandler;
 import org.umsec.sip.SipResponse;
 import org.umsec.sip.Via;
 import org.umsec.sip.codec.SipDecodeError;
@@ -44,7 +49,12 @@ import org.umsec.sip.codec.SipDecodeError;
  * <li>Guards: an INVITE the application leaves unanswered for {@link Builder#inviteAnswerTimeout} gets
  *     408; other requests are dropped after 64·T1 (the client has given up); at most
  *     {@link Builder#maxServerTransactions} live transactions (default {@value #DEFAULT_MAX_SERVER_TRANSACTIONS}),
- *     beyond which requests get 503 so a flood cannot grow the tables without bound.</li>
+ *     beyond which requests get 503 so a flood cannot grow the tables without bound; and at most
+ *     {@link Builder#maxServerTransactionsPerPeer} in progress (no final response yet) per peer address
+ *     (default {@value #DEFAULT_MAX_SERVER_TRANSACTIONS_PER_PEER}), beyond which that peer's requests get 503 with
+ *     Retry-After and a {@link SecurityEventType#PEER_LIMIT_REACHED} event (at most one per peer per
+ *     second; the count of refused requests is in the event), so one trusted peer cannot take the whole
+ *     table (R28).</li>
  * </ul>
  * Transactions are keyed by branch, sent-by and method (RFC 3261 §17.2.3), with the RFC 2543 fallback
  * key (Call-ID, CSeq, From tag, sent-by) for branches without the magic cookie.
@@ -66,6 +76,8 @@ public final class TransactionLayer {
     public static final Duration DEFAULT_T1 = Duration.ofMillis(500);
     /** Default limit of live server transactions. */
     public static final int DEFAULT_MAX_SERVER_TRANSACTIONS = 10_000;
+    /** Default cap on live server transactions of one peer address. */
+    public static final int DEFAULT_MAX_SERVER_TRANSACTIONS_PER_PEER = 1_000;
     /** Default time the application has to answer an INVITE before the layer sends 408. */
     public static final Duration DEFAULT_INVITE_ANSWER_TIMEOUT = Duration.ofMinutes(3);
 
@@ -78,6 +90,11 @@ public final class TransactionLayer {
     private final SecureRandom random;
     private final Map<String, ServerTx> servers = new ConcurrentHashMap<>();
     private final Map<String, ClientTx> clients = new ConcurrentHashMap<>();
+    private final int maxPerPeer;
+    private final SecurityEventListener events;
+    private final Clock clock;
+    private final Map<InetAddress, AtomicInteger> perPeer = new ConcurrentHashMap<>();
+    private final Map<InetAddress, long[]> refusedPerPeer = new ConcurrentHashMap<>();
 
     private TransactionLayer(Builder b) {
         this.handler = Objects.requireNonNull(b.handler, "handler");
@@ -87,6 +104,9 @@ public final class TransactionLayer {
         this.maxServerTransactions = b.maxServerTransactions;
         this.sendTrying = b.sendTrying;
         this.random = b.random;
+        this.maxPerPeer = b.maxPerPeer;
+        this.events = b.events;
+        this.clock = b.clock;
     }
 
     /** A builder; handler and scheduler are required. */
@@ -203,8 +223,17 @@ public final class TransactionLayer {
             conn.send(req.createResponse(503).header("Retry-After", "5").build());
             return;
         }
+        InetAddress peer = peerOf(conn);
+        AtomicInteger mine = peer == null ? null : perPeer.computeIfAbsent(peer, k -> new AtomicInteger());
+        if (mine != null && mine.incrementAndGet() > maxPerPeer) {
+            mine.decrementAndGet();
+            peerLimitReached(conn, peer, req);
+            return;
+        }
         ServerTx tx = new ServerTx(this, key, req, conn);
+        tx.peer = peer;
         if (servers.putIfAbsent(key, tx) != null) {
+            releasePeer(peer);
             LOG.debug("request retransmission or merge for {} ignored", key);
             return;
         }
@@ -218,6 +247,50 @@ public final class TransactionLayer {
             LOG.warn("request handler failed on {} {}", method, req.requestUri(), e);
             if (!tx.isCompleted()) {
                 tx.respondQuietly(tx.createResponse(500).build());
+            }
+        }
+    }
+
+    private static InetAddress peerOf(SipConnection conn) {
+        InetSocketAddress a = conn.remoteAddress();
+        return a == null ? null : a.getAddress();
+    }
+
+    private void releasePeer(InetAddress peer) {
+        if (peer != null) {
+            perPeer.computeIfPresent(peer, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+        }
+    }
+
+    private void peerLimitReached(SipConnection conn, InetAddress peer, SipRequest req) {
+        conn.send(req.createResponse(503).reason("Service Unavailable (too many transactions from this peer)")
+                .header("Retry-After", "5").build());
+        // one event per peer per second, carrying how many requests were refused since the last one
+        long now = clock.millis();
+        if (refusedPerPeer.size() > 10_000) {
+            refusedPerPeer.clear();
+        }
+        long[] state = refusedPerPeer.computeIfAbsent(peer, k -> new long[] {Long.MIN_VALUE, 0});
+        long refused;
+        synchronized (state) {
+            state[1]++;
+            if (state[0] != Long.MIN_VALUE && now - state[0] < 1000) {
+                return;
+            }
+            state[0] = now;
+            refused = state[1];
+            state[1] = 0;
+        }
+        LOG.warn("peer {} reached its limit of {} server transactions; answering 503", peer.getHostAddress(), maxPerPeer);
+        if (events != null) {
+            try {
+                events.onEvent(SecurityEvent.builder(SecurityEventType.PEER_LIMIT_REACHED, clock)
+                        .message("peer " + peer.getHostAddress() + " reached its limit of " + maxPerPeer
+                                + " server transactions; requests answered 503")
+                        .field("resource", "serverTransactions").field("limit", maxPerPeer)
+                        .field("remote", String.valueOf(conn.remoteAddress())).field("refused", refused).build());
+            } catch (RuntimeException e) {
+                LOG.warn("security event listener failed", e);
             }
         }
     }
@@ -344,6 +417,14 @@ public final class TransactionLayer {
         private int state = PROCEEDING;
         private boolean finalSent;
         private TimerScheduler.Timeout timer;
+        private InetAddress peer;
+
+        /** @return the peer address still counted against its share, once; null afterwards */
+        synchronized InetAddress takePeer() {
+            InetAddress p = peer;
+            peer = null;
+            return p;
+        }
 
         ServerTx(TransactionLayer layer, String key, SipRequest request, SipConnection connection) {
             this.layer = layer;
@@ -416,6 +497,11 @@ public final class TransactionLayer {
             }
         }
 
+        @Override
+        public boolean tryRespond(SipResponse response) {
+            return respondQuietly(response);
+        }
+
         /** Sends unless completed; returns whether it was sent. */
         boolean respondQuietly(SipResponse response) {
             boolean terminate = false;
@@ -427,6 +513,8 @@ public final class TransactionLayer {
                 if (response.status() >= 200) {
                     finalSent = true;
                     cancelTimer();
+                    // the peer's share counts requests in progress; a finished one waiting for its ACK does not
+                    layer.releasePeer(takePeer());
                     if (invite && !response.isSuccess()) {
                         state = COMPLETED;
                         // Timer H: wait this long for the ACK (RFC 3261 §17.2.1).
@@ -462,7 +550,9 @@ public final class TransactionLayer {
                 state = TERMINATED;
                 cancelTimer();
             }
-            layer.servers.remove(key, this);
+            if (layer.servers.remove(key, this)) {
+                layer.releasePeer(takePeer());
+            }
         }
 
         private void cancelTimer() {
@@ -621,6 +711,9 @@ public final class TransactionLayer {
         private Duration t1 = DEFAULT_T1;
         private Duration inviteAnswerTimeout = DEFAULT_INVITE_ANSWER_TIMEOUT;
         private int maxServerTransactions = DEFAULT_MAX_SERVER_TRANSACTIONS;
+        private int maxPerPeer = DEFAULT_MAX_SERVER_TRANSACTIONS_PER_PEER;
+        private SecurityEventListener events;
+        private Clock clock = Clock.systemUTC();
         private boolean sendTrying = true;
         private SecureRandom random = new SecureRandom();
 
@@ -663,6 +756,41 @@ public final class TransactionLayer {
                 throw new IllegalArgumentException("must be positive: " + n);
             }
             maxServerTransactions = n;
+            return this;
+        }
+
+        /**
+         * Most server transactions in progress (no final response yet) of one peer (remote address)
+         * before its requests get 503 with
+         * Retry-After and a {@link SecurityEventType#PEER_LIMIT_REACHED} event (default
+         * {@value TransactionLayer#DEFAULT_MAX_SERVER_TRANSACTIONS_PER_PEER}).
+         *
+         * @param n the cap, at least 1
+         * @return this
+         */
+        public Builder maxServerTransactionsPerPeer(int n) {
+            if (n <= 0) {
+                throw new IllegalArgumentException("must be positive: " + n);
+            }
+            maxPerPeer = n;
+            return this;
+        }
+
+        /**
+         * @param listener receives {@link SecurityEventType#PEER_LIMIT_REACHED} (default none: logged only)
+         * @return this
+         */
+        public Builder events(SecurityEventListener listener) {
+            events = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * @param c clock for event times and the event rate limit (default system UTC)
+         * @return this
+         */
+        public Builder clock(Clock c) {
+            clock = Objects.requireNonNull(c, "clock");
             return this;
         }
 

@@ -11,7 +11,10 @@ package org.umsec.sip.transport;
 public enum HandshakeFailureReason {
     /** The peer sent no certificate although mutual TLS requires one. */
     NO_CLIENT_CERTIFICATE,
-    /** The peer's chain does not lead to a trusted root (or a signature or path rule in it is broken). */
+    /**
+     * The peer's chain does not lead to a trusted root (or a signature or path rule in it is broken,
+     * or it was issued by a trusted certificate that may not issue: a pinned end entity, R25).
+     */
     UNKNOWN_CA,
     /** A certificate in the peer's chain is past its notAfter. */
     EXPIRED,
@@ -19,6 +22,18 @@ public enum HandshakeFailureReason {
     NOT_YET_VALID,
     /** A certificate in the peer's chain is listed on its issuer's CRL. */
     REVOKED,
+    /**
+     * The revocation policy is {@code require} and no current CRL of an issuer in the peer's chain is
+     * in the store (none, or past its nextUpdate).
+     */
+    REVOCATION_UNKNOWN,
+    /** A certificate in the peer's chain (the trust anchor excepted) is signed with MD5 or SHA-1. */
+    WEAK_SIGNATURE,
+    /**
+     * A key in the peer's chain (the trust anchor excepted) is weak: RSA under 2048 bits, or EC on a
+     * curve other than P-256, P-384 and P-521.
+     */
+    WEAK_KEY,
     /** The peer's certificate lacks the extended (or basic) key usage its role requires. */
     BAD_EKU,
     /**
@@ -28,6 +43,6 @@ public enum HandshakeFailureReason {
     IDENTITY_NOT_TRUSTED,
     /** No common protocol version or cipher suite, or the peer did not speak TLS at all. */
     PROTOCOL_OR_CIPHER_MISMATCH,
-    /** Anything else: timeout, connection reset, weak key, internal error. */
+    /** Anything else: timeout, connection reset, unsupported key type, internal error. */
     OTHER
 }

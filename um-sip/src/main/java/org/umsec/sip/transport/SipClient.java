@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
@@ -28,6 +29,7 @@ import org.umsec.sip.transport.internal.EventLoops;
 import org.umsec.sip.transport.internal.PeerTrustManager;
 import org.umsec.sip.transport.internal.Pipelines;
 import org.umsec.sip.transport.internal.SipChannel;
+import org.umsec.sip.transport.internal.SipTrace;
 import org.umsec.sip.transport.internal.SslContexts;
 
 /**
@@ -60,20 +62,26 @@ public final class SipClient implements AutoCloseable {
     public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
 
     private final Builder config;
+    private final TransportOptions options;
     private final IoMode ioMode;
     private final EventLoopGroup group;
     private final Endpoint endpoint;
     private final SslContext sslContext;
     private final ConcurrentHashMap<SipPeer, CompletableFuture<TransportConnection>> connections = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final SipTrace trace;
 
     private SipClient(Builder b) throws IOException {
         this.config = b;
-        this.ioMode = b.ioMode.resolve();
+        this.options = b.snapshot;
+        this.ioMode = options.ioMode().resolve();
         PeerTrustManager tm = b.tls == null ? null : new PeerTrustManager(b.tls.peers(), null);
         this.sslContext = b.tls == null ? null : SslContexts.client(b.tls, tm);
-        this.endpoint = new Endpoint(b.handler, b.events, b.clock, null, tm, b.tls == null ? null : b.tls.engine().resolve(),
-                b.handlerExecutor, b.maxPendingMessages, null);
-        this.group = EventLoops.group(ioMode, b.ioThreads, "sip-client");
+        this.trace = new SipTrace(options.sipTrace(), options.traceKeys());
+        this.endpoint = new Endpoint(b.handler, b.events, b.clock, null, null, tm,
+                b.tls == null ? null : b.tls.engine().resolve(), b.handlerExecutor, options.maxPendingMessages(), null,
+                options.decoderConfig().answerKeepAlivePings(), trace, null);
+        this.group = EventLoops.group(ioMode, options.ioThreads(), "sip-client");
     }
 
     /** @return a builder */
@@ -118,6 +126,20 @@ public final class SipClient implements AutoCloseable {
         }
     }
 
+    /** @return the connection options this client was built with */
+    public TransportOptions options() {
+        return options;
+    }
+
+    /**
+     * Switches the SIP message trace (log category {@code org.umsec.sip.trace}) at run time.
+     *
+     * @param on whether to log every message in and out
+     */
+    public void setSipTrace(boolean on) {
+        trace.enabled(on);
+    }
+
     /**
      * Sends a message to a peer on its (possibly new) connection.
      *
@@ -137,18 +159,18 @@ public final class SipClient implements AutoCloseable {
 
     private void open(SipPeer peer, CompletableFuture<TransportConnection> result) {
         Builder b = config;
-        SipChannel connection = new SipChannel(endpoint, peer.transport(), false, peer);
+        SipChannel connection = new SipChannel(endpoint, peer.transport(), false, peer, ids.incrementAndGet());
         Bootstrap bs = new Bootstrap().group(group).channel(EventLoops.channel(ioMode))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) b.connectTimeout.toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(SipServer.DEFAULT_WRITE_LOW_WATER_MARK, SipServer.DEFAULT_WRITE_HIGH_WATER_MARK))
+                        new WriteBufferWaterMark(options.writeLowWaterMark(), options.writeHighWaterMark()))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         Pipelines.build(ch.pipeline(), peer.transport() == SignallingTransport.TLS
                                 ? Pipelines.ssl(sslContext, ch.alloc(), peer.host(), peer.port()) : null,
-                                b.handshakeTimeout, b.idleTimeout, b.decoderConfig, connection);
+                                options.handshakeTimeout(), options.idleTimeout(), options.decoderConfig(), connection, trace);
                     }
                 });
         InetSocketAddress remote = peer.address().map(a -> new InetSocketAddress(a, peer.port()))
@@ -191,15 +213,43 @@ public final class SipClient implements AutoCloseable {
         private SecurityEventListener events;
         private Clock clock = Clock.systemUTC();
         private Executor handlerExecutor;
-        private IoMode ioMode = IoMode.AUTO;
-        private int ioThreads = 1;
         private Duration connectTimeout = Duration.ofSeconds(DEFAULT_CONNECT_TIMEOUT_SECONDS);
-        private Duration handshakeTimeout = Duration.ofSeconds(SipServer.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS);
-        private Duration idleTimeout = Duration.ofSeconds(SipServer.DEFAULT_IDLE_TIMEOUT_SECONDS);
-        private int maxPendingMessages = SipServer.DEFAULT_MAX_PENDING_MESSAGES;
-        private SipDecoderConfig decoderConfig = SipDecoderConfig.defaults();
+
+        // a client needs few connections: one I/O thread unless told otherwise
+        private TransportOptions.Builder options = TransportOptions.builder().ioThreads(1);
+        private TransportOptions snapshot;
 
         private Builder() {
+        }
+
+        /**
+         * Replaces the connection options with {@code o} (the same type configures {@link SipServer};
+         * the setters below change single options).
+         *
+         * @param o the options
+         * @return this
+         */
+        public Builder options(TransportOptions o) {
+            this.options = Objects.requireNonNull(o, "options").toBuilder();
+            return this;
+        }
+
+        /**
+         * @param on log every SIP message in and out on {@code org.umsec.sip.trace} (default off)
+         * @return this
+         */
+        public Builder sipTrace(boolean on) {
+            options.sipTrace(on);
+            return this;
+        }
+
+        /**
+         * @param on show SDES keys in the trace instead of masking them (default off)
+         * @return this
+         */
+        public Builder traceKeys(boolean on) {
+            options.traceKeys(on);
+            return this;
         }
 
         private static Duration positive(Duration d, String what) {
@@ -260,19 +310,17 @@ public final class SipClient implements AutoCloseable {
          * @return this
          */
         public Builder ioMode(IoMode mode) {
-            this.ioMode = Objects.requireNonNull(mode, "mode");
+            options.ioMode(mode);
             return this;
         }
 
         /**
-         * @param threads I/O threads (default 1)
+         * @param threads I/O threads (default 1; 0 = Netty's default, twice the cores; same rule as
+         *     {@link SipServer.Builder#ioThreads})
          * @return this
          */
         public Builder ioThreads(int threads) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("threads must be >= 1: " + threads);
-            }
-            this.ioThreads = threads;
+            options.ioThreads(threads);
             return this;
         }
 
@@ -290,7 +338,7 @@ public final class SipClient implements AutoCloseable {
          * @return this
          */
         public Builder handshakeTimeout(Duration d) {
-            this.handshakeTimeout = positive(d, "handshakeTimeout");
+            options.handshakeTimeout(d);
             return this;
         }
 
@@ -299,7 +347,7 @@ public final class SipClient implements AutoCloseable {
          * @return this
          */
         public Builder idleTimeout(Duration d) {
-            this.idleTimeout = positive(d, "idleTimeout");
+            options.idleTimeout(d);
             return this;
         }
 
@@ -308,10 +356,7 @@ public final class SipClient implements AutoCloseable {
          * @return this
          */
         public Builder maxPendingMessages(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("maxPendingMessages must be >= 1: " + n);
-            }
-            this.maxPendingMessages = n;
+            options.maxPendingMessages(n);
             return this;
         }
 
@@ -320,7 +365,7 @@ public final class SipClient implements AutoCloseable {
          * @return this
          */
         public Builder decoderConfig(SipDecoderConfig c) {
-            this.decoderConfig = Objects.requireNonNull(c, "decoderConfig");
+            options.decoderConfig(c);
             return this;
         }
 
@@ -339,13 +384,8 @@ public final class SipClient implements AutoCloseable {
             c.events = events;
             c.clock = clock;
             c.handlerExecutor = handlerExecutor;
-            c.ioMode = ioMode;
-            c.ioThreads = ioThreads;
             c.connectTimeout = connectTimeout;
-            c.handshakeTimeout = handshakeTimeout;
-            c.idleTimeout = idleTimeout;
-            c.maxPendingMessages = maxPendingMessages;
-            c.decoderConfig = decoderConfig;
+            c.snapshot = options.build();
             return new SipClient(c);
         }
     }

@@ -117,8 +117,9 @@ class SessionDescriptionTest {
             "1 S inline:AAAA|1|2|3"}) {
             assertThatThrownBy(() -> CryptoAttribute.parse(bad)).as(bad).isInstanceOf(SdpParseException.class);
         }
-        assertThatThrownBy(() -> CryptoAttribute.parse("1 S inline:AAAA KDR=99").kdr())
-                .isInstanceOf(IllegalStateException.class);
+        // a malformed KDR is refused when parsed (it used to throw IllegalStateException later, from kdr())
+        assertThatThrownBy(() -> CryptoAttribute.parse("1 S inline:AAAA KDR=99"))
+                .isInstanceOf(SdpParseException.class).hasMessageContaining("KDR");
     }
 
     @Test

@@ -89,20 +89,174 @@ class TcpListenerTest {
         assertThat(responder.received.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo(SipRequest.OPTIONS);
     }
 
+    /** Issue 9 item 4: an untrusted source is answered 403 and the connection is closed at once. */
     @Test
-    void untrustedSourceGets403AndOneEventPerConnection() throws Exception {
-        TransportConnection c = connect(server(trusting("192.0.2.10"), SipServer.builder()));
-        c.send(Lab.options("TCP"));
-        assertThat(responses.next()).isEqualTo(403);
-        assertThat(responses.reasons.poll()).contains("not trusted");
+    void untrustedSourceGets403ThenTheConnectionIsClosed() throws Exception {
+        SipServer s = server(trusting("192.0.2.10"), SipServer.builder());
+        try (Socket a = raw(s)) {
+            a.getOutputStream().write(Lab.options("TCP").toWireString().getBytes(StandardCharsets.UTF_8));
+            assertThat(readHead(a.getInputStream())).startsWith("SIP/2.0 403 ").contains("not trusted");
+            assertThat(a.getInputStream().read()).isEqualTo(-1);
+        }
         SecurityEvent e = lab.awaitEvent(SecurityEventType.UNTRUSTED_PEER_REFUSED);
         assertThat(e.field("transport")).contains("TCP");
         assertThat(e.field("identities").orElseThrow()).contains("127.0.0.1");
-
-        c.send(Lab.request(SipRequest.INVITE, "TCP").body("application/sdp", Lab.sdp(false)).build());
-        assertThat(responses.next()).isEqualTo(403);
-        assertThat(lab.events).noneMatch(ev -> ev.type() == SecurityEventType.UNTRUSTED_PEER_REFUSED);
         assertThat(responder.received).isEmpty();
+    }
+
+    /**
+     * Issue 9 item 4: an untrusted peer that sends nothing, or only CRLF keep-alives, is closed at
+     * the pre-authentication deadline and gets no pong; before, it held its slot until the idle
+     * timeout (5 minutes) with every ping answered.
+     */
+    @Test
+    void silentOrPingingUntrustedPeersAreClosedAtThePreAuthDeadlineWithoutPong() throws Exception {
+        SipServer s = server(trusting("192.0.2.10"), SipServer.builder().preAuthTimeout(Duration.ofMillis(300)));
+        try (Socket a = raw(s); Socket b = raw(s)) {
+            b.getOutputStream().write("\r\n\r\n\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(a.getInputStream().read()).isEqualTo(-1);
+            assertThat(b.getInputStream().read()).as("no pong, then closed").isEqualTo(-1);
+        }
+        SecurityEvent e = lab.awaitEvent(SecurityEventType.UNTRUSTED_PEER_REFUSED);
+        assertThat(e.field("reason")).contains("pre-authentication deadline");
+    }
+
+    @Test
+    void trustedPeersGetPongsAndAreNotHurriedByThePreAuthDeadline() throws Exception {
+        SipServer s = server(trusting("127.0.0.1"), SipServer.builder().preAuthTimeout(Duration.ofMillis(100)));
+        try (Socket a = raw(s)) {
+            a.getOutputStream().write("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(a.getInputStream().read()).isEqualTo('\r');
+            assertThat(a.getInputStream().read()).isEqualTo('\n');
+            // well past the deadline (the pong above came after it was cancelled), still served
+            a.getOutputStream().write("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(a.getInputStream().read()).isEqualTo('\r');
+            a.getInputStream().read();
+            a.getOutputStream().write(Lab.options("TCP").toWireString().getBytes(StandardCharsets.UTF_8));
+            assertThat(readHead(a.getInputStream())).startsWith("SIP/2.0 200 ");
+        }
+    }
+
+    /**
+     * Issue 9 item 3 (R26): a gateway on a Secured plan is trusted by certificate on the TLS
+     * listener, never by its address on plain TCP. Before, one list served both listeners, so its
+     * address (here 127.0.0.1) got plain-TCP calls in.
+     */
+    @Test
+    void aSecuredGatewaysAddressIsNotTrustedOnPlainTcp() throws Exception {
+        TrustList secured = trusting("127.0.0.1"); // gw1's FQDN resolves to the attacker's source address
+        SipServer s = SipServer.builder().tcpPort(0).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
+                .tls(lab.serverTls(TlsEngine.JDK)).tlsTrustList(secured)
+                .tcpTrustList(TrustList.of(List.of("192.0.2.10"))).handler(responder).events(lab.events::add)
+                .ioThreads(2).start();
+        open.add(s);
+        try (Socket a = raw(s)) {
+            a.getOutputStream().write(Lab.options("TCP").toWireString().getBytes(StandardCharsets.UTF_8));
+            assertThat(readHead(a.getInputStream())).startsWith("SIP/2.0 403 ");
+        }
+        assertThat(s.tlsTrustList().entries()).containsExactly(GATEWAY_FQDN);
+        assertThat(s.tcpTrustList().entries()).containsExactly("192.0.2.10");
+        assertThat(responder.received).isEmpty();
+        assertThatThrownBy(() -> s.updateTrustList(secured)).isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * Issue 9 item 4: idle sockets from untrusted hosts used to fill the connection table and push
+     * a trusted PBX out. Slots are kept for known gateway addresses.
+     */
+    @Test
+    void idleUntrustedSocketsCannotPushOutATrustedGateway() throws Exception {
+        SipServer s = server(TrustList.of(List.of("127.0.0.1")),
+                SipServer.builder().maxConnections(12).reservedConnections(2).maxConnectionsPerAddress(64));
+        InetAddress attacker = InetAddress.getByName("127.0.0.2");
+        List<Socket> flood = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                Socket f = new Socket();
+                f.bind(new java.net.InetSocketAddress(attacker, 0));
+                f.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), s.tcpPort().getAsInt()));
+                flood.add(f);
+            }
+            awaitTrue(() -> s.openConnections() == 10 && s.refusedConnections() == 10);
+            try (Socket gw = raw(s)) {
+                gw.getOutputStream().write(Lab.options("TCP").toWireString().getBytes(StandardCharsets.UTF_8));
+                assertThat(readHead(gw.getInputStream())).startsWith("SIP/2.0 200 ");
+            }
+        } finally {
+            for (Socket f : flood) {
+                f.close();
+            }
+        }
+    }
+
+    /**
+     * Issue 9 item 9: one trusted name whose lookup hangs must not hold up a peer another entry
+     * names (before, names were resolved one after the other for every connection, on one thread).
+     * Answers are cached for the TTL (on the injected clock).
+     */
+    @Test
+    void aHangingLookupDoesNotHoldUpOtherPeersAndAnswersAreCached() throws Exception {
+        CountDownLatch hang = new CountDownLatch(1);
+        open.add(hang::countDown);
+        java.util.concurrent.atomic.AtomicInteger fastLookups = new java.util.concurrent.atomic.AtomicInteger();
+        org.umsec.certs.testing.MutableClock clock = org.umsec.certs.testing.MutableClock.at(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+        TrustList list = TrustList.builder().add("slow.lab.test").add(GATEWAY_FQDN).resolver(name -> {
+            if (name.equals("slow.lab.test")) {
+                try {
+                    hang.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return List.of();
+            }
+            fastLookups.incrementAndGet();
+            return List.of(InetAddress.getByName("127.0.0.1"));
+        }).build();
+        SipServer s = server(list, SipServer.builder().clock(clock).resolveCache(Duration.ofSeconds(60), Duration.ofSeconds(30)));
+        for (int i = 0; i < 3; i++) {
+            try (Socket a = raw(s)) {
+                a.getOutputStream().write(Lab.options("TCP").toWireString().getBytes(StandardCharsets.UTF_8));
+                assertThat(readHead(a.getInputStream())).startsWith("SIP/2.0 200 ");
+            }
+        }
+        assertThat(fastLookups.get()).isEqualTo(1);
+        clock.advance(Duration.ofSeconds(61));
+        try (Socket a = raw(s)) {
+            a.getOutputStream().write(Lab.options("TCP").toWireString().getBytes(StandardCharsets.UTF_8));
+            assertThat(readHead(a.getInputStream())).startsWith("SIP/2.0 200 ");
+        }
+        awaitTrue(() -> fastLookups.get() == 2);
+    }
+
+    /** Issue 9 item 7: a TCP peer whose address leaves the trust list is closed with an event. */
+    @Test
+    void establishedTcpPeerIsClosedWhenItsAddressLeavesTheTrustList() throws Exception {
+        SipServer s = server(TrustList.of(List.of("127.0.0.1")), SipServer.builder());
+        try (Socket a = raw(s)) {
+            a.getOutputStream().write(Lab.options("TCP").toWireString().getBytes(StandardCharsets.UTF_8));
+            assertThat(readHead(a.getInputStream())).startsWith("SIP/2.0 200 ");
+            s.updateTrustList(TrustList.of(List.of("192.0.2.10")));
+            assertThat(a.getInputStream().read()).isEqualTo(-1);
+        }
+        SecurityEvent e = lab.awaitEvent(SecurityEventType.UNTRUSTED_PEER_REFUSED);
+        assertThat(e.field("phase")).contains("established");
+        assertThat(e.field("reason")).contains("SOURCE_NOT_TRUSTED");
+    }
+
+    private static Socket raw(SipServer s) throws IOException {
+        Socket a = new Socket(InetAddress.getLoopbackAddress(), s.tcpPort().getAsInt());
+        a.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        return a;
+    }
+
+    static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not reached in " + WAIT_SECONDS + " s");
+            }
+            Thread.sleep(10);
+        }
     }
 
     @Test

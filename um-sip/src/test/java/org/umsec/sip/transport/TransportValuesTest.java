@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,12 +67,40 @@ class TransportValuesTest {
         assertThatThrownBy(() -> b.writeWaterMarks(10, 5)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("handler");
         b.handler((c, m) -> m.release());
-        assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("trustList");
+        assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("tlsTrustList");
+        // R26: one list for both listeners would trust Secured gateways' addresses on plain TCP
         b.trustList(org.umsec.core.TrustList.of(java.util.List.of("gw1.lab.test")));
+        assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("both listeners");
+        b.tcp(false);
         assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("TLS listener");
+        assertThatThrownBy(() -> b.reservedConnections(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.preAuthTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
         b.tlsListener(false).tcp(false);
         assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("neither");
         assertThatThrownBy(() -> TlsSettings.builder().build()).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> SipClient.builder().build()).isInstanceOf(IllegalStateException.class);
+    }
+
+    /** Issue 10 item 5: one option type, one set of rules for server and client, snapshotted at start. */
+    @Test
+    void serverAndClientShareOneOptionTypeAndSnapshotItAtStart() throws Exception {
+        for (java.util.function.IntConsumer threads : List.<java.util.function.IntConsumer>of(
+                n -> SipServer.builder().ioThreads(n), n -> SipClient.builder().ioThreads(n),
+                n -> TransportOptions.builder().ioThreads(n))) {
+            threads.accept(0);
+            assertThatThrownBy(() -> threads.accept(-1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(">= 0");
+        }
+        TransportOptions o = TransportOptions.builder().ioThreads(1).idleTimeout(Duration.ofSeconds(42)).build();
+        SipServer.Builder b = SipServer.builder().options(o).tcp(true).tlsListener(false).tcpPort(0)
+                .bindAddress(java.net.InetAddress.getLoopbackAddress())
+                .trustList(org.umsec.core.TrustList.of(List.of("127.0.0.1"))).handler((c, m) -> m.release());
+        try (SipServer s = b.start(); SipClient c = SipClient.builder().options(o).handler((x, m) -> m.release()).build()) {
+            b.idleTimeout(Duration.ofSeconds(1)).sipTrace(true);
+            assertThat(s.options().idleTimeout()).isEqualTo(Duration.ofSeconds(42));
+            assertThat(s.sipTrace()).isFalse();
+            assertThat(c.options().idleTimeout()).isEqualTo(Duration.ofSeconds(42));
+            assertThat(o.toBuilder().build().toString()).isEqualTo(o.toString());
+        }
     }
 }

@@ -14,7 +14,8 @@ public final class Certificates {
 
     /**
      * @param cert a certificate or null
-     * @return subject, issuer, serial, SHA-1 thumbprint, notAfter and identities; null for null
+     * @return subject, issuer, serial, SHA-1 thumbprint, notAfter and identities, control characters
+     *     escaped ({@link LogText}); null for null
      */
     public static String summary(X509Certificate cert) {
         if (cert == null) {
@@ -22,11 +23,11 @@ public final class Certificates {
         }
         try {
             CertificateInfo i = CertificateInfo.of(cert);
-            return "subject=" + i.subject().getName() + "; issuer=" + i.issuer().getName() + "; serial="
+            return LogText.escape("subject=" + i.subject().getName() + "; issuer=" + i.issuer().getName() + "; serial="
                     + i.serialNumberHex() + "; sha1=" + i.sha1Thumbprint() + "; notAfter=" + i.notAfter()
-                    + "; identities=" + i.identity().presentedIdentities();
+                    + "; identities=" + i.identity().presentedIdentities());
         } catch (RuntimeException e) {
-            return "subject=" + cert.getSubjectX500Principal().getName() + "; unreadable: " + e.getMessage();
+            return LogText.escape("subject=" + cert.getSubjectX500Principal().getName() + "; unreadable: " + e.getMessage());
         }
     }
 

@@ -62,7 +62,7 @@ public final class HandshakeFailures {
 
     /**
      * @param cause a failure
-     * @return the deepest message of its chain, for event details
+     * @return the deepest message of its chain, for event details (control characters escaped)
      */
     public static String detail(Throwable cause) {
         String d = String.valueOf(cause);
@@ -71,6 +71,6 @@ public final class HandshakeFailures {
                 d = t.getClass().getSimpleName() + ": " + t.getMessage();
             }
         }
-        return d;
+        return LogText.escape(d);
     }
 }

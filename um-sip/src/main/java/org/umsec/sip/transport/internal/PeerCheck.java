@@ -24,9 +24,16 @@ public record PeerCheck(HandshakeFailureReason reason, String detail, X509Certif
         return reason == null;
     }
 
-    /** @return the identities presented, or an empty list */
+    /** @return the identities presented (control characters escaped), or an empty list */
     public List<String> identities() {
-        return identity == null ? List.of() : identity.presentedIdentities();
+        if (identity == null) {
+            return List.of();
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (String i : identity.presentedIdentities()) {
+            out.add(LogText.escape(i));
+        }
+        return List.copyOf(out);
     }
 
     /** @return a one-line summary of the peer's certificate, or null */

@@ -12,7 +12,7 @@ import org.umsec.sip.codec.SipDecoderConfig;
 import org.umsec.sip.codec.SipMessageDecoder;
 import org.umsec.sip.codec.SipMessageEncoder;
 
-/** Assembles a SIP connection's pipeline: [TLS], idle timer, codec, connection. */
+/** Assembles a SIP connection's pipeline: [TLS], idle timer, codec, trace, connection. */
 public final class Pipelines {
     private static final SipMessageEncoder ENCODER = new SipMessageEncoder();
 
@@ -26,9 +26,10 @@ public final class Pipelines {
      * @param idleTimeout close after this long without reads or writes
      * @param decoder codec limits
      * @param connection the connection handler
+     * @param trace the SIP message trace, or null
      */
     public static void build(ChannelPipeline p, SslHandler ssl, Duration handshakeTimeout, Duration idleTimeout,
-            SipDecoderConfig decoder, SipChannel connection) {
+            SipDecoderConfig decoder, SipChannel connection, SipTrace trace) {
         if (ssl != null) {
             ssl.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
             p.addLast("tls", ssl);
@@ -36,6 +37,9 @@ public final class Pipelines {
         p.addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
         p.addLast("decoder", new SipMessageDecoder(decoder));
         p.addLast("encoder", ENCODER);
+        if (trace != null) {
+            p.addLast("trace", new TraceHandler(trace, connection));
+        }
         p.addLast("sip", connection);
     }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.net.ssl.ExtendedSSLSession;
@@ -28,6 +29,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +37,6 @@ import org.umsec.certs.PeerRole;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.SignallingTransport;
-import org.umsec.core.TrustList;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.SipRequest;
 import org.umsec.sip.SipResponse;
@@ -50,9 +51,11 @@ import org.umsec.sip.transport.TlsSessionInfo;
 
 /**
  * The last handler of a SIP connection's pipeline and the connection seen by the application: runs
- * the checks that follow the TLS handshake, refuses untrusted TCP sources with 403 and SDES keys on
- * TCP with 488, answers decoder errors, dispatches messages in order, and pauses reading while the
- * application or the peer falls behind.
+ * the checks that follow the TLS handshake, refuses untrusted TCP sources with 403 and closes them,
+ * closes TCP peers that are not trusted within the pre-authentication deadline, answers RFC 5626
+ * keep-alives only once the peer is trusted, refuses SDES keys on TCP with 488, answers decoder
+ * errors, dispatches messages in order, pauses reading while the application or the peer falls
+ * behind, and closes the connection when a re-check finds its peer no longer trusted.
  *
  * <p>State is confined to the channel's event loop, except the dispatch queue and the futures.
  */
@@ -66,6 +69,7 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
     private final SignallingTransport transport;
     private final boolean inbound;
     private final SipPeer peer;
+    private final long id;
     private final CompletableFuture<TransportConnection> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final Queue<SipMessage> backlog = new ConcurrentLinkedQueue<>();
@@ -75,7 +79,9 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
     private volatile Channel channel;
     private int pause;
     private boolean sourceTrusted = true;
+    private boolean sourceChecked = true;
     private String sourceEntry;
+    private ScheduledFuture<?> preAuth;
     private boolean untrustedReported;
     private boolean received;
 
@@ -84,12 +90,19 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
      * @param transport TCP or TLS
      * @param inbound accepted by a server (true) or dialled by a client (false)
      * @param peer client side: the peer dialled; server side: null
+     * @param id the connection id (for the trace and logs)
      */
-    public SipChannel(Endpoint ep, SignallingTransport transport, boolean inbound, SipPeer peer) {
+    public SipChannel(Endpoint ep, SignallingTransport transport, boolean inbound, SipPeer peer, long id) {
         this.ep = ep;
         this.transport = transport;
         this.inbound = inbound;
         this.peer = peer;
+        this.id = id;
+    }
+
+    /** @return the connection id */
+    public long id() {
+        return id;
     }
 
     /** @return completes with this connection when it is usable (after TLS checks), fails otherwise */
@@ -183,7 +196,8 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
 
     @Override
     public String toString() {
-        return transport + (inbound ? " from " : " to ") + remoteAddress() + (peer == null ? "" : " (" + peer.host() + ")");
+        return "#" + id + " " + transport + (inbound ? " from " : " to ") + remoteAddress()
+                + (peer == null ? "" : " (" + peer.host() + ")");
     }
 
     // ---- pipeline ----
@@ -197,31 +211,23 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         Channel ch = ctx.channel();
         channel = ch;
-        if (inbound && transport == SignallingTransport.TCP && ep.trustList() != null) {
-            // R5: decide once per connection whether the source is a trusted gateway; resolving the
-            // trust list's FQDNs may block, so it runs off the I/O thread while reading waits.
+        if (inbound && transport == SignallingTransport.TCP && ep.tcpTrust() != null) {
+            // R5/R26: decide once per connection whether the source is a trusted gateway's; the check
+            // may wait for a (cached, bounded) name lookup, so reading waits and the I/O thread does not.
+            // Until trusted, the peer has the pre-authentication deadline to send a complete request.
             setPaused(ctx, PAUSE_SOURCE_CHECK, true);
+            sourceTrusted = false;
+            sourceChecked = false;
+            preAuth = ch.eventLoop().schedule(() -> preAuthExpired(ctx), ep.preAuthTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
             InetAddress source = ((InetSocketAddress) ch.remoteAddress()).getAddress();
-            TrustList list = ep.trustList().get();
-            try {
-                ep.blocking().execute(() -> {
-                    String entry;
-                    try {
-                        entry = list.matchAddress(source).orElse(null);
-                    } catch (RuntimeException e) {
-                        LOG.warn("trusted-address check failed for {}", source, e);
-                        entry = null;
-                    }
-                    String result = entry;
-                    ch.eventLoop().execute(() -> {
-                        sourceTrusted = result != null;
-                        sourceEntry = result;
-                        setPaused(ctx, PAUSE_SOURCE_CHECK, false);
-                    });
-                });
-            } catch (RejectedExecutionException e) {
-                ch.close();
-            }
+            ep.sources().match(ep.tcpTrust().get(), source).whenComplete((entry, err) -> {
+                try {
+                    ch.eventLoop().execute(() -> sourceDecided(ctx, err == null ? entry : null));
+                } catch (RejectedExecutionException e) {
+                    ch.close();
+                }
+            });
         }
         if (transport == SignallingTransport.TCP) {
             ready.complete(this);
@@ -229,8 +235,112 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
         super.channelActive(ctx);
     }
 
+    private void sourceDecided(ChannelHandlerContext ctx, String entry) {
+        sourceChecked = true;
+        sourceTrusted = entry != null;
+        sourceEntry = entry;
+        if (sourceTrusted && preAuth != null) {
+            preAuth.cancel(false);
+        }
+        // an untrusted source is read too: its first request is answered 403, then the connection closes
+        setPaused(ctx, PAUSE_SOURCE_CHECK, false);
+    }
+
+    private void preAuthExpired(ChannelHandlerContext ctx) {
+        if (sourceTrusted || !ctx.channel().isActive()) {
+            return;
+        }
+        String remote = String.valueOf(ctx.channel().remoteAddress());
+        if (!untrustedReported) {
+            untrustedReported = true;
+            ep.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, ep.clock())
+                    .message("closed SIP over TCP from " + remote + ": " + (sourceChecked
+                            ? "source address is not a trusted gateway's and"
+                            : "source address check unfinished and") + " no complete request within "
+                            + ep.preAuthTimeout().toMillis() + " ms")
+                    .field("transport", "TCP")
+                    .field("remote", remote)
+                    .field("identities", List.of(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress()))
+                    .field("reason", "pre-authentication deadline").build());
+        }
+        ctx.close();
+    }
+
+    /** @return whether the peer has been authenticated (TCP: trusted source; TLS: handshake and checks done) */
+    private boolean peerTrusted() {
+        if (!inbound) {
+            return true;
+        }
+        return transport == SignallingTransport.TLS ? tls != null : sourceChecked && sourceTrusted;
+    }
+
+    /**
+     * Re-checks an established inbound connection against the current trust lists and peer validator
+     * (trust list update, new CRLs, removed roots); closes it with an event when the peer is no
+     * longer trusted. Runs the certificate validation on the calling thread; call it off the I/O
+     * threads.
+     *
+     * @return completes with true when the connection is being closed because of the re-check
+     */
+    public CompletableFuture<Boolean> revalidate() {
+        Channel ch = channel;
+        if (!inbound || ch == null || !ch.isActive()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        if (transport == SignallingTransport.TLS) {
+            TlsSessionInfo t = tls;
+            if (t == null || ep.trustManager() == null) {
+                // still handshaking: it is checked against the current state when it completes
+                return CompletableFuture.completedFuture(false);
+            }
+            PeerCheck c = ep.trustManager().check(t.peerCertificates().toArray(new X509Certificate[0]), PeerRole.CLIENT, null);
+            if (c.accepted()) {
+                return CompletableFuture.completedFuture(false);
+            }
+            ch.eventLoop().execute(() -> noLongerTrusted(ch, c.reason().name(), c.detail(), c.identities()));
+            return CompletableFuture.completedFuture(true);
+        }
+        if (ep.tcpTrust() == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        InetAddress source = ((InetSocketAddress) ch.remoteAddress()).getAddress();
+        return ep.sources().match(ep.tcpTrust().get(), source).thenApply(entry -> {
+            if (entry != null) {
+                return false;
+            }
+            ch.eventLoop().execute(() -> {
+                if (sourceChecked && sourceTrusted) {
+                    sourceTrusted = false;
+                    noLongerTrusted(ch, "SOURCE_NOT_TRUSTED", "source address no longer on the TCP trust list",
+                            List.of(source.getHostAddress()));
+                }
+            });
+            return true;
+        });
+    }
+
+    private void noLongerTrusted(Channel ch, String reason, String detail, List<String> identities) {
+        if (!ch.isActive()) {
+            return;
+        }
+        String remote = String.valueOf(ch.remoteAddress());
+        ep.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, ep.clock())
+                .message("closed established " + transport + " connection from " + remote + ": peer no longer trusted ("
+                        + reason + ")")
+                .field("transport", transport.name())
+                .field("remote", remote)
+                .field("reason", reason)
+                .field("detail", LogText.escape(detail))
+                .field("identities", identities)
+                .field("phase", "established").build());
+        ch.close();
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (preAuth != null) {
+            preAuth.cancel(false);
+        }
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
         if (ssl != null && ep.trustManager() != null) {
             ep.trustManager().take(ssl.engine());
@@ -293,7 +403,7 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
             // Abbreviated (resumed) handshake: the trust manager did not run; check the chain now so
             // that revocation, rotation of roots and trust-list changes still apply.
             check = ep.trustManager().check(chain.toArray(new X509Certificate[0]), role, peer == null ? null : peer.host());
-        } else if (inbound && ep.trustList().get().matchCertificate(check.identity()).isEmpty()) {
+        } else if (inbound && ep.trustManager().matchIdentity(check.identity()).isEmpty()) {
             // The trust list changed during the handshake; R17 is decided on the current one.
             check = new PeerCheck(HandshakeFailureReason.IDENTITY_NOT_TRUSTED, "no identity of the certificate is on the"
                     + " trust list: " + check.identities(), check.peer(), check.identity(), null);
@@ -314,9 +424,12 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 sni = null;
             }
         }
+        if (ep.keyLog() != null) {
+            ep.keyLog().record(engine);
+        }
         tls = new TlsSessionInfo(session.getProtocol(), session.getCipherSuite(), ep.engine(), chain, check.identity(),
                 check.trustedAs(), sni);
-        LOG.debug("TLS connection {} established: {}", this, tls);
+        LOG.debug("TLS connection {} established: {}", this, LogText.escape(tls.toString()));
         ready.complete(this);
     }
 
@@ -337,7 +450,7 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 .field("reason", reason)
                 .field("role", inbound ? "server" : "client")
                 .field("remote", remote)
-                .field("detail", check.detail())
+                .field("detail", LogText.escape(check.detail()))
                 .field("engine", ep.engine());
         if (peer != null) {
             e.field("dialled", peer.host());
@@ -356,7 +469,7 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                     .field("identities", check.identities())
                     .field("peerCertificate", check.peerSummary()).build());
         }
-        ready.completeExceptionally(new TlsHandshakeException(reason, check.detail(), check.peerSummary(), cause));
+        ready.completeExceptionally(new TlsHandshakeException(reason, LogText.escape(check.detail()), check.peerSummary(), cause));
         ctx.close();
     }
 
@@ -367,19 +480,25 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
             onMessage(ctx, m);
         } else if (msg instanceof SipDecodeError err) {
             received = true;
-            LOG.debug("{}: {}", this, err);
+            LOG.debug("{}: {}", this, LogText.escape(String.valueOf(err)));
             Optional<SipResponse> r = err.errorResponse();
+            boolean close = err.closeConnection() || !peerTrusted();
             if (r.isPresent()) {
-                if (err.closeConnection()) {
+                if (close) {
                     ctx.writeAndFlush(r.get()).addListener(ChannelFutureListener.CLOSE);
                 } else {
                     ctx.writeAndFlush(r.get());
                 }
-            } else if (err.closeConnection()) {
+            } else if (close) {
                 ctx.close();
             }
-        } else if (msg instanceof SipKeepAlive) {
+        } else if (msg instanceof SipKeepAlive k) {
             LOG.trace("{}: keep-alive {}", this, msg);
+            // RFC 5626 §3.5.1 pong, but only to a trusted peer: an unknown peer gets nothing that
+            // would let it keep a connection alive (the client side's decoder answers by itself)
+            if (inbound && k == SipKeepAlive.PING && ep.answerKeepAlives() && peerTrusted()) {
+                ctx.writeAndFlush(SipKeepAlive.PONG);
+            }
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -390,6 +509,9 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
             refuseUntrustedSource(ctx, m);
             ReferenceCountUtil.release(m);
             return;
+        }
+        if (preAuth != null) {
+            preAuth.cancel(false);
         }
         if (transport == SignallingTransport.TCP && SdesTransportGuard.carriesSdesKeys(m)) {
             sdesRefused(m, "inbound");
@@ -414,13 +536,17 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                     .field("identities", List.of(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress()))
                     .field("first", describe(m)).build());
         }
+        // R26: answer, then close; an untrusted peer does not keep a slot of the connection table
         if (m instanceof SipRequest req && !req.isMethod(SipRequest.ACK)) {
             try {
-                ctx.writeAndFlush(req.createResponse(403).reason("Forbidden (source address not trusted)").build());
+                ctx.writeAndFlush(req.createResponse(403).reason("Forbidden (source address not trusted)").build())
+                        .addListener(ChannelFutureListener.CLOSE);
+                return;
             } catch (IllegalArgumentException e) {
-                LOG.debug("cannot build 403 for {}", req, e);
+                LOG.debug("cannot build 403 for {}", this, e);
             }
         }
+        ctx.close();
     }
 
     private void sdesRefused(SipMessage m, String direction) {
@@ -436,9 +562,9 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
 
     private static String describe(SipMessage m) {
         try {
-            String callId = m.headers().get("Call-ID").orElse("");
+            String callId = LogText.escape(m.headers().get("Call-ID").orElse(""));
             if (m instanceof SipRequest r) {
-                return r.method() + " Call-ID " + callId;
+                return LogText.escape(r.method()) + " Call-ID " + callId;
             }
             return ((SipResponse) m).status() + " Call-ID " + callId;
         } catch (RuntimeException e) {

@@ -34,7 +34,11 @@ class HandshakeFailuresTest {
         }
         assertThat(PeerTrustManager.reasonOf(ValidationFailure.MISSING_EKU)).isEqualTo(HandshakeFailureReason.BAD_EKU);
         assertThat(PeerTrustManager.reasonOf(ValidationFailure.REVOKED)).isEqualTo(HandshakeFailureReason.REVOKED);
-        assertThat(PeerTrustManager.reasonOf(ValidationFailure.WEAK_KEY)).isEqualTo(HandshakeFailureReason.OTHER);
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.WEAK_KEY)).isEqualTo(HandshakeFailureReason.WEAK_KEY);
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.WEAK_SIGNATURE)).isEqualTo(HandshakeFailureReason.WEAK_SIGNATURE);
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.REVOCATION_UNKNOWN))
+                .isEqualTo(HandshakeFailureReason.REVOCATION_UNKNOWN);
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.ISSUER_NOT_CA)).isEqualTo(HandshakeFailureReason.UNKNOWN_CA);
     }
 
     @Test
@@ -63,18 +67,31 @@ class HandshakeFailuresTest {
 
     @Test
     void connectionCapsCountPerAddressAndInTotal() throws Exception {
-        ConnectionLimiter l = new ConnectionLimiter(3, 2);
+        ConnectionLimiter l = new ConnectionLimiter(3, 2, 0);
         InetAddress a = InetAddress.getByName("192.0.2.1");
         InetAddress b = InetAddress.getByName("192.0.2.2");
-        assertThat(l.tryAcquire(a)).isNull();
-        assertThat(l.tryAcquire(a)).isNull();
-        assertThat(l.tryAcquire(a)).contains("per-address cap 2");
-        assertThat(l.tryAcquire(b)).isNull();
-        assertThat(l.tryAcquire(b)).contains("connection cap 3");
+        assertThat(l.tryAcquire(a, false)).isNull();
+        assertThat(l.tryAcquire(a, false)).isNull();
+        assertThat(l.tryAcquire(a, false)).contains("per-address cap 2");
+        assertThat(l.tryAcquire(b, false)).isNull();
+        assertThat(l.tryAcquire(b, false)).contains("connection cap 3");
         assertThat(l.open()).isEqualTo(3);
         l.release(a);
-        assertThat(l.tryAcquire(b)).isNull();
-        assertThat(l.tryAcquire(a)).contains("connection cap");
+        assertThat(l.tryAcquire(b, false)).isNull();
+        assertThat(l.tryAcquire(a, false)).contains("connection cap");
         assertThat(l.open()).isEqualTo(3);
+    }
+
+    @Test
+    void reservedSlotsAreKeptForKnownGateways() throws Exception {
+        ConnectionLimiter l = new ConnectionLimiter(4, 10, 2);
+        InetAddress stranger = InetAddress.getByName("192.0.2.66");
+        InetAddress gateway = InetAddress.getByName("192.0.2.10");
+        assertThat(l.tryAcquire(stranger, false)).isNull();
+        assertThat(l.tryAcquire(stranger, false)).isNull();
+        assertThat(l.tryAcquire(stranger, false)).contains("connection cap 2 reached (2 more kept for gateways)");
+        assertThat(l.tryAcquire(gateway, true)).isNull();
+        assertThat(l.tryAcquire(gateway, true)).isNull();
+        assertThat(l.tryAcquire(gateway, true)).contains("connection cap 4");
     }
 }

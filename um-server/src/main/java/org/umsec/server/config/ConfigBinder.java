@@ -1,0 +1,214 @@
+package org.umsec.server.config;
+
+import java.io.Reader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.umsec.certs.RevocationPolicy;
+import org.umsec.core.DialPlan;
+import org.umsec.core.IpGateway;
+import org.umsec.core.VoipSecurityMode;
+import org.umsec.server.config.YamlConfigReader.At;
+
+/**
+ * Maps a read YAML document onto um-security-core's builders ({@link DialPlan}, {@link IpGateway},
+ * via {@link ServerConfiguration.Builder}) and the server's own settings, remembering the line of
+ * every object and key so that every problem, core's included, is reported with file and line.
+ *
+ * <p>A value a core builder refuses (a gateway FQDN such as {@code gw.123}, an address that is not an
+ * IP literal, a blank name) is reported with core's message at the line of the key; the object is
+ * left out and the rest of the file is still checked. Line keys: {@code server.<key>},
+ * {@code media.<key>}, {@code dialPlan#<i>[.<key>]}, {@code gateway#<i>[.<key>]}, where {@code i} is
+ * the object's position in core's model.
+ */
+final class ConfigBinder {
+
+    private ConfigBinder() {
+    }
+
+    /**
+     * @param source name for problems
+     * @param reader YAML text
+     * @param base directory relative paths are resolved against
+     * @return the configuration
+     * @throws ConfigurationException with every problem from reading and checking
+     */
+    static ServerConfiguration bind(String source, Reader reader, Path base) throws ConfigurationException {
+        List<ConfigurationProblem> problems = new ArrayList<>();
+        YamlConfigReader.Document doc = YamlConfigReader.read(source, reader, problems);
+        ServerConfiguration.Builder b = ServerConfiguration.builder().source(source);
+        Map<String, At<Object>> s = doc.server().values();
+        b.lines.put("server", doc.server().line());
+        for (Map.Entry<String, At<Object>> e : s.entrySet()) {
+            b.lines.put("server." + e.getKey(), e.getValue().line());
+        }
+        str(s, "name").ifPresent(b::serverName);
+        str(s, "fqdn").ifPresent(b::fqdn);
+        str(s, "bind").ifPresent(b::bindAddress);
+        str(s, "mediaAddress").ifPresent(a -> {
+            b.mediaAddress(a); // the key of earlier versions, kept: media.advertisedAddress
+            b.lines.put("media.advertisedAddress", s.get("mediaAddress").line());
+        });
+        integer(s, "sipPort").ifPresent(b::sipPort);
+        integer(s, "tlsPort").ifPresent(b::tlsPort);
+        str(s, "store").map(p -> base.resolve(p).normalize()).ifPresent(b::store);
+        str(s, "voicemail").map(p -> base.resolve(p).normalize()).ifPresent(b::voicemail);
+        str(s, "greeting").map(p -> base.resolve(p).normalize()).ifPresent(b::greeting);
+        integer(s, "startSecured").ifPresent(b::startSecured);
+        integer(s, "maxRecordingSeconds").map(Duration::ofSeconds).ifPresent(b::maxRecording);
+        integer(s, "mediaTimeoutSeconds").map(Duration::ofSeconds).ifPresent(b::mediaTimeout);
+        integer(s, "ackTimeoutSeconds").map(Duration::ofSeconds).ifPresent(b::ackTimeout);
+        integer(s, "callsPerGateway").ifPresent(b::callsPerGateway);
+        Map<String, At<Object>> vm = doc.voicemail();
+        vm.forEach((k, v) -> b.lines.put("voicemail." + k, v.line()));
+        Optional.ofNullable(vm.get("maxBytes")).map(a -> (Long) a.value()).ifPresent(b::voicemailMaxBytes);
+        Optional.ofNullable(vm.get("minFreeBytes")).map(a -> (Long) a.value()).ifPresent(b::voicemailMinFreeBytes);
+        integer(s, "rtcpIntervalSeconds").map(Duration::ofSeconds).ifPresent(b::rtcpInterval);
+        integer(s, "selfSignedValidityDays").ifPresent(b::selfSignedValidityDays);
+        str(s, "admin").ifPresent(b::admin);
+        str(s, "certificate").ifPresent(b::certificatePin);
+        // absent from a file: no generation (the embedded default says true); see generateSelfSigned()
+        b.generateSelfSigned(bool(s, "generateSelfSigned").orElse(false));
+        bool(s, "allowTierDowngrade").ifPresent(b::allowTierDowngrade);
+        if (s.containsKey("revocation")) {
+            At<Object> r = s.get("revocation");
+            String v = String.valueOf(r.value()).toLowerCase(java.util.Locale.ROOT);
+            if (v.equals("prefer")) {
+                b.revocation(RevocationPolicy.PREFER);
+            } else if (v.equals("require")) {
+                b.revocation(RevocationPolicy.REQUIRE);
+            } else {
+                problems.add(new ConfigurationProblem(source, r.line(), "server.revocation must be prefer or require, was '"
+                        + r.value() + "'"));
+            }
+        }
+        if (s.containsKey("dialPlans")) {
+            @SuppressWarnings("unchecked")
+            List<String> names = (List<String>) s.get("dialPlans").value();
+            names.forEach(b::associateDialPlan);
+        }
+        bindMedia(source, doc.media(), s.containsKey("mediaAddress"), b, problems);
+        int index = 0;
+        for (YamlConfigReader.DialPlanEntry dp : doc.dialPlans()) {
+            Map<String, At<Object>> v = dp.values();
+            VoipSecurityMode mode = VoipSecurityMode.UNSECURED; // R1: Unsecured unless told otherwise
+            At<Object> m = v.get("voipSecurity");
+            if (m != null) {
+                try {
+                    mode = VoipSecurityMode.parse((String) m.value());
+                } catch (IllegalArgumentException e) {
+                    problems.add(new ConfigurationProblem(source, m.line(), "dial plan '" + str(v, "name").orElse("?")
+                            + "': voipSecurity '" + m.value() + "' is not one of Unsecured, SIPSecured, Secured"));
+                }
+            }
+            VoipSecurityMode chosen = mode;
+            Optional<DialPlan> d = core(source, problems, lineOf(v, "name", dp.line()),
+                    () -> DialPlan.builder(str(v, "name").orElse("")).mode(chosen).build());
+            if (d.isPresent()) {
+                int i = index++;
+                b.lines.put("dialPlan#" + i, dp.line());
+                v.forEach((k, at) -> b.lines.put("dialPlan#" + i + "." + k, at.line()));
+                b.dialPlan(d.get());
+            }
+        }
+        index = 0;
+        for (YamlConfigReader.GatewayEntry g : doc.gateways()) {
+            Map<String, At<Object>> v = g.values();
+            IpGateway.Builder gb;
+            Optional<IpGateway.Builder> named = core(source, problems, lineOf(v, "name", g.line()),
+                    () -> IpGateway.builder(str(v, "name").orElse("")));
+            if (named.isEmpty()) {
+                continue;
+            }
+            gb = named.get();
+            boolean ok = true;
+            if (v.containsKey("fqdn")) {
+                ok &= core(source, problems, v.get("fqdn").line(), () -> gb.fqdn(str(v, "fqdn").get())).isPresent();
+            }
+            if (v.containsKey("address")) {
+                ok &= core(source, problems, v.get("address").line(),
+                        () -> gb.address(str(v, "address").get())).isPresent();
+            }
+            if (v.containsKey("port")) {
+                ok &= core(source, problems, v.get("port").line(), () -> gb.port(integer(v, "port").get())).isPresent();
+            }
+            if (v.containsKey("dialPlan")) {
+                ok &= core(source, problems, v.get("dialPlan").line(),
+                        () -> gb.dialPlan(str(v, "dialPlan").get())).isPresent();
+            }
+            if (!ok) {
+                continue;
+            }
+            Optional<IpGateway> gw = core(source, problems, g.line(), gb::build);
+            if (gw.isPresent()) {
+                int i = index++;
+                b.lines.put("gateway#" + i, g.line());
+                v.forEach((k, at) -> b.lines.put("gateway#" + i + "." + k, at.line()));
+                if (!v.containsKey("port")) {
+                    b.gatewaysWithoutPort.add(i);
+                }
+                b.gateway(gw.get());
+            }
+        }
+        b.bindProblems.addAll(problems);
+        return b.build();
+    }
+
+    private static void bindMedia(String source, Map<String, At<Object>> m, boolean legacyMediaAddress,
+            ServerConfiguration.Builder b, List<ConfigurationProblem> problems) {
+        m.forEach((k, at) -> b.lines.put("media." + k, at.line()));
+        str(m, "address").ifPresent(b::mediaBindAddress);
+        str(m, "advertisedAddress").ifPresent(a -> {
+            if (legacyMediaAddress) {
+                problems.add(new ConfigurationProblem(source, m.get("advertisedAddress").line(),
+                        "media.advertisedAddress and server.mediaAddress are the same setting; give only one"));
+            }
+            b.mediaAddress(a);
+        });
+        At<Object> range = m.get("portRange");
+        if (range != null) {
+            String text = (String) range.value();
+            String[] parts = text.split("-", -1);
+            try {
+                if (parts.length != 2) {
+                    throw new NumberFormatException(text);
+                }
+                b.mediaPortRange(Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip()));
+            } catch (NumberFormatException e) {
+                problems.add(new ConfigurationProblem(source, range.line(), "media.portRange must be LOW-HIGH,"
+                        + " for example 20000-39999, was '" + text + "'"));
+            }
+        }
+    }
+
+    /** Runs one core builder step; a refusal becomes a problem at {@code line} with core's message. */
+    private static <T> Optional<T> core(String source, List<ConfigurationProblem> problems, int line, Supplier<T> step) {
+        try {
+            return Optional.of(step.get());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            problems.add(new ConfigurationProblem(source, line, e.getMessage()));
+            return Optional.empty();
+        }
+    }
+
+    private static int lineOf(Map<String, At<Object>> m, String key, int otherwise) {
+        At<Object> a = m.get(key);
+        return a == null ? otherwise : a.line();
+    }
+
+    private static Optional<String> str(Map<String, At<Object>> m, String key) {
+        return Optional.ofNullable(m.get(key)).map(a -> (String) a.value());
+    }
+
+    private static Optional<Boolean> bool(Map<String, At<Object>> m, String key) {
+        return Optional.ofNullable(m.get(key)).map(a -> (Boolean) a.value());
+    }
+
+    private static Optional<Integer> integer(Map<String, At<Object>> m, String key) {
+        return Optional.ofNullable(m.get(key)).map(a -> (Integer) a.value());
+    }
+}
