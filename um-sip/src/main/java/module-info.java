@@ -1,7 +1,9 @@
 /**
  * umsec SIP: the SIP message model and application API ({@code org.umsec.sip}), the Netty stream codec
  * ({@code org.umsec.sip.codec}), SDP with SDES keys and their bridge to um-srtp's policies
- * ({@code org.umsec.sip.sdp}) and the transaction layer for reliable transports ({@code org.umsec.sip.transaction}).
+ * ({@code org.umsec.sip.sdp}), dialogs ({@code org.umsec.sip.dialog}), the transaction layer for reliable
+ * transports ({@code org.umsec.sip.transaction}) and the TCP and mutual-TLS transport, server and client
+ * ({@code org.umsec.sip.transport}).
  */
 module org.umsec.sip {
     requires transitive io.netty.buffer;

@@ -42,6 +42,7 @@ public final class CertificateImportException extends Exception {
         OUTDATED
     }
 
+    /** Why the import failed. */
     private final Reason reason;
 
     /**

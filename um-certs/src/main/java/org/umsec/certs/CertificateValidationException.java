@@ -13,6 +13,7 @@ public final class CertificateValidationException extends CertificateException {
     private static final long serialVersionUID = 1L;
 
     private final transient ValidationResult result;
+    /** The role the peer was validated for. */
     private final PeerRole role;
 
     /**

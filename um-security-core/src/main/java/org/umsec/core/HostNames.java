@@ -4,7 +4,6 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -95,8 +94,15 @@ public final class HostNames {
      * Does not validate.
      */
     static String normaliseName(String name) {
-        String n = name.toLowerCase(Locale.ROOT);
-        return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
+        // ASCII only: String.toLowerCase maps look-alikes such as the Kelvin sign (U+212A) to 'k', which
+        // would let a non-ASCII name match an ASCII entry.
+        int end = name.endsWith(".") ? name.length() - 1 : name.length();
+        StringBuilder n = new StringBuilder(end);
+        for (int i = 0; i < end; i++) {
+            char c = name.charAt(i);
+            n.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+        }
+        return n.toString();
     }
 
     /**

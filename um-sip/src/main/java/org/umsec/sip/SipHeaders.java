@@ -29,18 +29,69 @@ public final class SipHeaders {
     private final byte[] src;
     private final int base;
     private final int count;
-    /** Four ints per header, relative to {@code base}: name start, name end, value start, value end. */
+    /**
+     * Per header, relative to {@code base}: name start, name end, value start, value end. Packed (two ints per
+     * header, {@code start << 16 | end}) when every offset fits in 16 bits, as it does for any header section
+     * under 64 KiB; four ints per header otherwise.
+     */
     private final int[] spans;
+    private final boolean packed;
     private final byte[] ids;
     private String[] names;
     private String[] values;
 
-    SipHeaders(byte[] src, int base, int count, int[] spans, byte[] ids) {
+    /**
+     * @param wide the scanner's spans, four ints per header (at least {@code 4 * count} of them); copied
+     */
+    SipHeaders(byte[] src, int base, int count, int[] wide, byte[] ids) {
+        this.src = src;
+        this.base = base;
+        this.count = count;
+        this.ids = ids;
+        boolean fits = count == 0 || wide[4 * count - 1] <= 0xFFFF;
+        for (int i = 0; fits && i < 4 * count; i++) {
+            fits = wide[i] >= 0 && wide[i] <= 0xFFFF;
+        }
+        if (fits) {
+            int[] p = new int[2 * count];
+            for (int i = 0; i < count; i++) {
+                p[2 * i] = wide[4 * i] << 16 | wide[4 * i + 1];
+                p[2 * i + 1] = wide[4 * i + 2] << 16 | wide[4 * i + 3];
+            }
+            this.spans = p;
+        } else {
+            this.spans = java.util.Arrays.copyOf(wide, 4 * count);
+        }
+        this.packed = fits;
+    }
+
+    private SipHeaders(byte[] src, int base, int count, int[] spans, boolean packed, byte[] ids) {
         this.src = src;
         this.base = base;
         this.count = count;
         this.spans = spans;
+        this.packed = packed;
         this.ids = ids;
+    }
+
+    /** Start of the {@code i}-th name, relative to {@link #base()}. */
+    int nameStart(int i) {
+        return packed ? spans[2 * i] >>> 16 : spans[4 * i];
+    }
+
+    /** End of the {@code i}-th name, relative to {@link #base()}. */
+    int nameEnd(int i) {
+        return packed ? spans[2 * i] & 0xFFFF : spans[4 * i + 1];
+    }
+
+    /** Start of the {@code i}-th value, relative to {@link #base()}. */
+    int valueStart(int i) {
+        return packed ? spans[2 * i + 1] >>> 16 : spans[4 * i + 2];
+    }
+
+    /** End of the {@code i}-th value, relative to {@link #base()}. */
+    int valueEnd(int i) {
+        return packed ? spans[2 * i + 1] & 0xFFFF : spans[4 * i + 3];
     }
 
     SipHeaders(List<String> names, List<String> values) {
@@ -48,6 +99,7 @@ public final class SipHeaders {
         this.base = 0;
         this.count = names.size();
         this.spans = null;
+        this.packed = false;
         this.names = names.toArray(NO_STRINGS);
         this.values = values.toArray(NO_STRINGS);
         this.ids = new byte[count];
@@ -58,7 +110,7 @@ public final class SipHeaders {
 
     /** The same headers over a copy of the source bytes (spans are shared, they are never modified). */
     SipHeaders rebase(byte[] newSrc, int newBase) {
-        SipHeaders h = new SipHeaders(newSrc, newBase, count, spans, ids);
+        SipHeaders h = new SipHeaders(newSrc, newBase, count, spans, packed, ids);
         h.names = names;
         h.values = values;
         return h;
@@ -77,8 +129,8 @@ public final class SipHeaders {
         }
         String n = names[i];
         if (n == null) {
-            int s = spans[4 * i];
-            n = new String(src, base + s, spans[4 * i + 1] - s, StandardCharsets.UTF_8);
+            int s = nameStart(i);
+            n = new String(src, base + s, nameEnd(i) - s, StandardCharsets.UTF_8);
             names[i] = n;
         }
         return n;
@@ -98,7 +150,7 @@ public final class SipHeaders {
         }
         String v = values[i];
         if (v == null) {
-            v = unfold(src, base + spans[4 * i + 2], base + spans[4 * i + 3]);
+            v = unfold(src, base + valueStart(i), base + valueEnd(i));
             values[i] = v;
         }
         return v;
@@ -175,10 +227,22 @@ public final class SipHeaders {
     }
 
     /** Raw bytes of the value of header {@code i} (for parsing in place); fills {@code range} with bounds. */
+    /**
+     * The value of the {@code i}-th header like {@link #value(int)}, but without filling the value cache (for
+     * callers that cache the result themselves, such as the message's Call-ID).
+     */
+    String valueOnce(int i) {
+        check(i);
+        if (values != null && values[i] != null) {
+            return values[i];
+        }
+        return unfold(src, base + valueStart(i), base + valueEnd(i));
+    }
+
     byte[] valueBytes(int i, int[] range) {
         if (src != null) {
-            range[0] = base + spans[4 * i + 2];
-            range[1] = base + spans[4 * i + 3];
+            range[0] = base + valueStart(i);
+            range[1] = base + valueEnd(i);
             return src;
         }
         byte[] b = values[i].getBytes(StandardCharsets.UTF_8);
@@ -276,11 +340,6 @@ public final class SipHeaders {
             sb.append(name(i)).append(": ").append(value(i)).append("\r\n");
         }
         return sb.toString();
-    }
-
-    /** Raw source when decoded, for the encoder: spans array (may be null). */
-    int[] spans() {
-        return spans;
     }
 
     byte[] src() {

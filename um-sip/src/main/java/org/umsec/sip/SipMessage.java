@@ -44,7 +44,8 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
 
     final SipHeaders headers;
     private final ByteBuf owner;
-    private final ByteBuf content;
+    /** Body length; the body is {@code owner[bodyOffset, bodyOffset + bodyLength)} (no slice kept per message). */
+    private final int bodyLength;
     final int bodyOffset;
     final boolean canonical;
 
@@ -60,7 +61,7 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
         this.headers = headers;
         this.owner = owner;
         this.bodyOffset = bodyOffset;
-        this.content = owner.slice(bodyOffset, bodyLength);
+        this.bodyLength = bodyLength;
     }
 
     /**
@@ -95,22 +96,22 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
 
     /** The body as a read-only view; valid until the message is released. */
     public ByteBuf content() {
-        return content.asReadOnly();
+        return owner.slice(bodyOffset, bodyLength).asReadOnly();
     }
 
     /** A copy of the body. */
     public byte[] body() {
-        return ByteBufUtil.getBytes(content);
+        return ByteBufUtil.getBytes(owner, bodyOffset, bodyLength);
     }
 
     /** The body decoded as UTF-8. */
     public String bodyText() {
-        return content.toString(StandardCharsets.UTF_8);
+        return owner.toString(bodyOffset, bodyLength, StandardCharsets.UTF_8);
     }
 
     /** Length of the body in bytes (what Content-Length says on the wire). */
     public int contentLength() {
-        return content.readableBytes();
+        return bodyLength;
     }
 
     // ---- typed access -------------------------------------------------------------------------------
@@ -159,16 +160,15 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
                 if (i < 0) {
                     mandatoryMissing("Via");
                 }
-                List<Via> out = new ArrayList<>(2);
-                int[] r = new int[2];
-                byte[] b = headers.valueBytes(i, r);
                 HeaderParser parser = HeaderParser.local();
-                String err = parser.via(b, r[0], r[1], out);
+                int[] r = parser.range();
+                byte[] b = headers.valueBytes(i, r);
+                v = parser.firstVia(b, r[0], r[1]);
+                String err = parser.error();
                 parser.clear();
-                if (err != null) {
+                if (v == null) {
                     throw new SipParseException(err);
                 }
-                v = out.get(0);
             }
             topVia = v;
         }
@@ -180,16 +180,16 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
         if (i < 0) {
             mandatoryMissing(name);
         }
-        List<NameAddress> out = new ArrayList<>(1);
-        int[] r = new int[2];
-        byte[] b = headers.valueBytes(i, r);
         HeaderParser parser = HeaderParser.local();
-        String err = parser.addresses(b, r[0], r[1], false, false, out);
+        int[] r = parser.range();
+        byte[] b = headers.valueBytes(i, r);
+        NameAddress a = parser.address(b, r[0], r[1]);
+        String err = parser.error();
         parser.clear();
-        if (err != null) {
+        if (a == null) {
             throw new SipParseException(name + ": " + err);
         }
-        return out.get(0);
+        return a;
     }
 
     private List<NameAddress> list(int id, boolean wildcard) {
@@ -236,7 +236,7 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
             if (i < 0) {
                 mandatoryMissing("Call-ID");
             }
-            c = headers.value(i);
+            c = headers.valueOnce(i);
             callId = c;
         }
         return c;
@@ -250,10 +250,10 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
             if (i < 0) {
                 mandatoryMissing("CSeq");
             }
-            int[] r = new int[2];
-            byte[] b = headers.valueBytes(i, r);
-            long[] res = new long[3];
             HeaderParser parser = HeaderParser.local();
+            int[] r = parser.range();
+            byte[] b = headers.valueBytes(i, r);
+            long[] res = parser.longs();
             String err = parser.cseq(b, r[0], r[1], res);
             parser.clear();
             if (err != null) {
@@ -313,21 +313,21 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
      */
     public void encode(ByteBuf out) {
         if (canonical) {
-            out.writeBytes(owner, 0, bodyOffset + content.readableBytes());
+            out.writeBytes(owner, 0, bodyOffset + bodyLength);
             return;
         }
         encodeStartLine(out);
         byte[] src = headers.src();
-        int[] spans = headers.spans();
         int base = headers.base();
         for (int i = 0; i < headers.size(); i++) {
             if (headers.id(i) == HeaderTable.CONTENT_LENGTH) {
                 continue;
             }
             if (src != null) {
-                out.writeBytes(src, base + spans[4 * i], spans[4 * i + 1] - spans[4 * i]);
+                int ns = headers.nameStart(i);
+                out.writeBytes(src, base + ns, headers.nameEnd(i) - ns);
                 out.writeByte(':').writeByte(' ');
-                writeUnfolded(out, src, base + spans[4 * i + 2], base + spans[4 * i + 3]);
+                writeUnfolded(out, src, base + headers.valueStart(i), base + headers.valueEnd(i));
             } else {
                 ByteBufUtil.writeUtf8(out, headers.name(i));
                 out.writeByte(':').writeByte(' ');
@@ -336,9 +336,9 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
             out.writeByte('\r').writeByte('\n');
         }
         out.writeCharSequence("Content-Length: ", StandardCharsets.US_ASCII);
-        writeDecimal(out, content.readableBytes());
+        writeDecimal(out, bodyLength);
         out.writeByte('\r').writeByte('\n').writeByte('\r').writeByte('\n');
-        out.writeBytes(content, content.readerIndex(), content.readableBytes());
+        out.writeBytes(owner, bodyOffset, bodyLength);
     }
 
     abstract void encodeStartLine(ByteBuf out);

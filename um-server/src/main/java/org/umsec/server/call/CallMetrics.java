@@ -2,7 +2,7 @@ package org.umsec.server.call;
 
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.CallEndReason;
-import org.umsec.server.internal.MetricsSink;
+import org.umsec.server.media.MetricsSink;
 
 /** What the call layer counts; the server implements it over its {@code ServerMetrics}. */
 public interface CallMetrics extends MetricsSink {

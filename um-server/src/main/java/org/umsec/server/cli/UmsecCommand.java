@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "umsec", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "SIP over mutual TLS, SRTP media and certificates for unified messaging (R22-R24).",
-        subcommands = {ServerCommand.class, TestConnectivityCommand.class, CallCommand.class, CertsCommand.class, SrtpCommand.class,
+        subcommands = {ServerCommand.class, TestConnectivityCommand.class, CallCommand.class, LoadCommand.class, CertsCommand.class, SrtpCommand.class,
                 ConfigCommand.class, CommandLine.HelpCommand.class})
 public final class UmsecCommand implements Runnable {
 

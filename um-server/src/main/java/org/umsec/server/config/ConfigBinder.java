@@ -1,6 +1,7 @@
 package org.umsec.server.config;
 
 import java.io.Reader;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,9 +56,9 @@ final class ConfigBinder {
         });
         integer(s, "sipPort").ifPresent(b::sipPort);
         integer(s, "tlsPort").ifPresent(b::tlsPort);
-        str(s, "store").map(p -> base.resolve(p).normalize()).ifPresent(b::store);
-        str(s, "voicemail").map(p -> base.resolve(p).normalize()).ifPresent(b::voicemail);
-        str(s, "greeting").map(p -> base.resolve(p).normalize()).ifPresent(b::greeting);
+        path(source, s, "store", base, problems).ifPresent(b::store);
+        path(source, s, "voicemail", base, problems).ifPresent(b::voicemail);
+        path(source, s, "greeting", base, problems).ifPresent(b::greeting);
         integer(s, "startSecured").ifPresent(b::startSecured);
         integer(s, "maxRecordingSeconds").map(Duration::ofSeconds).ifPresent(b::maxRecording);
         integer(s, "mediaTimeoutSeconds").map(Duration::ofSeconds).ifPresent(b::mediaTimeout);
@@ -206,6 +207,19 @@ final class ConfigBinder {
 
     private static Optional<Boolean> bool(Map<String, At<Object>> m, String key) {
         return Optional.ofNullable(m.get(key)).map(a -> (Boolean) a.value());
+    }
+
+    /** A path value resolved against {@code base}; a string that is no path (a NUL, say) is a problem. */
+    private static Optional<Path> path(String source, Map<String, At<Object>> m, String key, Path base,
+            List<ConfigurationProblem> problems) {
+        Optional<String> text = str(m, key);
+        try {
+            return text.map(p -> base.resolve(p).normalize());
+        } catch (InvalidPathException e) {
+            problems.add(new ConfigurationProblem(source, m.get(key).line(), "server." + key + ": '"
+                    + text.get().replaceAll("\\p{Cntrl}", "?") + "' is not a valid path: " + e.getReason()));
+            return Optional.empty();
+        }
     }
 
     private static Optional<Integer> integer(Map<String, At<Object>> m, String key) {

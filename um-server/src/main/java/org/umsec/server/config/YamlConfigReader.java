@@ -23,8 +23,9 @@ import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
  * Reads the YAML configuration file into plain values, checking shape and types and collecting every
- * problem with its line. Semantic checks (references between sections, modes and ports) happen in
- * {@link ConfigBinder}. Aliases are limited and the document is composed only (never constructed
+ * problem with its line. {@link ConfigBinder} maps the values onto {@link ServerConfiguration.Builder},
+ * whose {@link ServerConfiguration.Builder#build()} does the semantic checks (references between sections,
+ * modes and ports, through {@link org.umsec.core.UmConfiguration#validate()}). Aliases are limited and the document is composed only (never constructed
  * into arbitrary objects), so a hostile file cannot instantiate classes or expand exponentially.
  */
 final class YamlConfigReader {

@@ -24,7 +24,6 @@ import org.umsec.server.CallEndReason;
 import org.umsec.server.CallHandler;
 import org.umsec.server.CallInfo;
 import org.umsec.server.CallSummary;
-import org.umsec.server.internal.MetricsSink;
 import org.umsec.srtp.SrtpPolicy;
 import org.umsec.srtp.SrtpSession;
 import org.umsec.srtp.SrtpStatus;

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.sound.sampled.AudioInputStream;
 import javax.sound.sampled.AudioSystem;
 import org.junit.jupiter.api.Test;
@@ -21,6 +23,8 @@ import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.testing.TestPki;
 import org.umsec.core.IpGateway;
+import org.umsec.core.SecurityEvent;
+import org.umsec.core.SecurityEventType;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.UmsecServer;
@@ -130,6 +134,13 @@ class UmsecCommandTest {
         Files.writeString(root, CertificateFiles.toPem(pki.rootCertificate()));
 
         try (UmsecServer good = server(dir.resolve("trusting")); UmsecServer bad = server(dir.resolve("distrusting"))) {
+            // The server reports the refused handshake on its own I/O thread: wait for that event, not a clock.
+            CompletableFuture<SecurityEvent> refusedEvent = new CompletableFuture<>();
+            bad.addEventListener(e -> {
+                if (e.type() == SecurityEventType.TLS_HANDSHAKE_FAILED) {
+                    refusedEvent.complete(e);
+                }
+            });
             CliRunner ok = CliRunner.run("test-connectivity", "--secured=true", "--cert", cert.toString(), "--key",
                     key.toString(), "--trust", root.toString(), "--server-name", "um.example.test",
                     "127.0.0.1:" + good.tlsPort());
@@ -144,11 +155,12 @@ class UmsecCommandTest {
                     "--trust", root.toString(), "--server-name", "um.example.test", "127.0.0.1:" + bad.tlsPort());
             assertThat(refused.exit()).isEqualTo(1);
             assertThat(refused.err()).contains("error:"); // we trust the server; it refuses our certificate
-            long deadline = System.nanoTime() + 10_000_000_000L; // the server records it on its own thread
-            while (bad.metrics().getHandshakesFailed().isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(bad.metrics().getHandshakesFailed()).isNotEmpty();
+            SecurityEvent failed = refusedEvent.get(30, TimeUnit.SECONDS);
+            assertThat(failed.field("reason")).isPresent();
+            // Counted by reason (the bus calls the server's own counter before later listeners).
+            String reason = failed.field("reason").get().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            assertThat(bad.metrics().getHandshakesFailed()).containsEntry(reason, 1L);
+            assertThat(good.metrics().getHandshakesFailed()).isEmpty();
 
             CliRunner wrongName = CliRunner.run("test-connectivity", "--cert", cert.toString(), "--key", key.toString(),
                     "--trust", root.toString(), "127.0.0.1:" + good.tlsPort());

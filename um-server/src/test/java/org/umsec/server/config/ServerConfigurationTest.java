@@ -74,6 +74,20 @@ class ServerConfigurationTest {
                                 + " 'gw.example.test' and port 5061; each trusted device must be configured once"));
     }
 
+    /**
+     * Fuzzing finding: a path with a NUL (a valid YAML string) escaped as {@code InvalidPathException} instead of
+     * a problem with its line.
+     */
+    @Test
+    void aPathThatIsNoPathIsAProblemWithItsLine() {
+        String yaml = "server:\n  fqdn: um.example.test\n  store: \"var\\0certs\"\n";
+        assertThatThrownBy(() -> ServerConfiguration.load("nul.yaml", new StringReader(yaml), dir))
+                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems())
+                        .map(ConfigurationProblem::toString)
+                        .anySatisfy(p -> assertThat(p).startsWith("nul.yaml:3: server.store: 'var?certs' is not a"
+                                + " valid path")));
+    }
+
     @Test
     void everyProblemIsReportedAtOnceWithFileAndLine() {
         String yaml = String.join("\n",

@@ -86,22 +86,85 @@ class PcapReaderTest {
                 .isInstanceOf(PcapFormatException.class).hasMessageContaining("link type 105");
     }
 
+    /**
+     * Seeded loop (prints its seed): a file of UDP records the writer made, junk records (random frames whose
+     * length fields are right) and, sometimes, a cut at a random point. Every written datagram comes back in order
+     * with its addresses and payload, every junk record is either skipped or read as a datagram, and a cut file
+     * ends in a {@link PcapFormatException} after exactly the complete records before the cut.
+     */
     @Test
-    void randomBytesNeverEscapeAsAnythingButPcapFormatException() throws Exception {
-        java.util.Random rnd = new java.util.Random(42);
-        for (int i = 0; i < 2000; i++) {
-            ByteBuffer b = header(rnd.nextBoolean() ? 1 : 113);
-            byte[] junk = new byte[rnd.nextInt(300)];
-            rnd.nextBytes(junk);
-            int len = rnd.nextInt(200);
-            b.putInt(0).putInt(0).putInt(len).putInt(len).put(junk, 0, Math.min(junk.length, 300 - 40));
-            try (PcapReader r = new PcapReader(new ByteArrayInputStream(b.array(), 0, b.position()))) {
-                while (r.next().isPresent()) {
-                    // drain
+    void writtenAndJunkRecordsReadBackInOrderAndACutEndsInAFormatError() throws Exception {
+        long seed = Long.getLong("umsec.seed", new java.util.Random().nextLong());
+        java.util.Random rnd = new java.util.Random(seed);
+        InetSocketAddress a = new InetSocketAddress(InetAddress.getByName("10.0.0.1"), 4000);
+        InetSocketAddress b = new InetSocketAddress(InetAddress.getByName("2001:db8::2"), 5002);
+        InetSocketAddress c = new InetSocketAddress(InetAddress.getByName("2001:db8::3"), 5004);
+        for (int i = 0; i < 300; i++) {
+            String at = "seed " + seed + " (replay with -Dumsec.seed=" + seed + "), file " + i;
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            List<byte[]> written = new ArrayList<>();
+            List<Integer> recordEnds = new ArrayList<>(); // offset after each record
+            List<Boolean> isWritten = new ArrayList<>();
+            try (PcapWriter w = new PcapWriter(bytes, rnd.nextBoolean() ? PcapWriter.Framing.ETHERNET
+                    : PcapWriter.Framing.LINUX_SLL)) {
+                for (int r = rnd.nextInt(6); r > 0; r--) {
+                    if (rnd.nextInt(3) == 0) {
+                        byte[] junk = new byte[rnd.nextInt(120)];
+                        rnd.nextBytes(junk);
+                        bytes.write(ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(2)
+                                .putInt(junk.length).putInt(junk.length).array());
+                        bytes.write(junk);
+                        isWritten.add(false);
+                    } else {
+                        byte[] payload = new byte[rnd.nextInt(200)];
+                        rnd.nextBytes(payload);
+                        boolean v6 = rnd.nextBoolean();
+                        w.write(T, v6 ? b : a, v6 ? c : new InetSocketAddress(a.getAddress(), 4001), payload, 0,
+                                payload.length);
+                        written.add(payload);
+                        isWritten.add(true);
+                    }
+                    recordEnds.add(bytes.size());
                 }
-            } catch (PcapFormatException expected) {
-                // a clear, typed outcome
             }
+            byte[] file = bytes.toByteArray();
+            int cut = rnd.nextInt(4) == 0 && file.length > 24 ? 24 + rnd.nextInt(file.length - 24) : file.length;
+            long complete = recordEnds.stream().filter(e -> e <= cut).count();
+            boolean endsInside = recordEnds.stream().noneMatch(e -> e == cut) && cut > 24;
+            List<UdpDatagram> got = new ArrayList<>();
+            long skipped;
+            PcapFormatException failure = null;
+            try (PcapReader r = new PcapReader(new ByteArrayInputStream(file, 0, cut))) {
+                try {
+                    for (var d = r.next(); d.isPresent(); d = r.next()) {
+                        got.add(d.get());
+                    }
+                } catch (PcapFormatException e) {
+                    failure = e;
+                }
+                skipped = r.skipped();
+            }
+            assertThat(failure != null).as(at).isEqualTo(endsInside);
+            if (failure != null) {
+                assertThat(failure.getMessage()).as(at).containsPattern("record " + (complete + 1) + " at offset");
+            }
+            assertThat(got.size() + skipped).as(at).isEqualTo(complete);
+            // The writer's datagrams among the complete records come back in order (junk may decode too).
+            List<byte[]> expected = new ArrayList<>();
+            int w = 0;
+            for (int r = 0; r < complete; r++) {
+                if (isWritten.get(r)) {
+                    expected.add(written.get(w++));
+                }
+            }
+            List<byte[]> fromWriter = new ArrayList<>();
+            for (UdpDatagram d : got) {
+                if (d.source().equals(b) && d.destination().equals(c) || d.source().equals(a)
+                        && d.destination().getPort() == 4001) {
+                    fromWriter.add(d.payload());
+                }
+            }
+            assertThat(fromWriter).as(at).containsExactlyElementsOf(expected);
         }
     }
 

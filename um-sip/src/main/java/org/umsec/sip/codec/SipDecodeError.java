@@ -64,8 +64,9 @@ public final class SipDecodeError {
 
     /**
      * The response to send for a rejected request: the status, a reason phrase naming the problem, and
-     * Via, From, To, Call-ID and CSeq copied from the request as far as they are well-formed
-     * (RFC 3261 §8.2.6). Empty for responses and when not even a Via could be read (a response could not
+     * Via, From, To, Call-ID and CSeq copied from the request as received, even when malformed, since the
+     * peer matches the answer by them (RFC 3261 §8.2.6); single-valued ones once, so the response stays
+     * well-framed. Empty for responses and when not even a Via could be read (a response could not
      * be routed; RFC 3261 §18.2.2).
      */
     public Optional<SipResponse> errorResponse() {

@@ -10,7 +10,8 @@ package org.umsec.sip.codec;
  * <caption>Limits and outcomes</caption>
  * <tr><th>Limit</th><th>Default</th><th>Outcome</th></tr>
  * <tr><td>{@link #maxStartLineLength()}</td><td>{@value #DEFAULT_MAX_START_LINE_LENGTH}</td>
- *     <td>414 Request-URI Too Long; if the line has not even ended the connection must be closed</td></tr>
+ *     <td>414 Request-URI Too Long, connection stays usable; if the header section has not ended within
+ *     {@link #maxHeaderBytes()}, 414 and the connection must be closed</td></tr>
  * <tr><td>{@link #maxHeaderLineLength()}</td><td>{@value #DEFAULT_MAX_HEADER_LINE_LENGTH}</td>
  *     <td>513 Message Too Large, connection stays usable</td></tr>
  * <tr><td>{@link #maxHeaderCount()}</td><td>{@value #DEFAULT_MAX_HEADER_COUNT}</td>

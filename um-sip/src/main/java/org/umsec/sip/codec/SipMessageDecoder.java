@@ -181,7 +181,13 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
                         return;
                     }
                     ByteBuf frame = ctx.alloc().heapBuffer(total, total);
-                    frame.writeBytes(in, total);
+                    if (frame.hasArray()) {
+                        // into the frame's array: Netty's buffer-to-buffer copy wraps NIO views per call (~100 B)
+                        in.readBytes(frame.array(), frame.arrayOffset(), total);
+                        frame.writerIndex(total);
+                    } else {
+                        frame.writeBytes(in, total);
+                    }
                     out.add(MessageAssembler.assemble(frame, scanner, headerLength, bodyLength));
                     state = START;
                     break;
@@ -244,13 +250,17 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
             scanned = found < 0 ? limit : found - ri + 1;
         }
         if (found < 0) {
-            if (finder.firstLineEnd < 0 && scanned > config.maxStartLineLength() + 2) {
-                boolean request = !startsWithSip(in, ri);
-                fatal(out, request ? 414 : 400, "Start line too long", request, false);
-                return true;
-            }
             if (readable >= config.maxHeaderBytes()) {
-                fatal(out, 513, "Header section too large", !startsWithSip(in, ri), false);
+                // The end of the message is unknown: answer and close. The verdict depends on the bytes only,
+                // never on how they were segmented (a long start line that ends in time is a 414 the
+                // connection survives, found by the scanner below).
+                boolean request = !startsWithSip(in, ri);
+                int lineLength = finder.firstLineEnd < 0 ? scanned - 1 : finder.firstLineEnd - 2;
+                if (lineLength > config.maxStartLineLength()) {
+                    fatal(out, request ? 414 : 400, "Start line too long", request, false);
+                } else {
+                    fatal(out, 513, "Header section too large", request, false);
+                }
                 return true;
             }
             return false;

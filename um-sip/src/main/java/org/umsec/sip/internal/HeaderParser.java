@@ -1,6 +1,7 @@
 package org.umsec.sip.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -60,6 +61,56 @@ public final class HeaderParser {
     /** Drops the reference to the last parsed array (so a thread-local parser does not pin a buffer). */
     public void clear() {
         a = null;
+        error = null;
+    }
+
+    private final int[] range = new int[2];
+    private final long[] longs = new long[3];
+    private final ArrayList<Via> viaScratch = new ArrayList<>(2);
+    private final ArrayList<NameAddress> addressScratch = new ArrayList<>(2);
+    private String error;
+
+    /** A two-element scratch array for a value's bounds, owned by this parser (saves an allocation per read). */
+    public int[] range() {
+        return range;
+    }
+
+    /** A three-element scratch array for {@link #cseq}'s result, owned by this parser. */
+    public long[] longs() {
+        return longs;
+    }
+
+    /** The reason the last {@link #firstVia} or {@link #address} call returned null. */
+    public String error() {
+        return error;
+    }
+
+    /**
+     * The first via-parm of a Via value (all of it is checked), without a list per call.
+     *
+     * @return the value, or null with the reason in {@link #error()}
+     */
+    public Via firstVia(byte[] buf, int start, int stop) {
+        ArrayList<Via> out = viaScratch;
+        out.clear();
+        error = via(buf, start, stop, out);
+        Via v = error == null ? out.get(0) : null;
+        out.clear();
+        return v;
+    }
+
+    /**
+     * A single name-addr or addr-spec (From, To), without a list per call.
+     *
+     * @return the value, or null with the reason in {@link #error()}
+     */
+    public NameAddress address(byte[] buf, int start, int stop) {
+        ArrayList<NameAddress> out = addressScratch;
+        out.clear();
+        error = addresses(buf, start, stop, false, false, out);
+        NameAddress v = error == null ? out.get(0) : null;
+        out.clear();
+        return v;
     }
 
     /** Whether the byte is an RFC 3261 token character. */
@@ -189,12 +240,12 @@ public final class HeaderParser {
         if (kvCount == 0) {
             return Map.of();
         }
-        String[] copy = java.util.Arrays.copyOf(kv, kvCount);
+        ParamMap m = new ParamMap(kv, kvCount);
         for (int i = 0; i < kvCount; i++) {
             kv[i] = null;
         }
         kvCount = 0;
-        return new ParamMap(copy);
+        return m;
     }
 
     private String params(boolean collect) {

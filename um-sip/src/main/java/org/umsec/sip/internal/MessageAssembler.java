@@ -24,7 +24,7 @@ public final class MessageAssembler {
         SipInternals in = SipInternals.get();
         byte[] a = frame.array();
         int base = frame.arrayOffset();
-        SipHeaders headers = in.headers(a, base, sc.count, Arrays.copyOf(sc.spans, 4 * sc.count),
+        SipHeaders headers = in.headers(a, base, sc.count, sc.spans,
                 Arrays.copyOf(sc.ids, sc.count));
         // Content-Length present (framing then used it, so it equals the body length) and no folding: the
         // received bytes are already the wire form and can be written back with one copy.
@@ -61,7 +61,7 @@ public final class MessageAssembler {
     public static SipHeaders detachedHeaders(byte[] a, int start, MessageScanner sc) {
         List<String> names = new ArrayList<>(sc.count);
         List<String> values = new ArrayList<>(sc.count);
-        SipHeaders view = SipInternals.get().headers(a, start, sc.count, Arrays.copyOf(sc.spans, 4 * sc.count),
+        SipHeaders view = SipInternals.get().headers(a, start, sc.count, sc.spans,
                 Arrays.copyOf(sc.ids, sc.count));
         for (int i = 0; i < sc.count; i++) {
             names.add(view.name(i));

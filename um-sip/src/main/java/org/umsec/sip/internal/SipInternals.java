@@ -39,7 +39,7 @@ public abstract class SipInternals {
     public abstract java.util.Optional<SipResponse> errorResponse(int status, String reason,
             SipHeaders requestHeaders);
 
-    /** Headers over {@code src[base + span]}. */
+    /** Headers over {@code src[base + span]}; {@code spans} holds four ints per header and is copied. */
     public abstract SipHeaders headers(byte[] src, int base, int count, int[] spans, byte[] ids);
 
     /** Detached headers from strings. */

@@ -5,8 +5,11 @@ import org.umsec.sip.SipRequest;
 
 /**
  * The application side of the transaction layer: it receives new requests and answers them through their
- * {@link ServerTransaction}. Callbacks run on the transport's I/O thread: do not block in them (answer
- * later from another thread if work is slow).
+ * {@link ServerTransaction}. Callbacks run on the thread that feeds the transaction layer: the transport's
+ * I/O thread by default, or the server's
+ * {@linkplain org.umsec.sip.transport.SipServer.Builder#handlerExecutor(java.util.concurrent.Executor) handler
+ * executor} when one is set (still in order per connection). On the I/O thread, do not block (answer later
+ * from another thread if work is slow).
  */
 @FunctionalInterface
 public interface SipRequestHandler {

@@ -167,9 +167,11 @@ class SipMessageDecoderTest {
 
     @Test
     void endlessStartLineGets414AndCloses() {
-        SipDecoderConfig cfg = SipDecoderConfig.builder().maxStartLineLength(100).build();
+        SipDecoderConfig cfg = SipDecoderConfig.builder().maxStartLineLength(100).maxHeaderBytes(1000).build();
         EmbeddedChannel ch = CodecTestSupport.channel(cfg);
-        List<Object> out = feedByteByByte(ch, bytes("INVITE sip:" + "a".repeat(300)));
+        // Held up to the header-section limit (the line may still end), then answered and closed.
+        assertThat(feedByteByByte(ch, bytes("INVITE sip:" + "a".repeat(900)))).isEmpty();
+        List<Object> out = feedByteByByte(ch, bytes("a".repeat(100)));
         assertThat(out).hasSize(1);
         assertThat(((SipDecodeError) out.get(0)).status()).isEqualTo(414);
         assertThat(((SipDecodeError) out.get(0)).closeConnection()).isTrue();
@@ -187,6 +189,41 @@ class SipMessageDecoderTest {
         assertThat(out.get(1)).isInstanceOf(SipRequest.class);
         releaseAll(out);
         assertThat(ch.finish()).isFalse();
+    }
+
+    /**
+     * Fuzzing finding: a long start line that ends was a 414 the connection survives when it arrived in one read,
+     * but a 414 and a close when it trickled in, so the outcome depended on TCP segmentation. Now the bytes alone
+     * decide, however they are split.
+     */
+    @Test
+    void longStartLineThatEndsGetsTheSameAnswerHoweverItIsSegmented() {
+        SipDecoderConfig cfg = SipDecoderConfig.builder().maxStartLineLength(40).build();
+        String msg = OPTIONS.replace("sip:gw.example.com SIP", "sip:" + "g".repeat(60) + ".example.com SIP")
+                + OPTIONS.replace("sip:gw.example.com SIP", "sip:gw SIP");
+        EmbeddedChannel ch = CodecTestSupport.channel(cfg);
+        List<Object> out = feedByteByByte(ch, bytes(msg));
+        assertThat(out).hasSize(2);
+        assertThat(((SipDecodeError) out.get(0)).status()).isEqualTo(414);
+        assertThat(((SipDecodeError) out.get(0)).closeConnection()).isFalse();
+        assertThat(out.get(1)).isInstanceOf(SipRequest.class);
+        releaseAll(out);
+        assertThat(ch.finish()).isFalse();
+    }
+
+    /** Fuzzing finding, the other way round: a start line over its limit inside an over-long header section. */
+    @Test
+    void overLongStartLineInAnOverLongHeaderSectionIs414InOneReadAsInMany() {
+        SipDecoderConfig cfg = SipDecoderConfig.builder().maxStartLineLength(200).maxHeaderBytes(600).build();
+        String msg = "INVITE sip:" + "a".repeat(300) + "@example.com SIP/2.0\r\nX-Long: " + "b".repeat(400) + "\r\n";
+        for (boolean whole : new boolean[] {true, false}) {
+            EmbeddedChannel ch = CodecTestSupport.channel(cfg);
+            List<Object> out = whole ? feedWhole(ch, bytes(msg)) : feedByteByByte(ch, bytes(msg));
+            assertThat(out).as("whole: %s", whole).hasSize(1);
+            assertThat(((SipDecodeError) out.get(0)).status()).as("whole: %s", whole).isEqualTo(414);
+            assertThat(((SipDecodeError) out.get(0)).closeConnection()).isTrue();
+            ch.finishAndReleaseAll();
+        }
     }
 
     @Test
