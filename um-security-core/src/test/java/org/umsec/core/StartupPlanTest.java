@@ -63,6 +63,14 @@ class StartupPlanTest {
     }
 
     @Test
+    void theDescriptionNamesThePortsActuallyUsed() {
+        StartupPlan p = StartupPlan.resolve(config(0, "Lab", "seattle"));
+        assertThat(p.describe(5070, 5071)).isEqualTo(
+                "Listen on TCP 5070 and TLS 5071, certificate required; from associated dial plans [Lab, Seattle]");
+        assertThat(StartupPlan.resolve(config(1)).describe(15060, 15061)).startsWith("Listen on TLS 15061,");
+    }
+
+    @Test
     void startSecuredOneStartsSecuredWithoutAssociation() {
         StartupPlan p = StartupPlan.resolve(config(1));
         assertThat(p.basis()).isEqualTo(StartupPlan.Basis.START_SECURED);

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 import org.umsec.certs.CertificateInfo;
 import org.umsec.certs.CertificateProvider;
 import org.umsec.certs.CertificateSpec;
-import org.umsec.certs.CertificateUnavailableException;
 import org.umsec.certs.CertificateStore;
+import org.umsec.certs.CertificateUnavailableException;
 import org.umsec.certs.ExpiryMonitor;
 import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.SelectedCertificate;
@@ -53,6 +53,7 @@ final class CertificateBootstrap implements AutoCloseable {
     private Path openedStore;
     private String openedFqdn;
     private int openedValidityDays;
+    private ServerConfiguration opened;
 
     CertificateBootstrap(SecurityEventBus bus, Clock clock, boolean watchStore, ScheduledExecutorService scheduler) {
         this.bus = bus;
@@ -142,6 +143,7 @@ final class CertificateBootstrap implements AutoCloseable {
         openedStore = c.store();
         openedFqdn = c.fqdn();
         openedValidityDays = c.selfSignedValidityDays();
+        opened = c;
         store = s;
         provider = p;
         return tlsSettings;
@@ -175,6 +177,18 @@ final class CertificateBootstrap implements AutoCloseable {
         }
         if (openedValidityDays != next.selfSignedValidityDays()) {
             out.add("server.selfSignedValidityDays");
+        }
+        if (!opened.certificatePin().equals(next.certificatePin())) {
+            out.add("server.certificate");
+        }
+        if (opened.generateSelfSigned() != next.generateSelfSigned()) {
+            out.add("server.generateSelfSigned");
+        }
+        if (opened.allowTierDowngrade() != next.allowTierDowngrade()) {
+            out.add("server.allowTierDowngrade");
+        }
+        if (opened.revocation() != next.revocation()) {
+            out.add("server.revocation");
         }
         return out;
     }

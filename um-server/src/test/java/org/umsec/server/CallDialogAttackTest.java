@@ -349,10 +349,13 @@ class CallDialogAttackTest {
             }
             peer.write(invite(peer, "works", sdp));
             assertThat(finalResponse(peer).status()).isEqualTo(200);
+            // the server counts the call once its 200 is on the wire: wait for that before the connection
+            // closes and ends the call
+            await("the good call counted", () -> server.metrics().getCallsAccepted() == 1);
         }
         assertThat(server.metrics().getCallsRejected()).containsEntry("handler-failed", 600L);
-        // the controller counts an accepted call just after sending its 200: wait for it, do not race it
-        await("the good call counted", () -> server.metrics().getCallsAccepted() == 1);
+        // the server counts the call as accepted just after its 200 leaves: wait for it rather than race it
+        await("the good call counted as accepted", () -> server.metrics().getCallsAccepted() == 1);
         await("the good call ended with its connection", () -> server.activeCalls() == 0);
     }
 

@@ -22,6 +22,8 @@ import org.umsec.certs.RevocationPolicy;
 import org.umsec.certs.testing.TestPki;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
+import org.umsec.server.config.ServerConfiguration;
+import org.umsec.server.config.ConfigurationException;
 
 /**
  * Issue 12 item 2 and issue 9 item 7 at server level: the configuration keys {@code server.certificate},

@@ -74,6 +74,7 @@ class ServerOperationsTest {
         try (DatagramSocket rtp = new DatagramSocket(new InetSocketAddress("127.0.0.1", low));
                 DatagramSocket rtcp = new DatagramSocket(new InetSocketAddress("127.0.0.1", low + 1));
                 TestGateway gw = TestGateway.tcp(server.tcpPort())) {
+            assertThat(rtcp.getLocalPort()).isEqualTo(rtp.getLocalPort() + 1); // the whole range is held here
             SipResponse r = gw.send(gw.request("INVITE", "exhausted", "t1", "<sip:voicemail@um.example.test>",
                     gw.offer("RTP/AVP", null, 0), "application/sdp"));
             assertThat(r.status()).isEqualTo(503);
@@ -92,6 +93,22 @@ class ServerOperationsTest {
             assertThat(ok.status()).isEqualTo(200);
             assertThat(TestGateway.answer(ok).port()).isEqualTo(low);
             assertThat(ok.bodyText()).contains("c=IN IP4 127.0.0.1");
+        }
+    }
+
+    @Test
+    void anSdpConnectionAddressIsAnIpLiteralByCoresRuleNeverAName() throws Exception {
+        // a host name would make the signalling thread wait for DNS; "1.2" is a short form the JDK would
+        // read as 1.0.0.2: both are refused by the one IP-literal rule (HostNames) before any look-up
+        start(plain().build());
+        try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
+            for (String c : new String[] {"media.attacker.example", "1.2", "010.0.0.1"}) {
+                String sdp = gw.offer("RTP/AVP", null, 0).replace("c=IN IP4 127.0.0.1", "c=IN IP4 " + c);
+                SipResponse r = gw.send(gw.request("INVITE", "c-" + c, "t" + c.length(),
+                        "<sip:voicemail@um.example.test>", sdp, "application/sdp"));
+                assertThat(r.status()).as(c).isEqualTo(488);
+                assertThat(r.header("Warning").orElseThrow()).as(c).contains("not an IP address");
+            }
         }
     }
 
@@ -119,6 +136,11 @@ class ServerOperationsTest {
                 + "  store: certs\n  voicemail: voicemail\n  generateSelfSigned: true\n");
         ServerConfiguration c = ServerConfiguration.load(f);
         assertThat(c.startupModes()).containsExactlyInAnyOrder(VoipSecurityMode.SIP_SECURED, VoipSecurityMode.SECURED);
+        // decided by the default, and said so at the line of the server section
+        assertThat(c.warnings()).singleElement().satisfies(w -> assertThat(w.toString())
+                .startsWith(f + ":1: warning: no dial plan is associated and startSecured is not set"));
+        Files.writeString(f, Files.readString(f) + "  startSecured: 1\n");
+        assertThat(ServerConfiguration.load(f).warnings()).isEmpty();
         start(c);
         assertThat(server.tlsPort()).isPositive();
         assertThat(server.tcpPort()).isEqualTo(-1); // never plain TCP unless asked for
@@ -167,7 +189,7 @@ class ServerOperationsTest {
             int p = 40000 + 2 * new java.util.Random().nextInt(10000);
             try (DatagramSocket a = new DatagramSocket(new InetSocketAddress("127.0.0.1", p));
                     DatagramSocket b = new DatagramSocket(new InetSocketAddress("127.0.0.1", p + 1))) {
-                return p;
+                return a.getLocalPort() + b.getLocalPort() - p - 1;
             } catch (IOException busy) {
                 // try another pair
             }

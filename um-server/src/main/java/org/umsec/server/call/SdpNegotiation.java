@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.umsec.core.HostNames;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.sip.SipRequest;
 import org.umsec.sip.sdp.Connection;
@@ -219,14 +220,10 @@ final class SdpNegotiation {
     }
 
     private static InetAddress literal(String address) throws UnknownHostException {
-        String a = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
-        // only literals: a host name in the SDP would make the signalling thread wait for DNS
-        boolean v4 = a.chars().allMatch(c -> c == '.' || Character.isDigit(c));
-        boolean v6 = a.indexOf(':') >= 0 && a.chars().allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0);
-        if (a.isEmpty() || !(v4 || v6)) {
-            throw new UnknownHostException(a);
-        }
-        return InetAddress.getByName(a);
+        // only literals, by core's one IP-literal rule (HostNames): a host name in the SDP would make the
+        // signalling thread wait for DNS, and short forms such as "1.2" are not addresses a gateway means
+        String canonical = HostNames.canonicalIp(address).orElseThrow(() -> new UnknownHostException(address));
+        return InetAddress.getByName(canonical); // a canonical literal: parsed, never looked up
     }
 
     /**

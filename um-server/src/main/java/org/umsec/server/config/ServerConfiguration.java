@@ -545,6 +545,7 @@ public final class ServerConfiguration {
         private String serverName = "um1";
         private String fqdn = "localhost";
         private int startSecured = 1;
+        private boolean startSecuredSet;
         private final List<String> associatedDialPlans = new ArrayList<>();
         private final List<DialPlan> dialPlans = new ArrayList<>();
         private final List<IpGateway> gateways = new ArrayList<>();
@@ -603,6 +604,7 @@ public final class ServerConfiguration {
             serverName = c.server().name();
             fqdn = c.server().fqdn();
             startSecured = c.server().startSecured();
+            startSecuredSet = true;
             associatedDialPlans.clear();
             associatedDialPlans.addAll(c.server().dialPlans());
             dialPlans.clear();
@@ -629,6 +631,7 @@ public final class ServerConfiguration {
         /** @param s {@code StartSecured} 0 or 1 (R3); default 1 @return this */
         public Builder startSecured(int s) {
             startSecured = s;
+            startSecuredSet = true;
             return this;
         }
 
@@ -862,8 +865,9 @@ public final class ServerConfiguration {
             serverChecks(p);
             UmConfiguration core = null;
             // core's own checks of the server's name, FQDN and associated dial plan names, each at its line
-            boolean serverOk = coreCheck(p, "server.name", () -> UmServer.builder(serverName, "localhost"))
-                    & coreCheck(p, "server.fqdn", () -> UmServer.builder("um", fqdn));
+            boolean nameOk = coreCheck(p, "server.name", () -> UmServer.builder(serverName, "localhost"));
+            boolean serverOk = coreCheck(p, "server.fqdn", () -> UmServer.builder(nameOk ? serverName : "um1", fqdn))
+                    && nameOk;
             UmServer.Builder server = serverOk ? UmServer.builder(serverName, fqdn).startSecured(startSecured) : null;
             for (String n : associatedDialPlans) {
                 serverOk &= coreCheck(p, "server.dialPlans", () -> DialPlan.builder(n));
@@ -893,6 +897,12 @@ public final class ServerConfiguration {
                 // validate() reports everything resolve() refuses; kept so that no path is unchecked
                 throw new ConfigurationException(e.problems().stream()
                         .map(cp -> problem(Severity.ERROR, lineOf(cp.subject()), cp.message())).toList());
+            }
+            if (startup.basis() == StartupPlan.Basis.START_SECURED && !startSecuredSet) {
+                // the default rule (secured unless told otherwise) decided: say so, nothing silent
+                p.add(problem(Severity.WARNING, at("server"), "no dial plan is associated and startSecured is not"
+                        + " set, so the server starts secured (" + startup.describe(sipPort, tlsPort) + "); set"
+                        + " startSecured to 1 or 0, or associate dial plans (server.dialPlans)"));
             }
             if (startup.tcpListener() && HostNames.canonicalIp(bindAddress).map(ServerConfiguration::isWildcard)
                     .orElse(false)) {

@@ -1,5 +1,6 @@
 package org.umsec.sip.transport;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.umsec.sip.transport.Lab.GATEWAY_FQDN;
 import static org.umsec.sip.transport.Lab.SERVER_FQDN;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,13 +23,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.umsec.certs.CertificateFiles;
 import org.umsec.certs.CertificateInfo;
+import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.PersonalCertificate;
+import org.umsec.certs.RevocationPolicy;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.TrustList;
 
 /**
- * Issue 9 item 1 and 2 through the real TLS listener: the server trusts a gateway's self-signed
+ * Issue 9 items 1, 2 and 7 through the real TLS listener: the server trusts a gateway's self-signed
  * certificate (gwx, CA:FALSE, imported as the R12 workflow does) and gw1's CA. Whoever holds gwx's key
  * signs a leaf named gw1 and dials in: before R25 the listener accepted it as gw1.
  */
@@ -58,8 +62,12 @@ class TrustAnchorAttackTest {
     }
 
     private SipServer server() throws IOException {
+        return server(lab.serverTls(TlsEngine.JDK));
+    }
+
+    private SipServer server(TlsSettings tls) throws IOException {
         SipServer s = SipServer.builder().tcp(false).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .tls(lab.serverTls(TlsEngine.JDK)).trustList(TrustList.of(List.of(GATEWAY_FQDN, GWX_FQDN)))
+                .tls(tls).trustList(TrustList.of(List.of(GATEWAY_FQDN, GWX_FQDN)))
                 .handler(responder).events(lab.events::add).ioThreads(1).start();
         open.add(s);
         return s;
@@ -108,6 +116,37 @@ class TrustAnchorAttackTest {
             TransportConnection atServer = responder.connections.poll(WAIT_SECONDS, TimeUnit.SECONDS);
             assertThat(atServer.tls().orElseThrow().peerCertificates().get(0)).isEqualTo(cert.certificate());
         }
+    }
+
+    @Test
+    void revocationRequiredRefusesPeersWithoutACurrentCrl() throws Exception {
+        PeerCertificateValidator require = PeerCertificateValidator.builder().store(lab.store).clock(lab.clock)
+                .revocation(RevocationPolicy.REQUIRE).events(lab.events::add).build();
+        SipServer server = server(TlsSettings.builder().certificates(lab.provider).peers(require).engine(TlsEngine.JDK).build());
+
+        CompletableFuture<TransportConnection> f = dial(server, lab.gateway);
+        SecurityEvent e = lab.awaitEvent(SecurityEventType.TLS_HANDSHAKE_FAILED);
+        assertThat(e.field("reason")).contains(HandshakeFailureReason.REVOCATION_UNKNOWN.name());
+        assertThat(e.field("detail").orElseThrow()).contains("no CRL of");
+        assertClosed(f);
+
+        // CRLs of the intermediate and the root, current: the gateway gets in
+        lab.store.importCrl(CertificateFiles.toPem(lab.pki.intermediate().crl(Duration.ofDays(7))).getBytes(US_ASCII));
+        lab.store.importCrl(CertificateFiles.toPem(lab.pki.root().crl(Duration.ofDays(7))).getBytes(US_ASCII));
+        TransportConnection c = dial(server, lab.gateway).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        c.send(Lab.options("TLS"));
+        assertThat(responses.next()).isEqualTo(200);
+        c.close().get(WAIT_SECONDS, TimeUnit.SECONDS);
+
+        // the intermediate's next CRL is overdue (nextUpdate already passed): refused, and reported
+        lab.events.clear();
+        lab.store.importCrl(CertificateFiles.toPem(lab.pki.intermediate().crl(Duration.ofSeconds(-1))).getBytes(US_ASCII));
+        CompletableFuture<TransportConnection> stale = dial(server, lab.gateway);
+        assertThat(lab.awaitEvent(SecurityEventType.CRL_STALE).field("issuer").orElseThrow()).contains("Lab Test Intermediate");
+        SecurityEvent refused = lab.awaitEvent(SecurityEventType.TLS_HANDSHAKE_FAILED);
+        assertThat(refused.field("reason")).contains(HandshakeFailureReason.REVOCATION_UNKNOWN.name());
+        assertThat(refused.field("detail").orElseThrow()).contains("past its nextUpdate");
+        assertClosed(stale);
     }
 
     @Test
