@@ -305,7 +305,7 @@ class CallDialogAttackTest {
             // a refresh (UPDATE without SDP) at 50 s moves the end to 50 + 60 s
             timers.advance(Duration.ofSeconds(50));
             SipResponse refreshed = pbx.send(pbx.request("UPDATE", "se-call", "se", to, null, null).toBuilder()
-                    .header("Session-Expires", "90").build());
+                    .header("Supported", "timer").header("Session-Expires", "90").build());
             assertThat(refreshed.status()).isEqualTo(200);
             assertThat(refreshed.header("Session-Expires")).contains("90;refresher=uac");
             timers.advance(Duration.ofSeconds(59));

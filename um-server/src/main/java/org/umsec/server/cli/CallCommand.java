@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.server.media.G711;
@@ -79,6 +80,11 @@ final class CallCommand implements Callable<Integer> {
             description = "after the audio, press these keys (0-9 * # A-D) as RFC 4733 telephone-events, e.g. 123#")
     String dtmf;
 
+    @Option(names = "--rekey-after", paramLabel = "SECONDS",
+            description = "mid-call, after this much audio, send a re-INVITE with a new SDES key and go on under it "
+                    + "(RFC 4568 §7.1.4; SRTP only)")
+    Double rekeyAfter;
+
     @Option(names = "--to", paramLabel = "URI", description = "called URI (default sip:voicemail@HOST)")
     String to;
 
@@ -116,6 +122,9 @@ final class CallCommand implements Callable<Integer> {
                     throw new CliException("--dtmf: '" + c + "' is not a DTMF key (0-9 * # A-D)");
                 }
             }
+        }
+        if (rekeyAfter != null && (!useSrtp || rekeyAfter < 0)) {
+            throw new CliException("--rekey-after needs SRTP (--secured) and a non-negative number of seconds");
         }
         if (useSrtp && !secured) {
             throw new CliException("SDES keys are never sent over plain TCP (R19): use --secured=true, or --srtp=false");
@@ -211,6 +220,8 @@ final class CallCommand implements Callable<Integer> {
             }
         }
         SrtpSession rx = serverRx;
+        // after a re-key the server's new key is tried first, its previous one still accepted (packets in flight)
+        AtomicReference<SrtpSession[]> rxKeys = new AtomicReference<>(new SrtpSession[] {rx, null});
         rtp.setSoTimeout(200);
         Thread receiver = new Thread(() -> {
             byte[] b = new byte[2048];
@@ -225,7 +236,11 @@ final class CallCommand implements Callable<Integer> {
                     return;
                 }
                 received.incrementAndGet();
-                int len = rx == null ? p.getLength() : rx.unprotectRtp(b, 0, p.getLength());
+                SrtpSession[] keys = rxKeys.get();
+                int len = keys[0] == null ? p.getLength() : keys[0].unprotectRtp(b, 0, p.getLength());
+                if (len < 0 && keys[1] != null) {
+                    len = keys[1].unprotectRtp(b, 0, p.getLength());
+                }
                 if (len > 0 && RtpPacket.parse(b, 0, len).isPresent()) {
                     verified.incrementAndGet();
                 }
@@ -257,8 +272,50 @@ final class CallCommand implements Callable<Integer> {
         long ts = RANDOM.nextInt() & 0xFFFF_FFFFL;
         int packets = 0;
         long start = System.nanoTime();
+        int cseq = 1;
+        String remoteTarget = answer.contacts().isEmpty() ? toUri : answer.contacts().get(0).uri();
+        boolean rekeyDone = false;
         java.util.concurrent.CompletableFuture<SipRequest> peerBye = d.peerBye();
         for (int off = 0; off < audio.length && !peerBye.isDone() && d.connection().isOpen(); off += 160) {
+            if (rekeyAfter != null && !rekeyDone && off >= rekeyAfter * 8000) {
+                rekeyDone = true;
+                byte[] k = new byte[suite.masterKeyLength()];
+                byte[] salt = new byte[suite.masterSaltLength()];
+                RANDOM.nextBytes(k);
+                RANDOM.nextBytes(salt);
+                SrtpMasterKey newKey = SrtpMasterKey.of(k, salt);
+                MediaDescription remedia = m.build().toBuilder().clearCryptos().crypto(SdesSrtp.attribute(1, suite, newKey))
+                        .build();
+                String reoffer = SessionDescription.builder().origin(new Origin("umsec-gw", "1", "2", "IN", ipVer, local))
+                        .sessionName("umsec call").connection(new Connection("IN", ipVer, local)).media(remedia).build()
+                        .toSdp();
+                SipRequest reinvite = SipRequest.builder(SipRequest.INVITE, remoteTarget).via(d.via()).maxForwards(70)
+                        .from(from).to(answer.to()).callId(callId).cseq(++cseq)
+                        .contact(NameAddress.of("sip:umsec-gateway@" + d.localHostPort() + ";transport=" + transport))
+                        .header("User-Agent", "umsec call").body("application/sdp", reoffer).build();
+                SipRequest sentReinvite = reinvite.copy();
+                SipResponse rekeyed = d.request(reinvite, "");
+                if (rekeyed.status() != 200) {
+                    throw new CliException("re-INVITE with a new key refused: " + rekeyed.status() + " "
+                            + rekeyed.reasonPhrase());
+                }
+                d.send(d.layer().createAck(sentReinvite, rekeyed));
+                CryptoAttribute nc;
+                SrtpSession newRx;
+                try {
+                    nc = SessionDescription.parse(rekeyed.body()).audio().orElseThrow().cryptos().stream()
+                            .filter(c -> c.knownSuite().isPresent()).findFirst().orElseThrow();
+                    newRx = SrtpSession.inbound(SdesSrtp.policy(nc));
+                } catch (SdpParseException | SdesPolicyException | java.util.NoSuchElementException e) {
+                    throw new CliException("the answer to the re-INVITE has no usable SDES key");
+                }
+                boolean serverChanged = !java.util.Arrays.equals(nc.keyParams().get(0).keyMaterial(),
+                        serverCrypto.orElseThrow().keyParams().get(0).keyMaterial());
+                rxKeys.set(new SrtpSession[] {newRx, rxKeys.get()[0]});
+                tx = SrtpSession.outbound(SrtpPolicy.builder(suite).masterKey(newKey).build());
+                out.printf("Re-keyed after %.1f s: %d %s, %s%n", off / 8000.0, rekeyed.status(), rekeyed.reasonPhrase(),
+                        serverChanged ? "the server answered with a new key of its own" : "the server kept its key");
+            }
             int n = Math.min(160, audio.length - off);
             G711.encode(pt, audio, off, n, payload, 0);
             int len = RtpPacket.write(buf, 0, pt, off == 0, seq, ts, ssrc, payload, 0, n);
@@ -298,9 +355,8 @@ final class CallCommand implements Callable<Integer> {
             sendDtmf(rtp, tx, server, te, seq, ts, ssrc);
             out.printf("Pressed %s as RFC 4733 telephone-events (payload type %d)%n", dtmf, te);
         }
-        String target = answer.contacts().isEmpty() ? toUri : answer.contacts().get(0).uri();
-        SipRequest bye = SipRequest.builder(SipRequest.BYE, target).via(d.via()).maxForwards(70).from(from)
-                .to(answer.to()).callId(callId).cseq(2).build();
+        SipRequest bye = SipRequest.builder(SipRequest.BYE, remoteTarget).via(d.via()).maxForwards(70).from(from)
+                .to(answer.to()).callId(callId).cseq(++cseq).build();
         SipResponse byeAnswer = d.request(bye, "");
         receiver.interrupt();
         receiver.join(1000);

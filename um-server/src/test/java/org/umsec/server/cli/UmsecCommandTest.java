@@ -174,6 +174,18 @@ class UmsecCommandTest {
             assertThat(call.exit()).as(call.out() + call.err()).isZero();
             assertThat(call.out()).contains("Answered: 200 OK", "own SDES key", "Sent 50 packets",
                     "authenticated and decrypted with the server's key", "Hung up: 200 OK");
+            // issue 10 interop: umsec call re-keys mid-call over mutual TLS; the recording goes on without a gap
+            CliRunner rekey = CliRunner.run("call", "--cert", cert.toString(), "--key", key.toString(), "--trust",
+                    root.toString(), "--server-name", "um.example.test", "--seconds", "2", "--rekey-after", "1",
+                    "127.0.0.1:" + good.tlsPort());
+            assertThat(rekey.exit()).as(rekey.out() + rekey.err()).isZero();
+            assertThat(rekey.out()).contains("Answered: 200 OK",
+                    "Re-keyed after 1.0 s: 200 OK, the server answered with a new key of its own", "Sent 100 packets",
+                    "authenticated and decrypted with the server's key", "Hung up: 200 OK");
+            String rekeyCallId = rekey.out().replaceAll("(?s).*Call-ID ([^,]+),.*", "$1");
+            String meta = awaitMetadata(dir.resolve("vm"), rekeyCallId);
+            assertThat(meta).contains("\"packetsReceived\": 100", "\"packetsLost\": 0", "\"authenticationFailed\": 0",
+                    "\"samples\": 16000", "\"endReason\": \"CALLER_HUNG_UP\"");
             CliRunner noCrypto = CliRunner.run("call", "--srtp=false", "--cert", cert.toString(), "--key",
                     key.toString(), "--trust", root.toString(), "--server-name", "um.example.test",
                     "127.0.0.1:" + good.tlsPort());
@@ -181,7 +193,7 @@ class UmsecCommandTest {
             assertThat(noCrypto.err()).contains("call refused: 488");
         }
         try (var files = Files.list(dir.resolve("vm"))) {
-            assertThat(files.filter(f -> f.toString().endsWith(".wav")).count()).isEqualTo(1);
+            assertThat(files.filter(f -> f.toString().endsWith(".wav")).count()).isEqualTo(2);
         }
         CliRunner keysOverTcp = CliRunner.run("call", "--secured=false", "--srtp=true", "127.0.0.1:1");
         assertThat(keysOverTcp.exit()).isEqualTo(1);
@@ -189,6 +201,22 @@ class UmsecCommandTest {
         CliRunner nobody = CliRunner.run("test-connectivity", "--secured=false", "127.0.0.1:1");
         assertThat(nobody.exit()).isEqualTo(1);
         assertThat(nobody.err()).contains("cannot connect");
+    }
+
+    private static String awaitMetadata(Path vm, String callId) throws Exception {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (var files = Files.list(vm)) {
+                for (Path f : files.filter(x -> x.toString().endsWith(".json")).toList()) {
+                    String text = Files.readString(f);
+                    if (text.contains("\"callId\": \"" + callId + "\"")) {
+                        return text;
+                    }
+                }
+            }
+            Thread.sleep(20); // the recording is finished on another thread after the BYE
+        }
+        throw new AssertionError("no metadata for " + callId);
     }
 
     private UmsecServer server(Path store) throws Exception {

@@ -308,13 +308,20 @@ public final class DialogLayer implements SipRequestHandler {
         }
     }
 
-    /** The session interval to grant a refresh request, or null for none (RFC 4028 §9). */
+    /**
+     * The session interval to grant a refresh request, or null for none (RFC 4028 §9). This side never
+     * refreshes (it sends no re-INVITE or UPDATE), so a timer runs only with a peer that supports timers
+     * and refreshes itself ({@code refresher=uac}); without {@code Supported: timer} there is none.
+     */
     Duration sessionInterval(SipRequest req) {
+        if (!supportsTimer(req)) {
+            return null;
+        }
         OptionalSe se = OptionalSe.of(req);
         if (se.seconds > 0) {
             return Duration.ofSeconds(Math.max(se.seconds, minSe));
         }
-        if (defaultSessionInterval != null && supportsTimer(req)) {
+        if (defaultSessionInterval != null) {
             return defaultSessionInterval;
         }
         return null;

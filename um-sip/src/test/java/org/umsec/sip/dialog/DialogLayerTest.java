@@ -303,8 +303,8 @@ class DialogLayerTest {
 
         // refreshed by UPDATE after 60 s: the session now lasts until 60 + 120 - 32 s
         clock.advance(Duration.ofSeconds(60));
-        transactions.onMessage(gwTls, request("UPDATE", "c13", "from1", d.id().localTag(), 3, "Session-Expires",
-                "120"));
+        transactions.onMessage(gwTls, request("UPDATE", "c13", "from1", d.id().localTag(), 3, "Supported", "timer",
+                "Session-Expires", "120"));
         ServerTransaction update = inDialog.get(0);
         assertThat(d.respond(update, update.createResponse(200))).isTrue();
         clock.advance(Duration.ofSeconds(87));
@@ -317,6 +317,29 @@ class DialogLayerTest {
         assertThat(bye.from().tag()).contains(d.id().localTag());
         assertThat(bye.requestUri()).isEqualTo("sip:alice@192.0.2.10:5061;transport=tls");
         assertThat(bye.cseq().sequence()).isEqualTo(1);
+    }
+
+    @Test
+    void withoutSupportedTimerNoSessionTimerRunsAndARefreshWithoutOneTurnsItOff() {
+        transactions.onMessage(gwTls, request("INVITE", "c16", "from1", null, 1, "Session-Expires", "120"));
+        ServerTransaction tx = initial.get(0);
+        Dialog d = dialogs.createDialog(tx, DialogBinding.of(gwTls, VoipSecurityMode.SECURED));
+        assertThat(d.respond(tx, tx.createResponse(200))).isTrue();
+        assertThat(gwTls.lastResponse().header("Session-Expires")).isEmpty();
+        assertThat(gwTls.lastResponse().header("Require")).isEmpty();
+        assertThat(d.sessionInterval()).isEmpty();
+        transactions.onMessage(gwTls, request("ACK", "c16", "from1", d.id().localTag(), 1));
+        transactions.onMessage(gwTls, request("UPDATE", "c16", "from1", d.id().localTag(), 2, "Supported", "timer",
+                "Session-Expires", "90"));
+        ServerTransaction update = inDialog.get(0);
+        d.respond(update, update.createResponse(200));
+        assertThat(d.sessionInterval()).contains(Duration.ofSeconds(90));
+        transactions.onMessage(gwTls, request("UPDATE", "c16", "from1", d.id().localTag(), 3));
+        ServerTransaction plain = inDialog.get(1);
+        d.respond(plain, plain.createResponse(200));
+        assertThat(d.sessionInterval()).as("a refresh without timers turns the timer off").isEmpty();
+        clock.advance(Duration.ofHours(1));
+        assertThat(ended).isEmpty();
     }
 
     @Test
