@@ -14,7 +14,11 @@ module org.umsec.server {
     requires transitive org.umsec.sip;
     requires org.umsec.srtp;
     requires org.snakeyaml.engine;
-    requires info.picocli;
+    // the umsec program only: optional Maven dependencies, so an embedder needs neither
+    requires static info.picocli;
+    requires static ch.qos.logback.classic;
+    requires static ch.qos.logback.core;
+    requires jdk.httpserver; // the admin listener (server.admin)
     requires org.slf4j;
     requires java.management;
     requires java.desktop; // javax.sound.sampled reads greeting WAV files

@@ -466,6 +466,73 @@ public final class CertificateStore {
     }
 
     /**
+     * Stops trusting a root: deletes every {@code trusted/} file holding the certificate with this
+     * thumbprint (a file that also holds other certificates is rewritten without it), then reloads.
+     * A running server refuses peers that chained to it from its next handshake.
+     *
+     * @param thumbprint SHA-1 or SHA-256 thumbprint, hexadecimal, any case, colons allowed
+     * @return the certificates no longer trusted (empty if none matched)
+     * @throws IOException on read or write failure (files already handled stay handled)
+     */
+    public synchronized List<X509Certificate> removeTrustedRoot(String thumbprint) throws IOException {
+        String want = thumbprint.replace(":", "").toUpperCase(Locale.ROOT);
+        List<X509Certificate> removed = new ArrayList<>();
+        Path d = dir.resolve(TRUSTED);
+        if (!Files.isDirectory(d)) {
+            return removed;
+        }
+        List<Path> files;
+        try (java.util.stream.Stream<Path> list = Files.list(d)) {
+            files = list.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).sorted()
+                    .toList();
+        }
+        for (Path f : files) {
+            List<X509Certificate> certs;
+            try {
+                certs = CertificateFiles.readCertificates(read(f));
+            } catch (CertificateImportException e) {
+                continue; // unreadable files are listed by skippedFiles(); nothing of ours to remove there
+            }
+            List<X509Certificate> keep = new ArrayList<>();
+            for (X509Certificate c : certs) {
+                CertificateInfo i = CertificateInfo.of(c);
+                if (i.sha1Thumbprint().equalsIgnoreCase(want) || i.sha256Thumbprint().equalsIgnoreCase(want)) {
+                    removed.add(c);
+                } else {
+                    keep.add(c);
+                }
+            }
+            if (keep.size() == certs.size()) {
+                continue;
+            }
+            if (keep.isEmpty()) {
+                AtomicFiles.delete(f);
+            } else {
+                AtomicFiles.write(f, CertificateFiles.toPem(keep).getBytes(StandardCharsets.US_ASCII), false);
+            }
+        }
+        reload();
+        return removed;
+    }
+
+    /**
+     * Drops a pending certificate request and its private key ({@code requests/<alias>.csr|.key}).
+     * A certificate later signed for it can no longer be imported.
+     *
+     * @param alias the request's alias (see {@link #pendingRequests()})
+     * @return whether it existed
+     * @throws IOException on delete failure
+     */
+    public synchronized boolean removePendingRequest(String alias) throws IOException {
+        PersonalCertificate.checkAlias(alias);
+        Path d = dir.resolve(REQUESTS);
+        boolean any = AtomicFiles.delete(d.resolve(alias + ".csr"));
+        any |= AtomicFiles.delete(d.resolve(alias + ".key"));
+        reload();
+        return any;
+    }
+
+    /**
      * Adds an intermediate CA certificate and reloads.
      *
      * @param intermediate the CA certificate

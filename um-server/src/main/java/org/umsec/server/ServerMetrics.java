@@ -1,9 +1,11 @@
 package org.umsec.server;
 
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import org.umsec.core.VoipSecurityMode;
 
 /**
  * Counters an operator reads without a debugger: calls accepted and rejected by reason, TLS
@@ -24,14 +26,29 @@ public final class ServerMetrics implements ServerMetricsMXBean {
     private final Map<String, LongAdder> handshakes = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> srtp = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> events = new ConcurrentHashMap<>();
+    private final Map<VoipSecurityMode, LongAdder> acceptedByMode = new EnumMap<>(VoipSecurityMode.class);
+    private final Map<CallEndReason, LongAdder> endedByReason = new EnumMap<>(CallEndReason.class);
 
-    void callAccepted() {
-        accepted.increment();
-        active.increment();
+    /** Makes a set of counters, all zero. */
+    public ServerMetrics() {
+        // every key up front: the maps are read without locks afterwards, and a scrape sees zeros
+        for (VoipSecurityMode m : VoipSecurityMode.values()) {
+            acceptedByMode.put(m, new LongAdder());
+        }
+        for (CallEndReason r : CallEndReason.values()) {
+            endedByReason.put(r, new LongAdder());
+        }
     }
 
-    void callEnded() {
+    void callAccepted(VoipSecurityMode mode) {
+        accepted.increment();
+        active.increment();
+        acceptedByMode.get(mode).increment();
+    }
+
+    void callEnded(CallEndReason reason) {
         active.decrement();
+        endedByReason.get(reason).increment();
     }
 
     void callRejected(String reason) {
@@ -98,6 +115,46 @@ public final class ServerMetrics implements ServerMetricsMXBean {
     @Override
     public Map<String, Long> getEvents() {
         return snapshot(events);
+    }
+
+    /** @return calls accepted since start, by the VoIP security mode of their dial plan (every mode present) */
+    public Map<VoipSecurityMode, Long> callsAcceptedByMode() {
+        Map<VoipSecurityMode, Long> out = new EnumMap<>(VoipSecurityMode.class);
+        acceptedByMode.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    /** @return calls ended since start, by why they ended (every reason present) */
+    public Map<CallEndReason, Long> callsEndedByReason() {
+        Map<CallEndReason, Long> out = new EnumMap<>(CallEndReason.class);
+        endedByReason.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    /**
+     * The non-zero figures on one line, {@code name=value} separated by spaces, for a log record
+     * (a multi-line block breaks line-oriented log collectors).
+     *
+     * @return the figures on one line
+     */
+    public String summaryLine() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("calls.accepted=").append(getCallsAccepted()).append(" calls.active=").append(getCallsActive());
+        callsAcceptedByMode().forEach((k, v) -> nonZero(sb, "calls.accepted." + k.displayName(), v));
+        callsEndedByReason().forEach((k, v) -> nonZero(sb, "calls.ended." + k.name().toLowerCase(java.util.Locale.ROOT), v));
+        getCallsRejected().forEach((k, v) -> nonZero(sb, "calls.rejected." + k, v));
+        getHandshakesFailed().forEach((k, v) -> nonZero(sb, "tls.handshakes.failed." + k, v));
+        getSrtpPacketsFailed().forEach((k, v) -> nonZero(sb, "srtp.failed." + k, v));
+        sb.append(" rtp.received=").append(getRtpPacketsReceived());
+        sb.append(" sip.options.answered=").append(getOptionsAnswered());
+        getEvents().forEach((k, v) -> nonZero(sb, "events." + k, v));
+        return sb.toString();
+    }
+
+    private static void nonZero(StringBuilder sb, String name, long v) {
+        if (v != 0) {
+            sb.append(' ').append(name).append('=').append(v);
+        }
     }
 
     private static Map<String, Long> snapshot(Map<String, LongAdder> m) {

@@ -2,6 +2,7 @@ package org.umsec.server;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +31,7 @@ import org.umsec.core.SecurityEventBus;
 import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.VoipSecurityMode;
+import org.umsec.server.admin.AdminServer;
 import org.umsec.server.config.ConfigFiles;
 import org.umsec.server.config.ConfigWatcher;
 import org.umsec.server.config.ConfigurationException;
@@ -114,6 +116,8 @@ public final class UmsecServer implements AutoCloseable {
     private final ListenerSet listeners;
     private ConfigWatcher watcher;
     private ObjectName objectName;
+    private volatile AdminServer admin;
+    private Optional<InetSocketAddress> adminFor = Optional.empty();
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     private UmsecServer(Builder b) {
@@ -152,13 +156,13 @@ public final class UmsecServer implements AutoCloseable {
             }
 
             @Override
-            public void callAccepted() {
-                metrics.callAccepted();
+            public void callAccepted(VoipSecurityMode mode) {
+                metrics.callAccepted(mode);
             }
 
             @Override
-            public void callEnded() {
-                metrics.callEnded();
+            public void callEnded(CallEndReason reason) {
+                metrics.callEnded(reason);
             }
 
             @Override
@@ -250,6 +254,7 @@ public final class UmsecServer implements AutoCloseable {
                 config.warnings().forEach(w -> LOG.warn("Configuration: {}", w));
                 recorder = newRecorder(config);
                 listeners.apply(config, certs);
+                applyAdmin(config);
                 LOG.info("Start-up (R3): {}", config.startupPlan().describe(listeners.tcpPort(), listeners.tlsPort()));
                 if (watchConfigFile) {
                     configFile.ifPresent(this::watchConfig);
@@ -321,6 +326,7 @@ public final class UmsecServer implements AutoCloseable {
             }
             try {
                 listeners.apply(next, certs);
+                applyAdmin(next);
                 recorder = newRecorder(next);
             } catch (IOException | RuntimeException e) {
                 publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_REJECTED, clock)
@@ -328,6 +334,7 @@ public final class UmsecServer implements AutoCloseable {
                         .field("source", next.source()).field("reason", e.getMessage()).build());
                 try {
                     listeners.apply(previous, certs);
+                    applyAdmin(previous);
                 } catch (IOException restore) {
                     LOG.error("Could not restore the previous listeners: {}", restore.toString());
                 }
@@ -417,6 +424,7 @@ public final class UmsecServer implements AutoCloseable {
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
+        closeAdmin();
         // after the BYEs above were queued: closing the listeners closes every connection
         listeners.close();
         certs.close();
@@ -430,7 +438,7 @@ public final class UmsecServer implements AutoCloseable {
         scheduler.shutdownNow();
         signalling.shutdownNow();
         unregisterMBean();
-        LOG.info("Server {} stopped. Figures:\n{}", config.serverName(), metrics.getReport());
+        LOG.info("Server {} stopped. Figures: {}", config.serverName(), metrics.summaryLine());
     }
 
     /** Stops with a grace period of 10 seconds. */
@@ -473,6 +481,68 @@ public final class UmsecServer implements AutoCloseable {
     /** @return the mutual-TLS listener's port, or -1 if there is none */
     public int tlsPort() {
         return listeners.tlsPort();
+    }
+
+    /** @return the HTTP admin listener's address ({@code server.admin}), if it runs */
+    public Optional<InetSocketAddress> adminAddress() {
+        AdminServer a = admin;
+        return a == null ? Optional.empty() : Optional.of(a.address());
+    }
+
+    /**
+     * Readiness, as {@code /health/ready} reports it: every listener the configuration in force needs
+     * is bound, and the certificate for mutual TLS (when one is needed) is valid on the server's clock.
+     *
+     * @return why the server is not ready to take calls, one sentence each; empty when ready
+     */
+    public List<String> notReadyReasons() {
+        List<String> out = new ArrayList<>();
+        ServerConfiguration c = config;
+        if (!started || stopping) {
+            out.add(stopping ? "server is stopping" : "server is not started");
+            return out;
+        }
+        if (c.tcpListener() && tcpPort() < 0) {
+            out.add("SIP/TCP listener (port " + c.sipPort() + ") is not bound");
+        }
+        if (c.tlsListener()) {
+            if (tlsPort() < 0) {
+                out.add("SIP/mutual TLS listener (port " + c.tlsPort() + ") is not bound");
+            }
+            Optional<CertificateInfo> cert = certificate();
+            java.time.Instant now = clock.instant();
+            if (cert.isEmpty()) {
+                out.add("no certificate for mutual TLS");
+            } else if (now.isAfter(cert.get().notAfter())) {
+                out.add("certificate " + cert.get().sha1Thumbprint() + " expired at " + cert.get().notAfter());
+            } else if (now.isBefore(cert.get().notBefore())) {
+                out.add("certificate " + cert.get().sha1Thumbprint() + " is not valid before " + cert.get().notBefore());
+            }
+        }
+        return out;
+    }
+
+    /** Opens, moves or closes the admin listener as {@code server.admin} says. */
+    private void applyAdmin(ServerConfiguration c) throws IOException {
+        Optional<InetSocketAddress> want = c.admin();
+        if (admin != null && want.equals(adminFor)) {
+            return;
+        }
+        closeAdmin();
+        if (want.isPresent()) {
+            admin = AdminServer.start(want.get(), this, clock);
+            adminFor = want;
+            LOG.info("Admin listener on http://{}:{}/ (/metrics, /health/live, /health/ready)",
+                    admin.address().getAddress().getHostAddress(), admin.address().getPort());
+        }
+    }
+
+    private void closeAdmin() {
+        AdminServer a = admin;
+        admin = null;
+        if (a != null) {
+            a.close();
+        }
     }
 
     /** @return the certificate used for mutual TLS, if the server runs in secured mode */
@@ -520,7 +590,7 @@ public final class UmsecServer implements AutoCloseable {
     }
 
     private void logMetrics() {
-        LOG.info("Figures of server {}:\n{}", config.serverName(), metrics.getReport());
+        LOG.info("Figures of server {}: {}", config.serverName(), metrics.summaryLine());
     }
 
     private void registerMBean() {

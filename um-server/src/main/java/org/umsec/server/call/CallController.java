@@ -316,7 +316,7 @@ public final class CallController implements DialogHandler {
             synchronized (call) {
                 if (!call.ended) {
                     call.accepted = true;
-                    ctx.metrics().callAccepted();
+                    ctx.metrics().callAccepted(r.mode());
                 }
             }
             LOG.info("Call {} from {} via gateway {} accepted: dial plan {}, {}{}, {}", req.callId(), req.from().uri(),
@@ -502,7 +502,9 @@ public final class CallController implements DialogHandler {
         if (sendBye && l != null && c.conn.isOpen()) {
             InetSocketAddress local = c.conn.localAddress();
             SipRequest bye = c.dialog.createRequest(SipRequest.BYE,
-                    Via.of(c.conn.transport().name(), host(local.getAddress()), local.getPort(), l.newBranch()));
+                    Via.of(c.conn.transport().name(), host(local.getAddress()), local.getPort(), l.newBranch()))
+                    // RFC 3326: tells the caller why the server hung up (MAX_LENGTH, MEDIA_TIMEOUT, ...)
+                    .toBuilder().header("Reason", "SIP;cause=200;text=\"" + reason.name() + "\"").build();
             try {
                 l.sendRequest(c.conn, bye, ResponseListener.IGNORE);
             } catch (IllegalArgumentException e) {
@@ -513,7 +515,7 @@ public final class CallController implements DialogHandler {
         // thread, which must go on serving the other calls of its connection.
         Runnable finish = () -> c.media.stop(reason, s -> {
             if (counted) {
-                ctx.metrics().callEnded();
+                ctx.metrics().callEnded(reason);
             }
             LOG.info("Call {} ended ({}): {} packets, {} lost, {} failed authentication, {} replayed, {} s",
                     c.info.callId(), reason, s.packetsReceived(), s.packetsLost(), s.authenticationFailed(), s.replayed(),

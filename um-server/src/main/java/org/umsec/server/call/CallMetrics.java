@@ -1,14 +1,16 @@
 package org.umsec.server.call;
 
+import org.umsec.core.VoipSecurityMode;
+import org.umsec.server.CallEndReason;
 import org.umsec.server.media.MetricsSink;
 
 /** What the call layer counts; the server implements it over its {@code ServerMetrics}. */
 public interface CallMetrics extends MetricsSink {
-    /** A call was answered 200. */
-    void callAccepted();
+    /** @param mode the VoIP security mode of the call's dial plan; a call was answered 200 */
+    void callAccepted(VoipSecurityMode mode);
 
-    /** An accepted call ended. */
-    void callEnded();
+    /** @param reason why it ended; an accepted call ended */
+    void callEnded(CallEndReason reason);
 
     /** @param reason why a call was refused ({@code bad-sdp}, {@code too-many-calls}, ...) */
     void callRejected(String reason);

@@ -88,8 +88,16 @@ final class CallCommand implements Callable<Integer> {
     @Option(names = "--to", paramLabel = "URI", description = "called URI (default sip:voicemail@HOST)")
     String to;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10", description = "answer timeout (default ${DEFAULT-VALUE})")
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "how long to wait for the connection and for each answer (default ${DEFAULT-VALUE})")
     int timeoutSeconds;
+
+    @Option(names = "--verbose", description = "print the SDP offer and answer (SDES keys masked unless --show-keys)")
+    boolean verbose;
+
+    @Option(names = "--show-keys", description = "print both directions' a=crypto lines, ready for umsec srtp decrypt"
+            + " --crypto, with the ports and SSRC of our stream; keep captures and output private")
+    boolean showKeys;
 
     @Parameters(paramLabel = "HOST[:PORT]", description = "the server")
     String target;
@@ -104,7 +112,7 @@ final class CallCommand implements Callable<Integer> {
         int pt = switch (codec.toUpperCase()) {
             case "PCMU" -> G711.PAYLOAD_TYPE_PCMU;
             case "PCMA" -> G711.PAYLOAD_TYPE_PCMA;
-            default -> throw new CliException("--codec must be PCMU or PCMA");
+            default -> throw CliException.usage("--codec must be PCMU or PCMA");
         };
         if (dtmf != null) {
             for (char c : dtmf.toCharArray()) {
@@ -121,7 +129,7 @@ final class CallCommand implements Callable<Integer> {
         if (useSrtp && !secured) {
             throw new CliException("SDES keys are never sent over plain TCP (R19): use --secured=true, or --srtp=false");
         }
-        SrtpSuite suite = SrtpSuite.fromSdesName(suiteName).orElseThrow(() -> new CliException("unknown suite " + suiteName));
+        SrtpSuite suite = SrtpSuite.fromSdesName(suiteName).orElseThrow(() -> CliException.usage("unknown suite " + suiteName));
         short[] audio = wav != null ? VoicemailRecorder.readGreeting(wav) : tone(seconds);
         TestConnectivityCommand.HostPort hp = TestConnectivityCommand.HostPort.parse(target,
                 secured ? VoipSecurityMode.SECURED_PORT : VoipSecurityMode.UNSECURED_PORT);
@@ -168,6 +176,9 @@ final class CallCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         out.println("INVITE " + toUri + " (Call-ID " + callId + ", " + (suite != null ? "SRTP " + suite.sdesName()
                 : "plain RTP") + ", " + codec.toUpperCase() + ")");
+        if (verbose) {
+            printSdp(out, "SDP offer", offer);
+        }
         SipResponse answer = d.request(invite, "");
         long ms = (System.nanoTime() - t0) / 1_000_000;
         if (answer.status() != 200) {
@@ -175,6 +186,10 @@ final class CallCommand implements Callable<Integer> {
                     + answer.header("Warning").map(w -> " (" + w + ")").orElse(""));
         }
         out.println("Answered: 200 OK in " + ms + " ms");
+        d.dialog(new SipDialer.Dialog(callId, from.tag().orElseThrow(), answer.to().tag().orElse("")));
+        if (verbose) {
+            printSdp(out, "SDP answer", answer.bodyText());
+        }
         SessionDescription sdp;
         try {
             sdp = SessionDescription.parse(answer.body());
@@ -238,6 +253,18 @@ final class CallCommand implements Callable<Integer> {
         SrtpSession tx = ourKey == null ? null : SrtpSession.outbound(SrtpPolicy.builder(suite).masterKey(ourKey).build());
         SrtpSession rtcpTx = ourKey == null ? null : SrtpSession.outbound(SrtpPolicy.builder(suite).masterKey(ourKey).build());
         long ssrc = RANDOM.nextInt() & 0xFFFF_FFFFL;
+        if (showKeys) {
+            if (ourKey == null) {
+                out.println("Keys: none, the media is plain RTP");
+            } else {
+                String ours = SdesSrtp.attribute(1, suite, ourKey).toSdpValue().substring(2);
+                out.printf("Keys for umsec srtp decrypt (our stream: SSRC 0x%08x, UDP %d -> %s:%d):%n", ssrc,
+                        rtp.getLocalPort(), mediaAddress, a.port());
+                out.println("  --crypto \"" + ours + "\"");
+                serverCrypto.ifPresent(c -> out.println("  --crypto \"" + c.toSdpValue().replaceFirst("^\\d+ ", "")
+                        + "\"   (the server's stream, UDP " + a.port() + " -> " + rtp.getLocalPort() + ")"));
+            }
+        }
         sendSenderReport(rtcp, rtcpTx, ssrc, new InetSocketAddress(server.getAddress(), rtcpPort));
         byte[] payload = new byte[160];
         byte[] buf = new byte[12 + 160 + 32];
@@ -248,7 +275,8 @@ final class CallCommand implements Callable<Integer> {
         int cseq = 1;
         String remoteTarget = answer.contacts().isEmpty() ? toUri : answer.contacts().get(0).uri();
         boolean rekeyDone = false;
-        for (int off = 0; off < audio.length; off += 160) {
+        java.util.concurrent.CompletableFuture<SipRequest> peerBye = d.peerBye();
+        for (int off = 0; off < audio.length && !peerBye.isDone() && d.connection().isOpen(); off += 160) {
             if (rekeyAfter != null && !rekeyDone && off >= rekeyAfter * 8000) {
                 rekeyDone = true;
                 byte[] k = new byte[suite.masterKeyLength()];
@@ -304,8 +332,22 @@ final class CallCommand implements Callable<Integer> {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
         }
-        out.printf("Sent %d packets (%.1f s of audio) as %s%n", packets, audio.length / 8000.0,
+        out.printf("Sent %d packets (%.1f s of audio) as %s%n", packets, packets * 160 / 8000.0,
                 suite != null ? "SRTP " + suite.sdesName() : "plain RTP");
+        if (peerBye.isDone()) {
+            SipRequest bye = peerBye.join();
+            receiver.interrupt();
+            receiver.join(1000);
+            out.printf("Received %d greeting packets from the server, %d %s%n", received.get(), verified.get(),
+                    rx != null ? "authenticated and decrypted with the server's key" : "valid RTP");
+            out.println("The server ended the call: BYE" + reason(bye) + "; answered 200 OK");
+            out.flush();
+            return 0;
+        }
+        if (!d.connection().isOpen()) {
+            receiver.interrupt();
+            throw new CliException("the server closed the connection during the call (no BYE)");
+        }
         if (dtmf != null) {
             // RFC 4733 §2.5: send with the payload type the answer gave telephone-event
             int te = a.payloadType("telephone-event", 8000).orElseThrow(() -> new CliException(
@@ -329,6 +371,24 @@ final class CallCommand implements Callable<Integer> {
             throw new CliException("the server's media did not authenticate under the key it answered with");
         }
         return 0;
+    }
+
+    /** The reason a BYE gives: its Reason header (RFC 3326), else its Warning, else nothing. */
+    static String reason(SipRequest bye) {
+        return bye.header("Reason").map(r -> " (Reason: " + r + ")")
+                .or(() -> bye.header("Warning").map(w -> " (Warning: " + w + ")")).orElse(" (no reason given)");
+    }
+
+    private void printSdp(PrintWriter out, String what, String sdp) {
+        out.println(what + ":");
+        for (String line : sdp.split("\r?\n")) {
+            String shown = line;
+            if (!showKeys && line.startsWith("a=crypto:")) {
+                // the key is the secret of the call: masked unless asked for
+                shown = line.replaceAll("inline:[^\\s|]+", "inline:<masked; --show-keys prints it>");
+            }
+            out.println("  " + shown);
+        }
     }
 
     /**

@@ -36,10 +36,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code umsec certs ...}: the administrator's certificate commands (R12, R13, R24). */
 @Command(name = "certs", mixinStandardHelpOptions = true,
-        description = "Manage the certificate store: list, select, new-self-signed, request, sign, import, export, trust.",
+        description = "Manage the certificate store: list, select, new-self-signed, request, sign, import, export, trust,"
+            + " untrust, remove, crl.",
         subcommands = {CertsCommand.ListCmd.class, CertsCommand.Select.class, CertsCommand.NewSelfSigned.class,
             CertsCommand.Request.class, CertsCommand.Sign.class, CertsCommand.Import.class, CertsCommand.Export.class,
-            CertsCommand.Trust.class, CertsCrlCommand.class})
+            CertsCommand.Trust.class, CertsCommand.Untrust.class, CertsCommand.Remove.class, CertsCrlCommand.class})
 final class CertsCommand implements Runnable {
 
     @CommandLine.Spec
@@ -174,7 +175,7 @@ final class CertsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             if (dns.isEmpty() && ips.isEmpty()) {
-                throw new CliException("give at least one --dns or --ip");
+                throw new CommandLine.ParameterException(spec.commandLine(), "give at least one --dns or --ip");
             }
             CertificateSpec.Builder b = CertificateSpec.builder().validity(Duration.ofDays(days)).keyAlgorithm(keyAlgorithm);
             dns.forEach(b::dnsName);
@@ -208,7 +209,7 @@ final class CertsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             if (dns.isEmpty() && ips.isEmpty() && subject == null) {
-                throw new CliException("give --dns, --ip or --subject");
+                throw new CommandLine.ParameterException(spec.commandLine(), "give --dns, --ip or --subject");
             }
             CertificateRequest.Builder b = CertificateRequest.builder();
             if (subject != null) {
@@ -307,15 +308,20 @@ final class CertsCommand implements Runnable {
         Path pkcs12;
 
         @Option(names = "--password", paramLabel = "PASSWORD", arity = "0..1", interactive = true,
-                description = "password of the PKCS#12 file or encrypted key")
+                description = "password of the PKCS#12 file or encrypted key: the password, env:NAME, file:PATH or"
+                    + " pass:TEXT (as openssl -passin); without a value it is asked for")
         char[] password;
 
         @Override
         public Integer call() throws Exception {
+            if (password != null && password.length > 0) {
+                password = Passwords.resolve(new String(password), System.getenv());
+            }
             CertificateStore st = storeOption.open();
             int given = (signed != null ? 1 : 0) + (cert != null ? 1 : 0) + (pkcs12 != null ? 1 : 0);
             if (given != 1) {
-                throw new CliException("give exactly one of --signed, --cert (with --key), --pkcs12");
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "give exactly one of --signed, --cert (with --key), --pkcs12");
             }
             PersonalCertificate pc;
             try {
@@ -325,7 +331,7 @@ final class CertsCommand implements Runnable {
                     pc = st.importPkcs12(read(pkcs12), password == null ? new char[0] : password);
                 } else {
                     if (key == null) {
-                        throw new CliException("--cert needs --key");
+                        throw new CommandLine.ParameterException(spec.commandLine(), "--cert needs --key");
                     }
                     pc = st.importPem(read(cert), read(key), password);
                 }
@@ -333,6 +339,15 @@ final class CertsCommand implements Runnable {
                 throw new CliException("import refused (" + e.reason() + "): " + e.getMessage());
             }
             out().println("Imported " + pc.alias() + ": " + describe(pc.info()));
+            Optional<X509Certificate> anchor = trustAnchor(pc.chain(), st.contents());
+            if (anchor.isEmpty()) {
+                X509Certificate top = pc.chain().get(pc.chain().size() - 1);
+                spec.commandLine().getErr().println("Warning: the chain of " + pc.alias() + " ends at "
+                        + (isSelfIssued(top) ? "the root " + top.getSubjectX500Principal().getName()
+                            : top.getIssuerX500Principal().getName() + " (not included)")
+                        + ", which this store does not trust: its own tools (test-connectivity, call) and servers"
+                        + " sharing this store will refuse it. Trust the CA root: umsec certs trust ROOT.pem");
+            }
             return 0;
         }
     }
@@ -347,27 +362,161 @@ final class CertsCommand implements Runnable {
         @Option(names = "--ca", paramLabel = "NAME", description = "export this lab CA's root instead")
         String ca;
 
-        @Option(names = "--out", paramLabel = "FILE", required = true, description = "where to write (PEM)")
+        @Option(names = "--root", description = "export the root CA certificate of the chosen certificate's chain"
+                + " (what peers should trust for a CA-issued certificate)")
+        boolean root;
+
+        @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "PEM",
+                description = "${COMPLETION-CANDIDATES}: PEM = the certificate (with --chain its chain), DER = the"
+                    + " certificate, PKCS7 = the chain, PKCS12 = the chain with the private key (needs --password);"
+                    + " default ${DEFAULT-VALUE}")
+        Format format;
+
+        @Option(names = "--chain", description = "PEM: the whole chain, certificate first")
+        boolean chain;
+
+        @Option(names = "--password", paramLabel = "PASSWORD",
+                description = "PKCS12 password: the password, env:NAME, file:PATH or pass:TEXT (as openssl -passin)")
+        String password;
+
+        @Option(names = "--out", paramLabel = "FILE", required = true, description = "where to write")
         Path outFile;
+
+        /** Export encodings. */
+        enum Format { PEM, DER, PKCS7, PKCS12 }
 
         @Override
         public Integer call() throws Exception {
-            CertificateStore st = storeOption.existing();
-            X509Certificate c;
-            if (ca != null) {
-                c = st.loadAuthority(ca).orElseThrow(() -> new CliException("no lab CA named " + ca)).rootCertificate();
-            } else if (alias != null) {
-                c = st.personal(alias).orElseThrow(() -> new CliException("no personal certificate " + alias))
-                        .certificate();
-            } else {
-                c = CertificateSelector.select(st.contents(), SelectionCriteria.serverAuth(), Clock.systemUTC()).selected()
-                        .orElseThrow(() -> new CliException("no valid certificate in the store to export"))
-                        .certificate().certificate();
+            if (ca != null && (alias != null || root)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--ca exports a lab CA's root; it does not"
+                        + " combine with --alias or --root");
             }
-            write(outFile, CertificateFiles.toPem(c));
-            out().println("Exported " + describe(CertificateInfo.of(c)));
-            out().println("Written to " + outFile + "; import it on the peer as a trusted root");
+            if (format == Format.PKCS12 && (ca != null || root)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "PKCS12 exports a personal certificate with"
+                        + " its key; a CA root has no key to export here");
+            }
+            if ((format == Format.PKCS12) != (password != null)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), format == Format.PKCS12
+                        ? "--format PKCS12 needs --password (env:NAME or file:PATH keep it out of the process list)"
+                        : "--password is for --format PKCS12");
+            }
+            CertificateStore st = storeOption.existing();
+            List<X509Certificate> certs;
+            PersonalCertificate personal = null;
+            if (ca != null) {
+                certs = List.of(st.loadAuthority(ca).orElseThrow(() -> new CliException("no lab CA named " + ca))
+                        .rootCertificate());
+            } else {
+                if (alias != null) {
+                    personal = st.personal(alias).orElseThrow(() -> new CliException("no personal certificate " + alias
+                            + " (see umsec certs list)"));
+                } else {
+                    personal = CertificateSelector.select(st.contents(), SelectionCriteria.serverAuth(), Clock.systemUTC())
+                            .selected().orElseThrow(() -> new CliException("no valid certificate in the store to export"))
+                            .certificate();
+                }
+                certs = personal.chain();
+                if (root) {
+                    String name = personal.alias();
+                    X509Certificate top = certs.get(certs.size() - 1);
+                    Optional<X509Certificate> anchor = isSelfIssued(top) ? Optional.of(top)
+                            : trustAnchor(certs, st.contents());
+                    certs = List.of(anchor.orElseThrow(() -> new CliException("the chain of " + name
+                            + " ends at " + top.getIssuerX500Principal().getName() + ", whose root is neither in the"
+                            + " chain nor trusted by this store; get it from the CA")));
+                }
+            }
+            X509Certificate c = certs.get(0);
+            switch (format) {
+                case PEM -> write(outFile, CertificateFiles.toPem(chain ? certs : List.of(c)));
+                case DER -> writeBytes(outFile, CertificateFiles.toDer(c), false);
+                case PKCS7 -> writeBytes(outFile, java.security.cert.CertificateFactory.getInstance("X.509")
+                        .generateCertPath(certs).getEncoded("PKCS7"), false);
+                case PKCS12 -> {
+                    char[] pw = Passwords.resolve(password, System.getenv());
+                    if (pw.length == 0) {
+                        throw new CommandLine.ParameterException(spec.commandLine(), "the PKCS12 password is empty");
+                    }
+                    writeBytes(outFile, CertificateFiles.toPkcs12(personal, pw), true);
+                    java.util.Arrays.fill(pw, '\0');
+                }
+                default -> throw new IllegalStateException(format.name());
+            }
+            CertificateInfo info = CertificateInfo.of(c);
+            out().println("Exported " + describe(info));
+            if (format == Format.PKCS12) {
+                out().println("Written to " + outFile + " with the private key (owner-readable only): keep it secret");
+            } else if (personal != null && !root && !isSelfIssued(c)) {
+                // a CA-issued certificate: peers must trust the CA, not this leaf (which changes at each renewal)
+                out().println("Written to " + outFile + ". This certificate is issued by the CA "
+                        + c.getIssuerX500Principal().getName() + ": peers should trust that CA's root, not this"
+                        + " certificate. Export the root with: umsec certs export --root" + (alias != null
+                            ? " --alias " + alias : "") + " --out root.pem");
+            } else {
+                out().println("Written to " + outFile + "; import it on the peer as a trusted root");
+            }
             return 0;
+        }
+
+        private static void writeBytes(Path file, byte[] data, boolean secret) throws IOException {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            if (secret) {
+                // owner-only before the key is written, not after
+                Files.deleteIfExists(file);
+                try {
+                    Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                } catch (UnsupportedOperationException e) {
+                    // not a POSIX file system: the platform's defaults apply
+                }
+            }
+            Files.write(file, data);
+        }
+    }
+
+    static boolean isSelfIssued(X509Certificate c) {
+        return c.getSubjectX500Principal().equals(c.getIssuerX500Principal());
+    }
+
+    /**
+     * The trusted root this chain leads to in the store: its last certificate itself, or a trusted
+     * root (through the store's intermediates) whose key verifies the chain's top. At most 8 steps.
+     */
+    static Optional<X509Certificate> trustAnchor(List<X509Certificate> chain, StoreContents store) {
+        X509Certificate top = chain.get(chain.size() - 1);
+        for (int step = 0; step < 8; step++) {
+            for (X509Certificate r : store.trustedRoots()) {
+                if (r.equals(top) || (r.getSubjectX500Principal().equals(top.getIssuerX500Principal()) && verifies(r, top))) {
+                    return Optional.of(r);
+                }
+            }
+            if (isSelfIssued(top)) {
+                return Optional.empty();
+            }
+            X509Certificate next = null;
+            for (X509Certificate i : store.intermediates()) {
+                if (i.getSubjectX500Principal().equals(top.getIssuerX500Principal()) && verifies(i, top)) {
+                    next = i;
+                    break;
+                }
+            }
+            if (next == null) {
+                return Optional.empty();
+            }
+            top = next;
+        }
+        return Optional.empty();
+    }
+
+    private static boolean verifies(X509Certificate issuer, X509Certificate subject) {
+        try {
+            subject.verify(issuer.getPublicKey());
+            return true;
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
         }
     }
 
@@ -388,7 +537,71 @@ final class CertsCommand implements Runnable {
             }
             for (X509Certificate c : added) {
                 out().println("Trusted " + describe(CertificateInfo.of(c)));
+                if (!isSelfIssued(c) && c.getBasicConstraints() < 0) {
+                    spec.commandLine().getErr().println("Warning: " + c.getSubjectX500Principal().getName()
+                            + " is a leaf certificate issued by the CA " + c.getIssuerX500Principal().getName()
+                            + ", not a root: trust that CA's root instead (umsec certs trust ROOT.pem), or the trust"
+                            + " breaks when the peer's certificate is renewed. Undo: umsec certs untrust "
+                            + CertificateInfo.of(c).sha1Thumbprint());
+                }
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "untrust", mixinStandardHelpOptions = true,
+            description = "Stop trusting a root: remove it from the store's trusted roots by thumbprint (see umsec certs"
+                + " list). A running server refuses peers that chained to it from its next handshake.")
+    static final class Untrust extends Sub {
+        @Parameters(paramLabel = "THUMBPRINT", description = "SHA-1 or SHA-256 thumbprint (hex; colons allowed)")
+        String thumbprint;
+
+        @Override
+        public Integer call() throws Exception {
+            String t = thumbprint.replace(":", "");
+            if (!t.matches("(?i)[0-9a-f]{40}|[0-9a-f]{64}")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "THUMBPRINT must be a SHA-1 (40 hex digits)"
+                        + " or SHA-256 (64 hex digits) thumbprint, was '" + thumbprint + "'");
+            }
+            List<X509Certificate> removed = storeOption.existing().removeTrustedRoot(t);
+            if (removed.isEmpty()) {
+                throw new CliException("no trusted root with thumbprint " + thumbprint + " (see umsec certs list)");
+            }
+            for (X509Certificate c : removed) {
+                out().println("No longer trusted: " + describe(CertificateInfo.of(c)));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true,
+            description = "Delete a personal certificate and its key, or with --request a pending certificate request and"
+                + " its key. A running server re-selects its certificate at once.")
+    static final class Remove extends Sub {
+        @Parameters(paramLabel = "ALIAS", description = "the alias (see umsec certs list)")
+        String alias;
+
+        @Option(names = "--request", description = "ALIAS names a pending request: drop it")
+        boolean request;
+
+        @Override
+        public Integer call() throws Exception {
+            CertificateStore st = storeOption.existing();
+            if (request) {
+                if (st.pendingRequests().stream().noneMatch(p -> p.alias().equals(alias))) {
+                    throw new CliException("no pending request " + alias + " (see umsec certs list)");
+                }
+                st.removePendingRequest(alias);
+                out().println("Dropped request " + alias + " and its key: a certificate signed for it can no longer"
+                        + " be imported");
+                return 0;
+            }
+            PersonalCertificate p = st.personal(alias).orElseThrow(() -> new CliException("no personal certificate "
+                    + alias + (st.pendingRequests().stream().anyMatch(r -> r.alias().equals(alias))
+                        ? "; " + alias + " is a pending request: umsec certs remove --request " + alias
+                        : " (see umsec certs list)")));
+            st.removePersonal(alias);
+            out().println("Removed " + alias + " and its key: " + describe(p.info()));
             return 0;
         }
     }

@@ -72,7 +72,7 @@ final class ClientOptions {
         PersonalCertificate pc;
         if (cert != null || key != null) {
             if (cert == null || key == null) {
-                throw new CliException("--cert and --key go together");
+                throw CliException.usage("--cert and --key go together");
             }
             PrivateKey k = CertificateFiles.readPrivateKey(Files.readAllBytes(key), keyPassword);
             List<X509Certificate> chain = CertificateFiles.readCertificates(Files.readAllBytes(cert));

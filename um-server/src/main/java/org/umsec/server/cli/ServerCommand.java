@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.umsec.server.UmsecServer;
 import org.umsec.server.config.ConfigurationException;
 import org.umsec.server.config.ServerConfiguration;
@@ -23,7 +25,9 @@ import picocli.CommandLine.Option;
             "Without --config it runs on the embedded default: one Secured dial plan, this machine as trusted gateway,"
                 + " certificates and recordings under ./var (of --workdir), a self-signed certificate generated on"
                 + " first start.",
-            "Edits of the configuration file and of the certificate store apply without a restart.",
+            "Edits of the configuration file and of the certificate store apply without a restart;"
+                + " SIGHUP re-reads both at once. SIGTERM (or Ctrl-C) stops: new calls are refused, calls in"
+                + " progress get --grace seconds.",
             "Environment: UMSEC_CONFIG, UMSEC_SIP_PORT, UMSEC_TLS_PORT, UMSEC_WORKDIR stand for the options."})
 final class ServerCommand implements Callable<Integer> {
 
@@ -63,6 +67,16 @@ final class ServerCommand implements Callable<Integer> {
             + " and, when the SSLKEYLOGFILE environment variable names a file, write the TLS secrets there"
             + " (NSS key log format, TLS 1.2, OpenSSL engine) so that Wireshark can decrypt a capture")
     boolean traceKeys;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "log records on standard error as 'text' or 'json' (one object per line); default ${DEFAULT-VALUE}")
+    String logFormat;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "INFO",
+            description = "lowest level logged: ERROR, WARN, INFO, DEBUG, TRACE; default ${DEFAULT-VALUE}")
+    String logLevel;
+
+    private final Object reloading = new Object();
 
     static boolean running() {
         return running;
@@ -112,6 +126,23 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Logging.Format format;
+        ch.qos.logback.classic.Level level;
+        try {
+            format = Logging.Format.parse(logFormat);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--log-format must be text or json, was '"
+                    + logFormat + "'");
+        }
+        try {
+            level = Logging.level(logLevel);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
+        }
+        if (Logging.managed()) {
+            Logging.configure(format, level);
+        }
+        Logger log = LoggerFactory.getLogger(ServerCommand.class);
         ServerConfiguration cfg = configuration();
         UmsecServer.Builder b = UmsecServer.builder(cfg);
         if (config != null && sipPort == null && tlsPort == null) {
@@ -134,9 +165,17 @@ final class ServerCommand implements Callable<Integer> {
         running = true;
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("Stopping: new calls are refused; draining {} call(s) in progress for up to {} s",
+                    server.activeCalls(), graceSeconds);
             server.stop(Duration.ofSeconds(graceSeconds));
             done.countDown();
         }, "umsec-shutdown"));
+        Signals.handle("TERM", () -> log.info("SIGTERM received: stopping the server, {} call(s) in progress",
+                server.activeCalls()), true);
+        if (Signals.handle("HUP", () -> reload(server, log), false)) {
+            log.info("SIGHUP re-reads {} and the certificate store", config == null ? "the certificate store"
+                    : "the configuration " + config);
+        }
         spec.commandLine().getOut().println("umsec server " + cfg.serverName() + " running"
                 + (server.tcpPort() > 0 ? "; SIP/TCP on " + cfg.bindAddress() + " port " + server.tcpPort() : "")
                 + (server.tlsPort() > 0 ? "; SIP/mutual TLS on " + cfg.bindAddress() + " port " + server.tlsPort() : "")
@@ -145,5 +184,37 @@ final class ServerCommand implements Callable<Integer> {
         spec.commandLine().getOut().flush();
         done.await();
         return 0;
+    }
+
+    /** SIGHUP: the configuration file (if any, with the command line's port overrides) and the certificate store. */
+    private void reload(UmsecServer server, Logger log) {
+        synchronized (reloading) {
+            log.info("SIGHUP received: reloading {}the certificate store", config == null ? "" : config + " and ");
+            if (config != null) {
+                try {
+                    if (sipPort == null && tlsPort == null) {
+                        server.reloadConfigFile(); // a refused file is reported as event 6002 there
+                    } else {
+                        server.reload(configuration());
+                    }
+                } catch (ConfigurationException e) {
+                    log.error("SIGHUP: configuration {} refused; the running configuration stays: {}", config,
+                            e.getMessage().replace('\n', ' '));
+                } catch (CliException e) {
+                    log.error("SIGHUP: configuration {} refused; the running configuration stays: {}", config,
+                            e.getMessage());
+                } catch (java.io.IOException | RuntimeException e) {
+                    log.error("SIGHUP: configuration {} not applied; the running configuration stays: {}", config,
+                            e.toString());
+                }
+            }
+            try {
+                server.refreshCertificates();
+                log.info("SIGHUP: reload done; certificate in use: {}", server.certificate()
+                        .map(i -> "SHA-1 " + i.sha1Thumbprint() + ", valid until " + i.notAfter()).orElse("none"));
+            } catch (java.io.IOException | RuntimeException e) {
+                log.error("SIGHUP: certificate store not re-read: {}", e.toString());
+            }
+        }
     }
 }

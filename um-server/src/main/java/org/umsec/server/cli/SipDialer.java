@@ -44,6 +44,12 @@ final class SipDialer implements AutoCloseable {
     private final TransactionLayer layer;
     private final int timeoutSeconds;
     private TransportConnection connection;
+    private volatile Dialog dialog;
+    private final CompletableFuture<SipRequest> peerBye = new CompletableFuture<>();
+
+    /** Our call as the server knows it: only a BYE naming it ends it (anything else gets 481). */
+    record Dialog(String callId, String localTag, String remoteTag) {
+    }
 
     private SipDialer(ClientOptions options, boolean secured, int timeoutSeconds, PrintWriter out) throws Exception {
         this.timeoutSeconds = timeoutSeconds;
@@ -52,7 +58,7 @@ final class SipDialer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        SipRequestHandler answerRequests = tx -> answer(tx);
+        SipRequestHandler answerRequests = this::answer;
         this.layer = TransactionLayer.builder().handler(answerRequests).scheduler(TimerScheduler.of(timers)).build();
         SipClient.Builder b = SipClient.builder().handler(SipMessageHandler.of(layer))
                 .connectTimeout(java.time.Duration.ofSeconds(timeoutSeconds))
@@ -63,8 +69,36 @@ final class SipDialer implements AutoCloseable {
         this.client = b.build();
     }
 
-    private static void answer(ServerTransaction tx) {
-        tx.respond(tx.createResponse(tx.request().isMethod(SipRequest.BYE) ? 200 : 501).build());
+    private void answer(ServerTransaction tx) {
+        SipRequest r = tx.request();
+        if (!r.isMethod(SipRequest.BYE)) {
+            tx.respond(tx.createResponse(501).build());
+            return;
+        }
+        Dialog d = dialog;
+        // the peer's BYE: From carries its tag, To ours (RFC 3261 §12.2.2)
+        if (d == null || !d.callId().equals(r.callId()) || !r.to().tag().orElse("").equals(d.localTag())
+                || !r.from().tag().orElse("").equals(d.remoteTag())) {
+            tx.respond(tx.createResponse(481).build());
+            return;
+        }
+        tx.respond(tx.createResponse(200).build());
+        peerBye.complete(r);
+    }
+
+    /**
+     * Starts accepting the peer's BYE for this dialog (before it, and for any other dialog, a BYE
+     * gets 481).
+     *
+     * @param d the established dialog
+     */
+    void dialog(Dialog d) {
+        dialog = d;
+    }
+
+    /** @return completes with the peer's BYE of the current dialog, answered 200 already */
+    CompletableFuture<SipRequest> peerBye() {
+        return peerBye;
     }
 
     /**
@@ -98,6 +132,18 @@ final class SipDialer implements AutoCloseable {
         try {
             connection = client.connect(peer).get(timeoutSeconds * 2L, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof TlsHandshakeException) {
+                // the validating handshake failed: show what the server presented, and then why
+                List<X509Certificate> chain = PeerChainProbe.fetch(new InetSocketAddress(address, hp.port()), expected,
+                        timeoutSeconds * 1000);
+                if (chain.isEmpty()) {
+                    out.println("Server certificate chain: not received (the server closed the handshake before"
+                            + " sending it, or sent none)");
+                } else {
+                    printChain(out, "Server certificate chain (as presented; the handshake failed):", chain);
+                }
+                out.flush();
+            }
             throw connectFailure(hp, expected, e.getCause());
         } catch (TimeoutException e) {
             throw new CliException("cannot connect to " + hp + ": no answer within " + timeoutSeconds + " s");
@@ -112,15 +158,18 @@ final class SipDialer implements AutoCloseable {
         }
         TlsSessionInfo tls = connection.tls().get();
         out.printf("TLS handshake in %d ms: %s, %s (%s engine)%n", ms, tls.protocol(), tls.cipherSuite(), tls.engine());
-        List<X509Certificate> chain = tls.peerCertificates();
-        out.println("Server certificate chain:");
+        printChain(out, "Server certificate chain:", tls.peerCertificates());
+        out.println("Server identity " + tls.trustedAs() + " matches the certificate (RFC 5922)");
+    }
+
+    private static void printChain(PrintWriter out, String title, List<X509Certificate> chain) {
+        out.println(title);
         for (int i = 0; i < chain.size(); i++) {
             CertificateInfo info = CertificateInfo.of(chain.get(i));
-            out.printf("  [%d] subject %s%n      issuer  %s%n      serial %s, SHA-1 %s, %s, valid until %s%n", i,
+            out.printf("  [%d] subject %s%n      issuer  %s%n      serial %s, SHA-1 %s, %s, valid %s .. %s%n", i,
                     info.subject().getName(), info.issuer().getName(), info.serialNumberHex(), info.sha1Thumbprint(),
-                    info.kind(), info.notAfter());
+                    info.kind(), info.notBefore(), info.notAfter());
         }
-        out.println("Server identity " + tls.trustedAs() + " matches the certificate (RFC 5922)");
     }
 
     private static CliException connectFailure(TestConnectivityCommand.HostPort hp, String expected, Throwable cause) {
@@ -129,7 +178,8 @@ final class SipDialer implements AutoCloseable {
                 return new CliException("the server's certificate does not name " + expected + " ("
                         + t.peerCertificate().orElse(t.getMessage()) + "); use --server-name to expect another name");
             }
-            return new CliException("TLS handshake with " + hp + " failed: " + t.getMessage());
+            return new CliException("TLS handshake with " + hp + " failed (" + t.reason() + "): " + t.getMessage()
+                    + t.peerCertificate().map(c -> "; server certificate " + c).orElse(""));
         }
         if (cause instanceof ConnectException || cause instanceof java.nio.channels.ClosedChannelException) {
             return new CliException("cannot connect to " + hp + ": " + cause.getMessage());

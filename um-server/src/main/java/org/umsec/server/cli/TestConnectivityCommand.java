@@ -85,12 +85,12 @@ final class TestConnectivityCommand implements Callable<Integer> {
             if (s.startsWith("[")) {
                 int end = s.indexOf(']');
                 if (end < 0) {
-                    throw new CliException("bad address " + s + ": missing ]");
+                    throw CliException.usage("bad address " + s + ": missing ]");
                 }
                 host = s.substring(1, end);
                 if (end + 1 < s.length()) {
                     if (s.charAt(end + 1) != ':') {
-                        throw new CliException("bad address " + s);
+                        throw CliException.usage("bad address " + s);
                     }
                     port = s.substring(end + 2);
                 }
@@ -104,17 +104,17 @@ final class TestConnectivityCommand implements Callable<Integer> {
                 }
             }
             if (host.isEmpty()) {
-                throw new CliException("bad address " + s + ": no host");
+                throw CliException.usage("bad address " + s + ": no host");
             }
             int p = defaultPort;
             if (port != null) {
                 try {
                     p = Integer.parseInt(port);
                 } catch (NumberFormatException e) {
-                    throw new CliException("bad port in " + s);
+                    throw CliException.usage("bad port in " + s);
                 }
                 if (p < 1 || p > 65535) {
-                    throw new CliException("port must be 1..65535 in " + s);
+                    throw CliException.usage("port must be 1..65535 in " + s);
                 }
             }
             return new HostPort(host, p);

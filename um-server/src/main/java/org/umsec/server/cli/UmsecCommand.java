@@ -38,7 +38,7 @@ public final class UmsecCommand implements Runnable {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + msg);
             cmd.getErr().flush();
-            return 1;
+            return ex instanceof CliException c && c.isUsage() ? 2 : 1;
         });
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();
@@ -56,11 +56,10 @@ public final class UmsecCommand implements Runnable {
      * @param args the arguments
      */
     public static void main(String[] args) {
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null
-                && (args.length == 0 || !args[0].equals("server"))) {
-            // the tools print their own results; library logging is for problems only
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
+        Logging.manage();
+        // the tools print their own results, library logging is for problems only; the server
+        // sets its own format and level from its options
+        Logging.configure(Logging.Format.TEXT, ch.qos.logback.classic.Level.WARN);
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         int code = commandLine(out, err).execute(args);

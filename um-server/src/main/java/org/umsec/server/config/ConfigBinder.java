@@ -70,6 +70,7 @@ final class ConfigBinder {
         Optional.ofNullable(vm.get("minFreeBytes")).map(a -> (Long) a.value()).ifPresent(b::voicemailMinFreeBytes);
         integer(s, "rtcpIntervalSeconds").map(Duration::ofSeconds).ifPresent(b::rtcpInterval);
         integer(s, "selfSignedValidityDays").ifPresent(b::selfSignedValidityDays);
+        str(s, "admin").ifPresent(b::admin);
         str(s, "certificate").ifPresent(b::certificatePin);
         // absent from a file: no generation (the embedded default says true); see generateSelfSigned()
         b.generateSelfSigned(bool(s, "generateSelfSigned").orElse(false));

@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -110,6 +111,7 @@ public final class ServerConfiguration {
     private final int callsPerGateway;
     private final Duration rtcpInterval;
     private final int selfSignedValidityDays;
+    private final String admin;
     private final long voicemailMaxBytes;
     private final long voicemailMinFreeBytes;
     private final Optional<String> certificatePin;
@@ -139,6 +141,7 @@ public final class ServerConfiguration {
         callsPerGateway = b.callsPerGateway;
         rtcpInterval = b.rtcpInterval;
         selfSignedValidityDays = b.selfSignedValidityDays;
+        admin = b.admin;
         voicemailMaxBytes = b.voicemailMaxBytes;
         voicemailMinFreeBytes = b.voicemailMinFreeBytes;
         certificatePin = b.certificatePin.map(CertificateProvider::normalisePin);
@@ -455,6 +458,46 @@ public final class ServerConfiguration {
         return warnings;
     }
 
+    /**
+     * The HTTP admin listener ({@code server.admin}: {@code /metrics}, {@code /health/live},
+     * {@code /health/ready}). Off unless configured; the embedded default turns it on at
+     * {@code 127.0.0.1:9090}. It has no authentication: bind it to a loopback or management address.
+     *
+     * @return the address and port to listen on (port 0: any free port), or empty when off
+     */
+    public Optional<InetSocketAddress> admin() {
+        return parseAdmin(admin);
+    }
+
+    /** {@code server.admin} value that turns the admin listener off. */
+    public static final String ADMIN_OFF = "off";
+
+    private static Optional<InetSocketAddress> parseAdmin(String v) {
+        int colon = v.lastIndexOf(':');
+        if (v.equals(ADMIN_OFF) || colon <= 0 || colon == v.length() - 1) {
+            return Optional.empty();
+        }
+        String host = v.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.contains(":")) {
+            return Optional.empty(); // an IPv6 address needs brackets: [::1]:9090
+        }
+        String port = v.substring(colon + 1);
+        if (!port.chars().allMatch(Character::isDigit) || port.length() > 5 || !HostNames.isIpLiteral(host)) {
+            return Optional.empty();
+        }
+        int n = Integer.parseInt(port);
+        if (n > 65535) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new InetSocketAddress(java.net.InetAddress.getByName(host), n));
+        } catch (java.net.UnknownHostException e) {
+            return Optional.empty();
+        }
+    }
+
     /** @return a builder holding this configuration's values, to derive a changed copy */
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -476,6 +519,7 @@ public final class ServerConfiguration {
         b.callsPerGateway = callsPerGateway;
         b.rtcpInterval = rtcpInterval;
         b.selfSignedValidityDays = selfSignedValidityDays;
+        b.admin = admin;
         b.voicemailMaxBytes = voicemailMaxBytes;
         b.voicemailMinFreeBytes = voicemailMinFreeBytes;
         b.certificatePin = certificatePin;
@@ -522,6 +566,7 @@ public final class ServerConfiguration {
         private int callsPerGateway = DEFAULT_CALLS_PER_GATEWAY;
         private Duration rtcpInterval = Duration.ofSeconds(5);
         private int selfSignedValidityDays = 365;
+        private String admin = ADMIN_OFF;
         private long voicemailMaxBytes = DEFAULT_VOICEMAIL_MAX_BYTES;
         private long voicemailMinFreeBytes = DEFAULT_VOICEMAIL_MIN_FREE_BYTES;
         private Optional<String> certificatePin = Optional.empty();
@@ -742,6 +787,17 @@ public final class ServerConfiguration {
         }
 
         /**
+         * @param hostPort {@code server.admin}: {@code IP:PORT} of the HTTP admin listener
+         *     ({@code [v6]:PORT} for IPv6, port 0 for any free port), or {@value #ADMIN_OFF}
+         *     (the default)
+         * @return this
+         */
+        public Builder admin(String hostPort) {
+            admin = Objects.requireNonNull(hostPort, "admin").trim();
+            return this;
+        }
+
+        /**
          * @param bytes largest recording file ({@code voicemail.maxBytes}), at least 1024; default
          *     {@value ServerConfiguration#DEFAULT_VOICEMAIL_MAX_BYTES} (32 MiB, about 35 minutes)
          * @return this
@@ -917,6 +973,10 @@ public final class ServerConfiguration {
             if (voicemailMinFreeBytes < 0) {
                 p.add(problem(Severity.ERROR, at("voicemail.minFreeBytes"),
                         "voicemail.minFreeBytes must be 0 or more, was " + voicemailMinFreeBytes));
+            }
+            if (parseAdmin(admin).isEmpty() && !admin.equals(ADMIN_OFF)) {
+                p.add(problem(Severity.ERROR, at("server.admin"), "server.admin must be IP:PORT (for example"
+                        + " 127.0.0.1:9090, [::1]:9090) or " + ADMIN_OFF + ", was '" + admin + "'"));
             }
             if (selfSignedValidityDays < 1 || selfSignedValidityDays > 3650) {
                 p.add(problem(Severity.ERROR, at("server.selfSignedValidityDays"),

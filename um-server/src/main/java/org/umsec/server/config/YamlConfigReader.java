@@ -36,7 +36,7 @@ final class YamlConfigReader {
     static final Set<String> SERVER_KEYS = Set.of("name", "fqdn", "sipPort", "tlsPort", "bind", "mediaAddress",
             "store", "voicemail", "startSecured", "dialPlans", "maxRecordingSeconds", "mediaTimeoutSeconds",
             "ackTimeoutSeconds", "rtcpIntervalSeconds", "greeting", "selfSignedValidityDays",
-            "certificate", "generateSelfSigned", "allowTierDowngrade", "revocation", "callsPerGateway");
+            "certificate", "generateSelfSigned", "allowTierDowngrade", "revocation", "callsPerGateway", "admin");
     static final Set<String> DIAL_PLAN_KEYS = Set.of("name", "voipSecurity");
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
     static final Set<String> MEDIA_KEYS = Set.of("portRange", "address", "advertisedAddress");
@@ -184,7 +184,7 @@ final class YamlConfigReader {
     private Map<String, At<Object>> readServer(Node node) {
         Map<String, Kind> kinds = new LinkedHashMap<>();
         for (String k : List.of("name", "fqdn", "bind", "mediaAddress", "store", "voicemail", "greeting",
-                "certificate", "revocation")) {
+                "certificate", "revocation", "admin")) {
             kinds.put(k, Kind.STRING);
         }
         kinds.put("sipPort", Kind.PORT);
