@@ -27,5 +27,6 @@ module org.umsec.server {
     exports org.umsec.server.config;
     exports org.umsec.server.media;
 
-    opens org.umsec.server.cli to info.picocli;
+    opens org.umsec.server.cli to
+            info.picocli;
 }

@@ -3,6 +3,6 @@
  * depends on the JDK only.
  */
 module org.umsec.srtp {
-  exports org.umsec.srtp;
-  exports org.umsec.srtp.replay;
+    exports org.umsec.srtp;
+    exports org.umsec.srtp.replay;
 }

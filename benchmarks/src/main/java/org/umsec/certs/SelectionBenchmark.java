@@ -12,7 +12,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -79,7 +78,9 @@ public class SelectionBenchmark {
             keys[i] = KeyAlgorithm.EC_P256.generateKeyPair();
         }
         for (int i = 0; i < size; i++) {
-            TestPki.LeafBuilder leaf = pki.leaf("host" + i + ".bench.test").alias("c" + i).keyPair(keys[i % keys.length])
+            TestPki.LeafBuilder leaf = pki.leaf("host" + i + ".bench.test")
+                    .alias("c" + i)
+                    .keyPair(keys[i % keys.length])
                     .validUntil(now.plus(Duration.ofDays(30 + (i * 7L) % 700)));
             int kind = i % 10;
             if (kind < 6) {
@@ -87,7 +88,9 @@ public class SelectionBenchmark {
             } else if (kind < 8) {
                 b.addPersonal(leaf.selfSigned().build());
             } else if (kind == 8) {
-                b.addPersonal(leaf.validFrom(now.minus(Duration.ofDays(400))).validUntil(now.minus(Duration.ofDays(1))).build());
+                b.addPersonal(leaf.validFrom(now.minus(Duration.ofDays(400)))
+                        .validUntil(now.minus(Duration.ofDays(1)))
+                        .build());
             } else {
                 b.addPersonal(leaf.purposes(KeyPurpose.CLIENT_AUTH).build());
             }
@@ -124,10 +127,12 @@ public class SelectionBenchmark {
         CertificateFactory cf = CertificateFactory.getInstance("X.509");
         StoreContents.Builder b = StoreContents.builder();
         for (X509Certificate root : trustOnly.trustedRoots()) {
-            b.addTrustedRoot((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(CertificateFiles.toDer(root))));
+            b.addTrustedRoot(
+                    (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(CertificateFiles.toDer(root))));
         }
         for (X509Certificate ca : trustOnly.intermediates()) {
-            b.addIntermediate((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(CertificateFiles.toDer(ca))));
+            b.addIntermediate(
+                    (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(CertificateFiles.toDer(ca))));
         }
         trustOnly.crls().forEach(b::addCrl);
         for (int i = 0; i < personal.size(); i++) {
@@ -135,7 +140,8 @@ public class SelectionBenchmark {
             for (byte[] der : chains.get(i)) {
                 chain.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der)));
             }
-            b.addPersonal(PersonalCertificate.of(personal.get(i).alias(), personal.get(i).privateKey(), chain));
+            b.addPersonal(PersonalCertificate.of(
+                    personal.get(i).alias(), personal.get(i).privateKey(), chain));
         }
         contents = b.build();
     }

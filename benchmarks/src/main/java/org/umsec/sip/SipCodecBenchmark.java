@@ -2,14 +2,11 @@ package org.umsec.sip;
 
 import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.parser.StringMsgParser;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -68,6 +65,7 @@ public class SipCodecBenchmark {
             + "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^31\r\n"
             + "a=ptime:20\r\n"
             + "a=sendrecv\r\n";
+
     static final String INVITE_SDP = "INVITE sip:+14255550100@um.example.com:5061;transport=tls SIP/2.0\r\n"
             + "Via: SIP/2.0/TLS gw1.example.com:5061;branch=z9hG4bK-524287-1---fa3c7e0ab1b3c82d;rport\r\n"
             + "Max-Forwards: 70\r\n"

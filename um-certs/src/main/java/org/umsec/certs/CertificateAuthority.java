@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-
 import org.umsec.certs.internal.X509Builder;
 
 /**
@@ -57,7 +56,9 @@ public final class CertificateAuthority {
      */
     public static CertificateAuthority createRoot(CertificateSpec spec, Clock clock) {
         KeyPair kp = spec.keyAlgorithm().generateKeyPair();
-        X509Certificate root = spec.toBuilder(clock).extendedKeyUsage(null).ca(true, -1)
+        X509Certificate root = spec.toBuilder(clock)
+                .extendedKeyUsage(null)
+                .ca(true, -1)
                 .publicKey(kp.getPublic())
                 .issuer(spec.subject(), kp.getPrivate(), kp.getPublic())
                 .build();
@@ -108,9 +109,15 @@ public final class CertificateAuthority {
      */
     public synchronized CertificateAuthority createIntermediate(CertificateSpec spec) {
         KeyPair kp = spec.keyAlgorithm().generateKeyPair();
-        X509Certificate cert = spec.toBuilder(clock).extendedKeyUsage(null).ca(true, 0)
-                .publicKey(kp.getPublic()).serial(nextSerial())
-                .issuer(certificate().getSubjectX500Principal(), key, certificate().getPublicKey())
+        X509Certificate cert = spec.toBuilder(clock)
+                .extendedKeyUsage(null)
+                .ca(true, 0)
+                .publicKey(kp.getPublic())
+                .serial(nextSerial())
+                .issuer(
+                        certificate().getSubjectX500Principal(),
+                        key,
+                        certificate().getPublicKey())
                 .build();
         List<X509Certificate> c = new ArrayList<>();
         c.add(cert);
@@ -141,8 +148,13 @@ public final class CertificateAuthority {
      * @return the certificate
      */
     public synchronized X509Certificate issue(CertificateSpec spec, PublicKey publicKey) {
-        return spec.toBuilder(clock).publicKey(publicKey).serial(nextSerial())
-                .issuer(certificate().getSubjectX500Principal(), key, certificate().getPublicKey())
+        return spec.toBuilder(clock)
+                .publicKey(publicKey)
+                .serial(nextSerial())
+                .issuer(
+                        certificate().getSubjectX500Principal(),
+                        key,
+                        certificate().getPublicKey())
                 .build();
     }
 
@@ -158,20 +170,32 @@ public final class CertificateAuthority {
      * @throws IllegalArgumentException when the request's signature does not verify, or it names
      *     no subject and no subjectAltName
      */
-    public synchronized X509Certificate sign(CertificateRequest request, CertificateProfile profile, Duration validity) {
+    public synchronized X509Certificate sign(
+            CertificateRequest request, CertificateProfile profile, Duration validity) {
         if (!request.signatureValid()) {
-            throw new IllegalArgumentException("certificate request signature does not verify (no proof of key possession)");
+            throw new IllegalArgumentException(
+                    "certificate request signature does not verify (no proof of key possession)");
         }
-        if (request.subject().getEncoded().length <= 2 && request.dnsNames().isEmpty() && request.ipAddresses().isEmpty()) {
+        if (request.subject().getEncoded().length <= 2
+                && request.dnsNames().isEmpty()
+                && request.ipAddresses().isEmpty()) {
             throw new IllegalArgumentException("certificate request names no subject and no subjectAltName");
         }
         Instant now = clock.instant();
         List<String> oids = new ArrayList<>();
         profile.purposes().forEach(p -> oids.add(p.oid()));
-        return new X509Builder().subject(request.subject()).dnsNames(request.dnsNames())
-                .ipAddresses(request.ipAddresses()).extendedKeyUsage(oids)
-                .validity(now, now.plus(validity)).publicKey(request.publicKey()).serial(nextSerial())
-                .issuer(certificate().getSubjectX500Principal(), key, certificate().getPublicKey())
+        return new X509Builder()
+                .subject(request.subject())
+                .dnsNames(request.dnsNames())
+                .ipAddresses(request.ipAddresses())
+                .extendedKeyUsage(oids)
+                .validity(now, now.plus(validity))
+                .publicKey(request.publicKey())
+                .serial(nextSerial())
+                .issuer(
+                        certificate().getSubjectX500Principal(),
+                        key,
+                        certificate().getPublicKey())
                 .build();
     }
 
@@ -196,8 +220,13 @@ public final class CertificateAuthority {
      */
     public synchronized X509CRL crl(Duration nextUpdate) {
         Instant now = clock.instant();
-        return X509Builder.crl(certificate().getSubjectX500Principal(), key, certificate().getPublicKey(),
-                now, now.plus(nextUpdate), revoked);
+        return X509Builder.crl(
+                certificate().getSubjectX500Principal(),
+                key,
+                certificate().getPublicKey(),
+                now,
+                now.plus(nextUpdate),
+                revoked);
     }
 
     private BigInteger nextSerial() {

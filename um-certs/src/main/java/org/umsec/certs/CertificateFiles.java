@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
-
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMDecryptorProvider;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
@@ -55,13 +54,12 @@ public final class CertificateFiles {
     /** Largest input any reader accepts (1 MiB); larger input is refused as {@code TOO_LARGE}. */
     public static final int MAX_INPUT_BYTES = 1024 * 1024;
 
-    private CertificateFiles() {
-    }
+    private CertificateFiles() {}
 
     private static void checkSize(byte[] data, String what) throws CertificateImportException {
         if (data.length > MAX_INPUT_BYTES) {
-            throw new CertificateImportException(Reason.TOO_LARGE,
-                    what + " of " + data.length + " bytes exceeds the limit of " + MAX_INPUT_BYTES);
+            throw new CertificateImportException(
+                    Reason.TOO_LARGE, what + " of " + data.length + " bytes exceeds the limit of " + MAX_INPUT_BYTES);
         }
         if (data.length == 0) {
             throw new CertificateImportException(Reason.MALFORMED, what + " is empty");
@@ -151,7 +149,8 @@ public final class CertificateFiles {
                 info = PrivateKeyInfo.getInstance(data);
             } else {
                 info = null;
-                try (PEMParser parser = new PEMParser(new StringReader(new String(data, java.nio.charset.StandardCharsets.US_ASCII)))) {
+                try (PEMParser parser =
+                        new PEMParser(new StringReader(new String(data, java.nio.charset.StandardCharsets.US_ASCII)))) {
                     Object o;
                     while (info == null && (o = parser.readObject()) != null) {
                         info = toKeyInfo(o, password);
@@ -177,19 +176,25 @@ public final class CertificateFiles {
         if (o instanceof PKCS8EncryptedPrivateKeyInfo) {
             requirePassword(password);
             try {
-                InputDecryptorProvider d = new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(Bc.PROVIDER).build(password);
+                InputDecryptorProvider d = new JceOpenSSLPKCS8DecryptorProviderBuilder()
+                        .setProvider(Bc.PROVIDER)
+                        .build(password);
                 return ((PKCS8EncryptedPrivateKeyInfo) o).decryptPrivateKeyInfo(d);
             } catch (PKCSException | OperatorCreationException e) {
-                throw new CertificateImportException(Reason.WRONG_PASSWORD, "cannot decrypt private key: wrong password?", e);
+                throw new CertificateImportException(
+                        Reason.WRONG_PASSWORD, "cannot decrypt private key: wrong password?", e);
             }
         }
         if (o instanceof PEMEncryptedKeyPair) {
             requirePassword(password);
             try {
-                PEMDecryptorProvider d = new JcePEMDecryptorProviderBuilder().setProvider(Bc.PROVIDER).build(password);
+                PEMDecryptorProvider d = new JcePEMDecryptorProviderBuilder()
+                        .setProvider(Bc.PROVIDER)
+                        .build(password);
                 return ((PEMEncryptedKeyPair) o).decryptKeyPair(d).getPrivateKeyInfo();
             } catch (PEMException e) {
-                throw new CertificateImportException(Reason.WRONG_PASSWORD, "cannot decrypt private key: wrong password?", e);
+                throw new CertificateImportException(
+                        Reason.WRONG_PASSWORD, "cannot decrypt private key: wrong password?", e);
             }
         }
         return null;
@@ -197,7 +202,8 @@ public final class CertificateFiles {
 
     private static void requirePassword(char[] password) throws CertificateImportException {
         if (password == null) {
-            throw new CertificateImportException(Reason.WRONG_PASSWORD, "private key is encrypted and no password was given");
+            throw new CertificateImportException(
+                    Reason.WRONG_PASSWORD, "private key is encrypted and no password was given");
         }
     }
 
@@ -223,7 +229,8 @@ public final class CertificateFiles {
         try {
             return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
         } catch (GeneralSecurityException | IOException e) {
-            throw new CertificateImportException(Reason.MALFORMED, "invalid " + alg + " private key: " + e.getMessage(), e);
+            throw new CertificateImportException(
+                    Reason.MALFORMED, "invalid " + alg + " private key: " + e.getMessage(), e);
         }
     }
 
@@ -244,7 +251,8 @@ public final class CertificateFiles {
             ks = KeyStore.getInstance("PKCS12");
             ks.load(new ByteArrayInputStream(data), password);
         } catch (IOException e) {
-            if (e.getCause() instanceof UnrecoverableKeyException || String.valueOf(e.getMessage()).contains("password")) {
+            if (e.getCause() instanceof UnrecoverableKeyException
+                    || String.valueOf(e.getMessage()).contains("password")) {
                 throw new CertificateImportException(Reason.WRONG_PASSWORD, "PKCS#12 password is incorrect", e);
             }
             throw new CertificateImportException(Reason.MALFORMED, "not a valid PKCS#12 file: " + e.getMessage(), e);
@@ -270,9 +278,11 @@ public final class CertificateFiles {
                 for (Certificate c : chain) {
                     certs.add((X509Certificate) c);
                 }
-                String mismatch = KeyChecks.mismatch((PrivateKey) key, certs.get(0).getPublicKey());
+                String mismatch =
+                        KeyChecks.mismatch((PrivateKey) key, certs.get(0).getPublicKey());
                 if (mismatch != null) {
-                    throw new CertificateImportException(Reason.KEY_MISMATCH, "PKCS#12 entry '" + alias + "': " + mismatch);
+                    throw new CertificateImportException(
+                            Reason.KEY_MISMATCH, "PKCS#12 entry '" + alias + "': " + mismatch);
                 }
                 return PersonalCertificate.of((PrivateKey) key, certs);
             }
@@ -290,7 +300,8 @@ public final class CertificateFiles {
      * @return all certificates found
      * @throws CertificateImportException as {@link #readPkcs12}, or {@code NO_CERTIFICATE}
      */
-    public static List<X509Certificate> readPkcs12Certificates(byte[] data, char[] password) throws CertificateImportException {
+    public static List<X509Certificate> readPkcs12Certificates(byte[] data, char[] password)
+            throws CertificateImportException {
         checkSize(data, "PKCS#12 input");
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -332,7 +343,10 @@ public final class CertificateFiles {
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
-            ks.setKeyEntry(certificate.alias(), certificate.privateKey(), password,
+            ks.setKeyEntry(
+                    certificate.alias(),
+                    certificate.privateKey(),
+                    password,
                     certificate.chain().toArray(new Certificate[0]));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ks.store(out, password);
@@ -406,8 +420,9 @@ public final class CertificateFiles {
     public static void checkKeyMatches(PrivateKey key, X509Certificate certificate) throws CertificateImportException {
         String mismatch = KeyChecks.mismatch(key, certificate.getPublicKey());
         if (mismatch != null) {
-            throw new CertificateImportException(Reason.KEY_MISMATCH, mismatch + " ("
-                    + certificate.getSubjectX500Principal().getName() + ")");
+            throw new CertificateImportException(
+                    Reason.KEY_MISMATCH,
+                    mismatch + " (" + certificate.getSubjectX500Principal().getName() + ")");
         }
     }
 }

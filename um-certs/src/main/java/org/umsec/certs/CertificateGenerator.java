@@ -21,8 +21,7 @@ public final class CertificateGenerator {
             + "every gateway, IP PBX and server that talks to this one; this does not scale - use a certificate from "
             + "an enterprise PKI or a commercial CA instead";
 
-    private CertificateGenerator() {
-    }
+    private CertificateGenerator() {}
 
     /**
      * Generates a key pair of the spec's type and a self-signed certificate for it.

@@ -10,9 +10,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.umsec.certs.internal.X509Support;
 import org.umsec.core.CertificateIdentity;
 

@@ -2,9 +2,9 @@ package org.umsec.certs;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.security.Principal;
 import java.security.PrivateKey;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -18,10 +18,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.certs.internal.KeyChecks;
@@ -189,10 +187,13 @@ public final class CertificateProvider implements AutoCloseable {
                 publish(SecurityEvent.builder(SecurityEventType.CERTIFICATE_CANDIDATE_REJECTED, clock)
                         .message("certificate candidate rejected: " + broken
                                 + (previous != null ? "; keeping the certificate in use" : ""))
-                        .field("alias", pc.alias()).field("issuer", pc.info().issuer().getName())
-                        .field("serial", pc.info().serialNumberHex()).field("thumbprint", pc.info().sha1Thumbprint())
+                        .field("alias", pc.alias())
+                        .field("issuer", pc.info().issuer().getName())
+                        .field("serial", pc.info().serialNumberHex())
+                        .field("thumbprint", pc.info().sha1Thumbprint())
                         .field("reason", broken)
-                        .field("kept", previous != null ? previous.info().sha1Thumbprint() : "").build());
+                        .field("kept", previous != null ? previous.info().sha1Thumbprint() : "")
+                        .build());
             }
         }
         boolean generated = false;
@@ -201,8 +202,10 @@ public final class CertificateProvider implements AutoCloseable {
             if (selfSignedSpec == null) {
                 publish(SecurityEvent.builder(SecurityEventType.NO_VALID_CERTIFICATE, clock)
                         .message("no valid certificate in the store and generation is off")
-                        .field("store", store.directory()).field("candidates", result.candidates().size())
-                        .field("explanation", result.explain()).build());
+                        .field("store", store.directory())
+                        .field("candidates", result.candidates().size())
+                        .field("explanation", result.explain())
+                        .build());
                 current = null;
                 return Optional.empty();
             }
@@ -219,18 +222,28 @@ public final class CertificateProvider implements AutoCloseable {
                 return Optional.empty();
             }
             if (previous != null && isDowngrade(previous.certificate(), CertificateKind.SELF_SIGNED)) {
-                return refuse(SecurityEventType.CERTIFICATE_SWITCH_REFUSED, "no valid CA-issued certificate is left and"
-                        + " generating a self-signed one would downgrade the certificate tier (CA-issued to self-signed),"
-                        + " which is not allowed", previous, null);
+                return refuse(
+                        SecurityEventType.CERTIFICATE_SWITCH_REFUSED,
+                        "no valid CA-issued certificate is left and"
+                                + " generating a self-signed one would downgrade the certificate tier (CA-issued to self-signed),"
+                                + " which is not allowed",
+                        previous,
+                        null);
             }
             chosen = generate();
             generated = true;
         } else if (previous != null && chosen == previous.certificate()) {
             return Optional.of(previous);
-        } else if (previous != null && isDowngrade(previous.certificate(), chosen.info().kind())) {
-            return refuse(SecurityEventType.CERTIFICATE_SWITCH_REFUSED, "switching to self-signed certificate "
-                    + chosen.alias() + " would downgrade the certificate tier (CA-issued to self-signed), which is not"
-                    + " allowed", previous, chosen);
+        } else if (previous != null
+                && isDowngrade(previous.certificate(), chosen.info().kind())) {
+            return refuse(
+                    SecurityEventType.CERTIFICATE_SWITCH_REFUSED,
+                    "switching to self-signed certificate "
+                            + chosen.alias()
+                            + " would downgrade the certificate tier (CA-issued to self-signed), which is not"
+                            + " allowed",
+                    previous,
+                    chosen);
         }
         lastRefusal = null;
         SelectedCertificate next = new SelectedCertificate(chosen, lastSelection, generated, clock.instant());
@@ -255,9 +268,11 @@ public final class CertificateProvider implements AutoCloseable {
             why = "pinned certificate " + pin + " is not in the store " + store.directory()
                     + (unreadable.isEmpty() ? "" : "; unreadable: " + describe(unreadable));
         } else if (!match.isValid()) {
-            why = "pinned certificate " + pin + " (" + match.certificate().alias() + ") is not valid: " + match.validation();
+            why = "pinned certificate " + pin + " (" + match.certificate().alias() + ") is not valid: "
+                    + match.validation();
         } else {
-            String broken = KeyChecks.mismatch(match.certificate().privateKey(),
+            String broken = KeyChecks.mismatch(
+                    match.certificate().privateKey(),
                     match.certificate().certificate().getPublicKey());
             if (broken != null) {
                 why = "pinned certificate " + pin + " (" + match.certificate().alias() + ") cannot be used: " + broken;
@@ -291,7 +306,9 @@ public final class CertificateProvider implements AutoCloseable {
     }
 
     private boolean isDowngrade(PersonalCertificate from, CertificateKind to) {
-        return !allowTierDowngrade && from.info().kind() == CertificateKind.CA_ISSUED && to == CertificateKind.SELF_SIGNED;
+        return !allowTierDowngrade
+                && from.info().kind() == CertificateKind.CA_ISSUED
+                && to == CertificateKind.SELF_SIGNED;
     }
 
     private List<SkippedFile> unreadablePersonalFiles() {
@@ -308,7 +325,10 @@ public final class CertificateProvider implements AutoCloseable {
     private static String describe(List<SkippedFile> files) {
         StringBuilder sb = new StringBuilder();
         for (SkippedFile f : files) {
-            sb.append(sb.length() == 0 ? "" : "; ").append(f.file()).append(": ").append(f.reason());
+            sb.append(sb.length() == 0 ? "" : "; ")
+                    .append(f.file())
+                    .append(": ")
+                    .append(f.reason());
         }
         return sb.toString();
     }
@@ -317,23 +337,29 @@ public final class CertificateProvider implements AutoCloseable {
      * Reports a refused choice once (the same refusal on later refreshes stays quiet) and keeps the
      * certificate in use.
      */
-    private Optional<SelectedCertificate> refuse(SecurityEventType type, String why, SelectedCertificate kept,
-            PersonalCertificate candidate) {
-        String message = why + (kept != null ? "; keeping the certificate in use (" + kept.info().sha1Thumbprint() + ")"
-                : "");
+    private Optional<SelectedCertificate> refuse(
+            SecurityEventType type, String why, SelectedCertificate kept, PersonalCertificate candidate) {
+        String message = why
+                + (kept != null
+                        ? "; keeping the certificate in use (" + kept.info().sha1Thumbprint() + ")"
+                        : "");
         if (!message.equals(lastRefusal)) {
             lastRefusal = message;
             LOG.warn("{}", message);
-            SecurityEvent.Builder e = SecurityEvent.builder(type, clock).message(message)
-                    .field("store", store.directory()).field("reason", why);
+            SecurityEvent.Builder e = SecurityEvent.builder(type, clock)
+                    .message(message)
+                    .field("store", store.directory())
+                    .field("reason", why);
             if (pin != null) {
                 e.field("pin", pin);
             }
             if (kept != null) {
-                e.field("kept", kept.info().sha1Thumbprint()).field("keptKind", kept.info().kind());
+                e.field("kept", kept.info().sha1Thumbprint())
+                        .field("keptKind", kept.info().kind());
             }
             if (candidate != null) {
-                e.field("candidate", candidate.info().sha1Thumbprint()).field("candidateAlias", candidate.alias())
+                e.field("candidate", candidate.info().sha1Thumbprint())
+                        .field("candidateAlias", candidate.alias())
                         .field("candidateKind", candidate.info().kind());
             }
             publish(e.build());
@@ -349,24 +375,37 @@ public final class CertificateProvider implements AutoCloseable {
         publish(SecurityEvent.builder(SecurityEventType.CERTIFICATE_GENERATED, clock)
                 .message("no valid certificate found; generated a self-signed certificate: "
                         + CertificateGenerator.SELF_SIGNED_WARNING)
-                .field("alias", pc.alias()).field("subject", info.subject().getName())
+                .field("alias", pc.alias())
+                .field("subject", info.subject().getName())
                 .field("names", info.identity().presentedIdentities())
-                .field("serial", info.serialNumberHex()).field("thumbprint", info.sha1Thumbprint())
-                .field("notAfter", info.notAfter()).field("warning", CertificateGenerator.SELF_SIGNED_WARNING).build());
+                .field("serial", info.serialNumberHex())
+                .field("thumbprint", info.sha1Thumbprint())
+                .field("notAfter", info.notAfter())
+                .field("warning", CertificateGenerator.SELF_SIGNED_WARNING)
+                .build());
         if (lastSelection.valid().stream().noneMatch(c -> sameCertificate(c.certificate(), pc))) {
-            LOG.warn("generated certificate does not satisfy {}; using it anyway:\n{}", criteria, lastSelection.explain());
+            LOG.warn(
+                    "generated certificate does not satisfy {}; using it anyway:\n{}",
+                    criteria,
+                    lastSelection.explain());
         }
         return pc;
     }
 
     private void announce(SelectedCertificate previous, SelectedCertificate next) {
         CertificateInfo info = next.info();
-        SecurityEvent.Builder e = SecurityEvent.builder(previous == null
-                ? SecurityEventType.CERTIFICATE_IN_USE : SecurityEventType.CERTIFICATE_CHANGED, clock)
-                .message((previous == null ? "certificate in use: " : "certificate changed: ") + info.subject().getName())
-                .field("issuer", info.issuer().getName()).field("serial", info.serialNumberHex())
-                .field("thumbprint", info.sha1Thumbprint()).field("subject", info.subject().getName())
-                .field("kind", info.kind()).field("notAfter", info.notAfter()).field("alias", next.certificate().alias());
+        SecurityEvent.Builder e = SecurityEvent.builder(
+                        previous == null ? SecurityEventType.CERTIFICATE_IN_USE : SecurityEventType.CERTIFICATE_CHANGED,
+                        clock)
+                .message((previous == null ? "certificate in use: " : "certificate changed: ")
+                        + info.subject().getName())
+                .field("issuer", info.issuer().getName())
+                .field("serial", info.serialNumberHex())
+                .field("thumbprint", info.sha1Thumbprint())
+                .field("subject", info.subject().getName())
+                .field("kind", info.kind())
+                .field("notAfter", info.notAfter())
+                .field("alias", next.certificate().alias());
         if (previous != null) {
             e.field("previousIssuer", previous.info().issuer().getName())
                     .field("previousSerial", previous.info().serialNumberHex())
@@ -418,8 +457,10 @@ public final class CertificateProvider implements AutoCloseable {
         try {
             PersonalCertificate.checkAlias(t);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("certificate pin '" + pin + "' is neither a SHA-1 thumbprint (40 hex digits)"
-                    + " nor a store alias", e);
+            throw new IllegalArgumentException(
+                    "certificate pin '" + pin + "' is neither a SHA-1 thumbprint (40 hex digits)"
+                            + " nor a store alias",
+                    e);
         }
         return t;
     }
@@ -647,14 +688,16 @@ public final class CertificateProvider implements AutoCloseable {
             if (selfSignedSpec != null) {
                 // a generated certificate that selection would reject would be regenerated on every refresh
                 for (KeyPurpose purpose : criteria.requiredPurposes()) {
-                    if (!selfSignedSpec.purposes().isEmpty() && !selfSignedSpec.purposes().contains(purpose)) {
-                        throw new IllegalStateException("self-signed spec lacks " + purpose + " required by " + criteria);
+                    if (!selfSignedSpec.purposes().isEmpty()
+                            && !selfSignedSpec.purposes().contains(purpose)) {
+                        throw new IllegalStateException(
+                                "self-signed spec lacks " + purpose + " required by " + criteria);
                     }
                 }
                 if (selfSignedSpec.keyAlgorithm().jcaName().equals("RSA")
                         && selfSignedSpec.keyAlgorithm().bits() < criteria.minRsaBits()) {
-                    throw new IllegalStateException("self-signed spec key " + selfSignedSpec.keyAlgorithm()
-                            + " is below " + criteria);
+                    throw new IllegalStateException(
+                            "self-signed spec key " + selfSignedSpec.keyAlgorithm() + " is below " + criteria);
                 }
             }
             CertificateProvider p = new CertificateProvider(this);

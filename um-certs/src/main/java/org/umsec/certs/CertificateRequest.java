@@ -12,11 +12,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import org.umsec.core.HostNames;
 import java.util.Set;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DEROctetString;
@@ -38,6 +35,7 @@ import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.umsec.certs.internal.Pem;
 import org.umsec.certs.internal.X509Builder;
+import org.umsec.core.HostNames;
 
 /**
  * A PKCS#10 certificate request (RFC 2986) for a device (R13): subject, subjectAltNames and the
@@ -65,7 +63,8 @@ public final class CertificateRequest {
     private CertificateRequest(PKCS10CertificationRequest request) throws GeneralSecurityException, IOException {
         this.request = request;
         this.publicKey = KeyFactory.getInstance(algorithmOf(request))
-                .generatePublic(new X509EncodedKeySpec(request.getSubjectPublicKeyInfo().getEncoded()));
+                .generatePublic(
+                        new X509EncodedKeySpec(request.getSubjectPublicKeyInfo().getEncoded()));
         List<String> dns = new ArrayList<>();
         List<String> ips = new ArrayList<>();
         Set<KeyPurpose> p = EnumSet.noneOf(KeyPurpose.class);
@@ -140,7 +139,8 @@ public final class CertificateRequest {
      */
     public static CertificateRequest parse(byte[] data) throws CertificateImportException {
         if (data.length > MAX_ENCODED_BYTES) {
-            throw new CertificateImportException(CertificateImportException.Reason.TOO_LARGE,
+            throw new CertificateImportException(
+                    CertificateImportException.Reason.TOO_LARGE,
                     "certificate request of " + data.length + " bytes exceeds " + MAX_ENCODED_BYTES);
         }
         byte[] der = data;
@@ -154,8 +154,8 @@ public final class CertificateRequest {
                     }
                 }
                 if (der == null) {
-                    throw new CertificateImportException(CertificateImportException.Reason.MALFORMED,
-                            "no CERTIFICATE REQUEST block in PEM input");
+                    throw new CertificateImportException(
+                            CertificateImportException.Reason.MALFORMED, "no CERTIFICATE REQUEST block in PEM input");
                 }
             }
             return new CertificateRequest(new PKCS10CertificationRequest(der));
@@ -163,11 +163,15 @@ public final class CertificateRequest {
             if (e.getMessage() != null && e.getMessage().startsWith("unsupported public key")) {
                 throw new CertificateImportException(CertificateImportException.Reason.UNSUPPORTED, e.getMessage(), e);
             }
-            throw new CertificateImportException(CertificateImportException.Reason.MALFORMED,
-                    "not a PKCS#10 certificate request: " + e.getMessage(), e);
+            throw new CertificateImportException(
+                    CertificateImportException.Reason.MALFORMED,
+                    "not a PKCS#10 certificate request: " + e.getMessage(),
+                    e);
         } catch (GeneralSecurityException e) {
-            throw new CertificateImportException(CertificateImportException.Reason.UNSUPPORTED,
-                    "unsupported key in certificate request: " + e.getMessage(), e);
+            throw new CertificateImportException(
+                    CertificateImportException.Reason.UNSUPPORTED,
+                    "unsupported key in certificate request: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -236,8 +240,7 @@ public final class CertificateRequest {
         private final List<String> ipAddresses = new ArrayList<>();
         private Set<KeyPurpose> purposes = EnumSet.of(KeyPurpose.SERVER_AUTH, KeyPurpose.CLIENT_AUTH);
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * @param dn RFC 2253 subject
@@ -275,8 +278,8 @@ public final class CertificateRequest {
          */
         public Builder ipAddress(String ip) {
             Objects.requireNonNull(ip, "ip");
-            ipAddresses.add(HostNames.canonicalIp(ip).orElseThrow(() ->
-                    new IllegalArgumentException("not an IP address literal: '" + ip + "'")));
+            ipAddresses.add(HostNames.canonicalIp(ip)
+                    .orElseThrow(() -> new IllegalArgumentException("not an IP address literal: '" + ip + "'")));
             return this;
         }
 
@@ -314,20 +317,23 @@ public final class CertificateRequest {
                     List<GeneralName> names = new ArrayList<>();
                     dnsNames.forEach(d -> names.add(new GeneralName(GeneralName.dNSName, d)));
                     ipAddresses.forEach(i -> names.add(new GeneralName(GeneralName.iPAddress, i)));
-                    ext.addExtension(Extension.subjectAlternativeName, false,
+                    ext.addExtension(
+                            Extension.subjectAlternativeName,
+                            false,
                             new GeneralNames(names.toArray(new GeneralName[0])));
                 }
                 if (!purposes.isEmpty()) {
                     List<KeyPurposeId> ids = new ArrayList<>();
                     purposes.forEach(p -> ids.add(KeyPurposeId.getInstance(new ASN1ObjectIdentifier(p.oid()))));
-                    ext.addExtension(Extension.extendedKeyUsage, false,
-                            new ExtendedKeyUsage(ids.toArray(new KeyPurposeId[0])));
+                    ext.addExtension(
+                            Extension.extendedKeyUsage, false, new ExtendedKeyUsage(ids.toArray(new KeyPurposeId[0])));
                 }
                 if (!ext.isEmpty()) {
                     b.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, ext.generate());
                 }
-                PKCS10CertificationRequest r = b.build(new JcaContentSignerBuilder(
-                        X509Builder.signatureAlgorithm(keyPair.getPrivate())).build(keyPair.getPrivate()));
+                PKCS10CertificationRequest r =
+                        b.build(new JcaContentSignerBuilder(X509Builder.signatureAlgorithm(keyPair.getPrivate()))
+                                .build(keyPair.getPrivate()));
                 return new CertificateRequest(r);
             } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
                 throw new IllegalStateException("cannot build certificate request: " + e.getMessage(), e);

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-
 import org.umsec.certs.internal.ChainValidator;
 
 /**
@@ -36,15 +35,14 @@ import org.umsec.certs.internal.ChainValidator;
  * {@code benchmarks/RESULTS.md}).
  */
 public final class CertificateSelector {
-    private static final Comparator<SelectionCandidate> ORDER = Comparator
-            .comparing((SelectionCandidate c) -> c.kind() == CertificateKind.CA_ISSUED ? 0 : 1)
+    private static final Comparator<SelectionCandidate> ORDER = Comparator.comparing(
+                    (SelectionCandidate c) -> c.kind() == CertificateKind.CA_ISSUED ? 0 : 1)
             .thenComparing((SelectionCandidate c) -> c.info().notAfter(), Comparator.reverseOrder())
             .thenComparing((SelectionCandidate c) -> c.info().notBefore(), Comparator.reverseOrder())
             .thenComparing((SelectionCandidate c) -> c.info().sha256Thumbprint())
             .thenComparing((SelectionCandidate c) -> c.certificate().alias());
 
-    private CertificateSelector() {
-    }
+    private CertificateSelector() {}
 
     /**
      * Selects at the clock's current time.
@@ -71,8 +69,8 @@ public final class CertificateSelector {
         List<SelectionCandidate> valid = new ArrayList<>();
         List<SelectionCandidate> rejected = new ArrayList<>();
         for (PersonalCertificate pc : contents.personal()) {
-            ValidationResult r = validator.validate(pc.chain(), pc.info(), time, criteria.requiredPurposes(),
-                    criteria.minRsaBits(), true);
+            ValidationResult r = validator.validate(
+                    pc.chain(), pc.info(), time, criteria.requiredPurposes(), criteria.minRsaBits(), true);
             Duration remaining = pc.info().remaining(time);
             SelectionCandidate c = new SelectionCandidate(pc, remaining, r, Optional.empty(), 0);
             (r.isValid() ? valid : rejected).add(c);
@@ -93,7 +91,8 @@ public final class CertificateSelector {
             }
             out.add(new SelectionCandidate(c.certificate(), c.remaining(), c.validation(), Optional.of(tier), i + 1));
         }
-        rejected.sort(Comparator.comparing((SelectionCandidate c) -> c.certificate().alias()));
+        rejected.sort(
+                Comparator.comparing((SelectionCandidate c) -> c.certificate().alias()));
         out.addAll(rejected);
         return new SelectionResult(time, criteria, out);
     }

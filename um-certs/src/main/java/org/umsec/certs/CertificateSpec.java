@@ -9,14 +9,12 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
-import org.umsec.core.HostNames;
 import java.util.Optional;
 import java.util.Set;
-
 import javax.security.auth.x500.X500Principal;
-
-import org.umsec.certs.internal.X509Support;
 import org.umsec.certs.internal.X509Builder;
+import org.umsec.certs.internal.X509Support;
+import org.umsec.core.HostNames;
 
 /**
  * What a generated certificate should say: subject, subjectAltNames, key purposes, validity and key
@@ -58,8 +56,8 @@ public final class CertificateSpec {
         } else {
             this.subject = b.subject;
         }
-        this.purposes = Collections.unmodifiableSet(b.purposes.isEmpty()
-                ? EnumSet.noneOf(KeyPurpose.class) : EnumSet.copyOf(b.purposes));
+        this.purposes = Collections.unmodifiableSet(
+                b.purposes.isEmpty() ? EnumSet.noneOf(KeyPurpose.class) : EnumSet.copyOf(b.purposes));
         this.notBefore = b.notBefore;
         this.notAfter = b.notAfter;
         this.validity = b.validity;
@@ -132,8 +130,12 @@ public final class CertificateSpec {
                 oids.add(p.oid());
             }
         }
-        return new X509Builder().subject(subject).dnsNames(dnsNames).ipAddresses(ipAddresses)
-                .extendedKeyUsage(oids).validity(notBefore(clock), notAfter(clock));
+        return new X509Builder()
+                .subject(subject)
+                .dnsNames(dnsNames)
+                .ipAddresses(ipAddresses)
+                .extendedKeyUsage(oids)
+                .validity(notBefore(clock), notAfter(clock));
     }
 
     /** Builder for {@link CertificateSpec}; setters check arguments immediately. */
@@ -147,8 +149,7 @@ public final class CertificateSpec {
         private Duration validity = Duration.ofDays(DEFAULT_VALIDITY_DAYS);
         private KeyAlgorithm keyAlgorithm = KeyAlgorithm.EC_P256;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * @param dn RFC 2253 distinguished name, for example {@code CN=um1.contoso.com,O=Contoso}
@@ -204,8 +205,8 @@ public final class CertificateSpec {
          */
         public Builder ipAddress(String ip) {
             Objects.requireNonNull(ip, "ip");
-            ipAddresses.add(HostNames.canonicalIp(ip).orElseThrow(() ->
-                    new IllegalArgumentException("not an IP address literal: '" + ip + "'")));
+            ipAddresses.add(HostNames.canonicalIp(ip)
+                    .orElseThrow(() -> new IllegalArgumentException("not an IP address literal: '" + ip + "'")));
             return this;
         }
 

@@ -22,9 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.certs.CertificateImportException.Reason;
@@ -198,8 +196,12 @@ public final class CertificateStore {
         trustDigest = digest;
         if (trustChanged) {
             trustGeneration++;
-            LOG.info("trust material of store {} changed (generation {}): {} trusted, {} intermediate, {} CRL",
-                    dir, trustGeneration, contents.trustedRoots().size(), contents.intermediates().size(),
+            LOG.info(
+                    "trust material of store {} changed (generation {}): {} trusted, {} intermediate, {} CRL",
+                    dir,
+                    trustGeneration,
+                    contents.trustedRoots().size(),
+                    contents.intermediates().size(),
                     contents.crls().size());
         }
         // one event per bad file and version: a reload (the watcher, a refresh) does not repeat it
@@ -213,7 +215,9 @@ public final class CertificateStore {
             LOG.warn("skipping certificate store file {}: {}", s.file(), s.reason());
             publish(SecurityEvent.builder(SecurityEventType.CERTIFICATE_FILE_UNREADABLE, clock)
                     .message("certificate store file skipped: " + s.reason())
-                    .field("file", s.file()).field("reason", s.reason()).build());
+                    .field("file", s.file())
+                    .field("reason", s.reason())
+                    .build());
         }
         reported = now;
         if (trustChanged) {
@@ -343,7 +347,8 @@ public final class CertificateStore {
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(keyFile);
             if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
-                LOG.warn("private key {} is readable by group or others; restrict it to its owner (chmod 600)", keyFile);
+                LOG.warn(
+                        "private key {} is readable by group or others; restrict it to its owner (chmod 600)", keyFile);
             }
         } catch (IOException | UnsupportedOperationException e) {
             LOG.debug("cannot read permissions of {}", keyFile, e);
@@ -385,8 +390,9 @@ public final class CertificateStore {
         try {
             long size = Files.size(f);
             if (size > CertificateFiles.MAX_INPUT_BYTES) {
-                throw new CertificateImportException(Reason.TOO_LARGE, "file of " + size + " bytes exceeds the limit of "
-                        + CertificateFiles.MAX_INPUT_BYTES);
+                throw new CertificateImportException(
+                        Reason.TOO_LARGE,
+                        "file of " + size + " bytes exceeds the limit of " + CertificateFiles.MAX_INPUT_BYTES);
             }
             return Files.readAllBytes(f);
         } catch (IOException e) {
@@ -407,8 +413,12 @@ public final class CertificateStore {
     private void imported(String what, CertificateInfo info) {
         publish(SecurityEvent.builder(SecurityEventType.CERTIFICATE_IMPORTED, clock)
                 .message(what + " imported: " + info.subject().getName())
-                .field("kind", what).field("subject", info.subject().getName()).field("issuer", info.issuer().getName())
-                .field("serial", info.serialNumberHex()).field("thumbprint", info.sha1Thumbprint()).build());
+                .field("kind", what)
+                .field("subject", info.subject().getName())
+                .field("issuer", info.issuer().getName())
+                .field("serial", info.serialNumberHex())
+                .field("thumbprint", info.sha1Thumbprint())
+                .build());
     }
 
     // ---------------------------------------------------------------- writes
@@ -425,10 +435,14 @@ public final class CertificateStore {
         Path d = dir.resolve(PERSONAL);
         // key first: a crash between the two writes leaves an orphan key (skipped), never a certificate
         // that loads with a stale key
-        AtomicFiles.write(d.resolve(certificate.alias() + ".key"),
-                CertificateFiles.toPem(certificate.privateKey()).getBytes(StandardCharsets.US_ASCII), true);
-        AtomicFiles.write(d.resolve(certificate.alias() + ".crt"),
-                CertificateFiles.toPem(certificate.chain()).getBytes(StandardCharsets.US_ASCII), false);
+        AtomicFiles.write(
+                d.resolve(certificate.alias() + ".key"),
+                CertificateFiles.toPem(certificate.privateKey()).getBytes(StandardCharsets.US_ASCII),
+                true);
+        AtomicFiles.write(
+                d.resolve(certificate.alias() + ".crt"),
+                CertificateFiles.toPem(certificate.chain()).getBytes(StandardCharsets.US_ASCII),
+                false);
         reload();
         return certificate;
     }
@@ -483,7 +497,9 @@ public final class CertificateStore {
         }
         List<Path> files;
         try (java.util.stream.Stream<Path> list = Files.list(d)) {
-            files = list.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).sorted()
+            files = list.filter(Files::isRegularFile)
+                    .filter(f -> !f.getFileName().toString().startsWith("."))
+                    .sorted()
                     .toList();
         }
         for (Path f : files) {
@@ -496,7 +512,8 @@ public final class CertificateStore {
             List<X509Certificate> keep = new ArrayList<>();
             for (X509Certificate c : certs) {
                 CertificateInfo i = CertificateInfo.of(c);
-                if (i.sha1Thumbprint().equalsIgnoreCase(want) || i.sha256Thumbprint().equalsIgnoreCase(want)) {
+                if (i.sha1Thumbprint().equalsIgnoreCase(want)
+                        || i.sha256Thumbprint().equalsIgnoreCase(want)) {
                     removed.add(c);
                 } else {
                     keep.add(c);
@@ -545,8 +562,10 @@ public final class CertificateStore {
 
     private void writeCert(String sub, X509Certificate c) throws IOException {
         CertificateInfo info = CertificateInfo.of(c);
-        AtomicFiles.write(dir.resolve(sub).resolve(PersonalCertificate.defaultAlias(info) + ".crt"),
-                CertificateFiles.toPem(c).getBytes(StandardCharsets.US_ASCII), false);
+        AtomicFiles.write(
+                dir.resolve(sub).resolve(PersonalCertificate.defaultAlias(info) + ".crt"),
+                CertificateFiles.toPem(c).getBytes(StandardCharsets.US_ASCII),
+                false);
     }
 
     /**
@@ -564,9 +583,12 @@ public final class CertificateStore {
     }
 
     private Path crlFile(X509CRL crl) {
-        String issuer = X509Support.commonName(crl.getIssuerX500Principal().getEncoded()).orElse("crl")
+        String issuer = X509Support.commonName(crl.getIssuerX500Principal().getEncoded())
+                .orElse("crl")
                 .replaceAll("[^A-Za-z0-9._-]", "_");
-        String id = org.umsec.certs.internal.Hex.encode(sha1(crl.getIssuerX500Principal().getEncoded())).substring(0, 8);
+        String id = org.umsec.certs.internal.Hex.encode(
+                        sha1(crl.getIssuerX500Principal().getEncoded()))
+                .substring(0, 8);
         return dir.resolve(CRL).resolve(issuer + "-" + id.toLowerCase(Locale.ROOT) + ".crl");
     }
 
@@ -610,7 +632,8 @@ public final class CertificateStore {
                 try {
                     crl.verify(c.getPublicKey());
                 } catch (java.security.GeneralSecurityException | RuntimeException e) {
-                    why.add("signature does not verify with " + CertificateInfo.of(c).sha1Thumbprint());
+                    why.add("signature does not verify with "
+                            + CertificateInfo.of(c).sha1Thumbprint());
                     continue;
                 }
                 ValidationResult r = validator.validateIssuer(c, now, SelectionCriteria.DEFAULT_MIN_RSA_BITS);
@@ -627,9 +650,13 @@ public final class CertificateStore {
                 break;
             }
             if (signer == null) {
-                throw new CertificateImportException(Reason.UNTRUSTED_ISSUER, "CRL of " + issuer
-                        + " is not signed by a trusted issuer: " + (named.isEmpty()
-                                ? "no trusted root or intermediate of that name is in the store" : String.join("; ", why)));
+                throw new CertificateImportException(
+                        Reason.UNTRUSTED_ISSUER,
+                        "CRL of " + issuer
+                                + " is not signed by a trusted issuer: "
+                                + (named.isEmpty()
+                                        ? "no trusted root or intermediate of that name is in the store"
+                                        : String.join("; ", why)));
             }
             Path file = crlFile(crl);
             CrlInfo fresh = new CrlInfo(baseName(file), null, crl);
@@ -637,13 +664,21 @@ public final class CertificateStore {
                 if (!old.issuer().equals(crl.getIssuerX500Principal()) || !verifiesWith(old.crl(), signer)) {
                     continue;
                 }
-                boolean olderNumber = fresh.crlNumber().isPresent() && old.crlNumber().isPresent()
+                boolean olderNumber = fresh.crlNumber().isPresent()
+                        && old.crlNumber().isPresent()
                         && fresh.crlNumber().get().compareTo(old.crlNumber().get()) < 0;
                 if (fresh.thisUpdate().isBefore(old.thisUpdate()) || olderNumber) {
-                    throw new CertificateImportException(Reason.OUTDATED, "CRL of " + issuer + " issued "
-                            + fresh.thisUpdate() + fresh.crlNumber().map(n -> " (number " + n + ")").orElse("")
-                            + " is older than the stored one issued " + old.thisUpdate()
-                            + old.crlNumber().map(n -> " (number " + n + ")").orElse(""));
+                    throw new CertificateImportException(
+                            Reason.OUTDATED,
+                            "CRL of " + issuer + " issued "
+                                    + fresh.thisUpdate()
+                                    + fresh.crlNumber()
+                                            .map(n -> " (number " + n + ")")
+                                            .orElse("")
+                                    + " is older than the stored one issued " + old.thisUpdate()
+                                    + old.crlNumber()
+                                            .map(n -> " (number " + n + ")")
+                                            .orElse(""));
                 }
             }
             X509CRL other = accepted.get(file);
@@ -653,7 +688,8 @@ public final class CertificateStore {
         }
         try {
             for (Map.Entry<Path, X509CRL> e : accepted.entrySet()) {
-                AtomicFiles.write(e.getKey(), CertificateFiles.toPem(e.getValue()).getBytes(StandardCharsets.US_ASCII), false);
+                AtomicFiles.write(
+                        e.getKey(), CertificateFiles.toPem(e.getValue()).getBytes(StandardCharsets.US_ASCII), false);
             }
             reload();
         } catch (IOException e) {
@@ -665,9 +701,15 @@ public final class CertificateStore {
                 out.add(c);
                 publish(SecurityEvent.builder(SecurityEventType.CERTIFICATE_IMPORTED, clock)
                         .message("CRL imported: " + c.issuer().getName())
-                        .field("kind", "crl").field("issuer", c.issuer().getName()).field("id", c.id())
-                        .field("thisUpdate", c.thisUpdate()).field("nextUpdate", c.nextUpdate().map(Object::toString).orElse(""))
-                        .field("revoked", c.revokedCount()).build());
+                        .field("kind", "crl")
+                        .field("issuer", c.issuer().getName())
+                        .field("id", c.id())
+                        .field("thisUpdate", c.thisUpdate())
+                        .field(
+                                "nextUpdate",
+                                c.nextUpdate().map(Object::toString).orElse(""))
+                        .field("revoked", c.revokedCount())
+                        .build());
             }
         }
         return out;
@@ -718,7 +760,9 @@ public final class CertificateStore {
         List<CrlInfo> remove = !byId.isEmpty() ? byId : !byName.isEmpty() ? byName : byCn;
         if (remove == byCn && byCn.stream().map(CrlInfo::issuer).distinct().count() > 1) {
             throw new IllegalArgumentException("common name " + wanted + " matches CRLs of several issuers: "
-                    + byCn.stream().map(c -> c.id() + " (" + c.issuer().getName() + ")").toList()
+                    + byCn.stream()
+                            .map(c -> c.id() + " (" + c.issuer().getName() + ")")
+                            .toList()
                     + "; give the id or the full issuer name");
         }
         for (CrlInfo c : remove) {
@@ -766,7 +810,8 @@ public final class CertificateStore {
      * @return the stored certificate
      * @throws CertificateImportException wrong password, garbage, no key, key mismatch, or write failure
      */
-    public synchronized PersonalCertificate importPkcs12(byte[] data, char[] password) throws CertificateImportException {
+    public synchronized PersonalCertificate importPkcs12(byte[] data, char[] password)
+            throws CertificateImportException {
         PersonalCertificate pc = CertificateFiles.readPkcs12(data, password);
         return importPersonal(pc);
     }
@@ -792,7 +837,8 @@ public final class CertificateStore {
         try {
             addPersonal(pc);
         } catch (IOException e) {
-            throw new CertificateImportException(Reason.IO_ERROR, "cannot write personal certificate: " + e.getMessage(), e);
+            throw new CertificateImportException(
+                    Reason.IO_ERROR, "cannot write personal certificate: " + e.getMessage(), e);
         }
         imported("personal certificate", pc.info());
         return pc;
@@ -811,14 +857,21 @@ public final class CertificateStore {
             throws IOException {
         KeyPair kp = algorithm.generateKeyPair();
         CertificateRequest csr = request.build(kp);
-        String base = X509Support.commonName(csr.subject().getEncoded()).orElse("request").replaceAll("[^A-Za-z0-9._-]", "_");
-        String alias = base + "-" + org.umsec.certs.internal.Hex.encode(sha1(kp.getPublic().getEncoded()))
-                .substring(0, 8).toLowerCase(Locale.ROOT);
+        String base = X509Support.commonName(csr.subject().getEncoded())
+                .orElse("request")
+                .replaceAll("[^A-Za-z0-9._-]", "_");
+        String alias = base + "-"
+                + org.umsec.certs.internal.Hex.encode(sha1(kp.getPublic().getEncoded()))
+                        .substring(0, 8)
+                        .toLowerCase(Locale.ROOT);
         if (!aliasOk(alias)) {
             alias = "request-" + alias.substring(alias.length() - 8);
         }
         Path d = dir.resolve(REQUESTS);
-        AtomicFiles.write(d.resolve(alias + ".key"), CertificateFiles.toPem(kp.getPrivate()).getBytes(StandardCharsets.US_ASCII), true);
+        AtomicFiles.write(
+                d.resolve(alias + ".key"),
+                CertificateFiles.toPem(kp.getPrivate()).getBytes(StandardCharsets.US_ASCII),
+                true);
         AtomicFiles.write(d.resolve(alias + ".csr"), csr.toPem().getBytes(StandardCharsets.US_ASCII), false);
         reload();
         return new PendingRequest(alias, csr);
@@ -853,13 +906,16 @@ public final class CertificateStore {
                 AtomicFiles.delete(keyFile);
                 reload();
             } catch (IOException e) {
-                throw new CertificateImportException(Reason.IO_ERROR, "cannot store signed certificate: " + e.getMessage(), e);
+                throw new CertificateImportException(
+                        Reason.IO_ERROR, "cannot store signed certificate: " + e.getMessage(), e);
             }
             imported("signed certificate", pc.info());
             return pc;
         }
-        throw new CertificateImportException(Reason.NO_MATCHING_REQUEST, "no pending request has the key of "
-                + leaf.getSubjectX500Principal().getName() + " (pending: " + pending.keySet() + ")");
+        throw new CertificateImportException(
+                Reason.NO_MATCHING_REQUEST,
+                "no pending request has the key of "
+                        + leaf.getSubjectX500Principal().getName() + " (pending: " + pending.keySet() + ")");
     }
 
     /**
@@ -872,8 +928,14 @@ public final class CertificateStore {
     public synchronized void saveAuthority(String name, CertificateAuthority ca) throws IOException {
         PersonalCertificate.checkAlias(name);
         Path d = dir.resolve(CA);
-        AtomicFiles.write(d.resolve(name + ".key"), CertificateFiles.toPem(ca.privateKey()).getBytes(StandardCharsets.US_ASCII), true);
-        AtomicFiles.write(d.resolve(name + ".crt"), CertificateFiles.toPem(ca.chain()).getBytes(StandardCharsets.US_ASCII), false);
+        AtomicFiles.write(
+                d.resolve(name + ".key"),
+                CertificateFiles.toPem(ca.privateKey()).getBytes(StandardCharsets.US_ASCII),
+                true);
+        AtomicFiles.write(
+                d.resolve(name + ".crt"),
+                CertificateFiles.toPem(ca.chain()).getBytes(StandardCharsets.US_ASCII),
+                false);
     }
 
     /**

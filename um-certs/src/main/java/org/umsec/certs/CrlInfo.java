@@ -6,9 +6,7 @@ import java.security.cert.X509CRL;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x509.Extension;
@@ -37,7 +35,8 @@ public final class CrlInfo {
             return null;
         }
         try {
-            return ASN1Integer.getInstance(ASN1OctetString.getInstance(ext).getOctets()).getValue();
+            return ASN1Integer.getInstance(ASN1OctetString.getInstance(ext).getOctets())
+                    .getValue();
         } catch (RuntimeException e) {
             return null;
         }
@@ -85,7 +84,9 @@ public final class CrlInfo {
 
     /** @return how many certificates it lists as revoked */
     public int revokedCount() {
-        return crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size();
+        return crl.getRevokedCertificates() == null
+                ? 0
+                : crl.getRevokedCertificates().size();
     }
 
     /**

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SecurityEventType;
@@ -35,6 +34,7 @@ import org.umsec.core.SecurityEventType;
 public final class ExpiryMonitor {
     /** Days before expiry of the first warning. */
     public static final int DEFAULT_WARNING_DAYS = 30;
+
     private static final Duration DAY = Duration.ofDays(1);
 
     private final Clock clock;
@@ -89,7 +89,8 @@ public final class ExpiryMonitor {
      * @return stops following (the last tracked certificate stays tracked)
      */
     public AutoCloseable follow(CertificateProvider provider) {
-        AutoCloseable registration = provider.addListener(sel -> track(sel.certificate().certificate()));
+        AutoCloseable registration =
+                provider.addListener(sel -> track(sel.certificate().certificate()));
         provider.current().ifPresent(sel -> track(sel.certificate().certificate()));
         return registration;
     }
@@ -132,16 +133,23 @@ public final class ExpiryMonitor {
             e = SecurityEvent.builder(SecurityEventType.CERTIFICATE_EXPIRED, clock)
                     .message("certificate in use expired " + (days == 0 ? "today" : days + " day(s) ago") + ": "
                             + tracked.subject().getName())
-                    .field("daysSinceExpiry", days).field("notAfter", notAfter)
-                    .field("issuer", tracked.issuer().getName()).field("serial", tracked.serialNumberHex())
-                    .field("thumbprint", tracked.sha1Thumbprint()).build();
+                    .field("daysSinceExpiry", days)
+                    .field("notAfter", notAfter)
+                    .field("issuer", tracked.issuer().getName())
+                    .field("serial", tracked.serialNumberHex())
+                    .field("thumbprint", tracked.sha1Thumbprint())
+                    .build();
         } else {
             long daysLeft = warningDays - period;
             e = SecurityEvent.builder(SecurityEventType.CERTIFICATE_EXPIRING, clock)
-                    .message("certificate in use expires in " + daysLeft + " day(s): " + tracked.subject().getName())
-                    .field("daysLeft", daysLeft).field("notAfter", notAfter)
-                    .field("issuer", tracked.issuer().getName()).field("serial", tracked.serialNumberHex())
-                    .field("thumbprint", tracked.sha1Thumbprint()).build();
+                    .message("certificate in use expires in " + daysLeft + " day(s): "
+                            + tracked.subject().getName())
+                    .field("daysLeft", daysLeft)
+                    .field("notAfter", notAfter)
+                    .field("issuer", tracked.issuer().getName())
+                    .field("serial", tracked.serialNumberHex())
+                    .field("thumbprint", tracked.sha1Thumbprint())
+                    .build();
         }
         events.onEvent(e);
         return Optional.of(e);

@@ -3,7 +3,6 @@ package org.umsec.certs;
 import java.math.BigInteger;
 import java.security.cert.X509Certificate;
 import java.util.Objects;
-
 import javax.security.auth.x500.X500Principal;
 
 /**

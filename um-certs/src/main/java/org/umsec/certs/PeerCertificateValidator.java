@@ -16,10 +16,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.certs.internal.ChainValidator;
@@ -111,8 +109,14 @@ public final class PeerCertificateValidator {
             return ValidationResult.invalid(ValidationFailure.EMPTY_CHAIN, "peer presented no certificate", -1, null);
         }
         List<X509Certificate> list = Arrays.asList(chain);
-        return validator().validate(list, CertificateInfo.of(chain[0]), clock.instant(),
-                purposes.get(Objects.requireNonNull(role, "role")), minRsaBits, false);
+        return validator()
+                .validate(
+                        list,
+                        CertificateInfo.of(chain[0]),
+                        clock.instant(),
+                        purposes.get(Objects.requireNonNull(role, "role")),
+                        minRsaBits,
+                        false);
     }
 
     private ChainValidator validator() {
@@ -147,7 +151,8 @@ public final class PeerCertificateValidator {
     }
 
     private void stale(X509CRL crl) {
-        String key = crl.getIssuerX500Principal().getName() + "|" + crl.getThisUpdate().getTime();
+        String key = crl.getIssuerX500Principal().getName() + "|"
+                + crl.getThisUpdate().getTime();
         if (reportedStale.size() > MAX_REPORTED_STALE) {
             reportedStale.clear();
         }
@@ -156,11 +161,16 @@ public final class PeerCertificateValidator {
         }
         String issuer = crl.getIssuerX500Principal().getName();
         SecurityEvent e = SecurityEvent.builder(SecurityEventType.CRL_STALE, clock)
-                .message("CRL of " + issuer + " is past its nextUpdate " + crl.getNextUpdate().toInstant()
-                        + (revocation == RevocationPolicy.REQUIRE ? "; peers of this issuer are refused until a current"
-                                + " CRL is imported" : "; its entries are still applied"))
-                .field("issuer", issuer).field("thisUpdate", crl.getThisUpdate().toInstant())
-                .field("nextUpdate", crl.getNextUpdate().toInstant()).field("policy", revocation).build();
+                .message("CRL of " + issuer + " is past its nextUpdate "
+                        + crl.getNextUpdate().toInstant()
+                        + (revocation == RevocationPolicy.REQUIRE
+                                ? "; peers of this issuer are refused until a current" + " CRL is imported"
+                                : "; its entries are still applied"))
+                .field("issuer", issuer)
+                .field("thisUpdate", crl.getThisUpdate().toInstant())
+                .field("nextUpdate", crl.getNextUpdate().toInstant())
+                .field("policy", revocation)
+                .build();
         try {
             events.onEvent(e);
         } catch (RuntimeException ex) {
@@ -185,7 +195,7 @@ public final class PeerCertificateValidator {
      */
     public AutoCloseable addTrustListener(Runnable listener) {
         Objects.requireNonNull(listener, "listener");
-        return store == null ? () -> { } : store.addTrustListener(listener);
+        return store == null ? () -> {} : store.addTrustListener(listener);
     }
 
     /** @return the key purposes required per role */
@@ -224,22 +234,26 @@ public final class PeerCertificateValidator {
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
             check(chain, PeerRole.CLIENT);
         }
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
             check(chain, PeerRole.SERVER);
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
             check(chain, PeerRole.CLIENT);
         }
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
             check(chain, PeerRole.SERVER);
         }
 

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 public final class PersonalCertificate {
     /** Longest alias accepted. */
     public static final int MAX_ALIAS_LENGTH = 100;
+
     private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0," + (MAX_ALIAS_LENGTH - 1) + "}");
 
     private final String alias;
@@ -24,7 +25,8 @@ public final class PersonalCertificate {
     private final List<X509Certificate> chain;
     private final CertificateInfo info;
 
-    private PersonalCertificate(String alias, PrivateKey privateKey, List<X509Certificate> chain, CertificateInfo info) {
+    private PersonalCertificate(
+            String alias, PrivateKey privateKey, List<X509Certificate> chain, CertificateInfo info) {
         this.alias = alias;
         this.privateKey = privateKey;
         this.chain = chain;
@@ -65,7 +67,8 @@ public final class PersonalCertificate {
     }
 
     static String defaultAlias(CertificateInfo info) {
-        String base = info.identity().commonName()
+        String base = info.identity()
+                .commonName()
                 .or(() -> info.identity().dnsNames().stream().findFirst())
                 .orElse("cert")
                 .replaceAll("[^A-Za-z0-9._-]", "_");
@@ -80,8 +83,8 @@ public final class PersonalCertificate {
 
     static void checkAlias(String alias) {
         if (alias == null || !ALIAS.matcher(alias).matches()) {
-            throw new IllegalArgumentException("invalid alias '" + alias
-                    + "': use 1.." + MAX_ALIAS_LENGTH + " characters of [A-Za-z0-9._-], starting with a letter or digit");
+            throw new IllegalArgumentException("invalid alias '" + alias + "': use 1.." + MAX_ALIAS_LENGTH
+                    + " characters of [A-Za-z0-9._-], starting with a letter or digit");
         }
     }
 

@@ -14,8 +14,12 @@ import java.util.Optional;
  * @param tier the R9 tier, empty when rejected
  * @param position 1-based rank among valid candidates (1 = selected), 0 when rejected
  */
-public record SelectionCandidate(PersonalCertificate certificate, Duration remaining, ValidationResult validation,
-        Optional<SelectionTier> tier, int position) {
+public record SelectionCandidate(
+        PersonalCertificate certificate,
+        Duration remaining,
+        ValidationResult validation,
+        Optional<SelectionTier> tier,
+        int position) {
 
     /**
      * Checks arguments.
@@ -58,7 +62,8 @@ public record SelectionCandidate(PersonalCertificate certificate, Duration remai
         String head = certificate.alias() + " [" + kind() + ", sha1 " + info().sha1Thumbprint() + ", "
                 + remaining.toDays() + " days left]";
         return isValid()
-                ? "#" + position + " " + head + " tier " + tier.map(t -> t.rank() + " " + t).orElse("?")
+                ? "#" + position + " " + head + " tier "
+                        + tier.map(t -> t.rank() + " " + t).orElse("?")
                 : "rejected " + head + " " + validation;
     }
 }

@@ -55,9 +55,10 @@ public final class SelectionCriteria {
 
     /** @return the key purposes a candidate must allow */
     public Set<KeyPurpose> requiredPurposes() {
-        return Collections.unmodifiableSet(requireClientAuth
-                ? EnumSet.of(KeyPurpose.SERVER_AUTH, KeyPurpose.CLIENT_AUTH)
-                : EnumSet.of(KeyPurpose.SERVER_AUTH));
+        return Collections.unmodifiableSet(
+                requireClientAuth
+                        ? EnumSet.of(KeyPurpose.SERVER_AUTH, KeyPurpose.CLIENT_AUTH)
+                        : EnumSet.of(KeyPurpose.SERVER_AUTH));
     }
 
     @Override
@@ -70,8 +71,7 @@ public final class SelectionCriteria {
         private boolean requireClientAuth;
         private int minRsaBits = DEFAULT_MIN_RSA_BITS;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * @param require also require {@link KeyPurpose#CLIENT_AUTH} (default false)

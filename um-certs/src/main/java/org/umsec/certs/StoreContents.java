@@ -62,8 +62,7 @@ public final class StoreContents {
         private final List<X509Certificate> intermediates = new ArrayList<>();
         private final List<X509CRL> crls = new ArrayList<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * @param c a personal certificate

@@ -16,8 +16,12 @@ public final class ValidationResult {
     private final CertificateInfo failingCertificate;
     private final List<X509Certificate> path;
 
-    private ValidationResult(ValidationFailure failure, String detail, int failingIndex,
-            CertificateInfo failingCertificate, List<X509Certificate> path) {
+    private ValidationResult(
+            ValidationFailure failure,
+            String detail,
+            int failingIndex,
+            CertificateInfo failingCertificate,
+            List<X509Certificate> path) {
         this.failure = failure;
         this.detail = detail;
         this.failingIndex = failingIndex;
@@ -45,11 +49,15 @@ public final class ValidationResult {
      * @param failingCertificate the failing certificate, or null
      * @return the result
      */
-    public static ValidationResult invalid(ValidationFailure failure, String detail, int failingIndex,
-            X509Certificate failingCertificate) {
+    public static ValidationResult invalid(
+            ValidationFailure failure, String detail, int failingIndex, X509Certificate failingCertificate) {
         Objects.requireNonNull(failure, "failure");
-        return new ValidationResult(failure, Objects.requireNonNull(detail, "detail"), failingIndex,
-                failingCertificate == null ? null : CertificateInfo.of(failingCertificate), List.of());
+        return new ValidationResult(
+                failure,
+                Objects.requireNonNull(detail, "detail"),
+                failingIndex,
+                failingCertificate == null ? null : CertificateInfo.of(failingCertificate),
+                List.of());
     }
 
     /** @return whether the certificate is acceptable */

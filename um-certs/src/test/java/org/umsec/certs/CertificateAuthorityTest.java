@@ -10,14 +10,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 import org.umsec.certs.testing.MutableClock;
 
 class CertificateAuthorityTest {
     final MutableClock clock = MutableClock.at(Instant.parse("2030-01-01T00:00:00Z"));
     final CertificateAuthority root = CertificateAuthority.createRoot(
-            CertificateSpec.builder().subject("CN=Contoso Lab Root,O=Contoso").validity(Duration.ofDays(3650)).build(), clock);
+            CertificateSpec.builder()
+                    .subject("CN=Contoso Lab Root,O=Contoso")
+                    .validity(Duration.ofDays(3650))
+                    .build(),
+            clock);
 
     @Test
     void rootIsASelfSignedCa() {
@@ -32,14 +35,18 @@ class CertificateAuthorityTest {
     @Test
     void profilesSetTheExtendedKeyUsage() throws Exception {
         KeyPair kp = KeyAlgorithm.EC_P256.generateKeyPair();
-        CertificateRequest csr = CertificateRequest.builder().subject("CN=gw.contoso.test").dnsName("gw.contoso.test")
-                .purposes(Set.of(KeyPurpose.CLIENT_AUTH)).build(kp);
+        CertificateRequest csr = CertificateRequest.builder()
+                .subject("CN=gw.contoso.test")
+                .dnsName("gw.contoso.test")
+                .purposes(Set.of(KeyPurpose.CLIENT_AUTH))
+                .build(kp);
         assertThat(csr.signatureValid()).isTrue();
         assertThat(csr.requestedPurposes()).containsExactly(KeyPurpose.CLIENT_AUTH);
         X509Certificate web = root.sign(csr, CertificateProfile.WEB_SERVER, Duration.ofDays(30));
         X509Certificate computer = root.sign(csr, CertificateProfile.COMPUTER, Duration.ofDays(30));
         assertThat(web.getExtendedKeyUsage()).containsExactly(KeyPurpose.SERVER_AUTH.oid());
-        assertThat(computer.getExtendedKeyUsage()).containsExactlyInAnyOrder(KeyPurpose.SERVER_AUTH.oid(), KeyPurpose.CLIENT_AUTH.oid());
+        assertThat(computer.getExtendedKeyUsage())
+                .containsExactlyInAnyOrder(KeyPurpose.SERVER_AUTH.oid(), KeyPurpose.CLIENT_AUTH.oid());
         assertThat(web.getPublicKey()).isEqualTo(kp.getPublic());
         assertThat(web.getSubjectX500Principal().getName()).isEqualTo("CN=gw.contoso.test");
         assertThat(CertificateInfo.of(web).identity().dnsNames()).containsExactly("gw.contoso.test");
@@ -51,19 +58,22 @@ class CertificateAuthorityTest {
     @Test
     void tamperedRequestIsRefused() throws Exception {
         KeyPair kp = KeyAlgorithm.EC_P256.generateKeyPair();
-        byte[] der = CertificateRequest.builder().dnsName("t.contoso.test").build(kp).encoded();
+        byte[] der =
+                CertificateRequest.builder().dnsName("t.contoso.test").build(kp).encoded();
         der[der.length - 5] ^= 1; // corrupt the signature
         CertificateRequest bad = CertificateRequest.parse(der);
         assertThat(bad.signatureValid()).isFalse();
         assertThatThrownBy(() -> root.sign(bad, CertificateProfile.WEB_SERVER, Duration.ofDays(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("signature");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("signature");
     }
 
     @Test
     void serialNumbersAreUniquePositiveAndAtMostTwentyOctets() {
         Set<BigInteger> serials = new HashSet<>();
         KeyPair kp = KeyAlgorithm.EC_P256.generateKeyPair();
-        CertificateSpec spec = CertificateSpec.builder().dnsName("s.contoso.test").build();
+        CertificateSpec spec =
+                CertificateSpec.builder().dnsName("s.contoso.test").build();
         for (int i = 0; i < 300; i++) {
             BigInteger s = root.issue(spec, kp.getPublic()).getSerialNumber();
             assertThat(s.signum()).isPositive();
@@ -75,11 +85,13 @@ class CertificateAuthorityTest {
 
     @Test
     void intermediateChainsToRootAndRevocationListsSerials() {
-        CertificateAuthority sub = root.createIntermediate(CertificateSpec.builder().subject("CN=Contoso Issuing CA").build());
+        CertificateAuthority sub = root.createIntermediate(
+                CertificateSpec.builder().subject("CN=Contoso Issuing CA").build());
         assertThat(sub.chain()).containsExactly(sub.certificate(), root.certificate());
         assertThat(sub.rootCertificate()).isEqualTo(root.certificate());
         assertThat(sub.certificate().getBasicConstraints()).isZero();
-        PersonalCertificate leaf = sub.issue(CertificateSpec.builder().dnsName("l.contoso.test").build());
+        PersonalCertificate leaf =
+                sub.issue(CertificateSpec.builder().dnsName("l.contoso.test").build());
         assertThat(leaf.chain()).containsExactly(leaf.certificate(), sub.certificate(), root.certificate());
         sub.revoke(leaf.certificate());
         var crl = sub.crl(Duration.ofDays(7));
@@ -94,7 +106,11 @@ class CertificateAuthorityTest {
     void rsaKeysOfBothSizes() {
         for (KeyAlgorithm alg : new KeyAlgorithm[] {KeyAlgorithm.RSA_2048, KeyAlgorithm.RSA_3072}) {
             PersonalCertificate pc = CertificateGenerator.selfSigned(
-                    CertificateSpec.builder().dnsName("rsa.contoso.test").keyAlgorithm(alg).build(), clock);
+                    CertificateSpec.builder()
+                            .dnsName("rsa.contoso.test")
+                            .keyAlgorithm(alg)
+                            .build(),
+                    clock);
             assertThat(pc.info().keyAlgorithm()).isEqualTo("RSA");
             assertThat(pc.info().keySize()).isEqualTo(alg.bits());
             assertThat(pc.info().kind()).isEqualTo(CertificateKind.SELF_SIGNED);

@@ -3,7 +3,6 @@ package org.umsec.certs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.cert.X509CRL;
@@ -30,9 +29,11 @@ class CertificateFilesFuzzTest {
             List<X509Certificate> certs = CertificateFiles.readCertificates(data);
             assertThat(certs).isNotEmpty();
             assertThat(CertificateFiles.readCertificates(
-                    CertificateFiles.toPem(certs).getBytes(StandardCharsets.US_ASCII))).isEqualTo(certs);
+                            CertificateFiles.toPem(certs).getBytes(StandardCharsets.US_ASCII)))
+                    .isEqualTo(certs);
             for (X509Certificate c : certs) {
-                assertThat(CertificateFiles.readCertificates(CertificateFiles.toDer(c))).containsExactly(c);
+                assertThat(CertificateFiles.readCertificates(CertificateFiles.toDer(c)))
+                        .containsExactly(c);
                 CertificateInfo.of(c);
             }
         } catch (CertificateImportException e) {

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.umsec.certs.CertificateImportException.Reason;
@@ -20,8 +19,11 @@ class CertificateFilesTest {
     final PersonalCertificate pc = pki.leaf("f.files.test").build();
 
     private static void fails(Reason reason, ThrowingCallable call) {
-        assertThatThrownBy(call).isInstanceOf(CertificateImportException.class)
-                .satisfies(e -> assertThat(((CertificateImportException) e).reason()).as(e.getMessage()).isEqualTo(reason));
+        assertThatThrownBy(call)
+                .isInstanceOf(CertificateImportException.class)
+                .satisfies(e -> assertThat(((CertificateImportException) e).reason())
+                        .as(e.getMessage())
+                        .isEqualTo(reason));
     }
 
     private static byte[] ascii(String s) {
@@ -30,16 +32,21 @@ class CertificateFilesTest {
 
     @Test
     void pemAndDerRoundTrip() throws Exception {
-        assertThat(CertificateFiles.readCertificates(ascii(CertificateFiles.toPem(pc.chain())))).isEqualTo(pc.chain());
-        assertThat(CertificateFiles.readCertificates(CertificateFiles.toDer(pc.certificate()))).containsExactly(pc.certificate());
+        assertThat(CertificateFiles.readCertificates(ascii(CertificateFiles.toPem(pc.chain()))))
+                .isEqualTo(pc.chain());
+        assertThat(CertificateFiles.readCertificates(CertificateFiles.toDer(pc.certificate())))
+                .containsExactly(pc.certificate());
         // CRLF line endings and surrounding text are fine
-        String crlf = "Bag Attributes\r\n" + CertificateFiles.toPem(pc.certificate()).replace("\n", "\r\n");
+        String crlf =
+                "Bag Attributes\r\n" + CertificateFiles.toPem(pc.certificate()).replace("\n", "\r\n");
         assertThat(CertificateFiles.readCertificates(ascii(crlf))).containsExactly(pc.certificate());
         assertThat(CertificateFiles.readPrivateKey(ascii(CertificateFiles.toPem(pc.privateKey())), null))
                 .isEqualTo(pc.privateKey());
-        assertThat(CertificateFiles.readPrivateKey(pc.privateKey().getEncoded(), null)).isEqualTo(pc.privateKey());
+        assertThat(CertificateFiles.readPrivateKey(pc.privateKey().getEncoded(), null))
+                .isEqualTo(pc.privateKey());
         var crl = pki.revoke(pc.certificate());
-        assertThat(CertificateFiles.readCrls(ascii(CertificateFiles.toPem(crl)))).containsExactly(crl);
+        assertThat(CertificateFiles.readCrls(ascii(CertificateFiles.toPem(crl))))
+                .containsExactly(crl);
         assertThat(CertificateFiles.readCrls(crl.getEncoded())).containsExactly(crl);
     }
 
@@ -50,10 +57,14 @@ class CertificateFilesTest {
         assertThat(back.chain()).isEqualTo(pc.chain());
         assertThat(back.privateKey()).isEqualTo(pc.privateKey());
         fails(Reason.WRONG_PASSWORD, () -> CertificateFiles.readPkcs12(p12, "wrong".toCharArray()));
-        fails(Reason.MALFORMED, () -> CertificateFiles.readPkcs12(Arrays.copyOf(p12, p12.length / 2), "pw".toCharArray()));
+        fails(
+                Reason.MALFORMED,
+                () -> CertificateFiles.readPkcs12(Arrays.copyOf(p12, p12.length / 2), "pw".toCharArray()));
         fails(Reason.MALFORMED, () -> CertificateFiles.readPkcs12(ascii("garbage garbage"), "pw".toCharArray()));
-        assertThatThrownBy(() -> CertificateFiles.toPkcs12(pc, new char[0])).isInstanceOf(IllegalArgumentException.class);
-        assertThat(CertificateFiles.readPkcs12Certificates(p12, "pw".toCharArray())).contains(pc.certificate());
+        assertThatThrownBy(() -> CertificateFiles.toPkcs12(pc, new char[0]))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(CertificateFiles.readPkcs12Certificates(p12, "pw".toCharArray()))
+                .contains(pc.certificate());
     }
 
     @Test
@@ -64,13 +75,21 @@ class CertificateFilesTest {
         fails(Reason.MALFORMED, () -> CertificateFiles.readCertificates(ascii(pem.substring(0, pem.length() - 40))));
         byte[] der = CertificateFiles.toDer(pc.certificate());
         fails(Reason.MALFORMED, () -> CertificateFiles.readCertificates(Arrays.copyOf(der, der.length - 10)));
-        fails(Reason.MALFORMED, () -> CertificateFiles.readCertificates(ascii(
-                "-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n")));
-        fails(Reason.NO_CERTIFICATE, () -> CertificateFiles.readCertificates(ascii(CertificateFiles.toPem(pc.privateKey()))));
-        fails(Reason.TOO_LARGE, () -> CertificateFiles.readCertificates(new byte[CertificateFiles.MAX_INPUT_BYTES + 1]));
+        fails(
+                Reason.MALFORMED,
+                () -> CertificateFiles.readCertificates(
+                        ascii("-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n")));
+        fails(
+                Reason.NO_CERTIFICATE,
+                () -> CertificateFiles.readCertificates(ascii(CertificateFiles.toPem(pc.privateKey()))));
+        fails(
+                Reason.TOO_LARGE,
+                () -> CertificateFiles.readCertificates(new byte[CertificateFiles.MAX_INPUT_BYTES + 1]));
         fails(Reason.NO_PRIVATE_KEY, () -> CertificateFiles.readPrivateKey(ascii(pem), null));
         fails(Reason.MALFORMED, () -> CertificateFiles.readPrivateKey(ascii("not a key"), null));
-        fails(Reason.MALFORMED, () -> CertificateFiles.readCrls(ascii("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n")));
+        fails(
+                Reason.MALFORMED,
+                () -> CertificateFiles.readCrls(ascii("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n")));
         fails(Reason.MALFORMED, () -> CertificateRequest.parse(ascii("nonsense")));
         fails(Reason.TOO_LARGE, () -> CertificateRequest.parse(new byte[CertificateRequest.MAX_ENCODED_BYTES + 1]));
     }
@@ -80,10 +99,13 @@ class CertificateFilesTest {
         PersonalCertificate other = pki.leaf("o.files.test").build();
         CertificateFiles.checkKeyMatches(pc.privateKey(), pc.certificate());
         fails(Reason.KEY_MISMATCH, () -> CertificateFiles.checkKeyMatches(other.privateKey(), pc.certificate()));
-        PersonalCertificate rsa = pki.leaf("r.files.test").keyAlgorithm(KeyAlgorithm.RSA_2048).build();
+        PersonalCertificate rsa =
+                pki.leaf("r.files.test").keyAlgorithm(KeyAlgorithm.RSA_2048).build();
         fails(Reason.KEY_MISMATCH, () -> CertificateFiles.checkKeyMatches(rsa.privateKey(), pc.certificate()));
         PersonalCertificate mixed = PersonalCertificate.of("mixed", other.privateKey(), List.of(pc.certificate()));
-        fails(Reason.KEY_MISMATCH, () -> CertificateFiles.readPkcs12(
-                CertificateFiles.toPkcs12(mixed, "pw".toCharArray()), "pw".toCharArray()));
+        fails(
+                Reason.KEY_MISMATCH,
+                () -> CertificateFiles.readPkcs12(
+                        CertificateFiles.toPkcs12(mixed, "pw".toCharArray()), "pw".toCharArray()));
     }
 }

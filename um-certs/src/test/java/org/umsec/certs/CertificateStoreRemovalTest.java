@@ -25,8 +25,10 @@ class CertificateStoreRemovalTest {
         CertificateStore st = CertificateStore.open(dir);
         st.addTrustedRoot(a.rootCertificate());
         // a bundle file as administrators drop them: two roots in one PEM
-        Files.writeString(dir.resolve("trusted").resolve("bundle.pem"),
-                CertificateFiles.toPem(List.of(b.rootCertificate(), a.rootCertificate())), StandardCharsets.US_ASCII);
+        Files.writeString(
+                dir.resolve("trusted").resolve("bundle.pem"),
+                CertificateFiles.toPem(List.of(b.rootCertificate(), a.rootCertificate())),
+                StandardCharsets.US_ASCII);
         st.reload();
         assertThat(st.contents().trustedRoots()).contains(a.rootCertificate(), b.rootCertificate());
 
@@ -46,17 +48,24 @@ class CertificateStoreRemovalTest {
     @Test
     void dropsAPendingRequestSoItsCertificateCanNoLongerBeImported() throws Exception {
         CertificateStore st = CertificateStore.open(dir);
-        PendingRequest p = st.createRequest(CertificateRequest.builder().subject("CN=um9.example.test")
-                .dnsName("um9.example.test"), KeyAlgorithm.EC_P256);
-        CertificateAuthority ca = CertificateAuthority.createRoot(CertificateSpec.builder().subject("CN=Removal CA")
-                .validity(java.time.Duration.ofDays(30)).build(), Clock.systemUTC());
-        java.security.cert.X509Certificate signed = ca.sign(p.request(), CertificateProfile.COMPUTER,
-                java.time.Duration.ofDays(10));
+        PendingRequest p = st.createRequest(
+                CertificateRequest.builder().subject("CN=um9.example.test").dnsName("um9.example.test"),
+                KeyAlgorithm.EC_P256);
+        CertificateAuthority ca = CertificateAuthority.createRoot(
+                CertificateSpec.builder()
+                        .subject("CN=Removal CA")
+                        .validity(java.time.Duration.ofDays(30))
+                        .build(),
+                Clock.systemUTC());
+        java.security.cert.X509Certificate signed =
+                ca.sign(p.request(), CertificateProfile.COMPUTER, java.time.Duration.ofDays(10));
         assertThat(st.removePendingRequest(p.alias())).isTrue();
         assertThat(st.pendingRequests()).isEmpty();
         assertThat(st.removePendingRequest(p.alias())).isFalse();
-        assertThatThrownBy(() -> st.importSignedCertificate(CertificateFiles.toPem(signed).getBytes(StandardCharsets.US_ASCII)))
-                .isInstanceOf(CertificateImportException.class).hasMessageContaining("no pending request");
+        assertThatThrownBy(() -> st.importSignedCertificate(
+                        CertificateFiles.toPem(signed).getBytes(StandardCharsets.US_ASCII)))
+                .isInstanceOf(CertificateImportException.class)
+                .hasMessageContaining("no pending request");
         assertThatThrownBy(() -> st.removePendingRequest("../personal/x")).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.umsec.certs.testing.MutableClock;
@@ -26,6 +25,7 @@ class CertificateStoreTest {
 
     @TempDir
     Path dir;
+
     final MutableClock clock = MutableClock.at(NOW);
     final TestPki pki = TestPki.create("Store", clock);
     final TestEvents events = new TestEvents();
@@ -53,11 +53,18 @@ class CertificateStoreTest {
         });
         assertThat(c.trustedRoots()).containsExactly(pki.rootCertificate());
         assertThat(c.intermediates()).containsExactly(pki.intermediate().certificate());
-        assertThat(c.crls()).singleElement().satisfies(crl -> assertThat(crl.isRevoked(revoked.certificate())).isTrue());
+        assertThat(c.crls())
+                .singleElement()
+                .satisfies(
+                        crl -> assertThat(crl.isRevoked(revoked.certificate())).isTrue());
         assertThat(again.skippedFiles()).isEmpty();
         // the reloaded store selects the same certificate
-        assertThat(CertificateSelector.select(c, SelectionCriteria.serverAuth(), clock).selected().orElseThrow()
-                .certificate().alias()).isEqualTo("um1");
+        assertThat(CertificateSelector.select(c, SelectionCriteria.serverAuth(), clock)
+                        .selected()
+                        .orElseThrow()
+                        .certificate()
+                        .alias())
+                .isEqualTo("um1");
         assertThat(events.of(SecurityEventType.CERTIFICATE_IMPORTED)).hasSize(1); // the trusted root
     }
 
@@ -68,7 +75,8 @@ class CertificateStoreTest {
         assertThat(Files.getPosixFilePermissions(dir.resolve("personal/k.key")))
                 .isEqualTo(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
         try (Stream<Path> s = Files.walk(dir)) {
-            assertThat(s.filter(p -> p.getFileName().toString().startsWith("."))).isEmpty();
+            assertThat(s.filter(p -> p.getFileName().toString().startsWith(".")))
+                    .isEmpty();
         }
         assertThat(Files.readString(dir.resolve("personal/k.crt"))).startsWith("-----BEGIN CERTIFICATE-----");
         assertThat(Files.readString(dir.resolve("personal/k.key"))).startsWith("-----BEGIN PRIVATE KEY-----");
@@ -80,7 +88,8 @@ class CertificateStoreTest {
         store.addPersonal(pki.leaf("a.store.test").alias("srv").build());
         PersonalCertificate second = pki.leaf("b.store.test").alias("srv").build();
         store.addPersonal(second);
-        assertThat(store.contents().personal()).singleElement()
+        assertThat(store.contents().personal())
+                .singleElement()
                 .satisfies(p -> assertThat(p.certificate()).isEqualTo(second.certificate()));
         assertThat(store.removePersonal("srv")).isTrue();
         assertThat(store.contents().personal()).isEmpty();
@@ -100,8 +109,10 @@ class CertificateStoreTest {
         Files.writeString(dir.resolve("personal/nokey.crt"), pem);
         Files.writeString(dir.resolve("personal/orphan.key"), CertificateFiles.toPem(good.privateKey()));
         Files.writeString(dir.resolve("personal/badkey.crt"), pem);
-        Files.writeString(dir.resolve("personal/badkey.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
-        Files.write(dir.resolve("personal/wrongpass.p12"),
+        Files.writeString(
+                dir.resolve("personal/badkey.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        Files.write(
+                dir.resolve("personal/wrongpass.p12"),
                 CertificateFiles.toPkcs12(pki.leaf("p.store.test").build(), "secret".toCharArray()));
         Files.write(dir.resolve("trusted/binary.der"), new byte[] {0x30, (byte) 0x82, 0x7f, 0x00, 1, 2, 3});
         Files.writeString(dir.resolve("trusted/root.crt"), CertificateFiles.toPem(pki.rootCertificate()));
@@ -114,18 +125,36 @@ class CertificateStoreTest {
 
         store.reload();
 
-        assertThat(store.contents().personal()).extracting(PersonalCertificate::alias).containsExactly("good");
+        assertThat(store.contents().personal())
+                .extracting(PersonalCertificate::alias)
+                .containsExactly("good");
         assertThat(store.contents().trustedRoots()).containsExactly(pki.rootCertificate());
-        assertThat(store.skippedFiles()).extracting(s -> s.file().getFileName().toString()).containsExactlyInAnyOrder(
-                "garbage.crt", "truncated.crt", "nokey.crt", "orphan.key", "badkey.key", "wrongpass.p12",
-                "binary.der", "broken.crl", "huge.crt");
-        assertThat(store.skippedFiles()).filteredOn(s -> s.file().endsWith("truncated.crt")).singleElement()
+        assertThat(store.skippedFiles())
+                .extracting(s -> s.file().getFileName().toString())
+                .containsExactlyInAnyOrder(
+                        "garbage.crt",
+                        "truncated.crt",
+                        "nokey.crt",
+                        "orphan.key",
+                        "badkey.key",
+                        "wrongpass.p12",
+                        "binary.der",
+                        "broken.crl",
+                        "huge.crt");
+        assertThat(store.skippedFiles())
+                .filteredOn(s -> s.file().endsWith("truncated.crt"))
+                .singleElement()
                 .satisfies(s -> assertThat(s.reason()).contains("truncated"));
-        assertThat(store.skippedFiles()).filteredOn(s -> s.file().endsWith("wrongpass.p12")).singleElement()
+        assertThat(store.skippedFiles())
+                .filteredOn(s -> s.file().endsWith("wrongpass.p12"))
+                .singleElement()
                 .satisfies(s -> assertThat(s.reason()).contains("password"));
-        assertThat(store.skippedFiles()).filteredOn(s -> s.file().endsWith("huge.crt")).singleElement()
+        assertThat(store.skippedFiles())
+                .filteredOn(s -> s.file().endsWith("huge.crt"))
+                .singleElement()
                 .satisfies(s -> assertThat(s.reason()).contains("exceeds"));
-        assertThat(events.of(SecurityEventType.CERTIFICATE_FILE_UNREADABLE)).hasSize(9)
+        assertThat(events.of(SecurityEventType.CERTIFICATE_FILE_UNREADABLE))
+                .hasSize(9)
                 .allSatisfy(e -> {
                     assertThat(e.field("file")).isPresent();
                     assertThat(e.field("reason")).isPresent();
@@ -137,7 +166,8 @@ class CertificateStoreTest {
         assertThat(events.all).isEmpty();
         Files.writeString(dir.resolve("personal/garbage.crt"), "still not a certificate, but different");
         store.reload();
-        assertThat(events.of(SecurityEventType.CERTIFICATE_FILE_UNREADABLE)).singleElement()
+        assertThat(events.of(SecurityEventType.CERTIFICATE_FILE_UNREADABLE))
+                .singleElement()
                 .satisfies(e -> assertThat(e.field("file").orElseThrow()).endsWith("garbage.crt"));
     }
 
@@ -146,7 +176,10 @@ class CertificateStoreTest {
         PersonalCertificate pc = pki.leaf("p12.store.test").build();
         Files.createDirectories(dir.resolve("personal"));
         Files.write(dir.resolve("personal/gw.pfx"), CertificateFiles.toPkcs12(pc, "pw".toCharArray()));
-        CertificateStore store = CertificateStore.builder(dir).clock(clock).pkcs12Password("pw".toCharArray()).open();
+        CertificateStore store = CertificateStore.builder(dir)
+                .clock(clock)
+                .pkcs12Password("pw".toCharArray())
+                .open();
         assertThat(store.contents().personal()).singleElement().satisfies(p -> {
             assertThat(p.alias()).isEqualTo("gw");
             assertThat(p.certificate()).isEqualTo(pc.certificate());
@@ -159,7 +192,8 @@ class CertificateStoreTest {
         CertificateStore store = open();
         TestPki gw = TestPki.create("Gateway", clock);
         X509Certificate selfSigned = gw.leaf("gw.example").selfSigned().build().certificate();
-        store.importTrusted(CertificateFiles.toPem(List.of(gw.rootCertificate())).getBytes(StandardCharsets.US_ASCII));
+        store.importTrusted(
+                CertificateFiles.toPem(List.of(gw.rootCertificate())).getBytes(StandardCharsets.US_ASCII));
         store.importTrusted(CertificateFiles.toDer(selfSigned));
         assertThat(open().contents().trustedRoots()).containsExactlyInAnyOrder(gw.rootCertificate(), selfSigned);
         assertThat(events.of(SecurityEventType.CERTIFICATE_IMPORTED)).hasSize(2);
@@ -197,8 +231,12 @@ class CertificateStoreTest {
         CertificateStore store = open();
         store.addTrustedRoot(pki.rootCertificate());
         store.addIntermediate(pki.intermediate().certificate());
-        PendingRequest req = store.createRequest(CertificateRequest.builder().subject("CN=um1.contoso.test,O=Contoso")
-                .dnsName("um1.contoso.test").ipAddress("192.0.2.10"), KeyAlgorithm.EC_P256);
+        PendingRequest req = store.createRequest(
+                CertificateRequest.builder()
+                        .subject("CN=um1.contoso.test,O=Contoso")
+                        .dnsName("um1.contoso.test")
+                        .ipAddress("192.0.2.10"),
+                KeyAlgorithm.EC_P256);
         assertThat(Files.getPosixFilePermissions(dir.resolve("requests/" + req.alias() + ".key")))
                 .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         assertThat(open().pendingRequests()).extracting(PendingRequest::alias).containsExactly(req.alias());
@@ -208,20 +246,25 @@ class CertificateStoreTest {
         X509Certificate signed = pki.intermediate().sign(atCa, CertificateProfile.COMPUTER, Duration.ofDays(365));
 
         // an unrelated certificate does not match any request
-        assertThatThrownBy(() -> store.importSignedCertificate(CertificateFiles.toDer(pki.leaf("x.test").build().certificate())))
+        assertThatThrownBy(() -> store.importSignedCertificate(
+                        CertificateFiles.toDer(pki.leaf("x.test").build().certificate())))
                 .isInstanceOf(CertificateImportException.class)
                 .extracting(e -> ((CertificateImportException) e).reason())
                 .isEqualTo(CertificateImportException.Reason.NO_MATCHING_REQUEST);
 
-        byte[] withChain = CertificateFiles.toPem(List.of(signed, pki.intermediate().certificate())).getBytes(StandardCharsets.US_ASCII);
+        byte[] withChain = CertificateFiles.toPem(
+                        List.of(signed, pki.intermediate().certificate()))
+                .getBytes(StandardCharsets.US_ASCII);
         PersonalCertificate pc = store.importSignedCertificate(withChain);
         assertThat(pc.alias()).isEqualTo(req.alias());
         assertThat(store.pendingRequests()).isEmpty();
-        assertThat(Files.exists(dir.resolve("requests/" + req.alias() + ".key"))).isFalse();
+        assertThat(Files.exists(dir.resolve("requests/" + req.alias() + ".key")))
+                .isFalse();
         assertThat(pc.info().identity().dnsNames()).containsExactly("um1.contoso.test");
         assertThat(pc.info().identity().ipAddresses()).containsExactly("192.0.2.10");
         assertThat(pc.info().keyPurposes()).containsExactlyInAnyOrder(KeyPurpose.SERVER_AUTH, KeyPurpose.CLIENT_AUTH);
-        SelectionResult r = CertificateSelector.select(open().contents(), SelectionCriteria.serverAndClientAuth(), clock);
+        SelectionResult r =
+                CertificateSelector.select(open().contents(), SelectionCriteria.serverAndClientAuth(), clock);
         assertThat(r.selected().orElseThrow().certificate().certificate()).isEqualTo(signed);
         assertThat(r.selected().orElseThrow().tier()).contains(SelectionTier.PKI_LONGEST);
     }
@@ -233,9 +276,12 @@ class CertificateStoreTest {
         store.saveAuthority("lab", pki.intermediate());
         CertificateAuthority loaded = open().loadAuthority("lab").orElseThrow();
         assertThat(loaded.chain()).isEqualTo(pki.intermediate().chain());
-        PersonalCertificate issued = loaded.issue(CertificateSpec.builder().dnsName("new.store.test").build());
-        assertThat(CertificateSelector.select(pki.trust().addPersonal(issued).build(), SelectionCriteria.serverAuth(), clock)
-                .selected()).isPresent();
+        PersonalCertificate issued =
+                loaded.issue(CertificateSpec.builder().dnsName("new.store.test").build());
+        assertThat(CertificateSelector.select(
+                                pki.trust().addPersonal(issued).build(), SelectionCriteria.serverAuth(), clock)
+                        .selected())
+                .isPresent();
         assertThat(Files.getPosixFilePermissions(dir.resolve("ca/lab.key")))
                 .doesNotContain(PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
     }

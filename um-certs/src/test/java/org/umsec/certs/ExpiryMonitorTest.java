@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 import org.umsec.certs.testing.MutableClock;
 import org.umsec.certs.testing.TestPki;
@@ -59,23 +58,34 @@ class ExpiryMonitorTest {
         for (int i = 1; i < times.size(); i++) {
             assertThat(Duration.between(times.get(i - 1), times.get(i))).isEqualTo(Duration.ofDays(1));
         }
-        assertThat(expiring.get(0).field("thumbprint")).contains(monitor.tracked().orElseThrow().sha1Thumbprint());
+        assertThat(expiring.get(0).field("thumbprint"))
+                .contains(monitor.tracked().orElseThrow().sha1Thumbprint());
     }
 
     @Test
     void exactBoundaries() {
         monitor.track(pki.leaf("e.test").validUntil(EXPIRY).build().certificate());
         clock.set(EXPIRY.minus(Duration.ofDays(30)));
-        assertThat(monitor.check()).get().extracting(SecurityEvent::type).isEqualTo(SecurityEventType.CERTIFICATE_EXPIRING);
+        assertThat(monitor.check())
+                .get()
+                .extracting(SecurityEvent::type)
+                .isEqualTo(SecurityEventType.CERTIFICATE_EXPIRING);
         assertThat(monitor.check()).isEmpty();
         clock.set(EXPIRY.minus(Duration.ofDays(29)).minusNanos(1));
         assertThat(monitor.check()).isEmpty();
         clock.set(EXPIRY.minus(Duration.ofDays(29)));
-        assertThat(monitor.check()).get().satisfies(e -> assertThat(e.field("daysLeft")).contains("29"));
+        assertThat(monitor.check())
+                .get()
+                .satisfies(e -> assertThat(e.field("daysLeft")).contains("29"));
         clock.set(EXPIRY.minusNanos(1));
-        assertThat(monitor.check()).get().satisfies(e -> assertThat(e.field("daysLeft")).contains("1"));
+        assertThat(monitor.check())
+                .get()
+                .satisfies(e -> assertThat(e.field("daysLeft")).contains("1"));
         clock.set(EXPIRY);
-        assertThat(monitor.check()).get().extracting(SecurityEvent::type).isEqualTo(SecurityEventType.CERTIFICATE_EXPIRED);
+        assertThat(monitor.check())
+                .get()
+                .extracting(SecurityEvent::type)
+                .isEqualTo(SecurityEventType.CERTIFICATE_EXPIRED);
         assertThat(monitor.check()).isEmpty();
     }
 
@@ -85,7 +95,9 @@ class ExpiryMonitorTest {
         clock.set(EXPIRY.minus(Duration.ofDays(30)));
         monitor.check();
         clock.set(EXPIRY.minus(Duration.ofDays(10)));
-        assertThat(monitor.check()).get().satisfies(e -> assertThat(e.field("daysLeft")).contains("10"));
+        assertThat(monitor.check())
+                .get()
+                .satisfies(e -> assertThat(e.field("daysLeft")).contains("10"));
         assertThat(monitor.check()).isEmpty();
         assertThat(events.all).hasSize(2);
     }
@@ -99,17 +111,24 @@ class ExpiryMonitorTest {
         monitor.track(first); // same certificate: no reset
         assertThat(monitor.check()).isEmpty();
 
-        var renewed = pki.leaf("e.test").validUntil(EXPIRY.plus(Duration.ofDays(365))).build().certificate();
+        var renewed = pki.leaf("e.test")
+                .validUntil(EXPIRY.plus(Duration.ofDays(365)))
+                .build()
+                .certificate();
         monitor.track(renewed);
         assertThat(monitor.check()).isEmpty();
         clock.set(EXPIRY.plus(Duration.ofDays(335)));
         assertThat(monitor.check()).get().satisfies(e -> {
             assertThat(e.field("daysLeft")).contains("30");
-            assertThat(e.field("thumbprint")).contains(CertificateInfo.of(renewed).sha1Thumbprint());
+            assertThat(e.field("thumbprint"))
+                    .contains(CertificateInfo.of(renewed).sha1Thumbprint());
         });
         // back to the old certificate: its schedule starts over too
         monitor.track(first);
-        assertThat(monitor.check()).get().extracting(SecurityEvent::type).isEqualTo(SecurityEventType.CERTIFICATE_EXPIRED);
+        assertThat(monitor.check())
+                .get()
+                .extracting(SecurityEvent::type)
+                .isEqualTo(SecurityEventType.CERTIFICATE_EXPIRED);
     }
 
     @Test
@@ -119,6 +138,8 @@ class ExpiryMonitorTest {
         clock.set(EXPIRY.minus(Duration.ofDays(8)));
         assertThat(week.check()).isEmpty();
         clock.set(EXPIRY.minus(Duration.ofDays(7)));
-        assertThat(week.check()).get().satisfies(e -> assertThat(e.field("daysLeft")).contains("7"));
+        assertThat(week.check())
+                .get()
+                .satisfies(e -> assertThat(e.field("daysLeft")).contains("7"));
     }
 }

@@ -7,9 +7,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.umsec.certs.internal.Bc;
 import org.umsec.certs.internal.X509Builder;
 
@@ -81,9 +79,14 @@ final class Forge {
 
     X509Certificate build() {
         X500Principal s = new X500Principal(subject);
-        X509Builder b = new X509Builder().subject(s).publicKey(subjectKey.getPublic())
+        X509Builder b = new X509Builder()
+                .subject(s)
+                .publicKey(subjectKey.getPublic())
                 .validity(now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(365)))
-                .ca(ca, pathLen).keyUsage(keyUsage).extendedKeyUsage(eku).signatureAlgorithm(signatureAlgorithm);
+                .ca(ca, pathLen)
+                .keyUsage(keyUsage)
+                .extendedKeyUsage(eku)
+                .signatureAlgorithm(signatureAlgorithm);
         if (dns != null) {
             b.dnsNames(List.of(dns));
         }

@@ -12,7 +12,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,6 +29,7 @@ class OpenSslRoundTripTest {
 
     @TempDir
     Path dir;
+
     final Clock clock = Clock.systemUTC();
     final TestPki pki = TestPki.create("OpenSSL", clock);
 
@@ -41,12 +41,16 @@ class OpenSslRoundTripTest {
             available = false;
         }
         if (!available) {
-            LoggerFactory.getLogger(OpenSslRoundTripTest.class).warn("openssl not found on PATH: round-trip tests skipped");
+            LoggerFactory.getLogger(OpenSslRoundTripTest.class)
+                    .warn("openssl not found on PATH: round-trip tests skipped");
         }
     }
 
     private static String run(Path cwd, String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(cwd.toFile())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -68,20 +72,55 @@ class OpenSslRoundTripTest {
     @Test
     void umsecRequestSignedByOpensslImportsAndSelects() throws Exception {
         requireOpenssl();
-        CertificateStore store = CertificateStore.builder(dir.resolve("store")).clock(clock).open();
-        PendingRequest req = store.createRequest(CertificateRequest.builder().subject("CN=um1.openssl.test,O=Contoso")
-                .dnsName("um1.openssl.test").ipAddress("198.51.100.7"), KeyAlgorithm.RSA_2048);
+        CertificateStore store =
+                CertificateStore.builder(dir.resolve("store")).clock(clock).open();
+        PendingRequest req = store.createRequest(
+                CertificateRequest.builder()
+                        .subject("CN=um1.openssl.test,O=Contoso")
+                        .dnsName("um1.openssl.test")
+                        .ipAddress("198.51.100.7"),
+                KeyAlgorithm.RSA_2048);
         Files.writeString(dir.resolve("req.csr"), req.request().toPem());
         // openssl checks our request's signature
         assertThat(openssl("req", "-in", "req.csr", "-noout", "-verify")).containsIgnoringCase("verify OK");
 
         // a CA made entirely by openssl
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
-                "-out", "ca.crt", "-subj", "/CN=OpenSSL Lab CA", "-days", "30");
-        Files.writeString(dir.resolve("ext.cnf"), "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
-                + "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:um1.openssl.test,IP:198.51.100.7\n");
-        openssl("x509", "-req", "-in", "req.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-                "-out", "signed.crt", "-days", "20", "-extfile", "ext.cnf");
+        openssl(
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-subj",
+                "/CN=OpenSSL Lab CA",
+                "-days",
+                "30");
+        Files.writeString(
+                dir.resolve("ext.cnf"),
+                "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+                        + "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:um1.openssl.test,IP:198.51.100.7\n");
+        openssl(
+                "x509",
+                "-req",
+                "-in",
+                "req.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "signed.crt",
+                "-days",
+                "20",
+                "-extfile",
+                "ext.cnf");
 
         store.importTrusted(Files.readAllBytes(dir.resolve("ca.crt")));
         PersonalCertificate pc = store.importSignedCertificate(Files.readAllBytes(dir.resolve("signed.crt")));
@@ -92,9 +131,11 @@ class OpenSslRoundTripTest {
         String fp = openssl("x509", "-in", "signed.crt", "-noout", "-fingerprint", "-sha1");
         assertThat(fp.trim()).endsWith(colonHex(pc.info().sha1Thumbprint()));
         String serial = openssl("x509", "-in", "signed.crt", "-noout", "-serial");
-        assertThat(serial.trim()).isEqualToIgnoringCase("serial=" + pad(pc.info().serialNumberHex()));
+        assertThat(serial.trim())
+                .isEqualToIgnoringCase("serial=" + pad(pc.info().serialNumberHex()));
 
-        SelectionResult r = CertificateSelector.select(store.contents(), SelectionCriteria.serverAndClientAuth(), clock);
+        SelectionResult r =
+                CertificateSelector.select(store.contents(), SelectionCriteria.serverAndClientAuth(), clock);
         assertThat(r.selected().orElseThrow().certificate().alias()).isEqualTo(req.alias());
         assertThat(r.selected().orElseThrow().kind()).isEqualTo(CertificateKind.CA_ISSUED);
     }
@@ -105,26 +146,54 @@ class OpenSslRoundTripTest {
         PersonalCertificate gw = pki.leaf("gw.openssl.test").build();
         Files.writeString(dir.resolve("gw.key"), CertificateFiles.toPem(gw.privateKey()));
         Files.writeString(dir.resolve("gw.crt"), CertificateFiles.toPem(gw.certificate()));
-        Files.writeString(dir.resolve("chain.crt"), CertificateFiles.toPem(pki.intermediate().certificate()));
-        openssl("pkcs12", "-export", "-inkey", "gw.key", "-in", "gw.crt", "-certfile", "chain.crt",
-                "-name", "gateway", "-passout", "pass:s3cret", "-out", "gw.p12");
+        Files.writeString(
+                dir.resolve("chain.crt"),
+                CertificateFiles.toPem(pki.intermediate().certificate()));
+        openssl(
+                "pkcs12",
+                "-export",
+                "-inkey",
+                "gw.key",
+                "-in",
+                "gw.crt",
+                "-certfile",
+                "chain.crt",
+                "-name",
+                "gateway",
+                "-passout",
+                "pass:s3cret",
+                "-out",
+                "gw.p12");
         byte[] p12 = Files.readAllBytes(dir.resolve("gw.p12"));
 
-        CertificateStore store = CertificateStore.builder(dir.resolve("store")).clock(clock).open();
+        CertificateStore store =
+                CertificateStore.builder(dir.resolve("store")).clock(clock).open();
         assertThatThrownBy(() -> store.importPkcs12(p12, "nope".toCharArray()))
                 .isInstanceOf(CertificateImportException.class)
                 .extracting(e -> ((CertificateImportException) e).reason())
                 .isEqualTo(CertificateImportException.Reason.WRONG_PASSWORD);
         PersonalCertificate imported = store.importPkcs12(p12, "s3cret".toCharArray());
         assertThat(imported.certificate()).isEqualTo(gw.certificate());
-        assertThat(imported.chain()).containsExactly(gw.certificate(), pki.intermediate().certificate());
+        assertThat(imported.chain())
+                .containsExactly(gw.certificate(), pki.intermediate().certificate());
         assertThat(imported.privateKey().getEncoded()).isEqualTo(gw.privateKey().getEncoded());
 
         // legacy algorithms (RC2/3DES, as older Windows exports) import too
-        openssl("pkcs12", "-export", "-legacy", "-inkey", "gw.key", "-in", "gw.crt", "-passout", "pass:old",
-                "-out", "legacy.p12");
+        openssl(
+                "pkcs12",
+                "-export",
+                "-legacy",
+                "-inkey",
+                "gw.key",
+                "-in",
+                "gw.crt",
+                "-passout",
+                "pass:old",
+                "-out",
+                "legacy.p12");
         assertThat(CertificateFiles.readPkcs12(Files.readAllBytes(dir.resolve("legacy.p12")), "old".toCharArray())
-                .certificate()).isEqualTo(gw.certificate());
+                        .certificate())
+                .isEqualTo(gw.certificate());
     }
 
     @Test
@@ -139,7 +208,8 @@ class OpenSslRoundTripTest {
 
         // public part for gateways, DER and PEM
         Files.write(dir.resolve("um.der"), CertificateFiles.toDer(pc.certificate()));
-        assertThat(openssl("x509", "-inform", "DER", "-in", "um.der", "-noout", "-subject")).contains("um1.openssl.test");
+        assertThat(openssl("x509", "-inform", "DER", "-in", "um.der", "-noout", "-subject"))
+                .contains("um1.openssl.test");
 
         // an encrypted PKCS#8 key written by openssl reads with its password only
         Files.writeString(dir.resolve("plain.key"), CertificateFiles.toPem(pc.privateKey()));
@@ -161,12 +231,28 @@ class OpenSslRoundTripTest {
     @Test
     void opensslSelfSignedCertificateIsClassifiedSelfSigned() throws Exception {
         requireOpenssl();
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ss.key", "-out", "ss.crt",
-                "-subj", "/CN=gw.selfsigned.test", "-addext", "subjectAltName=DNS:gw.selfsigned.test",
-                "-addext", "extendedKeyUsage=serverAuth", "-days", "10");
-        CertificateStore store = CertificateStore.builder(dir.resolve("store")).clock(clock).open();
-        PersonalCertificate pc = store.importPem(Files.readAllBytes(dir.resolve("ss.crt")),
-                Files.readAllBytes(dir.resolve("ss.key")), null);
+        openssl(
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "ss.key",
+                "-out",
+                "ss.crt",
+                "-subj",
+                "/CN=gw.selfsigned.test",
+                "-addext",
+                "subjectAltName=DNS:gw.selfsigned.test",
+                "-addext",
+                "extendedKeyUsage=serverAuth",
+                "-days",
+                "10");
+        CertificateStore store =
+                CertificateStore.builder(dir.resolve("store")).clock(clock).open();
+        PersonalCertificate pc = store.importPem(
+                Files.readAllBytes(dir.resolve("ss.crt")), Files.readAllBytes(dir.resolve("ss.key")), null);
         assertThat(pc.info().kind()).isEqualTo(CertificateKind.SELF_SIGNED);
         SelectionResult r = CertificateSelector.select(store.contents(), SelectionCriteria.serverAuth(), clock);
         assertThat(r.selected().orElseThrow().tier()).contains(SelectionTier.SELF_SIGNED_LONGEST);

@@ -8,7 +8,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.umsec.certs.testing.MutableClock;
@@ -35,46 +34,67 @@ class PeerCertificateValidatorTest {
         PersonalCertificate gw = pki.leaf("gw.peer.test").build();
         ValidationResult r = validator(pki.trust().build()).validate(chain(gw), PeerRole.CLIENT);
         assertThat(r.isValid()).isTrue();
-        assertThat(r.path()).containsExactly(gw.certificate(), pki.intermediate().certificate(), pki.rootCertificate());
+        assertThat(r.path())
+                .containsExactly(gw.certificate(), pki.intermediate().certificate(), pki.rootCertificate());
         // the intermediate may also come only from the peer
-        StoreContents rootOnly = StoreContents.builder().addTrustedRoot(pki.rootCertificate()).build();
-        assertThat(validator(rootOnly).validate(chain(gw), PeerRole.SERVER).isValid()).isTrue();
+        StoreContents rootOnly =
+                StoreContents.builder().addTrustedRoot(pki.rootCertificate()).build();
+        assertThat(validator(rootOnly).validate(chain(gw), PeerRole.SERVER).isValid())
+                .isTrue();
     }
 
     @Test
     void everyPeerFailureIsTyped() throws Exception {
-        PeerCertificateValidator v = validator(pki.trust().addCrl(pki.revoke(pki.leaf("x").build().certificate())).build());
-        assertThat(v.validate(new X509Certificate[0], PeerRole.SERVER).failure()).contains(ValidationFailure.EMPTY_CHAIN);
+        PeerCertificateValidator v = validator(pki.trust()
+                .addCrl(pki.revoke(pki.leaf("x").build().certificate()))
+                .build());
+        assertThat(v.validate(new X509Certificate[0], PeerRole.SERVER).failure())
+                .contains(ValidationFailure.EMPTY_CHAIN);
         assertThat(v.validate(null, PeerRole.SERVER).failure()).contains(ValidationFailure.EMPTY_CHAIN);
-        assertThat(v.validate(chain(pki.leaf("e").validUntil(NOW.minusSeconds(1)).build()), PeerRole.SERVER).failure())
+        assertThat(v.validate(
+                                chain(pki.leaf("e")
+                                        .validUntil(NOW.minusSeconds(1))
+                                        .build()),
+                                PeerRole.SERVER)
+                        .failure())
                 .contains(ValidationFailure.EXPIRED);
-        assertThat(v.validate(chain(pki.leaf("n").validFrom(NOW.plusSeconds(60)).build()), PeerRole.SERVER).failure())
+        assertThat(v.validate(chain(pki.leaf("n").validFrom(NOW.plusSeconds(60)).build()), PeerRole.SERVER)
+                        .failure())
                 .contains(ValidationFailure.NOT_YET_VALID);
-        assertThat(v.validate(chain(TestPki.create("Else", clock).leaf("u").build()), PeerRole.SERVER).failure())
+        assertThat(v.validate(chain(TestPki.create("Else", clock).leaf("u").build()), PeerRole.SERVER)
+                        .failure())
                 .contains(ValidationFailure.UNKNOWN_CA);
         PersonalCertificate revoked = pki.leaf("r").build();
-        PeerCertificateValidator v2 = validator(pki.trust().addCrl(pki.revoke(revoked.certificate())).build());
+        PeerCertificateValidator v2 =
+                validator(pki.trust().addCrl(pki.revoke(revoked.certificate())).build());
         assertThat(v2.validate(chain(revoked), PeerRole.CLIENT).failure()).contains(ValidationFailure.REVOKED);
-        PersonalCertificate web = pki.leaf("web").purposes(KeyPurpose.SERVER_AUTH).build();
+        PersonalCertificate web =
+                pki.leaf("web").purposes(KeyPurpose.SERVER_AUTH).build();
         assertThat(v.validate(chain(web), PeerRole.SERVER).isValid()).isTrue();
         ValidationResult noClient = v.validate(chain(web), PeerRole.CLIENT);
         assertThat(noClient.failure()).contains(ValidationFailure.MISSING_EKU);
         assertThat(noClient.failingIndex()).isZero();
-        assertThat(noClient.failingCertificate().orElseThrow().subject().getName()).isEqualTo("CN=web");
+        assertThat(noClient.failingCertificate().orElseThrow().subject().getName())
+                .isEqualTo("CN=web");
     }
 
     @Test
     void clientPurposeCanBeRelaxedExplicitly() {
-        PersonalCertificate web = pki.leaf("web").purposes(KeyPurpose.SERVER_AUTH).build();
-        PeerCertificateValidator lenient = PeerCertificateValidator.builder().contents(pki.trust().build()).clock(clock)
-                .requiredPurposes(PeerRole.CLIENT, Set.of(KeyPurpose.SERVER_AUTH)).build();
+        PersonalCertificate web =
+                pki.leaf("web").purposes(KeyPurpose.SERVER_AUTH).build();
+        PeerCertificateValidator lenient = PeerCertificateValidator.builder()
+                .contents(pki.trust().build())
+                .clock(clock)
+                .requiredPurposes(PeerRole.CLIENT, Set.of(KeyPurpose.SERVER_AUTH))
+                .build();
         assertThat(lenient.validate(chain(web), PeerRole.CLIENT).isValid()).isTrue();
     }
 
     @Test
     void selfSignedPeerIsTrustedOnlyAfterImportAndImportTakesEffectLive() throws Exception {
         CertificateStore store = CertificateStore.builder(dir).clock(clock).open();
-        PeerCertificateValidator v = PeerCertificateValidator.builder().store(store).clock(clock).build();
+        PeerCertificateValidator v =
+                PeerCertificateValidator.builder().store(store).clock(clock).build();
         PersonalCertificate gw = pki.leaf("gw.selfsigned.test").selfSigned().build();
         ValidationResult before = v.validate(chain(gw), PeerRole.CLIENT);
         assertThat(before.failure()).contains(ValidationFailure.UNKNOWN_CA);
@@ -94,6 +114,7 @@ class PeerCertificateValidatorTest {
     @Test
     void builderRequiresATrustSource() {
         assertThatThrownBy(() -> PeerCertificateValidator.builder().build()).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> PeerCertificateValidator.builder().minRsaBits(1024)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> PeerCertificateValidator.builder().minRsaBits(1024))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

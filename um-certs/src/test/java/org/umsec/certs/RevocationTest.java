@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +51,12 @@ class RevocationTest {
     }
 
     private PeerCertificateValidator validator(RevocationPolicy policy) {
-        return PeerCertificateValidator.builder().store(store).clock(clock).revocation(policy).events(events).build();
+        return PeerCertificateValidator.builder()
+                .store(store)
+                .clock(clock)
+                .revocation(policy)
+                .events(events)
+                .build();
     }
 
     private static X509Certificate[] chain(PersonalCertificate pc) {
@@ -84,11 +88,13 @@ class RevocationTest {
     @Test
     void crlsFromUntrustedIssuersAreRefusedAndNothingIsWritten() throws Exception {
         assertThatThrownBy(() -> store.importCrl("not a crl".getBytes(StandardCharsets.US_ASCII)))
-                .isInstanceOfSatisfying(CertificateImportException.class,
+                .isInstanceOfSatisfying(
+                        CertificateImportException.class,
                         e -> assertThat(e.reason()).isEqualTo(CertificateImportException.Reason.MALFORMED));
         // another PKI
         TestPki other = TestPki.create("Other", clock);
-        assertThatThrownBy(() -> store.importCrl(pem(other.revoke(other.leaf("x").build().certificate()))))
+        assertThatThrownBy(() ->
+                        store.importCrl(pem(other.revoke(other.leaf("x").build().certificate()))))
                 .isInstanceOfSatisfying(CertificateImportException.class, e -> {
                     assertThat(e.reason()).isEqualTo(CertificateImportException.Reason.UNTRUSTED_ISSUER);
                     assertThat(e.getMessage()).contains("no trusted root or intermediate of that name");
@@ -96,7 +102,8 @@ class RevocationTest {
         // an impostor CA with the trusted intermediate's name but its own key: an attacker's CRL
         CertificateAuthority impostor = TestPki.create("Rev", clock).intermediate();
         X509CRL forged = impostor.crl(Duration.ofDays(7));
-        assertThat(forged.getIssuerX500Principal()).isEqualTo(pki.intermediate().certificate().getSubjectX500Principal());
+        assertThat(forged.getIssuerX500Principal())
+                .isEqualTo(pki.intermediate().certificate().getSubjectX500Principal());
         assertThatThrownBy(() -> store.importCrl(pem(forged)))
                 .isInstanceOfSatisfying(CertificateImportException.class, e -> {
                     assertThat(e.reason()).isEqualTo(CertificateImportException.Reason.UNTRUSTED_ISSUER);
@@ -105,8 +112,13 @@ class RevocationTest {
         // a trusted self-signed gateway (an exact-match pin) is no CRL issuer either
         PersonalCertificate gwx = pki.leaf("gwx.rev.test").selfSigned().build();
         store.addTrustedRoot(gwx.certificate());
-        X509CRL byPin = X509Builder.crl(gwx.certificate().getSubjectX500Principal(), gwx.privateKey(),
-                gwx.certificate().getPublicKey(), NOW, NOW.plus(Duration.ofDays(1)), Map.of());
+        X509CRL byPin = X509Builder.crl(
+                gwx.certificate().getSubjectX500Principal(),
+                gwx.privateKey(),
+                gwx.certificate().getPublicKey(),
+                NOW,
+                NOW.plus(Duration.ofDays(1)),
+                Map.of());
         assertThatThrownBy(() -> store.importCrl(pem(byPin)))
                 .isInstanceOfSatisfying(CertificateImportException.class, e -> {
                     assertThat(e.reason()).isEqualTo(CertificateImportException.Reason.UNTRUSTED_ISSUER);
@@ -128,15 +140,22 @@ class RevocationTest {
 
         // rollback: the old CRL does not list the revoked certificate
         assertThatThrownBy(() -> store.importCrl(pem(before)))
-                .isInstanceOfSatisfying(CertificateImportException.class,
+                .isInstanceOfSatisfying(
+                        CertificateImportException.class,
                         e -> assertThat(e.reason()).isEqualTo(CertificateImportException.Reason.OUTDATED));
-        assertThat(store.crls()).singleElement().satisfies(c -> assertThat(c.revokedCount()).isEqualTo(1));
-        assertThat(validator(RevocationPolicy.PREFER).validate(chain(revoked), PeerRole.CLIENT).failure())
+        assertThat(store.crls())
+                .singleElement()
+                .satisfies(c -> assertThat(c.revokedCount()).isEqualTo(1));
+        assertThat(validator(RevocationPolicy.PREFER)
+                        .validate(chain(revoked), PeerRole.CLIENT)
+                        .failure())
                 .contains(ValidationFailure.REVOKED);
         // a newer one replaces it in the same file
         clock.advance(Duration.ofHours(1));
         store.importCrl(pem(pki.intermediate().crl(Duration.ofDays(7))));
-        assertThat(store.crls()).singleElement().satisfies(c -> assertThat(c.thisUpdate()).isEqualTo(clock.instant()));
+        assertThat(store.crls())
+                .singleElement()
+                .satisfies(c -> assertThat(c.thisUpdate()).isEqualTo(clock.instant()));
     }
 
     @Test
@@ -144,14 +163,21 @@ class RevocationTest {
         store.importCrl(pem(pki.intermediate().crl(Duration.ofDays(7))));
         store.importCrl(pem(pki.root().crl(Duration.ofDays(30))));
         assertThat(store.crls()).hasSize(2);
-        String interId = store.crls().stream().filter(c -> c.issuerCommonName().equals("Rev Test Intermediate"))
-                .findFirst().orElseThrow().id();
+        String interId = store.crls().stream()
+                .filter(c -> c.issuerCommonName().equals("Rev Test Intermediate"))
+                .findFirst()
+                .orElseThrow()
+                .id();
 
         assertThat(store.removeCrl("no such thing")).isEmpty();
         assertThat(store.removeCrl(interId)).extracting(CrlInfo::id).containsExactly(interId);
         assertThat(store.crls()).extracting(CrlInfo::issuerCommonName).containsExactly("Rev Test Root");
         store.importCrl(pem(pki.intermediate().crl(Duration.ofDays(7))));
-        assertThat(store.removeCrl(pki.intermediate().certificate().getSubjectX500Principal().getName())).hasSize(1);
+        assertThat(store.removeCrl(pki.intermediate()
+                        .certificate()
+                        .getSubjectX500Principal()
+                        .getName()))
+                .hasSize(1);
         assertThat(store.removeCrl("Rev Test Root")).hasSize(1);
         assertThat(store.crls()).isEmpty();
     }
@@ -169,14 +195,16 @@ class RevocationTest {
         assertThat(heard).hasValue(1);
         store.removeCrl("Rev Test Intermediate");
         assertThat(heard).hasValue(2);
-        store.importTrusted(CertificateFiles.toDer(pki.leaf("gwx.rev.test").selfSigned().build().certificate()));
+        store.importTrusted(CertificateFiles.toDer(
+                pki.leaf("gwx.rev.test").selfSigned().build().certificate()));
         assertThat(heard).hasValue(3);
         reg.close();
         assertThat(store.trustGeneration()).isEqualTo(g0 + 3);
         store.importCrl(pem(pki.intermediate().crl(Duration.ofDays(7))));
         assertThat(heard).hasValue(3);
         // a validator over a fixed snapshot cannot hear changes; registration is harmless
-        PeerCertificateValidator fixed = PeerCertificateValidator.builder().contents(store.contents()).build();
+        PeerCertificateValidator fixed =
+                PeerCertificateValidator.builder().contents(store.contents()).build();
         fixed.addTrustListener(heard::incrementAndGet).close();
     }
 
@@ -199,7 +227,11 @@ class RevocationTest {
         store.importCrl(pem(pki.root().crl(Duration.ofDays(30))));
         assertThat(require.validate(chain(gw), PeerRole.CLIENT).isValid()).isTrue();
         // PREFER, the default, accepted all along
-        assertThat(PeerCertificateValidator.builder().store(store).clock(clock).build().revocationPolicy())
+        assertThat(PeerCertificateValidator.builder()
+                        .store(store)
+                        .clock(clock)
+                        .build()
+                        .revocationPolicy())
                 .isEqualTo(RevocationPolicy.PREFER);
         // a pinned self-signed gateway has no issuer to publish a CRL: not subject to the policy
         PersonalCertificate gwx = pki.leaf("gwx.rev.test").selfSigned().build();
@@ -226,7 +258,8 @@ class RevocationTest {
         List<SecurityEvent> stale = events.of(SecurityEventType.CRL_STALE);
         assertThat(stale).hasSize(1);
         assertThat(stale.get(0).field("issuer").orElseThrow()).contains("Rev Test Intermediate");
-        assertThat(stale.get(0).field("nextUpdate")).contains(NOW.plus(Duration.ofDays(7)).toString());
+        assertThat(stale.get(0).field("nextUpdate"))
+                .contains(NOW.plus(Duration.ofDays(7)).toString());
         ValidationResult r = require.validate(chain(gw), PeerRole.CLIENT);
         assertThat(r.failure()).contains(ValidationFailure.REVOCATION_UNKNOWN);
         assertThat(r.detail()).contains("past its nextUpdate");

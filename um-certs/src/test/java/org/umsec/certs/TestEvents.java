@@ -2,7 +2,6 @@ package org.umsec.certs;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SecurityEventType;

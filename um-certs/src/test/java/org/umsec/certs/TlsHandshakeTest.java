@@ -14,14 +14,12 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,8 +42,8 @@ class TlsHandshakeTest {
 
     /** Runs one handshake; returns the certificate the client saw, or throws the server-side failure. */
     private X509Certificate handshake(SSLContext server, SSLContext client, String protocol) throws Exception {
-        try (SSLServerSocket ss = (SSLServerSocket) server.getServerSocketFactory().createServerSocket(0, 1,
-                InetAddress.getLoopbackAddress())) {
+        try (SSLServerSocket ss = (SSLServerSocket)
+                server.getServerSocketFactory().createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             ss.setNeedClientAuth(true);
             ss.setEnabledProtocols(new String[] {protocol});
             CompletableFuture<Void> accept = CompletableFuture.runAsync(() -> {
@@ -59,8 +57,8 @@ class TlsHandshakeTest {
                     throw new IllegalStateException(e);
                 }
             });
-            SSLSocket c = (SSLSocket) client.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(),
-                    ss.getLocalPort());
+            SSLSocket c = (SSLSocket)
+                    client.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), ss.getLocalPort());
             try {
                 c.setSoTimeout(10_000);
                 c.setEnabledProtocols(new String[] {protocol});
@@ -90,15 +88,22 @@ class TlsHandshakeTest {
     }
 
     private CertificateProvider serverProvider(PersonalCertificate cert) throws Exception {
-        CertificateStore store = CertificateStore.builder(serverDir).clock(clock).open();
+        CertificateStore store =
+                CertificateStore.builder(serverDir).clock(clock).open();
         store.addTrustedRoot(pki.rootCertificate());
         store.addIntermediate(pki.intermediate().certificate());
         store.addPersonal(cert);
-        return CertificateProvider.builder(store).clock(clock).criteria(SelectionCriteria.serverAndClientAuth()).build();
+        return CertificateProvider.builder(store)
+                .clock(clock)
+                .criteria(SelectionCriteria.serverAndClientAuth())
+                .build();
     }
 
     private PeerCertificateValidator validator() {
-        return PeerCertificateValidator.builder().contents(pki.trust().build()).clock(clock).build();
+        return PeerCertificateValidator.builder()
+                .contents(pki.trust().build())
+                .clock(clock)
+                .build();
     }
 
     @ParameterizedTest
@@ -106,35 +111,51 @@ class TlsHandshakeTest {
     void mutualTlsWithSelectedCertificates(String protocol) throws Exception {
         PersonalCertificate serverCert = pki.leaf("um1.tls.test").build();
         CertificateProvider server = serverProvider(serverCert);
-        PersonalCertificate gwCert = pki.leaf("gw1.tls.test").keyAlgorithm(KeyAlgorithm.RSA_2048).build();
+        PersonalCertificate gwCert =
+                pki.leaf("gw1.tls.test").keyAlgorithm(KeyAlgorithm.RSA_2048).build();
         // the gateway side: a fixed key manager from a store holding its certificate
-        CertificateStore gwStore = CertificateStore.builder(serverDir.resolve("gw2")).clock(clock).open();
+        CertificateStore gwStore =
+                CertificateStore.builder(serverDir.resolve("gw2")).clock(clock).open();
         gwStore.addTrustedRoot(pki.rootCertificate());
         gwStore.addIntermediate(pki.intermediate().certificate());
         gwStore.addPersonal(gwCert);
-        CertificateProvider gw = CertificateProvider.builder(gwStore).clock(clock)
-                .criteria(SelectionCriteria.serverAndClientAuth()).build();
+        CertificateProvider gw = CertificateProvider.builder(gwStore)
+                .clock(clock)
+                .criteria(SelectionCriteria.serverAndClientAuth())
+                .build();
 
-        X509Certificate seen = handshake(context(server.keyManager(), validator().trustManager()),
-                context(gw.keyManager(), validator().trustManager()), protocol);
+        X509Certificate seen = handshake(
+                context(server.keyManager(), validator().trustManager()),
+                context(gw.keyManager(), validator().trustManager()),
+                protocol);
         assertThat(seen).isEqualTo(serverCert.certificate());
     }
 
     @Test
     void rotationTakesEffectOnTheNextHandshake() throws Exception {
-        PersonalCertificate first = pki.leaf("um1.tls.test").alias("first").validUntil(clock.instant().plus(Duration.ofDays(10))).build();
+        PersonalCertificate first = pki.leaf("um1.tls.test")
+                .alias("first")
+                .validUntil(clock.instant().plus(Duration.ofDays(10)))
+                .build();
         CertificateProvider server = serverProvider(first);
         PersonalCertificate client = pki.leaf("gw.tls.test").build();
-        CertificateStore cs = CertificateStore.builder(serverDir.resolve("c")).clock(clock).open();
+        CertificateStore cs =
+                CertificateStore.builder(serverDir.resolve("c")).clock(clock).open();
         cs.addTrustedRoot(pki.rootCertificate());
         cs.addIntermediate(pki.intermediate().certificate());
         cs.addPersonal(client);
-        CertificateProvider cp = CertificateProvider.builder(cs).clock(clock).criteria(SelectionCriteria.serverAndClientAuth()).build();
+        CertificateProvider cp = CertificateProvider.builder(cs)
+                .clock(clock)
+                .criteria(SelectionCriteria.serverAndClientAuth())
+                .build();
         SSLContext serverCtx = context(server.keyManager(), validator().trustManager());
         SSLContext clientCtx = context(cp.keyManager(), validator().trustManager());
         assertThat(handshake(serverCtx, clientCtx, "TLSv1.3")).isEqualTo(first.certificate());
 
-        PersonalCertificate second = pki.leaf("um1.tls.test").alias("second").validUntil(clock.instant().plus(Duration.ofDays(100))).build();
+        PersonalCertificate second = pki.leaf("um1.tls.test")
+                .alias("second")
+                .validUntil(clock.instant().plus(Duration.ofDays(100)))
+                .build();
         CertificateStore.builder(serverDir).clock(clock).open().addPersonal(second);
         server.refresh();
         // same SSLContext objects: only the key manager's answer changed
@@ -145,13 +166,20 @@ class TlsHandshakeTest {
     void untrustedClientIsRefusedWithTypedReason() throws Exception {
         CertificateProvider server = serverProvider(pki.leaf("um1.tls.test").build());
         TestPki rogue = TestPki.create("Rogue", clock);
-        CertificateStore cs = CertificateStore.builder(serverDir.resolve("rogue")).clock(clock).open();
+        CertificateStore cs = CertificateStore.builder(serverDir.resolve("rogue"))
+                .clock(clock)
+                .open();
         cs.addPersonal(rogue.leaf("evil.tls.test").build());
         cs.addTrustedRoot(rogue.rootCertificate());
-        CertificateProvider cp = CertificateProvider.builder(cs).clock(clock).criteria(SelectionCriteria.serverAndClientAuth()).build();
+        CertificateProvider cp = CertificateProvider.builder(cs)
+                .clock(clock)
+                .criteria(SelectionCriteria.serverAndClientAuth())
+                .build();
 
-        assertThatThrownBy(() -> handshake(context(server.keyManager(), validator().trustManager()),
-                context(cp.keyManager(), validator().trustManager()), "TLSv1.3"))
+        assertThatThrownBy(() -> handshake(
+                        context(server.keyManager(), validator().trustManager()),
+                        context(cp.keyManager(), validator().trustManager()),
+                        "TLSv1.3"))
                 .isInstanceOf(SSLException.class)
                 .satisfies(e -> {
                     Throwable t = e;

@@ -8,7 +8,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -42,16 +41,24 @@ class WeakAlgorithmTest {
     }
 
     private ValidationResult validate(X509Certificate... chain) {
-        StoreContents trust = StoreContents.builder().addTrustedRoot(root).addTrustedRoot(rsaRoot).build();
-        return PeerCertificateValidator.builder().contents(trust)
-                .clock(java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC)).build().validate(chain, PeerRole.CLIENT);
+        StoreContents trust = StoreContents.builder()
+                .addTrustedRoot(root)
+                .addTrustedRoot(rsaRoot)
+                .build();
+        return PeerCertificateValidator.builder()
+                .contents(trust)
+                .clock(java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC))
+                .build()
+                .validate(chain, PeerRole.CLIENT);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"SHA1withECDSA"})
     void ecLeafSignedWithSha1IsAWeakSignature(String alg) {
-        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.ec256()).signedBy(root, rootKey)
-                .signatureAlgorithm(alg).build();
+        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.ec256())
+                .signedBy(root, rootKey)
+                .signatureAlgorithm(alg)
+                .build();
         ValidationResult r = validate(leaf);
         assertThat(r.failure()).contains(ValidationFailure.WEAK_SIGNATURE);
         assertThat(r.failingIndex()).isZero();
@@ -61,25 +68,35 @@ class WeakAlgorithmTest {
     @ParameterizedTest
     @ValueSource(strings = {"SHA1withRSA", "MD5withRSA"})
     void rsaLeafSignedWithSha1OrMd5IsAWeakSignature(String alg) {
-        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.ec256()).signedBy(rsaRoot, rsaRootKey)
-                .signatureAlgorithm(alg).build();
+        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.ec256())
+                .signedBy(rsaRoot, rsaRootKey)
+                .signatureAlgorithm(alg)
+                .build();
         ValidationResult r = validate(leaf);
         // MD5 used to surface as the JDK's WEAK_ALGORITHM, SHA-1 was accepted: both are WEAK_SIGNATURE now
         assertThat(r.failure()).contains(ValidationFailure.WEAK_SIGNATURE);
         assertThat(r.detail()).contains(alg);
-        X509Certificate good = Forge.leaf(NOW, "gw1.example.test", Forge.ec256()).signedBy(rsaRoot, rsaRootKey).build();
+        X509Certificate good = Forge.leaf(NOW, "gw1.example.test", Forge.ec256())
+                .signedBy(rsaRoot, rsaRootKey)
+                .build();
         assertThat(validate(good).isValid()).isTrue();
     }
 
     @Test
     void rsassaPssOverSha1IsAWeakSignature() throws Exception {
         KeyPair leafKey = Forge.ec256();
-        X509v3CertificateBuilder b = new X509v3CertificateBuilder(X500Name.getInstance(rsaRoot.getSubjectX500Principal().getEncoded()),
-                BigInteger.valueOf(7), Date.from(NOW.minus(Duration.ofDays(1))), Date.from(NOW.plus(Duration.ofDays(30))),
-                new X500Name("CN=gw1.example.test"), SubjectPublicKeyInfo.getInstance(leafKey.getPublic().getEncoded()));
+        X509v3CertificateBuilder b = new X509v3CertificateBuilder(
+                X500Name.getInstance(rsaRoot.getSubjectX500Principal().getEncoded()),
+                BigInteger.valueOf(7),
+                Date.from(NOW.minus(Duration.ofDays(1))),
+                Date.from(NOW.plus(Duration.ofDays(30))),
+                new X500Name("CN=gw1.example.test"),
+                SubjectPublicKeyInfo.getInstance(leafKey.getPublic().getEncoded()));
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
         X509Certificate pss = X509Builder.toJdk(b.build(new JcaContentSignerBuilder("SHA1withRSAandMGF1")
-                .setProvider(Bc.PROVIDER).build(rsaRootKey.getPrivate())).getEncoded());
+                        .setProvider(Bc.PROVIDER)
+                        .build(rsaRootKey.getPrivate()))
+                .getEncoded());
         assertThat(pss.getSigAlgOID()).isEqualTo("1.2.840.113549.1.1.10");
         ValidationResult r = validate(pss);
         assertThat(r.failure()).contains(ValidationFailure.WEAK_SIGNATURE);
@@ -89,8 +106,13 @@ class WeakAlgorithmTest {
     @Test
     void intermediateSignedWithSha1IsAWeakSignatureAtItsIndex() {
         KeyPair midKey = Forge.ec256();
-        X509Certificate mid = Forge.ca(NOW, "Mid CA", midKey).signedBy(rsaRoot, rsaRootKey).signatureAlgorithm("SHA1withRSA").build();
-        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.ec256()).signedBy(mid, midKey).build();
+        X509Certificate mid = Forge.ca(NOW, "Mid CA", midKey)
+                .signedBy(rsaRoot, rsaRootKey)
+                .signatureAlgorithm("SHA1withRSA")
+                .build();
+        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.ec256())
+                .signedBy(mid, midKey)
+                .build();
         ValidationResult r = validate(leaf, mid);
         assertThat(r.failure()).contains(ValidationFailure.WEAK_SIGNATURE);
         assertThat(r.failingIndex()).isEqualTo(1);
@@ -101,29 +123,44 @@ class WeakAlgorithmTest {
     void theAnchorIsExemptFromSignatureAndKeyChecks() throws Exception {
         // an old root: RSA-1024, self-signed with SHA-1; what it signs is SHA-256
         KeyPair oldKey = Forge.rsa(1024);
-        X509Certificate oldRoot = Forge.ca(NOW, "Old Root", oldKey).signatureAlgorithm("SHA1withRSA").build();
-        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.ec256()).signedBy(oldRoot, oldKey).build();
-        ValidationResult r = PeerCertificateValidator.builder().contents(StoreContents.builder().addTrustedRoot(oldRoot).build())
-                .clock(java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC)).build().validate(new X509Certificate[] {leaf},
-                        PeerRole.CLIENT);
+        X509Certificate oldRoot = Forge.ca(NOW, "Old Root", oldKey)
+                .signatureAlgorithm("SHA1withRSA")
+                .build();
+        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.ec256())
+                .signedBy(oldRoot, oldKey)
+                .build();
+        ValidationResult r = PeerCertificateValidator.builder()
+                .contents(StoreContents.builder().addTrustedRoot(oldRoot).build())
+                .clock(java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC))
+                .build()
+                .validate(new X509Certificate[] {leaf}, PeerRole.CLIENT);
         assertThat(r.isValid()).as(r.toString()).isTrue();
         // a pinned self-signed gateway certificate is its own anchor: its SHA-1 self-signature is exempt
-        X509Certificate pinned = Forge.leaf(NOW, "gwx.example.test", Forge.ec256()).signatureAlgorithm("SHA1withECDSA").build();
-        ValidationResult p = PeerCertificateValidator.builder().contents(StoreContents.builder().addTrustedRoot(pinned).build())
-                .clock(java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC)).build().validate(new X509Certificate[] {pinned},
-                        PeerRole.CLIENT);
+        X509Certificate pinned = Forge.leaf(NOW, "gwx.example.test", Forge.ec256())
+                .signatureAlgorithm("SHA1withECDSA")
+                .build();
+        ValidationResult p = PeerCertificateValidator.builder()
+                .contents(StoreContents.builder().addTrustedRoot(pinned).build())
+                .clock(java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC))
+                .build()
+                .validate(new X509Certificate[] {pinned}, PeerRole.CLIENT);
         assertThat(p.isValid()).isTrue();
     }
 
     @Test
     void rsaUnder2048IsAWeakKeyInTheLeafAndInTheChain() throws Exception {
-        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.rsa(1024)).signedBy(root, rootKey).build();
+        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.rsa(1024))
+                .signedBy(root, rootKey)
+                .build();
         ValidationResult r = validate(leaf);
         assertThat(r.failure()).contains(ValidationFailure.WEAK_KEY);
         assertThat(r.detail()).contains("1024");
         KeyPair midKey = Forge.rsa(1024);
-        X509Certificate mid = Forge.ca(NOW, "Weak Mid", midKey).signedBy(root, rootKey).build();
-        X509Certificate leaf2 = Forge.leaf(NOW, "gw2.example.test", Forge.ec256()).signedBy(mid, midKey).build();
+        X509Certificate mid =
+                Forge.ca(NOW, "Weak Mid", midKey).signedBy(root, rootKey).build();
+        X509Certificate leaf2 = Forge.leaf(NOW, "gw2.example.test", Forge.ec256())
+                .signedBy(mid, midKey)
+                .build();
         ValidationResult r2 = validate(leaf2, mid);
         assertThat(r2.failure()).contains(ValidationFailure.WEAK_KEY);
         assertThat(r2.failingIndex()).isEqualTo(1);
@@ -134,21 +171,28 @@ class WeakAlgorithmTest {
     @ValueSource(strings = {"brainpoolP256r1", "secp256k1", "secp224r1"})
     void ecKeysOnOtherCurvesAreWeakEvenAt256Bits(String curve) throws Exception {
         // brainpoolP256r1 and secp256k1 have 256-bit orders: a size check alone let them through
-        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.ecOn(curve)).signedBy(root, rootKey).build();
+        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.ecOn(curve))
+                .signedBy(root, rootKey)
+                .build();
         ValidationResult r = validate(leaf);
         assertThat(r.failure()).contains(ValidationFailure.WEAK_KEY);
         assertThat(r.detail()).contains(curve);
         KeyPair midKey = Forge.ecOn(curve);
-        X509Certificate mid = Forge.ca(NOW, "Odd Curve CA", midKey).signedBy(root, rootKey).build();
-        X509Certificate leaf2 = Forge.leaf(NOW, "gw2.example.test", Forge.ec256()).signedBy(mid, midKey)
-                .signatureAlgorithm("SHA256withECDSA").build();
+        X509Certificate mid =
+                Forge.ca(NOW, "Odd Curve CA", midKey).signedBy(root, rootKey).build();
+        X509Certificate leaf2 = Forge.leaf(NOW, "gw2.example.test", Forge.ec256())
+                .signedBy(mid, midKey)
+                .signatureAlgorithm("SHA256withECDSA")
+                .build();
         assertThat(validate(leaf2, mid).failure()).contains(ValidationFailure.WEAK_KEY);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"secp384r1", "secp521r1"})
     void nistCurvesAreAccepted(String curve) throws Exception {
-        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.ecOn(curve)).signedBy(root, rootKey).build();
+        X509Certificate leaf = Forge.leaf(NOW, "gw1.example.test", Forge.ecOn(curve))
+                .signedBy(root, rootKey)
+                .build();
         assertThat(validate(leaf).isValid()).isTrue();
     }
 }

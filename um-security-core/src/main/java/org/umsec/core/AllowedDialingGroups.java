@@ -101,7 +101,8 @@ public final class AllowedDialingGroups {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof AllowedDialingGroups && inCountry.equals(((AllowedDialingGroups) o).inCountry)
+        return o instanceof AllowedDialingGroups
+                && inCountry.equals(((AllowedDialingGroups) o).inCountry)
                 && international.equals(((AllowedDialingGroups) o).international);
     }
 

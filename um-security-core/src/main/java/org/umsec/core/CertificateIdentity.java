@@ -43,8 +43,7 @@ public final class CertificateIdentity {
      * @return the identity
      * @throws NullPointerException if an argument or a list element is null
      */
-    public static CertificateIdentity of(List<String> dnsNames, List<String> ipAddresses,
-                                         Optional<String> commonName) {
+    public static CertificateIdentity of(List<String> dnsNames, List<String> ipAddresses, Optional<String> commonName) {
         Objects.requireNonNull(dnsNames, "dnsNames must not be null");
         Objects.requireNonNull(ipAddresses, "ipAddresses must not be null");
         Objects.requireNonNull(commonName, "commonName must not be null (use Optional.empty())");
@@ -109,7 +108,6 @@ public final class CertificateIdentity {
 
     @Override
     public String toString() {
-        return "CertificateIdentity{dns=" + dnsNames + ", ip=" + ipAddresses
-                + ", cn=" + commonName.orElse("") + "}";
+        return "CertificateIdentity{dns=" + dnsNames + ", ip=" + ipAddresses + ", cn=" + commonName.orElse("") + "}";
     }
 }

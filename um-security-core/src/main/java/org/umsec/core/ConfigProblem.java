@@ -121,7 +121,9 @@ public final class ConfigProblem {
         if (severity == Severity.INFO) {
             throw new IllegalArgumentException("a configuration problem is an ERROR or a WARNING, not INFO");
         }
-        return new ConfigProblem(severity, Objects.requireNonNull(subject, "subject must not be null"),
+        return new ConfigProblem(
+                severity,
+                Objects.requireNonNull(subject, "subject must not be null"),
                 Objects.requireNonNull(message, "message must not be null"));
     }
 
@@ -186,8 +188,10 @@ public final class ConfigProblem {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ConfigProblem && severity == ((ConfigProblem) o).severity
-                && subject.equals(((ConfigProblem) o).subject) && message.equals(((ConfigProblem) o).message);
+        return o instanceof ConfigProblem
+                && severity == ((ConfigProblem) o).severity
+                && subject.equals(((ConfigProblem) o).subject)
+                && message.equals(((ConfigProblem) o).message);
     }
 
     @Override

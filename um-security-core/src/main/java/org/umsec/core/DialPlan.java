@@ -77,7 +77,9 @@ public final class DialPlan {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DialPlan && name.equals(((DialPlan) o).name) && mode == ((DialPlan) o).mode
+        return o instanceof DialPlan
+                && name.equals(((DialPlan) o).name)
+                && mode == ((DialPlan) o).mode
                 && dialingRules.equals(((DialPlan) o).dialingRules);
     }
 

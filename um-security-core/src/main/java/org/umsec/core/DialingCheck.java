@@ -29,8 +29,13 @@ public final class DialingCheck {
     private final DialingRule rule;
     private final String dialedNumber;
 
-    private DialingCheck(Outcome outcome, String number, String normalisedNumber, DialingRuleGroup group,
-                         DialingRule rule, String dialedNumber) {
+    private DialingCheck(
+            Outcome outcome,
+            String number,
+            String normalisedNumber,
+            DialingRuleGroup group,
+            DialingRule rule,
+            String dialedNumber) {
         this.outcome = outcome;
         this.number = number;
         this.normalisedNumber = normalisedNumber;
@@ -126,11 +131,13 @@ public final class DialingCheck {
     public String reason() {
         switch (outcome) {
             case ALLOWED:
-                return "Number " + normalisedNumber + " is allowed by " + group.scope().label() + " group '"
-                        + group.name() + "' rule " + rule.numberMask() + "; dialing " + dialedNumber;
+                return "Number " + normalisedNumber + " is allowed by "
+                        + group.scope().label() + " group '" + group.name() + "' rule " + rule.numberMask()
+                        + "; dialing " + dialedNumber;
             case BLOCKED_BY_RULE:
-                return "Number " + normalisedNumber + " is blocked: it matches " + group.scope().label() + " group '"
-                        + group.name() + "' rule " + rule.numberMask() + ", which is not an allowed group";
+                return "Number " + normalisedNumber + " is blocked: it matches "
+                        + group.scope().label() + " group '" + group.name() + "' rule " + rule.numberMask()
+                        + ", which is not an allowed group";
             case NO_MATCHING_RULE:
                 return "Number " + normalisedNumber + " is blocked: it matches no dialing rule";
             default:
@@ -150,8 +157,11 @@ public final class DialingCheck {
             return false;
         }
         DialingCheck c = (DialingCheck) o;
-        return outcome == c.outcome && number.equals(c.number) && Objects.equals(normalisedNumber, c.normalisedNumber)
-                && Objects.equals(group, c.group) && Objects.equals(rule, c.rule)
+        return outcome == c.outcome
+                && number.equals(c.number)
+                && Objects.equals(normalisedNumber, c.normalisedNumber)
+                && Objects.equals(group, c.group)
+                && Objects.equals(rule, c.rule)
                 && Objects.equals(dialedNumber, c.dialedNumber);
     }
 

@@ -83,8 +83,8 @@ public final class DialingRule {
                         + " 'x' digits but number mask '" + mask + "' has " + mx + "; they must be equal");
             }
             if (dialed.endsWith("*") && !mask.endsWith("*")) {
-                throw new IllegalArgumentException("Dialed number '" + dialed
-                        + "' ends in '*' but number mask '" + mask + "' does not");
+                throw new IllegalArgumentException(
+                        "Dialed number '" + dialed + "' ends in '*' but number mask '" + mask + "' does not");
             }
         }
         return new DialingRule(mask, dialed, comment.strip());
@@ -95,18 +95,22 @@ public final class DialingRule {
             throw new IllegalArgumentException(what + " must not be empty");
         }
         if (p.length() > MAX_PATTERN_LENGTH) {
-            throw new IllegalArgumentException(what + " '" + p + "' is longer than " + MAX_PATTERN_LENGTH
-                    + " characters");
+            throw new IllegalArgumentException(
+                    what + " '" + p + "' is longer than " + MAX_PATTERN_LENGTH + " characters");
         }
         boolean ok = !p.equals("+");
         for (int i = 0; i < p.length() && ok; i++) {
             char c = p.charAt(i);
-            ok = (c >= '0' && c <= '9') || c == 'x' || c == 'X'
-                    || (c == '+' && i == 0) || (c == '*' && i == p.length() - 1);
+            ok = (c >= '0' && c <= '9')
+                    || c == 'x'
+                    || c == 'X'
+                    || (c == '+' && i == 0)
+                    || (c == '*' && i == p.length() - 1);
         }
         if (!ok || p.startsWith("+*")) {
-            throw new IllegalArgumentException(what + " '" + p
-                    + "' is not valid: use digits, 'x' for any digit, an optional leading '+' and an optional trailing '*'");
+            throw new IllegalArgumentException(
+                    what + " '" + p
+                            + "' is not valid: use digits, 'x' for any digit, an optional leading '+' and an optional trailing '*'");
         }
     }
 
@@ -207,8 +211,10 @@ public final class DialingRule {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DialingRule && numberMask.equals(((DialingRule) o).numberMask)
-                && dialedNumber.equals(((DialingRule) o).dialedNumber) && comment.equals(((DialingRule) o).comment);
+        return o instanceof DialingRule
+                && numberMask.equals(((DialingRule) o).numberMask)
+                && dialedNumber.equals(((DialingRule) o).dialedNumber)
+                && comment.equals(((DialingRule) o).comment);
     }
 
     @Override

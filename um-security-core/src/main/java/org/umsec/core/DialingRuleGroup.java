@@ -69,8 +69,10 @@ public final class DialingRuleGroup {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DialingRuleGroup && name.equals(((DialingRuleGroup) o).name)
-                && scope == ((DialingRuleGroup) o).scope && rules.equals(((DialingRuleGroup) o).rules);
+        return o instanceof DialingRuleGroup
+                && name.equals(((DialingRuleGroup) o).name)
+                && scope == ((DialingRuleGroup) o).scope
+                && rules.equals(((DialingRuleGroup) o).rules);
     }
 
     @Override

@@ -223,7 +223,8 @@ public final class DialingRules {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DialingRules && groups.equals(((DialingRules) o).groups)
+        return o instanceof DialingRules
+                && groups.equals(((DialingRules) o).groups)
                 && allowed.equals(((DialingRules) o).allowed)
                 && internationalAccessCode.equals(((DialingRules) o).internationalAccessCode);
     }
@@ -245,8 +246,7 @@ public final class DialingRules {
         private final Set<String> allowedInternational = new java.util.LinkedHashSet<>();
         private String iac;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Adds a configured group.
@@ -260,8 +260,8 @@ public final class DialingRules {
             Objects.requireNonNull(g, "dialing rule group must not be null");
             for (DialingRuleGroup existing : groups) {
                 if (existing.scope() == g.scope() && Names.key(existing.name()).equals(Names.key(g.name()))) {
-                    throw new IllegalArgumentException("Dialing rules already have an " + g.scope().label()
-                            + " group named '" + existing.name() + "'");
+                    throw new IllegalArgumentException("Dialing rules already have an "
+                            + g.scope().label() + " group named '" + existing.name() + "'");
                 }
             }
             groups.add(g);
@@ -305,8 +305,8 @@ public final class DialingRules {
         public Builder internationalAccessCode(String code) {
             Objects.requireNonNull(code, "international access code must not be null");
             if (!code.matches("[0-9]{1,4}")) {
-                throw new IllegalArgumentException("International access code '" + code
-                        + "' must be one to four digits");
+                throw new IllegalArgumentException(
+                        "International access code '" + code + "' must be one to four digits");
             }
             this.iac = code;
             return this;
@@ -323,11 +323,13 @@ public final class DialingRules {
             checkAllowed(DialingScope.IN_COUNTRY, allowedInCountry, unknown);
             checkAllowed(DialingScope.INTERNATIONAL, allowedInternational, unknown);
             if (!unknown.isEmpty()) {
-                throw new IllegalStateException("Dialing rules allow groups that are not configured: "
-                        + String.join(", ", unknown));
+                throw new IllegalStateException(
+                        "Dialing rules allow groups that are not configured: " + String.join(", ", unknown));
             }
-            return new DialingRules(List.copyOf(groups),
-                    AllowedDialingGroups.of(allowedInCountry, allowedInternational), Optional.ofNullable(iac));
+            return new DialingRules(
+                    List.copyOf(groups),
+                    AllowedDialingGroups.of(allowedInCountry, allowedInternational),
+                    Optional.ofNullable(iac));
         }
 
         private void checkAllowed(DialingScope scope, Set<String> names, List<String> unknown) {

@@ -35,8 +35,7 @@ public final class HostNames {
     /** Longest label, RFC 1035 §2.3.4. */
     public static final int MAX_LABEL_LENGTH = 63;
 
-    private HostNames() {
-    }
+    private HostNames() {}
 
     /**
      * Whether a value is a syntactically valid host name (case and one trailing dot ignored) and not
@@ -172,8 +171,8 @@ public final class HostNames {
         }
         for (int i = 0; i < t.length(); i++) {
             char c = t.charAt(i);
-            boolean ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-                    || c == ':' || c == '.';
+            boolean ok =
+                    (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
             if (!ok) {
                 return Optional.empty();
             }

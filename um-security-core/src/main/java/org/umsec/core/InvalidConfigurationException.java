@@ -33,8 +33,8 @@ public final class InvalidConfigurationException extends RuntimeException {
         if (problems.size() == 1) {
             return problems.get(0).message();
         }
-        return problems.size() + " configuration problems:\n" + problems.stream()
-                .map(p -> "  " + p.toString()).collect(Collectors.joining("\n"));
+        return problems.size() + " configuration problems:\n"
+                + problems.stream().map(p -> "  " + p.toString()).collect(Collectors.joining("\n"));
     }
 
     /**

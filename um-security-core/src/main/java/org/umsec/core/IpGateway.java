@@ -124,7 +124,10 @@ public final class IpGateway {
             return false;
         }
         IpGateway g = (IpGateway) o;
-        return name.equals(g.name) && fqdn.equals(g.fqdn) && address.equals(g.address) && port == g.port
+        return name.equals(g.name)
+                && fqdn.equals(g.fqdn)
+                && address.equals(g.address)
+                && port == g.port
                 && dialPlan.equals(g.dialPlan);
     }
 
@@ -173,8 +176,8 @@ public final class IpGateway {
          */
         public Builder address(String ipLiteral) {
             Objects.requireNonNull(ipLiteral, "IP gateway address must not be null");
-            this.address = HostNames.parseIpLiteral(ipLiteral.strip()).orElseThrow(() ->
-                    new IllegalArgumentException("IP gateway '" + name + "' address '" + ipLiteral
+            this.address = HostNames.parseIpLiteral(ipLiteral.strip())
+                    .orElseThrow(() -> new IllegalArgumentException("IP gateway '" + name + "' address '" + ipLiteral
                             + "' is not an IP address literal (a host name goes in fqdn(...))"));
             return this;
         }
@@ -201,8 +204,7 @@ public final class IpGateway {
          */
         public Builder port(int port) {
             if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("IP gateway '" + name + "' port " + port
-                        + " is outside 1-65535");
+                throw new IllegalArgumentException("IP gateway '" + name + "' port " + port + " is outside 1-65535");
             }
             this.port = port;
             return this;

@@ -8,8 +8,7 @@ final class Names {
     /** Exchange limits these object names to 64 characters. */
     static final int MAX_NAME_LENGTH = 64;
 
-    private Names() {
-    }
+    private Names() {}
 
     /** Returns {@code name} stripped, or throws with {@code what} in the message. */
     static String checkName(String what, String name) {
@@ -19,8 +18,8 @@ final class Names {
             throw new IllegalArgumentException(what + " name must not be blank");
         }
         if (s.length() > MAX_NAME_LENGTH) {
-            throw new IllegalArgumentException(what + " name '" + s + "' is longer than " + MAX_NAME_LENGTH
-                    + " characters");
+            throw new IllegalArgumentException(
+                    what + " name '" + s + "' is longer than " + MAX_NAME_LENGTH + " characters");
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

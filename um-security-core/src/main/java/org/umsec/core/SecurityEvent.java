@@ -130,8 +130,14 @@ public final class SecurityEvent {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder(64);
-        sb.append('[').append(type.id()).append(' ').append(type.name()).append(' ').append(severity)
-                .append("] ").append(escapeLine(message));
+        sb.append('[')
+                .append(type.id())
+                .append(' ')
+                .append(type.name())
+                .append(' ')
+                .append(severity)
+                .append("] ")
+                .append(escapeLine(message));
         for (Map.Entry<String, String> f : fields.entrySet()) {
             sb.append(' ').append(f.getKey()).append('=').append(quoteIfNeeded(f.getValue()));
         }
@@ -160,8 +166,7 @@ public final class SecurityEvent {
      * cursor, recolour a terminal or reorder what an administrator reads.
      */
     private static boolean needsEscape(char c) {
-        return Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
-                || c == '\u2028' || c == '\u2029';
+        return Character.isISOControl(c) || Character.getType(c) == Character.FORMAT || c == '\u2028' || c == '\u2029';
     }
 
     private static void appendEscaped(StringBuilder sb, char c) {

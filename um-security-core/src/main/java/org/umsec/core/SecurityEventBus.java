@@ -51,6 +51,7 @@ public final class SecurityEventBus implements SecurityEventListener {
     public static final int LOG_WINDOW_SECONDS = 60;
     /** Addresses tracked at once by the log rate limiter. */
     public static final int LOG_MAX_TRACKED = 4096;
+
     private static final Duration LOG_WINDOW = Duration.ofSeconds(LOG_WINDOW_SECONDS);
 
     private final Logger logger;
@@ -116,8 +117,11 @@ public final class SecurityEventBus implements SecurityEventListener {
             } catch (VirtualMachineError fatal) {
                 throw fatal;
             } catch (RuntimeException | Error failure) {
-                logger.log(Level.ERROR, "Security event listener " + entry.listener + " failed on event "
-                        + e.id() + "; other listeners still receive it", failure);
+                logger.log(
+                        Level.ERROR,
+                        "Security event listener " + entry.listener + " failed on event " + e.id()
+                                + "; other listeners still receive it",
+                        failure);
             }
         }
     }
@@ -156,7 +160,7 @@ public final class SecurityEventBus implements SecurityEventListener {
             // windows whose minute is over print their summary even when their address went quiet
             lastSweep = now;
             boolean full = windows.size() >= LOG_MAX_TRACKED;
-            for (Iterator<Map.Entry<String, Window>> it = windows.entrySet().iterator(); it.hasNext();) {
+            for (Iterator<Map.Entry<String, Window>> it = windows.entrySet().iterator(); it.hasNext(); ) {
                 Map.Entry<String, Window> w = it.next();
                 if (full || !now.isBefore(w.getValue().start.plus(LOG_WINDOW))) {
                     w.getValue().summary(w.getKey(), out);
@@ -169,7 +173,8 @@ public final class SecurityEventBus implements SecurityEventListener {
             out.add(null);
             return out;
         }
-        String key = t.name() + " (" + t.id() + ") events from " + host(e.field("remote").orElse(""));
+        String key = t.name() + " (" + t.id() + ") events from "
+                + host(e.field("remote").orElse(""));
         Window w = windows.get(key);
         if (w == null) {
             w = new Window(now);

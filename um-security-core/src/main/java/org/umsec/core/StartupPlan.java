@@ -75,9 +75,12 @@ public final class StartupPlan {
             if (dp.isPresent()) {
                 associated.add(dp.get());
             } else {
-                problems.add(ConfigProblem.error(ConfigProblem.Kind.SERVER, server.name(), -1, "dialPlans",
-                        "UM server '" + server.name()
-                        + "' is associated with unknown dial plan '" + name + "'"));
+                problems.add(ConfigProblem.error(
+                        ConfigProblem.Kind.SERVER,
+                        server.name(),
+                        -1,
+                        "dialPlans",
+                        "UM server '" + server.name() + "' is associated with unknown dial plan '" + name + "'"));
             }
         }
         if (!problems.isEmpty()) {
@@ -104,12 +107,13 @@ public final class StartupPlan {
                 case 0:
                     return new StartupPlan(Basis.START_SECURED, EnumSet.of(VoipSecurityMode.UNSECURED), List.of());
                 case 1:
-                    return new StartupPlan(Basis.START_SECURED,
-                            EnumSet.of(VoipSecurityMode.SIP_SECURED, VoipSecurityMode.SECURED), List.of());
+                    return new StartupPlan(
+                            Basis.START_SECURED,
+                            EnumSet.of(VoipSecurityMode.SIP_SECURED, VoipSecurityMode.SECURED),
+                            List.of());
                 default:
-                    throw new InvalidConfigurationException(List.of(
-                            ConfigProblem.error(ConfigProblem.Kind.SERVER, server.name(), -1, "startSecured",
-                                    badStartSecured(server))));
+                    throw new InvalidConfigurationException(List.of(ConfigProblem.error(
+                            ConfigProblem.Kind.SERVER, server.name(), -1, "startSecured", badStartSecured(server))));
             }
         }
         Set<VoipSecurityMode> modes = EnumSet.noneOf(VoipSecurityMode.class);
@@ -230,16 +234,20 @@ public final class StartupPlan {
      * @return the explanation, naming only the listeners the plan needs
      */
     public String describe(int tcpPort, int tlsPort) {
-        String listeners = tcpListener() && tlsListener() ? "TCP " + tcpPort + " and TLS " + tlsPort
+        String listeners = tcpListener() && tlsListener()
+                ? "TCP " + tcpPort + " and TLS " + tlsPort
                 : tlsListener() ? "TLS " + tlsPort : "TCP " + tcpPort;
-        String why = basis == Basis.DIAL_PLANS ? "associated dial plans " + dialPlans
+        String why = basis == Basis.DIAL_PLANS
+                ? "associated dial plans " + dialPlans
                 : "StartSecured " + (tlsListener() ? 1 : 0) + " (no associated dial plan)";
         return "Listen on " + listeners + (certificateRequired() ? ", certificate required" : "") + "; from " + why;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof StartupPlan && basis == ((StartupPlan) o).basis && modes.equals(((StartupPlan) o).modes)
+        return o instanceof StartupPlan
+                && basis == ((StartupPlan) o).basis
+                && modes.equals(((StartupPlan) o).modes)
                 && dialPlans.equals(((StartupPlan) o).dialPlans);
     }
 

@@ -337,8 +337,7 @@ public final class TrustList {
         private boolean wildcards;
         private AddressResolver resolver = AddressResolver.system();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Adds an FQDN, an IP literal or (with wildcards allowed) a {@code *.domain} entry. Surrounding
@@ -408,8 +407,9 @@ public final class TrustList {
             if (!wildcards) {
                 for (String e : entries) {
                     if (e.startsWith("*.")) {
-                        throw new IllegalStateException("Trust list entry '" + e
-                                + "' is a wildcard, but wildcards are off (RFC 5922 §7.2); call allowWildcards(true) to accept it");
+                        throw new IllegalStateException(
+                                "Trust list entry '" + e
+                                        + "' is a wildcard, but wildcards are off (RFC 5922 §7.2); call allowWildcards(true) to accept it");
                     }
                 }
             }
@@ -429,14 +429,15 @@ public final class TrustList {
             String n = HostNames.normaliseName(s);
             if (n.startsWith("*.")) {
                 if (!validWildcardSuffix(n.substring(2))) {
-                    throw new IllegalArgumentException("Trust list entry '" + raw
-                            + "' is not a valid wildcard: only '*.' followed by a domain of at least two labels is allowed");
+                    throw new IllegalArgumentException(
+                            "Trust list entry '" + raw
+                                    + "' is not a valid wildcard: only '*.' followed by a domain of at least two labels is allowed");
                 }
                 return n;
             }
             if (!HostNames.isValidName(n)) {
-                throw new IllegalArgumentException("Trust list entry '" + raw
-                        + "' is neither a valid FQDN nor an IP address literal");
+                throw new IllegalArgumentException(
+                        "Trust list entry '" + raw + "' is neither a valid FQDN nor an IP address literal");
             }
             return n;
         }

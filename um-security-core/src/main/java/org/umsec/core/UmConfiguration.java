@@ -116,7 +116,8 @@ public final class UmConfiguration {
      * @throws NullPointerException if {@code name} is null
      */
     public Optional<DialPlan> dialPlan(String name) {
-        String key = Names.key(Objects.requireNonNull(name, "dial plan name must not be null").strip());
+        String key = Names.key(
+                Objects.requireNonNull(name, "dial plan name must not be null").strip());
         return dialPlans.stream().filter(d -> Names.key(d.name()).equals(key)).findFirst();
     }
 
@@ -128,7 +129,8 @@ public final class UmConfiguration {
      * @throws NullPointerException if {@code name} is null
      */
     public Optional<IpGateway> gateway(String name) {
-        String key = Names.key(Objects.requireNonNull(name, "gateway name must not be null").strip());
+        String key = Names.key(
+                Objects.requireNonNull(name, "gateway name must not be null").strip());
         return gateways.stream().filter(g -> Names.key(g.name()).equals(key)).findFirst();
     }
 
@@ -140,8 +142,11 @@ public final class UmConfiguration {
      * @throws NullPointerException if {@code name} is null
      */
     public Optional<UmMailboxPolicy> mailboxPolicy(String name) {
-        String key = Names.key(Objects.requireNonNull(name, "mailbox policy name must not be null").strip());
-        return mailboxPolicies.stream().filter(p -> Names.key(p.name()).equals(key)).findFirst();
+        String key = Names.key(Objects.requireNonNull(name, "mailbox policy name must not be null")
+                .strip());
+        return mailboxPolicies.stream()
+                .filter(p -> Names.key(p.name()).equals(key))
+                .findFirst();
     }
 
     /**
@@ -161,7 +166,9 @@ public final class UmConfiguration {
             return gateways.stream().filter(g -> g.address().equals(ip)).findFirst();
         }
         String n = HostNames.normaliseName(t);
-        return gateways.stream().filter(g -> g.fqdn().map(n::equals).orElse(false)).findFirst();
+        return gateways.stream()
+                .filter(g -> g.fqdn().map(n::equals).orElse(false))
+                .findFirst();
     }
 
     /**
@@ -257,8 +264,8 @@ public final class UmConfiguration {
      * @throws IllegalArgumentException if there is no such dial plan
      */
     public DialingCheck checkDialing(String dialPlanName, String number) {
-        DialPlan dp = dialPlan(dialPlanName).orElseThrow(() ->
-                new IllegalArgumentException("Unknown dial plan '" + dialPlanName + "'"));
+        DialPlan dp = dialPlan(dialPlanName)
+                .orElseThrow(() -> new IllegalArgumentException("Unknown dial plan '" + dialPlanName + "'"));
         return dp.dialingRules().check(number);
     }
 
@@ -273,10 +280,12 @@ public final class UmConfiguration {
      * @throws IllegalArgumentException if there is no such policy, or its dial plan is unknown
      */
     public DialingCheck checkDialingForPolicy(String mailboxPolicyName, String number) {
-        UmMailboxPolicy p = mailboxPolicy(mailboxPolicyName).orElseThrow(() ->
-                new IllegalArgumentException("Unknown UM mailbox policy '" + mailboxPolicyName + "'"));
-        DialPlan dp = dialPlan(p.dialPlan()).orElseThrow(() -> new IllegalArgumentException(
-                "UM mailbox policy '" + p.name() + "' belongs to unknown dial plan '" + p.dialPlan() + "'"));
+        UmMailboxPolicy p = mailboxPolicy(mailboxPolicyName)
+                .orElseThrow(
+                        () -> new IllegalArgumentException("Unknown UM mailbox policy '" + mailboxPolicyName + "'"));
+        DialPlan dp = dialPlan(p.dialPlan())
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "UM mailbox policy '" + p.name() + "' belongs to unknown dial plan '" + p.dialPlan() + "'"));
         return dp.dialingRules().check(number, p.allowed());
     }
 
@@ -288,9 +297,20 @@ public final class UmConfiguration {
      */
     public List<ConfigProblem> validate() {
         List<ConfigProblem> out = new ArrayList<>();
-        duplicates(out, ConfigProblem.Kind.DIAL_PLAN, "Dial plan", dialPlans.stream().map(DialPlan::name).toList());
-        duplicates(out, ConfigProblem.Kind.GATEWAY, "IP gateway", gateways.stream().map(IpGateway::name).toList());
-        duplicates(out, ConfigProblem.Kind.MAILBOX_POLICY, "UM mailbox policy",
+        duplicates(
+                out,
+                ConfigProblem.Kind.DIAL_PLAN,
+                "Dial plan",
+                dialPlans.stream().map(DialPlan::name).toList());
+        duplicates(
+                out,
+                ConfigProblem.Kind.GATEWAY,
+                "IP gateway",
+                gateways.stream().map(IpGateway::name).toList());
+        duplicates(
+                out,
+                ConfigProblem.Kind.MAILBOX_POLICY,
+                "UM mailbox policy",
                 mailboxPolicies.stream().map(UmMailboxPolicy::name).toList());
         validateGateways(out);
         validateServer(out);
@@ -314,7 +334,8 @@ public final class UmConfiguration {
      * @throws InvalidConfigurationException listing every error (warnings are left out)
      */
     public UmConfiguration requireValid() {
-        List<ConfigProblem> errors = validate().stream().filter(ConfigProblem::isError).toList();
+        List<ConfigProblem> errors =
+                validate().stream().filter(ConfigProblem::isError).toList();
         if (!errors.isEmpty()) {
             throw new InvalidConfigurationException(errors);
         }
@@ -328,7 +349,11 @@ public final class UmConfiguration {
             String n = names.get(i);
             String k = Names.key(n);
             if (!seen.add(k) && reported.add(k)) {
-                out.add(ConfigProblem.error(kind, n, i, "name",
+                out.add(ConfigProblem.error(
+                        kind,
+                        n,
+                        i,
+                        "name",
                         what + " name '" + n + "' is used more than once (names are case-insensitive)"));
             }
         }
@@ -344,7 +369,11 @@ public final class UmConfiguration {
             String name = g.name();
             Optional<DialPlan> dp = dialPlan(g.dialPlan());
             if (dp.isEmpty()) {
-                out.add(ConfigProblem.error(gw, name, i, "dialPlan",
+                out.add(ConfigProblem.error(
+                        gw,
+                        name,
+                        i,
+                        "dialPlan",
                         "IP gateway '" + g.name() + "' serves unknown dial plan '" + g.dialPlan() + "'"));
             } else {
                 VoipSecurityMode mode = dp.get().mode();
@@ -357,28 +386,46 @@ public final class UmConfiguration {
                     out.add(ConfigProblem.error(gw, name, i, "port", served + " on port " + g.port() + "; " + R4_RULE));
                 }
                 if (!mode.mutualTls() && g.port() == VoipSecurityMode.SECURED_PORT) {
-                    out.add(ConfigProblem.warning(gw, name, i, "port", served + " on port 5061, the SIP-over-TLS port;"
-                            + " Unsecured dial plans use SIP over TCP, normally on port 5060"));
+                    out.add(ConfigProblem.warning(
+                            gw,
+                            name,
+                            i,
+                            "port",
+                            served + " on port 5061, the SIP-over-TLS port;"
+                                    + " Unsecured dial plans use SIP over TCP, normally on port 5060"));
                 }
-                if (!associated.isEmpty() && !associated.contains(Names.key(dp.get().name()))) {
+                if (!associated.isEmpty()
+                        && !associated.contains(Names.key(dp.get().name()))) {
                     // An error, not a warning: every configured gateway is on the trusted list (R5), so a
                     // gateway whose dial plan this server does not serve would be trusted for nothing.
-                    out.add(ConfigProblem.error(gw, name, i, "dialPlan", "IP gateway '" + g.name()
-                            + "' serves dial plan '" + dp.get().name() + "', which UM server '" + server.name()
-                            + "' is not associated with; associate the dial plan or remove the gateway"));
+                    out.add(ConfigProblem.error(
+                            gw,
+                            name,
+                            i,
+                            "dialPlan",
+                            "IP gateway '" + g.name()
+                                    + "' serves dial plan '" + dp.get().name() + "', which UM server '" + server.name()
+                                    + "' is not associated with; associate the dial plan or remove the gateway"));
                 }
             }
             // A device is its host and port (R4): one box may serve an Unsecured dial plan on 5060
             // and a secured one on 5061, so only the same host on the same port is ambiguous.
             List<String[]> hosts = new ArrayList<>(2);
             g.fqdn().ifPresent(f -> hosts.add(new String[] {"fqdn", "FQDN '" + f + "' and port " + g.port()}));
-            g.address().ifPresent(a -> hosts.add(new String[] {"address",
-                "IP address '" + HostNames.canonical(a) + "' and port " + g.port()}));
+            g.address()
+                    .ifPresent(a -> hosts.add(
+                            new String[] {"address", "IP address '" + HostNames.canonical(a) + "' and port " + g.port()
+                            }));
             for (String[] h : hosts) {
                 IpGateway first = byHost.putIfAbsent(h[1], g);
                 if (first != null) {
-                    out.add(ConfigProblem.error(gw, name, i, h[0], "IP gateways '" + first.name() + "' and '" + g.name()
-                            + "' have the same " + h[1] + "; each trusted device must be configured once"));
+                    out.add(ConfigProblem.error(
+                            gw,
+                            name,
+                            i,
+                            h[0],
+                            "IP gateways '" + first.name() + "' and '" + g.name() + "' have the same " + h[1]
+                                    + "; each trusted device must be configured once"));
                 }
             }
         }
@@ -390,10 +437,18 @@ public final class UmConfiguration {
         Set<String> seen = new HashSet<>();
         for (String n : server.dialPlans()) {
             if (!seen.add(Names.key(n))) {
-                out.add(ConfigProblem.warning(sv, name, -1, "dialPlans",
+                out.add(ConfigProblem.warning(
+                        sv,
+                        name,
+                        -1,
+                        "dialPlans",
                         "UM server '" + server.name() + "' lists dial plan '" + n + "' more than once"));
             } else if (dialPlan(n).isEmpty()) {
-                out.add(ConfigProblem.error(sv, name, -1, "dialPlans",
+                out.add(ConfigProblem.error(
+                        sv,
+                        name,
+                        -1,
+                        "dialPlans",
                         "UM server '" + server.name() + "' is associated with unknown dial plan '" + n + "'"));
             }
         }
@@ -402,10 +457,15 @@ public final class UmConfiguration {
             if (server.dialPlans().isEmpty()) {
                 out.add(ConfigProblem.error(sv, name, -1, "startSecured", StartupPlan.badStartSecured(server)));
             } else {
-                out.add(ConfigProblem.warning(sv, name, -1, "startSecured", "UM server '" + server.name()
-                        + "' has StartSecured " + s
-                        + ", which is ignored while the server is associated with dial plans;"
-                        + " it must be 0 or 1"));
+                out.add(ConfigProblem.warning(
+                        sv,
+                        name,
+                        -1,
+                        "startSecured",
+                        "UM server '" + server.name()
+                                + "' has StartSecured " + s
+                                + ", which is ignored while the server is associated with dial plans;"
+                                + " it must be 0 or 1"));
             }
         }
     }
@@ -416,17 +476,27 @@ public final class UmConfiguration {
             ConfigProblem.Kind mp = ConfigProblem.Kind.MAILBOX_POLICY;
             Optional<DialPlan> dp = dialPlan(p.dialPlan());
             if (dp.isEmpty()) {
-                out.add(ConfigProblem.error(mp, p.name(), i, "dialPlan", "UM mailbox policy '" + p.name()
-                        + "' belongs to unknown dial plan '" + p.dialPlan() + "'"));
+                out.add(ConfigProblem.error(
+                        mp,
+                        p.name(),
+                        i,
+                        "dialPlan",
+                        "UM mailbox policy '" + p.name() + "' belongs to unknown dial plan '" + p.dialPlan() + "'"));
                 continue;
             }
             for (DialingScope scope : DialingScope.values()) {
                 for (String g : p.allowed().names(scope)) {
                     if (dp.get().dialingRules().group(scope, g).isEmpty()) {
-                        out.add(ConfigProblem.error(mp, p.name(), i, "allowed", "UM mailbox policy '" + p.name()
-                                + "' allows "
-                                + scope.label() + " group '" + g + "', which dial plan '" + dp.get().name()
-                                + "' does not configure"));
+                        out.add(ConfigProblem.error(
+                                mp,
+                                p.name(),
+                                i,
+                                "allowed",
+                                "UM mailbox policy '" + p.name()
+                                        + "' allows "
+                                        + scope.label() + " group '" + g + "', which dial plan '"
+                                        + dp.get().name()
+                                        + "' does not configure"));
                     }
                 }
             }
@@ -439,7 +509,9 @@ public final class UmConfiguration {
             return false;
         }
         UmConfiguration c = (UmConfiguration) o;
-        return server.equals(c.server) && dialPlans.equals(c.dialPlans) && gateways.equals(c.gateways)
+        return server.equals(c.server)
+                && dialPlans.equals(c.dialPlans)
+                && gateways.equals(c.gateways)
                 && mailboxPolicies.equals(c.mailboxPolicies);
     }
 

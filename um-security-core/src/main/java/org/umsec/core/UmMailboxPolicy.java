@@ -67,8 +67,10 @@ public final class UmMailboxPolicy {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof UmMailboxPolicy && name.equals(((UmMailboxPolicy) o).name)
-                && dialPlan.equals(((UmMailboxPolicy) o).dialPlan) && allowed.equals(((UmMailboxPolicy) o).allowed);
+        return o instanceof UmMailboxPolicy
+                && name.equals(((UmMailboxPolicy) o).name)
+                && dialPlan.equals(((UmMailboxPolicy) o).dialPlan)
+                && allowed.equals(((UmMailboxPolicy) o).allowed);
     }
 
     @Override

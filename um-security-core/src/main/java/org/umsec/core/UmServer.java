@@ -96,7 +96,9 @@ public final class UmServer {
             return false;
         }
         UmServer s = (UmServer) o;
-        return name.equals(s.name) && fqdn.equals(s.fqdn) && dialPlans.equals(s.dialPlans)
+        return name.equals(s.name)
+                && fqdn.equals(s.fqdn)
+                && dialPlans.equals(s.dialPlans)
                 && startSecured == s.startSecured;
     }
 

@@ -115,7 +115,7 @@ public enum VoipSecurityMode {
                 return m;
             }
         }
-        throw new IllegalArgumentException("Unknown VoIP security mode '" + s
-                + "'; expected one of Unsecured, SIPSecured, Secured");
+        throw new IllegalArgumentException(
+                "Unknown VoIP security mode '" + s + "'; expected one of Unsecured, SIPSecured, Secured");
     }
 }

@@ -27,8 +27,13 @@ class DialingRulesTest {
             .build();
 
     private static DialingRules rules() {
-        return DialingRules.builder().group(LOCAL).group(NATIONAL).group(EUROPE).group(ANYWHERE)
-                .allowInCountry("local").build();
+        return DialingRules.builder()
+                .group(LOCAL)
+                .group(NATIONAL)
+                .group(EUROPE)
+                .group(ANYWHERE)
+                .allowInCountry("local")
+                .build();
     }
 
     @ParameterizedTest
@@ -36,14 +41,28 @@ class DialingRulesTest {
         "'9 (1425) 555-1234', 914255551234",
         "+44 20.7946.0000, +442079460000",
         "'  9-555-1234\t', 95551234",
-        "(0)123, 0123"})
+        "(0)123, 0123"
+    })
     void normaliseRemovesSeparatorsAndKeepsLeadingPlus(String in, String out) {
         assertThat(DialingRules.normalise(in)).contains(out);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "   ", "+", "--", "1+2", "++44", "555-CALL", "123#", "12*3", "１２３", "1/2",
-        "123456789012345678901234567890123"})
+    @ValueSource(
+            strings = {
+                "",
+                "   ",
+                "+",
+                "--",
+                "1+2",
+                "++44",
+                "555-CALL",
+                "123#",
+                "12*3",
+                "１２３",
+                "1/2",
+                "123456789012345678901234567890123"
+            })
     void normaliseRejectsNonNumbers(String in) {
         assertThat(DialingRules.normalise(in)).isEmpty();
     }
@@ -63,8 +82,9 @@ class DialingRulesTest {
         assertThat(c.normalisedNumber()).contains("914255551234");
         assertThat(c.dialedNumber()).contains("95551234");
         assertThat(c.number()).isEqualTo("9 (1425) 555-1234");
-        assertThat(c.reason()).isEqualTo(
-                "Number 914255551234 is allowed by in-country group 'Local' rule 91425xxxxxxx; dialing 95551234");
+        assertThat(c.reason())
+                .isEqualTo(
+                        "Number 914255551234 is allowed by in-country group 'Local' rule 91425xxxxxxx; dialing 95551234");
     }
 
     @Test
@@ -82,8 +102,9 @@ class DialingRulesTest {
         assertThat(c.allowed()).isFalse();
         assertThat(c.matchedGroup()).contains(NATIONAL);
         assertThat(c.dialedNumber()).isEmpty();
-        assertThat(c.reason()).isEqualTo("Number 912065551234 is blocked: it matches in-country group 'National'"
-                + " rule 91xxxxxxxxxx, which is not an allowed group");
+        assertThat(c.reason())
+                .isEqualTo("Number 912065551234 is blocked: it matches in-country group 'National'"
+                        + " rule 91xxxxxxxxxx, which is not an allowed group");
     }
 
     @Test
@@ -91,13 +112,18 @@ class DialingRulesTest {
         DialingCheck c = rules().check("9011 44 20 7946 0000");
         assertThat(c.outcome()).isEqualTo(DialingCheck.Outcome.BLOCKED_BY_RULE);
         assertThat(c.matchedGroup()).contains(EUROPE);
-        assertThat(c.reason()).isEqualTo("Number 9011442079460000 is blocked: it matches international group 'Europe'"
-                + " rule 901144*, which is not an allowed group");
+        assertThat(c.reason())
+                .isEqualTo("Number 9011442079460000 is blocked: it matches international group 'Europe'"
+                        + " rule 901144*, which is not an allowed group");
     }
 
     @Test
     void allowedGroupsWinOverBroadBlockedRules() {
-        DialingRules r = DialingRules.builder().group(ANYWHERE).group(LOCAL).allowInCountry("Local").build();
+        DialingRules r = DialingRules.builder()
+                .group(ANYWHERE)
+                .group(LOCAL)
+                .allowInCountry("Local")
+                .build();
         assertThat(r.check("95551234").allowed()).isTrue();
         assertThat(r.check("0123").matchedGroup()).contains(ANYWHERE);
         assertThat(r.check("0123").allowed()).isFalse();
@@ -118,7 +144,8 @@ class DialingRulesTest {
 
     @Test
     void noMatchingRuleIsBlocked() {
-        DialingRules r = DialingRules.builder().group(LOCAL).allowInCountry("Local").build();
+        DialingRules r =
+                DialingRules.builder().group(LOCAL).allowInCountry("Local").build();
         DialingCheck c = r.check("12345");
         assertThat(c.outcome()).isEqualTo(DialingCheck.Outcome.NO_MATCHING_RULE);
         assertThat(c.matchedRule()).isEmpty();
@@ -131,20 +158,29 @@ class DialingRulesTest {
         DialingCheck c = rules().check("1-800-FLOWERS");
         assertThat(c.outcome()).isEqualTo(DialingCheck.Outcome.INVALID_NUMBER);
         assertThat(c.normalisedNumber()).isEmpty();
-        assertThat(c.reason()).isEqualTo("Number '1-800-FLOWERS' is blocked: it is not a valid phone number"
-                + " (digits, an optional leading '+' and the separators space - ( ) . are accepted)");
+        assertThat(c.reason())
+                .isEqualTo("Number '1-800-FLOWERS' is blocked: it is not a valid phone number"
+                        + " (digits, an optional leading '+' and the separators space - ( ) . are accepted)");
         assertThat(rules().check("12\n34").reason()).startsWith("Number '12?34' is blocked");
     }
 
     @Test
     void leadingPlusIsMatchedLiterallyOrReplacedByTheAccessCode() {
-        DialingRuleGroup plus = DialingRuleGroup.builder("UK", DialingScope.INTERNATIONAL).rule("+44*", "0044*").build();
-        DialingRules literal = DialingRules.builder().group(plus).allowInternational("UK").build();
+        DialingRuleGroup plus = DialingRuleGroup.builder("UK", DialingScope.INTERNATIONAL)
+                .rule("+44*", "0044*")
+                .build();
+        DialingRules literal =
+                DialingRules.builder().group(plus).allowInternational("UK").build();
         assertThat(literal.check("+44 20 7946 0000").dialedNumber()).contains("00442079460000");
         assertThat(literal.check("0044 20 7946 0000").allowed()).isFalse();
 
-        DialingRuleGroup zeros = DialingRuleGroup.builder("UK", DialingScope.INTERNATIONAL).rule("0044*", "*").build();
-        DialingRules iac = DialingRules.builder().group(zeros).allowInternational("UK").internationalAccessCode("00")
+        DialingRuleGroup zeros = DialingRuleGroup.builder("UK", DialingScope.INTERNATIONAL)
+                .rule("0044*", "*")
+                .build();
+        DialingRules iac = DialingRules.builder()
+                .group(zeros)
+                .allowInternational("UK")
+                .internationalAccessCode("00")
                 .build();
         assertThat(iac.internationalAccessCode()).contains("00");
         DialingCheck c = iac.check("+44 20 7946 0000");
@@ -179,13 +215,16 @@ class DialingRulesTest {
     void ruleValidationMessages() {
         assertThatThrownBy(() -> DialingRule.of("91425xxxxxxx", "9xxxx", ""))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("Dialed number '9xxxx' has 4 'x' digits but number mask '91425xxxxxxx' has 7; they must be equal");
+                .hasMessage(
+                        "Dialed number '9xxxx' has 4 'x' digits but number mask '91425xxxxxxx' has 7; they must be equal");
         assertThatThrownBy(() -> DialingRule.of("9xxx", "9xxx*", ""))
                 .hasMessage("Dialed number '9xxx*' ends in '*' but number mask '9xxx' does not");
         assertThatThrownBy(() -> DialingRule.of("9*1"))
-                .hasMessage("Number mask '9*1' is not valid: use digits, 'x' for any digit, an optional leading '+' and an optional trailing '*'");
+                .hasMessage(
+                        "Number mask '9*1' is not valid: use digits, 'x' for any digit, an optional leading '+' and an optional trailing '*'");
         assertThatThrownBy(() -> DialingRule.of("9xxx", "9y", ""))
-                .hasMessage("Dialed number '9y' is not valid: use digits, 'x' for any digit, an optional leading '+' and an optional trailing '*'");
+                .hasMessage(
+                        "Dialed number '9y' is not valid: use digits, 'x' for any digit, an optional leading '+' and an optional trailing '*'");
         assertThatThrownBy(() -> DialingRule.of(" ")).hasMessage("Number mask must not be empty");
         assertThatThrownBy(() -> DialingRule.of("+")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> DialingRule.of("+*")).isInstanceOf(IllegalArgumentException.class);
@@ -197,21 +236,33 @@ class DialingRulesTest {
 
     @Test
     void groupAndRulesValidationMessages() {
-        assertThatThrownBy(() -> DialingRuleGroup.builder("Empty", DialingScope.IN_COUNTRY).build())
+        assertThatThrownBy(() -> DialingRuleGroup.builder("Empty", DialingScope.IN_COUNTRY)
+                        .build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("Dialing rule group 'Empty' has no rules");
         assertThatThrownBy(() -> DialingRuleGroup.builder("a,b", DialingScope.IN_COUNTRY))
                 .hasMessage("Dialing rule group name 'a,b' must not contain control characters or commas");
         assertThatThrownBy(() -> DialingRuleGroup.builder("Local", null)).hasMessage("dialing scope must not be null");
-        assertThatThrownBy(() -> DialingRules.builder().group(LOCAL).group(
-                DialingRuleGroup.builder("LOCAL", DialingScope.IN_COUNTRY).rule("1", "*").build()))
+        assertThatThrownBy(() -> DialingRules.builder()
+                        .group(LOCAL)
+                        .group(DialingRuleGroup.builder("LOCAL", DialingScope.IN_COUNTRY)
+                                .rule("1", "*")
+                                .build()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Dialing rules already have an in-country group named 'Local'");
         // Same name in the other scope is fine.
-        DialingRules.builder().group(LOCAL)
-                .group(DialingRuleGroup.builder("Local", DialingScope.INTERNATIONAL).rule("1", "*").build()).build();
-        assertThatThrownBy(() -> DialingRules.builder().group(LOCAL).allowInCountry("Local")
-                .allowInternational("Local").allowInCountry("Long").build())
+        DialingRules.builder()
+                .group(LOCAL)
+                .group(DialingRuleGroup.builder("Local", DialingScope.INTERNATIONAL)
+                        .rule("1", "*")
+                        .build())
+                .build();
+        assertThatThrownBy(() -> DialingRules.builder()
+                        .group(LOCAL)
+                        .allowInCountry("Local")
+                        .allowInternational("Local")
+                        .allowInCountry("Long")
+                        .build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("Dialing rules allow groups that are not configured: in-country group 'Long',"
                         + " international group 'Local'");
@@ -229,6 +280,7 @@ class DialingRulesTest {
         assertThat(r.group(DialingScope.INTERNATIONAL, "europe")).contains(EUROPE);
         assertThat(r.group(DialingScope.IN_COUNTRY, "europe")).isEmpty();
         assertThat(r.allowed().inCountry()).containsExactly("local");
-        assertThat(AllowedDialingGroups.none().allows(DialingScope.IN_COUNTRY, "Local")).isFalse();
+        assertThat(AllowedDialingGroups.none().allows(DialingScope.IN_COUNTRY, "Local"))
+                .isFalse();
     }
 }

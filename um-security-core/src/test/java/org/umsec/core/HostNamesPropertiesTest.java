@@ -87,7 +87,8 @@ class HostNamesPropertiesTest {
             }
             assertThat(t.matchName(variant.toString())).contains(name);
             assertThat(t.matchCertificate(
-                    CertificateIdentity.of(List.of(variant.toString()), List.of(), Optional.empty()))).contains(name);
+                            CertificateIdentity.of(List.of(variant.toString()), List.of(), Optional.empty())))
+                    .contains(name);
             assertThat(t.isTrustedName("x" + name)).isFalse();
             assertThat(t.isTrustedName("x." + name)).isFalse();
         });
@@ -103,8 +104,9 @@ class HostNamesPropertiesTest {
         assertThat(t.matchName("SBC.KVM.example.net.")).contains("sbc.kvm.example.net");
         assertThat(t.matchName("sbc.\u212Avm.example.net")).isEmpty();
         assertThat(t.matchName("gw1.example.\u0130t")).isEmpty();
-        assertThat(t.matchCertificate(CertificateIdentity.of(List.of("sbc.\u212Avm.example.net"), List.of(),
-                Optional.of("sbc.\u212Avm.example.net")))).isEmpty();
+        assertThat(t.matchCertificate(CertificateIdentity.of(
+                        List.of("sbc.\u212Avm.example.net"), List.of(), Optional.of("sbc.\u212Avm.example.net"))))
+                .isEmpty();
     }
 
     @Test
@@ -139,14 +141,22 @@ class HostNamesPropertiesTest {
             return;
         }
         String junk = new String(data, StandardCharsets.UTF_8);
-        TrustList t = TrustList.builder().allowWildcards(true).add("gw1.example.com").add("*.example.org")
-                .add("192.0.2.1").add("sbc.kvm.example.net").build();
+        TrustList t = TrustList.builder()
+                .allowWildcards(true)
+                .add("gw1.example.com")
+                .add("*.example.org")
+                .add("192.0.2.1")
+                .add("sbc.kvm.example.net")
+                .build();
         Optional<String> byName = t.matchName(junk);
         if (byName.isPresent() && !byName.get().equals("192.0.2.1")) {
             String spelled = asciiLower(junk.endsWith(".") ? junk.substring(0, junk.length() - 1) : junk);
             if (byName.get().startsWith("*.")) {
-                assertThat(spelled).as("%s matched %s", junk, byName.get()).endsWith(byName.get().substring(1));
-                assertThat(spelled.substring(0, spelled.length() - byName.get().length() + 1)).doesNotContain(".");
+                assertThat(spelled)
+                        .as("%s matched %s", junk, byName.get())
+                        .endsWith(byName.get().substring(1));
+                assertThat(spelled.substring(0, spelled.length() - byName.get().length() + 1))
+                        .doesNotContain(".");
             } else {
                 assertThat(spelled).as("%s matched %s", junk, byName.get()).isEqualTo(byName.get());
             }
@@ -155,8 +165,9 @@ class HostNamesPropertiesTest {
         Optional<String> normalised = DialingRules.normalise(junk);
         normalised.ifPresent(n -> assertThat(DialingRules.normalise(n)).contains(n));
         assertThat(DialingRules.none().check(junk).reason()).isNotNull();
-        HostNames.parseIpLiteral(junk).ifPresent(a -> assertThat(HostNames.parseIpLiteral(HostNames.canonical(a)))
-                .contains(a));
+        HostNames.parseIpLiteral(junk)
+                .ifPresent(a -> assertThat(HostNames.parseIpLiteral(HostNames.canonical(a)))
+                        .contains(a));
     }
 
     /** Lower-cases A-Z only; every other character stays as it is. */

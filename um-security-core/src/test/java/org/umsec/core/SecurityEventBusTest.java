@@ -37,8 +37,11 @@ class SecurityEventBusTest {
         bus.publish(event(SecurityEventType.SERVICE_STARTED_SECURED));
         assertThat(got).containsExactly("first", "last");
         assertThat(log.lines).hasSize(3);
-        assertThat(log.lines.get(0)).isEqualTo("INFO [1112 SERVICE_STARTED_SECURED INFO] Service started in secured mode");
-        assertThat(log.lines.get(1)).startsWith("ERROR Security event listener").contains("failed on event 1112")
+        assertThat(log.lines.get(0))
+                .isEqualTo("INFO [1112 SERVICE_STARTED_SECURED INFO] Service started in secured mode");
+        assertThat(log.lines.get(1))
+                .startsWith("ERROR Security event listener")
+                .contains("failed on event 1112")
                 .endsWith("thrown=boom");
         assertThat(log.lines.get(2)).endsWith("thrown=assert");
     }
@@ -54,22 +57,30 @@ class SecurityEventBusTest {
         bus.register(got::add);
         Instant start = Instant.parse("2026-03-01T00:00:00Z");
         for (int i = 0; i < 100; i++) {
-            bus.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED,
-                    Clock.fixed(start.plusMillis(i * 100L), ZoneOffset.UTC)).field("remote", "/192.0.2.66:" + (40000 + i)).build());
+            bus.publish(SecurityEvent.builder(
+                            SecurityEventType.UNTRUSTED_PEER_REFUSED,
+                            Clock.fixed(start.plusMillis(i * 100L), ZoneOffset.UTC))
+                    .field("remote", "/192.0.2.66:" + (40000 + i))
+                    .build());
         }
         // another address is not affected by the first one's flood, nor are other event types
-        bus.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, clock).field("remote", "/192.0.2.67:5060").build());
+        bus.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, clock)
+                .field("remote", "/192.0.2.67:5060")
+                .build());
         bus.publish(event(SecurityEventType.CERTIFICATE_IN_USE));
         assertThat(got).hasSize(102);
         assertThat(log.lines).hasSize(SecurityEventBus.LOG_BURST + 2);
         assertThat(bus.suppressedLogLines()).isEqualTo(100 - SecurityEventBus.LOG_BURST);
 
         // a minute later the summary is written before the next line
-        bus.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED,
-                Clock.fixed(start.plusSeconds(61), ZoneOffset.UTC)).field("remote", "/192.0.2.66:1").build());
-        assertThat(log.lines).anyMatch(l -> l.equals("WARNING " + (100 - SecurityEventBus.LOG_BURST)
-                + " more UNTRUSTED_PEER_REFUSED (3002) events from 192.0.2.66 in the last minute"
-                + " (not logged one by one; listeners received each)"));
+        bus.publish(SecurityEvent.builder(
+                        SecurityEventType.UNTRUSTED_PEER_REFUSED, Clock.fixed(start.plusSeconds(61), ZoneOffset.UTC))
+                .field("remote", "/192.0.2.66:1")
+                .build());
+        assertThat(log.lines)
+                .anyMatch(l -> l.equals("WARNING " + (100 - SecurityEventBus.LOG_BURST)
+                        + " more UNTRUSTED_PEER_REFUSED (3002) events from 192.0.2.66 in the last minute"
+                        + " (not logged one by one; listeners received each)"));
         assertThat(log.lines.get(log.lines.size() - 1)).startsWith("WARNING [3002 UNTRUSTED_PEER_REFUSED");
         assertThat(got).hasSize(103);
     }
@@ -86,14 +97,16 @@ class SecurityEventBusTest {
         ra.close();
         ra.close();
         bus.publish(event(SecurityEventType.CERTIFICATE_IN_USE));
-        assertThat(a).extracting(SecurityEvent::type)
+        assertThat(a)
+                .extracting(SecurityEvent::type)
                 .containsExactly(SecurityEventType.CERTIFICATE_EXPIRED, SecurityEventType.CERTIFICATE_EXPIRING);
         assertThat(b).extracting(SecurityEvent::type).containsExactly(SecurityEventType.CERTIFICATE_EXPIRED);
         assertThat(bus.listenerCount()).isZero();
-        assertThat(log.lines).containsExactly(
-                "ERROR [2005 CERTIFICATE_EXPIRED ERROR] Certificate expired",
-                "WARNING [2004 CERTIFICATE_EXPIRING WARNING] Certificate about to expire",
-                "INFO [2001 CERTIFICATE_IN_USE INFO] Certificate in use");
+        assertThat(log.lines)
+                .containsExactly(
+                        "ERROR [2005 CERTIFICATE_EXPIRED ERROR] Certificate expired",
+                        "WARNING [2004 CERTIFICATE_EXPIRING WARNING] Certificate about to expire",
+                        "INFO [2001 CERTIFICATE_IN_USE INFO] Certificate in use");
     }
 
     @Test
@@ -140,7 +153,7 @@ class SecurityEventBusTest {
                 futures.add(pool.submit(() -> {
                     for (int i = 0; i < perThread; i++) {
                         bus.publish(event(SecurityEventType.UNTRUSTED_PEER_REFUSED));
-                        bus.register(e -> { }).close();
+                        bus.register(e -> {}).close();
                     }
                 }));
             }

@@ -24,7 +24,9 @@ class SecurityEventTest {
 
     @Test
     void idsAreUniqueAndLookupRoundTrips() {
-        Set<Integer> ids = Arrays.stream(SecurityEventType.values()).map(SecurityEventType::id).collect(Collectors.toSet());
+        Set<Integer> ids = Arrays.stream(SecurityEventType.values())
+                .map(SecurityEventType::id)
+                .collect(Collectors.toSet());
         assertThat(ids).hasSize(SecurityEventType.values().length);
         for (SecurityEventType t : SecurityEventType.values()) {
             assertThat(SecurityEventType.byId(t.id())).contains(t);
@@ -64,18 +66,23 @@ class SecurityEventTest {
         assertThat(e.field("attempt")).contains("3");
         assertThat(e.field("note")).contains("");
         assertThat(e.field("missing")).isEmpty();
-        assertThat(e.toString()).isEqualTo("[3002 UNTRUSTED_PEER_REFUSED WARNING] Peer not on the trusted gateway list"
-                + " peer=10.0.0.9:5061 identities=[gw9.example.com] attempt=3 note=\"\"");
+        assertThat(e.toString())
+                .isEqualTo("[3002 UNTRUSTED_PEER_REFUSED WARNING] Peer not on the trusted gateway list"
+                        + " peer=10.0.0.9:5061 identities=[gw9.example.com] attempt=3 note=\"\"");
         assertThatThrownBy(() -> e.fields().put("x", "y")).isInstanceOf(UnsupportedOperationException.class);
     }
 
     @Test
     void defaultsAndOverrides() {
-        SecurityEvent e = SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_SECURED, clock).build();
+        SecurityEvent e = SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_SECURED, clock)
+                .build();
         assertThat(e.message()).isEqualTo("Service started in secured mode");
         assertThat(e.toString()).isEqualTo("[1112 SERVICE_STARTED_SECURED INFO] Service started in secured mode");
         SecurityEvent w = SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_SECURED, clock)
-                .severity(Severity.WARNING).field("a", 1).field("a", 2).build();
+                .severity(Severity.WARNING)
+                .field("a", 1)
+                .field("a", 2)
+                .build();
         assertThat(w.severity()).isEqualTo(Severity.WARNING);
         assertThat(w.fields()).containsExactly(java.util.Map.entry("a", "2"));
     }
@@ -86,8 +93,9 @@ class SecurityEventTest {
                 .message("line1\nline2")
                 .field("reason", "bad cert\nsev=INFO x=\"y\"")
                 .build();
-        assertThat(e.toString()).isEqualTo("[3001 TLS_HANDSHAKE_FAILED ERROR] line1\\nline2"
-                + " reason=\"bad cert\\nsev=INFO x=\\\"y\\\"\"");
+        assertThat(e.toString())
+                .isEqualTo("[3001 TLS_HANDSHAKE_FAILED ERROR] line1\\nline2"
+                        + " reason=\"bad cert\\nsev=INFO x=\\\"y\\\"\"");
     }
 
     /** Issue 9 item 8: a peer-supplied CN with ESC sequences must not reach a terminal raw. */
@@ -95,10 +103,12 @@ class SecurityEventTest {
     void everyControlCharacterIsEscapedInTheLogLine() {
         SecurityEvent e = SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, Clock.systemUTC())
                 .message("refused CN=evil\u001b[2J\u001b]0;owned\u0007 \u202egnp.exe")
-                .field("identities", "[evil\u001b[31mred\u0000\u0085\t]").build();
+                .field("identities", "[evil\u001b[31mred\u0000\u0085\t]")
+                .build();
         String line = e.toString();
         assertThat(line).doesNotContainPattern("[\\p{Cc}\\p{Cf}]");
-        assertThat(line).contains("evil\\u001b[2J\\u001b]0;owned\\u0007 \\u202egnp.exe")
+        assertThat(line)
+                .contains("evil\\u001b[2J\\u001b]0;owned\\u0007 \\u202egnp.exe")
                 .contains("identities=\"[evil\\u001b[31mred\\u0000\\u0085\\t]\"");
     }
 
@@ -108,9 +118,11 @@ class SecurityEventTest {
         assertThatThrownBy(() -> SecurityEvent.builder(SecurityEventType.CERTIFICATE_IN_USE, null))
                 .hasMessage("clock must not be null");
         SecurityEvent.Builder b = SecurityEvent.builder(SecurityEventType.CERTIFICATE_IN_USE, clock);
-        assertThatThrownBy(() -> b.field(" ", "v")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> b.field(" ", "v"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("field name must not be blank");
-        assertThatThrownBy(() -> b.field("a b", "v")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> b.field("a b", "v"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("field name 'a b' must not contain white space, control characters or '='");
         assertThatThrownBy(() -> b.field("a=b", "v")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.field(null, "v")).hasMessage("field name must not be null");

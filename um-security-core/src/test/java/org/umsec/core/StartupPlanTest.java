@@ -9,14 +9,21 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class StartupPlanTest {
-    private static final DialPlan SECURED = DialPlan.builder("Seattle").mode(VoipSecurityMode.SECURED).build();
-    private static final DialPlan SIP_SECURED = DialPlan.builder("Paris").mode(VoipSecurityMode.SIP_SECURED).build();
+    private static final DialPlan SECURED =
+            DialPlan.builder("Seattle").mode(VoipSecurityMode.SECURED).build();
+    private static final DialPlan SIP_SECURED =
+            DialPlan.builder("Paris").mode(VoipSecurityMode.SIP_SECURED).build();
     private static final DialPlan UNSECURED = DialPlan.builder("Lab").build();
 
     private static UmConfiguration config(int startSecured, String... associated) {
         return UmConfiguration.builder(UmServer.builder("um1", "um1.example.com")
-                        .dialPlans(List.of(associated)).startSecured(startSecured).build())
-                .dialPlan(SECURED).dialPlan(SIP_SECURED).dialPlan(UNSECURED).build();
+                        .dialPlans(List.of(associated))
+                        .startSecured(startSecured)
+                        .build())
+                .dialPlan(SECURED)
+                .dialPlan(SIP_SECURED)
+                .dialPlan(UNSECURED)
+                .build();
     }
 
     @Test
@@ -58,15 +65,17 @@ class StartupPlanTest {
         assertThat(p.tcpPort()).isEqualTo(5060);
         assertThat(p.tlsPort()).isEqualTo(5061);
         assertThat(p.dialPlans()).containsExactly("Lab", "Seattle");
-        assertThat(p.describe()).isEqualTo(
-                "Listen on TCP 5060 and TLS 5061, certificate required; from associated dial plans [Lab, Seattle]");
+        assertThat(p.describe())
+                .isEqualTo(
+                        "Listen on TCP 5060 and TLS 5061, certificate required; from associated dial plans [Lab, Seattle]");
     }
 
     @Test
     void theDescriptionNamesThePortsActuallyUsed() {
         StartupPlan p = StartupPlan.resolve(config(0, "Lab", "seattle"));
-        assertThat(p.describe(5070, 5071)).isEqualTo(
-                "Listen on TCP 5070 and TLS 5071, certificate required; from associated dial plans [Lab, Seattle]");
+        assertThat(p.describe(5070, 5071))
+                .isEqualTo(
+                        "Listen on TCP 5070 and TLS 5071, certificate required; from associated dial plans [Lab, Seattle]");
         assertThat(StartupPlan.resolve(config(1)).describe(15060, 15061)).startsWith("Listen on TLS 15061,");
     }
 
@@ -78,8 +87,8 @@ class StartupPlanTest {
         assertThat(p.tcpListener()).isFalse();
         assertThat(p.certificateRequired()).isTrue();
         assertThat(p.dialPlans()).isEmpty();
-        assertThat(p.describe()).isEqualTo(
-                "Listen on TLS 5061, certificate required; from StartSecured 1 (no associated dial plan)");
+        assertThat(p.describe())
+                .isEqualTo("Listen on TLS 5061, certificate required; from StartSecured 1 (no associated dial plan)");
     }
 
     @Test

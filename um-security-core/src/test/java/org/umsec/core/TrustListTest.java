@@ -49,7 +49,8 @@ class TrustListTest {
 
     @Test
     void entriesAreNormalised() {
-        TrustList t = TrustList.builder().resolver(NO_DNS)
+        TrustList t = TrustList.builder()
+                .resolver(NO_DNS)
                 .add("GW1.Example.COM.")
                 .add(" gw1.example.com ")
                 .add("0:0:0:0:0:0:0:1")
@@ -92,9 +93,24 @@ class TrustListTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gw_1.example.com", "-gw.example.com", "gw-.example.com", "gw..example.com",
-        "1.2.3", "192.0.2.256", "010.0.0.1", "*", "*.com", "gw*.example.com", "a.*.example.com", "fe80::1%eth0",
-        "http://gw1.example.com", "gw1.example.com:5061", "gw1 .example.com"})
+    @ValueSource(
+            strings = {
+                "gw_1.example.com",
+                "-gw.example.com",
+                "gw-.example.com",
+                "gw..example.com",
+                "1.2.3",
+                "192.0.2.256",
+                "010.0.0.1",
+                "*",
+                "*.com",
+                "gw*.example.com",
+                "a.*.example.com",
+                "fe80::1%eth0",
+                "http://gw1.example.com",
+                "gw1.example.com:5061",
+                "gw1 .example.com"
+            })
     void invalidEntriesAreRejectedWithTheEntryInTheMessage(String entry) {
         assertThatThrownBy(() -> TrustList.builder().add(entry))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -106,13 +122,11 @@ class TrustListTest {
         assertThatThrownBy(() -> TrustList.builder().add("gw_1.example.com"))
                 .hasMessage("Trust list entry 'gw_1.example.com' is neither a valid FQDN nor an IP address literal");
         assertThatThrownBy(() -> TrustList.builder().add("*.com"))
-                .hasMessage("Trust list entry '*.com' is not a valid wildcard: only '*.' followed by a domain of at least two labels is allowed");
-        assertThatThrownBy(() -> TrustList.builder().add("  "))
-                .hasMessage("trust list entry must not be blank");
-        assertThatThrownBy(() -> TrustList.builder().add(null))
-                .hasMessage("trust list entry must not be null");
-        assertThatThrownBy(() -> TrustList.builder().resolver(null))
-                .hasMessage("resolver must not be null");
+                .hasMessage(
+                        "Trust list entry '*.com' is not a valid wildcard: only '*.' followed by a domain of at least two labels is allowed");
+        assertThatThrownBy(() -> TrustList.builder().add("  ")).hasMessage("trust list entry must not be blank");
+        assertThatThrownBy(() -> TrustList.builder().add(null)).hasMessage("trust list entry must not be null");
+        assertThatThrownBy(() -> TrustList.builder().resolver(null)).hasMessage("resolver must not be null");
     }
 
     @Test
@@ -133,7 +147,8 @@ class TrustListTest {
 
     @Test
     void wildcardEntryMatchesExactlyOneLeftMostLabel() {
-        TrustList t = TrustList.builder().allowWildcards(true).add("*.example.com").build();
+        TrustList t =
+                TrustList.builder().allowWildcards(true).add("*.example.com").build();
         assertThat(t.wildcardsAllowed()).isTrue();
         assertThat(t.matchName("gw1.example.com")).contains("*.example.com");
         assertThat(t.isTrustedName("GW2.EXAMPLE.COM.")).isTrue();
@@ -148,7 +163,11 @@ class TrustListTest {
     void wildcardCertificateNamesAreRefusedUnlessAllowed() {
         TrustList strict = TrustList.of(List.of("gw1.example.com"));
         assertThat(strict.matchCertificate(dns("*.example.com"))).isEmpty();
-        TrustList lax = TrustList.builder().allowWildcards(true).add("gw1.example.com").add("192.0.2.1").build();
+        TrustList lax = TrustList.builder()
+                .allowWildcards(true)
+                .add("gw1.example.com")
+                .add("192.0.2.1")
+                .build();
         assertThat(lax.matchCertificate(dns("*.example.com"))).contains("gw1.example.com");
         assertThat(lax.matchCertificate(dns("*.gw1.example.com"))).isEmpty();
         assertThat(lax.matchCertificate(dns("*.com"))).isEmpty();
@@ -160,9 +179,10 @@ class TrustListTest {
     @Test
     void certificateSanDnsIsCheckedAndCnIgnoredWhenSanDnsPresent() {
         TrustList t = TrustList.of(List.of("gw1.example.com", "192.0.2.7"));
-        assertThat(t.matchCertificate(dns("other.example.com", "GW1.example.com."))).contains("gw1.example.com");
-        CertificateIdentity cnOnlyMatches = CertificateIdentity.of(
-                List.of("other.example.com"), List.of(), Optional.of("gw1.example.com"));
+        assertThat(t.matchCertificate(dns("other.example.com", "GW1.example.com.")))
+                .contains("gw1.example.com");
+        CertificateIdentity cnOnlyMatches =
+                CertificateIdentity.of(List.of("other.example.com"), List.of(), Optional.of("gw1.example.com"));
         assertThat(cnOnlyMatches.presentedIdentities()).containsExactly("other.example.com");
         assertThat(t.matchCertificate(cnOnlyMatches)).isEmpty();
     }
@@ -170,12 +190,14 @@ class TrustListTest {
     @Test
     void commonNameIsUsedWhenThereIsNoSanDns() {
         TrustList t = TrustList.of(List.of("gw1.example.com"));
-        CertificateIdentity cn = CertificateIdentity.of(List.of(), List.of("198.51.100.1"), Optional.of("GW1.example.com"));
+        CertificateIdentity cn =
+                CertificateIdentity.of(List.of(), List.of("198.51.100.1"), Optional.of("GW1.example.com"));
         assertThat(cn.presentedIdentities()).containsExactly("GW1.example.com");
         assertThat(t.matchCertificate(cn)).contains("gw1.example.com");
         assertThat(t.matchCertificate(CertificateIdentity.of(List.of(), List.of(), Optional.of("Gateway One"))))
                 .isEmpty();
-        assertThat(t.matchCertificate(CertificateIdentity.of(List.of(), List.of(), Optional.empty()))).isEmpty();
+        assertThat(t.matchCertificate(CertificateIdentity.of(List.of(), List.of(), Optional.empty())))
+                .isEmpty();
     }
 
     /**
@@ -189,16 +211,20 @@ class TrustListTest {
         CertificateIdentity ipOnly = CertificateIdentity.of(List.of(), List.of("192.0.2.7"), Optional.empty());
         assertThat(ipOnly.presentedIdentities()).isEmpty();
         assertThat(t.matchCertificate(ipOnly)).isEmpty();
-        assertThat(t.matchCertificate(CertificateIdentity.of(List.of(), List.of("2001:db8:0:0:0:0:0:7"), Optional.empty())))
+        assertThat(t.matchCertificate(
+                        CertificateIdentity.of(List.of(), List.of("2001:db8:0:0:0:0:0:7"), Optional.empty())))
                 .isEmpty();
-        assertThat(t.matchCertificate(CertificateIdentity.of(List.of("gw.example.com"), List.of("192.0.2.7"), Optional.empty())))
+        assertThat(t.matchCertificate(
+                        CertificateIdentity.of(List.of("gw.example.com"), List.of("192.0.2.7"), Optional.empty())))
                 .isEmpty();
         // nor does a CN or a DNS name that spells the address
-        assertThat(t.matchCertificate(CertificateIdentity.of(List.of(), List.of("192.0.2.7"), Optional.of("192.0.2.7"))))
+        assertThat(t.matchCertificate(
+                        CertificateIdentity.of(List.of(), List.of("192.0.2.7"), Optional.of("192.0.2.7"))))
                 .isEmpty();
         assertThat(t.matchCertificate(dns("192.0.2.7"))).isEmpty();
         // the legitimate gateway: its name, with an IP SAN beside it, still matches
-        assertThat(t.matchCertificate(CertificateIdentity.of(List.of("gw1.example.com"), List.of("192.0.2.7"), Optional.empty())))
+        assertThat(t.matchCertificate(
+                        CertificateIdentity.of(List.of("gw1.example.com"), List.of("192.0.2.7"), Optional.empty())))
                 .contains("gw1.example.com");
         assertThat(t.nameEntries()).containsExactly("gw1.example.com");
         assertThat(t.addressEntries()).hasSize(2);
@@ -209,8 +235,13 @@ class TrustListTest {
         FakeResolver r = new FakeResolver(Map.of(
                 "gw1.example.com", List.of(ip("192.0.2.21"), ip("2001:db8::21")),
                 "gw2.example.com", List.of(ip("192.0.2.22"))));
-        TrustList t = TrustList.builder().resolver(r)
-                .add("192.0.2.10").add("gw1.example.com").add("gw2.example.com").add("gone.example.com").build();
+        TrustList t = TrustList.builder()
+                .resolver(r)
+                .add("192.0.2.10")
+                .add("gw1.example.com")
+                .add("gw2.example.com")
+                .add("gone.example.com")
+                .build();
         assertThat(t.matchAddress(ip("192.0.2.10"))).contains("192.0.2.10");
         assertThat(r.asked).isEmpty();
         assertThat(t.matchAddress(ip("2001:db8:0::21"))).contains("gw1.example.com");
@@ -226,16 +257,24 @@ class TrustListTest {
                 .resolver(fqdn -> {
                     throw new IllegalStateException("resolver bug");
                 })
-                .add("gw1.example.com").build();
+                .add("gw1.example.com")
+                .build();
         assertThat(t.isTrustedAddress(ip("192.0.2.1"))).isFalse();
-        TrustList nulls = TrustList.builder().resolver(fqdn -> null).add("gw1.example.com").build();
+        TrustList nulls = TrustList.builder()
+                .resolver(fqdn -> null)
+                .add("gw1.example.com")
+                .build();
         assertThat(nulls.isTrustedAddress(ip("192.0.2.1"))).isFalse();
     }
 
     @Test
     void wildcardEntriesAreNeverResolved() {
         FakeResolver r = new FakeResolver(Map.of());
-        TrustList t = TrustList.builder().allowWildcards(true).resolver(r).add("*.example.com").build();
+        TrustList t = TrustList.builder()
+                .allowWildcards(true)
+                .resolver(r)
+                .add("*.example.com")
+                .build();
         assertThat(t.isTrustedAddress(ip("192.0.2.1"))).isFalse();
         assertThat(r.asked).isEmpty();
     }

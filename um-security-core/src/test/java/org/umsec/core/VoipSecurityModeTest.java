@@ -19,8 +19,12 @@ class VoipSecurityModeTest {
         } else {
             g.address("192.0.2.10");
         }
-        return UmConfiguration.builder(UmServer.builder("um1", "um1.example.com").dialPlan("dp").build())
-                .dialPlan(DialPlan.builder("dp").mode(mode).build()).gateway(g.build()).build();
+        return UmConfiguration.builder(UmServer.builder("um1", "um1.example.com")
+                        .dialPlan("dp")
+                        .build())
+                .dialPlan(DialPlan.builder("dp").mode(mode).build())
+                .gateway(g.build())
+                .build();
     }
 
     /** R2/R3: the mode of the associated dial plan decides the listener, the certificate and SRTP. */
@@ -71,14 +75,23 @@ class VoipSecurityModeTest {
     void everyModeParsesBackFromItsDisplayNameAndEnumName(VoipSecurityMode mode) {
         assertThat(VoipSecurityMode.parse(mode.displayName())).isEqualTo(mode);
         assertThat(VoipSecurityMode.parse(mode.name())).isEqualTo(mode);
-        assertThat(VoipSecurityMode.parse(mode.displayName().toUpperCase(java.util.Locale.ROOT))).isEqualTo(mode);
+        assertThat(VoipSecurityMode.parse(mode.displayName().toUpperCase(java.util.Locale.ROOT)))
+                .isEqualTo(mode);
     }
 
     @ParameterizedTest
     @CsvSource({
-        "Unsecured, UNSECURED", "unsecured, UNSECURED", "UNSECURED, UNSECURED",
-        "SIPSecured, SIP_SECURED", "sipsecured, SIP_SECURED", "SIP_SECURED, SIP_SECURED", "sip_secured, SIP_SECURED",
-        "Secured, SECURED", "SECURED, SECURED", "'  secured ', SECURED"})
+        "Unsecured, UNSECURED",
+        "unsecured, UNSECURED",
+        "UNSECURED, UNSECURED",
+        "SIPSecured, SIP_SECURED",
+        "sipsecured, SIP_SECURED",
+        "SIP_SECURED, SIP_SECURED",
+        "sip_secured, SIP_SECURED",
+        "Secured, SECURED",
+        "SECURED, SECURED",
+        "'  secured ', SECURED"
+    })
     void parseAcceptsDisplayAndEnumNamesIgnoringCase(String text, VoipSecurityMode expected) {
         assertThat(VoipSecurityMode.parse(text)).isEqualTo(expected);
     }
@@ -88,7 +101,8 @@ class VoipSecurityModeTest {
     void parseRejectsUnknownNamesListingAllowedValues(String text) {
         assertThatThrownBy(() -> VoipSecurityMode.parse(text))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("Unknown VoIP security mode '" + text + "'; expected one of Unsecured, SIPSecured, Secured");
+                .hasMessage(
+                        "Unknown VoIP security mode '" + text + "'; expected one of Unsecured, SIPSecured, Secured");
     }
 
     @Test

@@ -21,9 +21,18 @@ import org.umsec.core.VoipSecurityMode;
  * @param payloadType the G.711 payload type in use (0 PCMU, 8 PCMA)
  * @param started when the call was answered
  */
-public record CallInfo(String callId, String caller, String callee, String gateway, String dialPlan,
-        VoipSecurityMode mode, InetSocketAddress signallingPeer, InetSocketAddress mediaPeer, Optional<String> srtpSuite,
-        int payloadType, Instant started) {
+public record CallInfo(
+        String callId,
+        String caller,
+        String callee,
+        String gateway,
+        String dialPlan,
+        VoipSecurityMode mode,
+        InetSocketAddress signallingPeer,
+        InetSocketAddress mediaPeer,
+        Optional<String> srtpSuite,
+        int payloadType,
+        Instant started) {
 
     /** Checks the components. */
     public CallInfo {

@@ -19,8 +19,18 @@ import java.util.Objects;
  * @param rtcpSent RTCP/SRTCP packets sent
  * @param jitter interarrival jitter at the end, in timestamp units (1/8000 s)
  */
-public record CallSummary(CallInfo info, CallEndReason reason, Instant ended, long packetsReceived, long packetsLost,
-        long authenticationFailed, long replayed, long otherRejected, long rtcpReceived, long rtcpSent, long jitter) {
+public record CallSummary(
+        CallInfo info,
+        CallEndReason reason,
+        Instant ended,
+        long packetsReceived,
+        long packetsLost,
+        long authenticationFailed,
+        long replayed,
+        long otherRejected,
+        long rtcpReceived,
+        long rtcpSent,
+        long jitter) {
 
     /** Checks the components. */
     public CallSummary {

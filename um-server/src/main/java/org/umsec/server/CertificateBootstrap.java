@@ -78,13 +78,17 @@ final class CertificateBootstrap implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("certificate store " + ConfigFiles.explain(c.store(), e), e);
         }
-        CertificateSpec.Builder spec = CertificateSpec.builder().dnsName(c.fqdn())
-                .validity(Duration.ofDays(c.selfSignedValidityDays()));
+        CertificateSpec.Builder spec =
+                CertificateSpec.builder().dnsName(c.fqdn()).validity(Duration.ofDays(c.selfSignedValidityDays()));
         if (c.fqdn().equalsIgnoreCase("localhost")) {
             spec.ipAddress("127.0.0.1");
         }
-        CertificateProvider.Builder pb = CertificateProvider.builder(s).criteria(SelectionCriteria.serverAuth())
-                .events(bus).clock(clock).watchStore(watchStore).allowTierDowngrade(c.allowTierDowngrade());
+        CertificateProvider.Builder pb = CertificateProvider.builder(s)
+                .criteria(SelectionCriteria.serverAuth())
+                .events(bus)
+                .clock(clock)
+                .watchStore(watchStore)
+                .allowTierDowngrade(c.allowTierDowngrade());
         if (c.certificatePin().isPresent()) {
             pb.pin(c.certificatePin().get());
         } else if (c.generateSelfSigned()) {
@@ -102,7 +106,8 @@ final class CertificateBootstrap implements AutoCloseable {
         if (sel.isEmpty()) {
             bus.publish(SecurityEvent.builder(SecurityEventType.CALL_REJECTED_NO_CERTIFICATE, clock)
                     .message("Secured mode needs a certificate and none is valid; not starting the TLS listener")
-                    .field("store", c.store()).build());
+                    .field("store", c.store())
+                    .build());
             throw new IOException("no valid certificate in " + c.store() + " and none could be generated:\n"
                     + p.lastSelection().explain());
         }
@@ -122,22 +127,34 @@ final class CertificateBootstrap implements AutoCloseable {
             certificateLoaded(x);
             monitor.track(x.certificate().certificate());
         }));
-        scheduler.scheduleAtFixedRate(() -> {
-            try {
-                monitor.check();
-            } catch (RuntimeException e) {
-                LOG.warn("Expiry check failed: {}", e.toString());
-            }
-        }, 0, 1, TimeUnit.HOURS);
-        PeerCertificateValidator peers = PeerCertificateValidator.builder().store(s).clock(clock)
-                .revocation(c.revocation()).events(bus).build();
-        scheduler.scheduleAtFixedRate(() -> {
-            try {
-                peers.reportStaleCrls();
-            } catch (RuntimeException e) {
-                LOG.warn("CRL freshness check failed: {}", e.toString());
-            }
-        }, 0, 1, TimeUnit.HOURS);
+        scheduler.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        monitor.check();
+                    } catch (RuntimeException e) {
+                        LOG.warn("Expiry check failed: {}", e.toString());
+                    }
+                },
+                0,
+                1,
+                TimeUnit.HOURS);
+        PeerCertificateValidator peers = PeerCertificateValidator.builder()
+                .store(s)
+                .clock(clock)
+                .revocation(c.revocation())
+                .events(bus)
+                .build();
+        scheduler.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        peers.reportStaleCrls();
+                    } catch (RuntimeException e) {
+                        LOG.warn("CRL freshness check failed: {}", e.toString());
+                    }
+                },
+                0,
+                1,
+                TimeUnit.HOURS);
         // the provider's key manager presents the current selection: a rotation applies to the next handshake
         tlsSettings = TlsSettings.builder().certificates(p).peers(peers).build();
         openedStore = c.store();
@@ -151,13 +168,20 @@ final class CertificateBootstrap implements AutoCloseable {
 
     private void certificateLoaded(SelectedCertificate s) {
         CertificateInfo i = s.info();
-        LOG.info("Certificate in use for mutual TLS: issuer \"{}\", serial {}, SHA-1 thumbprint {}, valid until {}{}",
-                i.issuer().getName(), i.serialNumberHex(), i.sha1Thumbprint(), i.notAfter(),
+        LOG.info(
+                "Certificate in use for mutual TLS: issuer \"{}\", serial {}, SHA-1 thumbprint {}, valid until {}{}",
+                i.issuer().getName(),
+                i.serialNumberHex(),
+                i.sha1Thumbprint(),
+                i.notAfter(),
                 s.generated() ? " (self-signed, generated)" : "");
         bus.publish(SecurityEvent.builder(SecurityEventType.SECURED_CERTIFICATE_LOADED, clock)
-                .message("Certificate for secured mode found and loaded").field("issuer", i.issuer().getName())
-                .field("serial", i.serialNumberHex()).field("thumbprint", i.sha1Thumbprint())
-                .field("notAfter", i.notAfter()).build());
+                .message("Certificate for secured mode found and loaded")
+                .field("issuer", i.issuer().getName())
+                .field("serial", i.serialNumberHex())
+                .field("thumbprint", i.sha1Thumbprint())
+                .field("notAfter", i.notAfter())
+                .build());
     }
 
     /**

@@ -38,7 +38,11 @@ final class ListenerSet implements AutoCloseable {
     private volatile Listener tcp;
     private volatile Listener tls;
 
-    ListenerSet(SecurityEventBus bus, Clock clock, SipMessageHandler handler, ExecutorService signalling,
+    ListenerSet(
+            SecurityEventBus bus,
+            Clock clock,
+            SipMessageHandler handler,
+            ExecutorService signalling,
             TraceOptions trace) {
         this.bus = bus;
         this.clock = clock;
@@ -91,7 +95,10 @@ final class ListenerSet implements AutoCloseable {
                 tls = null;
             }
             if (tls == null) {
-                SipServer.Builder b = sipServer(bind, tlsTrust).tcp(false).tlsListener(true).tlsPort(c.tlsPort())
+                SipServer.Builder b = sipServer(bind, tlsTrust)
+                        .tcp(false)
+                        .tlsListener(true)
+                        .tlsPort(c.tlsPort())
                         .tls(settings);
                 Path keyLog = trace.keyLogFile();
                 if (keyLog != null) {
@@ -102,7 +109,9 @@ final class ListenerSet implements AutoCloseable {
                 int port = tls.port();
                 bus.publish(SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_SECURED, clock)
                         .message("UM started in secured mode: SIP over mutual TLS on port " + port)
-                        .field("port", port).field("thumbprint", sel.info().sha1Thumbprint()).build());
+                        .field("port", port)
+                        .field("thumbprint", sel.info().sha1Thumbprint())
+                        .build());
             }
         } else if (tls != null) {
             tls.close();
@@ -114,11 +123,16 @@ final class ListenerSet implements AutoCloseable {
                 tcp = null;
             }
             if (tcp == null) {
-                tcp = open("SIP over TCP", bind, c.sipPort(), sipServer(bind, tcpTrust).tcp(true).tlsListener(false)
-                        .tcpPort(c.sipPort()));
+                tcp = open(
+                        "SIP over TCP",
+                        bind,
+                        c.sipPort(),
+                        sipServer(bind, tcpTrust).tcp(true).tlsListener(false).tcpPort(c.sipPort()));
                 int port = tcp.port();
                 bus.publish(SecurityEvent.builder(SecurityEventType.SERVICE_STARTED_UNSECURED, clock)
-                        .message("UM listening for unsecured SIP over TCP on port " + port).field("port", port).build());
+                        .message("UM listening for unsecured SIP over TCP on port " + port)
+                        .field("port", port)
+                        .build());
             }
         } else if (tcp != null) {
             tcp.close();
@@ -139,17 +153,27 @@ final class ListenerSet implements AutoCloseable {
             return new Listener(b.start(), port, bind);
         } catch (IOException e) {
             // Netty reports "Address already in use" without the address: name it
-            String cause = e.getCause() != null && e.getMessage() != null && e.getMessage().startsWith("cannot bind")
-                    ? e.getCause().getMessage() : e.getMessage();
-            throw new IOException("cannot listen for " + what + " on " + bind.getHostAddress() + " port " + port
-                    + ": " + cause, e);
+            String cause = e.getCause() != null
+                            && e.getMessage() != null
+                            && e.getMessage().startsWith("cannot bind")
+                    ? e.getCause().getMessage()
+                    : e.getMessage();
+            throw new IOException(
+                    "cannot listen for " + what + " on " + bind.getHostAddress() + " port " + port + ": " + cause, e);
         }
     }
 
     private SipServer.Builder sipServer(InetAddress bind, TrustList trust) {
-        return SipServer.builder().bindAddress(bind).trustList(trust).sipTrace(sipTrace).traceKeys(trace.traceKeys())
-                .handler(handler).events(bus).clock(clock)
-                .handlerExecutor(signalling).handshakeTimeout(UmsecServer.HANDSHAKE_TIMEOUT)
+        return SipServer.builder()
+                .bindAddress(bind)
+                .trustList(trust)
+                .sipTrace(sipTrace)
+                .traceKeys(trace.traceKeys())
+                .handler(handler)
+                .events(bus)
+                .clock(clock)
+                .handlerExecutor(signalling)
+                .handshakeTimeout(UmsecServer.HANDSHAKE_TIMEOUT)
                 .maxConnections(UmsecServer.MAX_CONNECTIONS);
     }
 

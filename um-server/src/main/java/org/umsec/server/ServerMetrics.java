@@ -139,9 +139,13 @@ public final class ServerMetrics implements ServerMetricsMXBean {
      */
     public String summaryLine() {
         StringBuilder sb = new StringBuilder();
-        sb.append("calls.accepted=").append(getCallsAccepted()).append(" calls.active=").append(getCallsActive());
+        sb.append("calls.accepted=")
+                .append(getCallsAccepted())
+                .append(" calls.active=")
+                .append(getCallsActive());
         callsAcceptedByMode().forEach((k, v) -> nonZero(sb, "calls.accepted." + k.displayName(), v));
-        callsEndedByReason().forEach((k, v) -> nonZero(sb, "calls.ended." + k.name().toLowerCase(java.util.Locale.ROOT), v));
+        callsEndedByReason()
+                .forEach((k, v) -> nonZero(sb, "calls.ended." + k.name().toLowerCase(java.util.Locale.ROOT), v));
         getCallsRejected().forEach((k, v) -> nonZero(sb, "calls.rejected." + k, v));
         getHandshakesFailed().forEach((k, v) -> nonZero(sb, "tls.handshakes.failed." + k, v));
         getSrtpPacketsFailed().forEach((k, v) -> nonZero(sb, "srtp.failed." + k, v));
@@ -168,13 +172,29 @@ public final class ServerMetrics implements ServerMetricsMXBean {
         StringBuilder sb = new StringBuilder();
         sb.append("calls.accepted ").append(getCallsAccepted()).append('\n');
         sb.append("calls.active ").append(getCallsActive()).append('\n');
-        getCallsRejected().forEach((k, v) -> sb.append("calls.rejected.").append(k).append(' ').append(v).append('\n'));
-        getHandshakesFailed().forEach((k, v) -> sb.append("tls.handshakes.failed.").append(k).append(' ').append(v)
-                .append('\n'));
-        getSrtpPacketsFailed().forEach((k, v) -> sb.append("srtp.failed.").append(k).append(' ').append(v).append('\n'));
+        getCallsRejected()
+                .forEach((k, v) -> sb.append("calls.rejected.")
+                        .append(k)
+                        .append(' ')
+                        .append(v)
+                        .append('\n'));
+        getHandshakesFailed()
+                .forEach((k, v) -> sb.append("tls.handshakes.failed.")
+                        .append(k)
+                        .append(' ')
+                        .append(v)
+                        .append('\n'));
+        getSrtpPacketsFailed()
+                .forEach((k, v) -> sb.append("srtp.failed.")
+                        .append(k)
+                        .append(' ')
+                        .append(v)
+                        .append('\n'));
         sb.append("rtp.received ").append(getRtpPacketsReceived()).append('\n');
         sb.append("sip.options.answered ").append(getOptionsAnswered()).append('\n');
-        getEvents().forEach((k, v) -> sb.append("events.").append(k).append(' ').append(v).append('\n'));
+        getEvents()
+                .forEach((k, v) ->
+                        sb.append("events.").append(k).append(' ').append(v).append('\n'));
         return sb.toString();
     }
 

@@ -10,5 +10,4 @@ import java.nio.file.Path;
  * @param traceKeys show SDES keys in the trace instead of masking them
  * @param keyLogFile write TLS secrets here (NSS key log format), or null
  */
-record TraceOptions(boolean sipTrace, boolean traceKeys, Path keyLogFile) {
-}
+record TraceOptions(boolean sipTrace, boolean traceKeys, Path keyLogFile) {}

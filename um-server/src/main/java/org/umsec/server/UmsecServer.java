@@ -25,20 +25,19 @@ import org.umsec.certs.CertificateInfo;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.ExpiryMonitor;
 import org.umsec.certs.SelectedCertificate;
-import org.umsec.core.IpGateway;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventBus;
 import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.admin.AdminServer;
+import org.umsec.server.call.CallContext;
+import org.umsec.server.call.CallController;
+import org.umsec.server.call.CallMetrics;
 import org.umsec.server.config.ConfigFiles;
 import org.umsec.server.config.ConfigWatcher;
 import org.umsec.server.config.ConfigurationException;
 import org.umsec.server.config.ServerConfiguration;
-import org.umsec.server.call.CallContext;
-import org.umsec.server.call.CallController;
-import org.umsec.server.call.CallMetrics;
 import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.transaction.TimerScheduler;
@@ -130,7 +129,8 @@ public final class UmsecServer implements AutoCloseable {
         this.registerJmx = b.registerJmx;
         this.trace = new TraceOptions(b.sipTrace, b.traceKeys, b.keyLogFile);
         AtomicInteger n = new AtomicInteger();
-        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(2, r -> daemon(r, "umsec-timer-" + n.incrementAndGet()));
+        ScheduledThreadPoolExecutor s =
+                new ScheduledThreadPoolExecutor(2, r -> daemon(r, "umsec-timer-" + n.incrementAndGet()));
         s.setRemoveOnCancelPolicy(true);
         this.scheduler = s;
         AtomicInteger c = new AtomicInteger();
@@ -176,12 +176,24 @@ public final class UmsecServer implements AutoCloseable {
             }
         };
         TimerScheduler timers = b.timers != null ? b.timers : TimerScheduler.of(scheduler);
-        this.controller = new CallController(CallContext.builder().clock(clock).timers(timers).mediaScheduler(scheduler)
-                .configuration(() -> config).events(bus::publish).metrics(callMetrics)
-                .handler(() -> customHandler != null ? customHandler : recorder).stopping(() -> stopping)
-                .callEnder(callEnder).ports(this::tlsPort, this::tcpPort).build());
-        this.transactions = TransactionLayer.builder().handler(controller.dialogs()).scheduler(timers)
-                .events(bus).clock(clock).build(); // per-peer transaction cap: 503 + event 3023
+        this.controller = new CallController(CallContext.builder()
+                .clock(clock)
+                .timers(timers)
+                .mediaScheduler(scheduler)
+                .configuration(() -> config)
+                .events(bus::publish)
+                .metrics(callMetrics)
+                .handler(() -> customHandler != null ? customHandler : recorder)
+                .stopping(() -> stopping)
+                .callEnder(callEnder)
+                .ports(this::tlsPort, this::tcpPort)
+                .build());
+        this.transactions = TransactionLayer.builder()
+                .handler(controller.dialogs())
+                .scheduler(timers)
+                .events(bus)
+                .clock(clock)
+                .build(); // per-peer transaction cap: 503 + event 3023
         controller.attach(transactions);
         this.sipHandler = new SipMessageHandler() {
             @Override
@@ -205,8 +217,11 @@ public final class UmsecServer implements AutoCloseable {
      */
     private void countTransportEvent(SecurityEvent e) {
         switch (e.type()) {
-            case TLS_HANDSHAKE_FAILED -> metrics.handshakeFailed(
-                    e.field("reason").orElse("OTHER").toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            case TLS_HANDSHAKE_FAILED ->
+                metrics.handshakeFailed(e.field("reason")
+                        .orElse("OTHER")
+                        .toLowerCase(java.util.Locale.ROOT)
+                        .replace('_', '-'));
             case UNTRUSTED_PEER_REFUSED -> {
                 if (e.field("method").isEmpty()) { // the controller counts the ones it refuses itself
                     metrics.callRejected("untrusted-peer");
@@ -217,8 +232,7 @@ public final class UmsecServer implements AutoCloseable {
                     metrics.callRejected("sdes-over-tcp");
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -264,8 +278,10 @@ public final class UmsecServer implements AutoCloseable {
                 scheduler.scheduleAtFixedRate(this::revalidateConnections, 5, 5, TimeUnit.MINUTES);
                 registerMBean();
                 publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_APPLIED, clock)
-                        .message("Configuration applied at start").field("source", config.source())
-                        .field("modes", config.startupModes()).build());
+                        .message("Configuration applied at start")
+                        .field("source", config.source())
+                        .field("modes", config.startupModes())
+                        .build());
             } catch (IOException | RuntimeException e) {
                 stop(Duration.ZERO);
                 throw e;
@@ -279,11 +295,17 @@ public final class UmsecServer implements AutoCloseable {
             try {
                 greeting = VoicemailRecorder.readGreeting(c.greeting().get());
             } catch (IOException e) {
-                throw new IOException("greeting " + ConfigFiles.explain(c.greeting().get(), e), e);
+                throw new IOException(
+                        "greeting " + ConfigFiles.explain(c.greeting().get(), e), e);
             }
         }
-        return VoicemailRecorder.builder(c.voicemail()).greeting(greeting).maxBytes(c.voicemailMaxBytes())
-                .minFreeBytes(c.voicemailMinFreeBytes()).events(bus).clock(clock).build();
+        return VoicemailRecorder.builder(c.voicemail())
+                .greeting(greeting)
+                .maxBytes(c.voicemailMaxBytes())
+                .minFreeBytes(c.voicemailMinFreeBytes())
+                .events(bus)
+                .clock(clock)
+                .build();
     }
 
     private void watchConfig(Path file) {
@@ -292,7 +314,9 @@ public final class UmsecServer implements AutoCloseable {
                 try {
                     reloadConfigFile();
                 } catch (ConfigurationException e) {
-                    LOG.error("Edited configuration {} refused; the running configuration stays:\n{}", file,
+                    LOG.error(
+                            "Edited configuration {} refused; the running configuration stays:\n{}",
+                            file,
                             e.getMessage());
                 } catch (IOException e) {
                     LOG.error("Edited configuration {} could not be applied: {}", file, e.getMessage());
@@ -331,7 +355,9 @@ public final class UmsecServer implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_REJECTED, clock)
                         .message("New configuration could not be applied; previous configuration stays")
-                        .field("source", next.source()).field("reason", e.getMessage()).build());
+                        .field("source", next.source())
+                        .field("reason", e.getMessage())
+                        .build());
                 try {
                     listeners.apply(previous, certs);
                     applyAdmin(previous);
@@ -342,7 +368,8 @@ public final class UmsecServer implements AutoCloseable {
             }
             config = next;
             next.warnings().forEach(w -> LOG.warn("Configuration: {}", w));
-            String message = unapplied.isEmpty() ? "Configuration applied without restart"
+            String message = unapplied.isEmpty()
+                    ? "Configuration applied without restart"
                     : "Configuration applied without restart, except " + String.join(", ", unapplied)
                             + ": these take effect only after a restart";
             if (!unapplied.isEmpty()) {
@@ -350,9 +377,13 @@ public final class UmsecServer implements AutoCloseable {
             }
             publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_APPLIED, clock)
                     .severity(unapplied.isEmpty() ? org.umsec.core.Severity.INFO : org.umsec.core.Severity.WARNING)
-                    .message(message).field("source", next.source())
-                    .field("modes", next.startupModes()).field("gateways", next.gateways().size())
-                    .field("notApplied", unapplied).field("warnings", next.warnings().size()).build());
+                    .message(message)
+                    .field("source", next.source())
+                    .field("modes", next.startupModes())
+                    .field("gateways", next.gateways().size())
+                    .field("notApplied", unapplied)
+                    .field("warnings", next.warnings().size())
+                    .build());
         }
     }
 
@@ -367,7 +398,8 @@ public final class UmsecServer implements AutoCloseable {
      * @throws IllegalStateException if the server was built without a configuration file, or is not running
      */
     public ServerConfiguration reloadConfigFile() throws ConfigurationException, IOException {
-        Path file = configFile.orElseThrow(() -> new IllegalStateException("server was built without a configuration file"));
+        Path file = configFile.orElseThrow(
+                () -> new IllegalStateException("server was built without a configuration file"));
         ServerConfiguration next;
         try {
             next = ServerConfiguration.load(file);
@@ -388,8 +420,11 @@ public final class UmsecServer implements AutoCloseable {
         publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_REJECTED, clock)
                 .message("Configuration refused; the running configuration stays")
                 .field("problems", e.errors().size())
-                .field("first", e.errors().isEmpty() ? e.problems().get(0) : e.errors().get(0))
-                .field("errors", e.errors().stream().map(Object::toString).toList()).build());
+                .field(
+                        "first",
+                        e.errors().isEmpty() ? e.problems().get(0) : e.errors().get(0))
+                .field("errors", e.errors().stream().map(Object::toString).toList())
+                .build());
     }
 
     /**
@@ -514,9 +549,11 @@ public final class UmsecServer implements AutoCloseable {
             if (cert.isEmpty()) {
                 out.add("no certificate for mutual TLS");
             } else if (now.isAfter(cert.get().notAfter())) {
-                out.add("certificate " + cert.get().sha1Thumbprint() + " expired at " + cert.get().notAfter());
+                out.add("certificate " + cert.get().sha1Thumbprint() + " expired at "
+                        + cert.get().notAfter());
             } else if (now.isBefore(cert.get().notBefore())) {
-                out.add("certificate " + cert.get().sha1Thumbprint() + " is not valid before " + cert.get().notBefore());
+                out.add("certificate " + cert.get().sha1Thumbprint() + " is not valid before "
+                        + cert.get().notBefore());
             }
         }
         return out;
@@ -532,8 +569,10 @@ public final class UmsecServer implements AutoCloseable {
         if (want.isPresent()) {
             admin = AdminServer.start(want.get(), this, clock);
             adminFor = want;
-            LOG.info("Admin listener on http://{}:{}/ (/metrics, /health/live, /health/ready)",
-                    admin.address().getAddress().getHostAddress(), admin.address().getPort());
+            LOG.info(
+                    "Admin listener on http://{}:{}/ (/metrics, /health/live, /health/ready)",
+                    admin.address().getAddress().getHostAddress(),
+                    admin.address().getPort());
         }
     }
 
@@ -599,8 +638,8 @@ public final class UmsecServer implements AutoCloseable {
         }
         try {
             MBeanServer mbs = ManagementFactory.getPlatformMBeanServer();
-            ObjectName name = new ObjectName(String.format(ServerMetrics.OBJECT_NAME_PATTERN,
-                    ObjectName.quote(config.serverName())));
+            ObjectName name = new ObjectName(
+                    String.format(ServerMetrics.OBJECT_NAME_PATTERN, ObjectName.quote(config.serverName())));
             if (!mbs.isRegistered(name)) {
                 mbs.registerMBean(metrics, name);
                 objectName = name;

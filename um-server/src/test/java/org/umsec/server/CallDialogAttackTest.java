@@ -1,7 +1,5 @@
 package org.umsec.server;
 
-import org.umsec.core.IpGateway;
-import org.umsec.server.config.ServerConfiguration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -22,9 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.testing.TestPki;
+import org.umsec.core.IpGateway;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.VoipSecurityMode;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.SipRequest;
 import org.umsec.sip.SipResponse;
@@ -69,20 +69,49 @@ class CallDialogAttackTest {
     }
 
     ServerConfiguration.Builder config() {
-        return ServerConfiguration.builder().serverName("um-attack").fqdn("um.example.test").bindAddress("127.0.0.1")
-                .mediaAddress("127.0.0.1").sipPort(0).tlsPort(0).store(dir.resolve("certs")).voicemail(voicemail)
-                .dialPlan("dp-secure", VoipSecurityMode.SECURED).dialPlan("dp-sipsec", VoipSecurityMode.SIP_SECURED)
+        return ServerConfiguration.builder()
+                .serverName("um-attack")
+                .fqdn("um.example.test")
+                .bindAddress("127.0.0.1")
+                .mediaAddress("127.0.0.1")
+                .sipPort(0)
+                .tlsPort(0)
+                .store(dir.resolve("certs"))
+                .voicemail(voicemail)
+                .dialPlan("dp-secure", VoipSecurityMode.SECURED)
+                .dialPlan("dp-sipsec", VoipSecurityMode.SIP_SECURED)
                 .dialPlan("dp-plain", VoipSecurityMode.UNSECURED)
-                .associateDialPlan("dp-secure").associateDialPlan("dp-sipsec").associateDialPlan("dp-plain")
-                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").address("127.0.0.1").port(5061).dialPlan("dp-secure").build())
-                .gateway(IpGateway.builder("gw2").fqdn("gw2.example.test").port(5061).dialPlan("dp-sipsec").build())
-                .gateway(IpGateway.builder("pbx").address("127.0.0.1").port(5060).dialPlan("dp-plain").build())
-                .mediaTimeout(Duration.ofSeconds(60)).ackTimeout(Duration.ofSeconds(32)).maxRecording(Duration.ofSeconds(60))
+                .associateDialPlan("dp-secure")
+                .associateDialPlan("dp-sipsec")
+                .associateDialPlan("dp-plain")
+                .gateway(IpGateway.builder("gw1")
+                        .fqdn("gw1.example.test")
+                        .address("127.0.0.1")
+                        .port(5061)
+                        .dialPlan("dp-secure")
+                        .build())
+                .gateway(IpGateway.builder("gw2")
+                        .fqdn("gw2.example.test")
+                        .port(5061)
+                        .dialPlan("dp-sipsec")
+                        .build())
+                .gateway(IpGateway.builder("pbx")
+                        .address("127.0.0.1")
+                        .port(5060)
+                        .dialPlan("dp-plain")
+                        .build())
+                .mediaTimeout(Duration.ofSeconds(60))
+                .ackTimeout(Duration.ofSeconds(32))
+                .maxRecording(Duration.ofSeconds(60))
                 .rtcpInterval(Duration.ofSeconds(1));
     }
 
     void start(ServerConfiguration c) throws IOException {
-        server = UmsecServer.builder(c).eventListener(events::add).registerJmx(false).timers(timers).build();
+        server = UmsecServer.builder(c)
+                .eventListener(events::add)
+                .registerJmx(false)
+                .timers(timers)
+                .build();
         server.start();
     }
 
@@ -97,8 +126,10 @@ class CallDialogAttackTest {
     }
 
     Optional<SecurityEvent> refusal(String reason) {
-        return events.stream().filter(e -> e.type() == SecurityEventType.DIALOG_REQUEST_REFUSED
-                && e.field("reason").orElse("").equals(reason)).findFirst();
+        return events.stream()
+                .filter(e -> e.type() == SecurityEventType.DIALOG_REQUEST_REFUSED
+                        && e.field("reason").orElse("").equals(reason))
+                .findFirst();
     }
 
     String metadata(String callId) throws Exception {
@@ -112,15 +143,22 @@ class CallDialogAttackTest {
         });
         try (Stream<Path> files = Files.list(voicemail)) {
             return Files.readString(files.filter(p -> p.getFileName().toString().contains(callId)
-                    && p.getFileName().toString().endsWith(".json")).findFirst().orElseThrow());
+                            && p.getFileName().toString().endsWith(".json"))
+                    .findFirst()
+                    .orElseThrow());
         }
     }
 
     /** gw1's Secured call over mutual TLS, ACKed; returns the 200. */
     static SipResponse securedCall(TestGateway gw, String callId) throws IOException {
         SrtpSuite suite = SrtpSuite.AES_CM_128_HMAC_SHA1_80;
-        SipResponse ok = gw.send(gw.request("INVITE", callId, "gw1tag", "<sip:voicemail@um.example.test>",
-                gw.offer("RTP/SAVP", TestGateway.crypto(1, suite, TestGateway.randomKey(suite)), 0), "application/sdp"));
+        SipResponse ok = gw.send(gw.request(
+                "INVITE",
+                callId,
+                "gw1tag",
+                "<sip:voicemail@um.example.test>",
+                gw.offer("RTP/SAVP", TestGateway.crypto(1, suite, TestGateway.randomKey(suite)), 0),
+                "application/sdp"));
         assertThat(ok.status()).isEqualTo(200);
         gw.send(gw.request("ACK", callId, "gw1tag", ok.header("To").orElseThrow(), null, null));
         return ok;
@@ -141,11 +179,15 @@ class CallDialogAttackTest {
             assertThat(refusal("weaker-transport").get().field("dialogPeer")).contains("tls:gw1.example.test");
             assertThat(server.activeCalls()).isOne();
             // and with only the Call-ID: no dialog at all
-            assertThat(pbx.send(pbx.request("BYE", callId, "gw1tag", "<sip:voicemail@um.example.test>;tag=guess", null,
-                    null)).status()).isEqualTo(481);
+            assertThat(pbx.send(pbx.request(
+                                    "BYE", callId, "gw1tag", "<sip:voicemail@um.example.test>;tag=guess", null, null))
+                            .status())
+                    .isEqualTo(481);
             assertThat(server.activeCalls()).isOne();
 
-            assertThat(gw1.send(gw1.request("BYE", callId, "gw1tag", to, null, null)).status()).isEqualTo(200);
+            assertThat(gw1.send(gw1.request("BYE", callId, "gw1tag", to, null, null))
+                            .status())
+                    .isEqualTo(200);
         }
         assertThat(metadata(callId)).contains("\"endReason\": \"CALLER_HUNG_UP\"");
     }
@@ -167,20 +209,26 @@ class CallDialogAttackTest {
             assertThat(refusal("other-peer")).isPresent();
 
             // a new INVITE (no To tag) reusing the live Call-ID is refused too, before any SDP is read
-            SipResponse join = gw2.send(gw2.request("INVITE", callId, "gw1tag", "<sip:voicemail@um.example.test>", offer,
-                    "application/sdp"));
+            SipResponse join = gw2.send(gw2.request(
+                    "INVITE", callId, "gw1tag", "<sip:voicemail@um.example.test>", offer, "application/sdp"));
             assertThat(join.status()).isEqualTo(403);
             assertThat(new String(join.body(), StandardCharsets.UTF_8)).doesNotContain("crypto");
             assertThat(refusal("call-id-in-use")).isPresent();
             assertThat(server.activeCalls()).isOne();
 
             // the real gateway's re-INVITE still works
-            SipResponse again = gw1.send(gw1.request("INVITE", callId, "gw1tag", to,
+            SipResponse again = gw1.send(gw1.request(
+                    "INVITE",
+                    callId,
+                    "gw1tag",
+                    to,
                     gw1.offer("RTP/SAVP", TestGateway.crypto(1, suite, TestGateway.randomKey(suite)), 0),
                     "application/sdp"));
             assertThat(again.status()).isEqualTo(200);
             gw1.send(gw1.request("ACK", callId, "gw1tag", to, null, null));
-            assertThat(gw1.send(gw1.request("BYE", callId, "gw1tag", to, null, null)).status()).isEqualTo(200);
+            assertThat(gw1.send(gw1.request("BYE", callId, "gw1tag", to, null, null))
+                            .status())
+                    .isEqualTo(200);
         }
     }
 
@@ -227,11 +275,18 @@ class CallDialogAttackTest {
                 TestGateway gw1 = TestGateway.tls(server.tlsPort(), GW1_CERT, PKI.rootCertificate())) {
             String to1 = plainCall(pbx, "pbx-1");
             plainCall(pbx, "pbx-2");
-            SipResponse third = pbx.send(pbx.request("INVITE", "pbx-3", "p3", "<sip:voicemail@um.example.test>",
-                    pbx.offer("RTP/AVP", null, 0), "application/sdp"));
+            SipResponse third = pbx.send(pbx.request(
+                    "INVITE",
+                    "pbx-3",
+                    "p3",
+                    "<sip:voicemail@um.example.test>",
+                    pbx.offer("RTP/AVP", null, 0),
+                    "application/sdp"));
             assertThat(third.status()).isEqualTo(503);
             assertThat(third.header("Retry-After")).contains("5");
-            SecurityEvent e = events.stream().filter(x -> x.type() == SecurityEventType.CALL_LIMIT_REACHED).findFirst()
+            SecurityEvent e = events.stream()
+                    .filter(x -> x.type() == SecurityEventType.CALL_LIMIT_REACHED)
+                    .findFirst()
                     .orElseThrow();
             assertThat(e.field("gateway")).contains("pbx");
             assertThat(e.field("limit")).contains("2");
@@ -242,7 +297,9 @@ class CallDialogAttackTest {
             assertThat(server.activeCalls()).isEqualTo(3);
 
             // a slot comes back when a call ends
-            assertThat(pbx.send(pbx.request("BYE", "pbx-1", "pbx-1", to1, null, null)).status()).isEqualTo(200);
+            assertThat(pbx.send(pbx.request("BYE", "pbx-1", "pbx-1", to1, null, null))
+                            .status())
+                    .isEqualTo(200);
             await("slot released", () -> server.activeCalls() == 2);
             plainCall(pbx, "pbx-4");
         }
@@ -252,8 +309,13 @@ class CallDialogAttackTest {
     void noAckRetransmitsThe200ThenEndsTheCallWithByeOnVirtualTime() throws Exception {
         start(config().build());
         try (TestGateway pbx = TestGateway.tcp(server.tcpPort())) {
-            SipResponse ok = pbx.send(pbx.request("INVITE", "noack-v", "na", "<sip:voicemail@um.example.test>",
-                    pbx.offer("RTP/AVP", null, 0), "application/sdp"));
+            SipResponse ok = pbx.send(pbx.request(
+                    "INVITE",
+                    "noack-v",
+                    "na",
+                    "<sip:voicemail@um.example.test>",
+                    pbx.offer("RTP/AVP", null, 0),
+                    "application/sdp"));
             assertThat(ok.status()).isEqualTo(200);
             timers.advance(Duration.ofMillis(500)); // T1
             assertThat(((SipResponse) nextMessage(pbx)).status()).isEqualTo(200);
@@ -268,7 +330,9 @@ class CallDialogAttackTest {
                     bye = r;
                     break;
                 }
-                assertThat(((SipResponse) m).status()).as("only 200 retransmissions before the BYE").isEqualTo(200);
+                assertThat(((SipResponse) m).status())
+                        .as("only 200 retransmissions before the BYE")
+                        .isEqualTo(200);
             }
             assertThat(bye.method()).isEqualTo("BYE");
             assertThat(bye.to().tag()).contains("na");
@@ -281,16 +345,34 @@ class CallDialogAttackTest {
     void aMissedSessionRefreshEndsTheCallWithBye() throws Exception {
         start(config().build());
         try (TestGateway pbx = TestGateway.tcp(server.tcpPort())) {
-            SipRequest short1 = pbx.request("INVITE", "se-short", "se", "<sip:voicemail@um.example.test>",
-                    pbx.offer("RTP/AVP", null, 0), "application/sdp").toBuilder().header("Supported", "timer")
-                    .header("Session-Expires", "30").build();
+            SipRequest short1 = pbx
+                    .request(
+                            "INVITE",
+                            "se-short",
+                            "se",
+                            "<sip:voicemail@um.example.test>",
+                            pbx.offer("RTP/AVP", null, 0),
+                            "application/sdp")
+                    .toBuilder()
+                    .header("Supported", "timer")
+                    .header("Session-Expires", "30")
+                    .build();
             SipResponse tooShort = pbx.send(short1);
             assertThat(tooShort.status()).isEqualTo(422);
             assertThat(tooShort.header("Min-SE")).contains("90");
 
-            SipRequest invite = pbx.request("INVITE", "se-call", "se", "<sip:voicemail@um.example.test>",
-                    pbx.offer("RTP/AVP", null, 0), "application/sdp").toBuilder().header("Supported", "timer")
-                    .header("Session-Expires", "90").build();
+            SipRequest invite = pbx
+                    .request(
+                            "INVITE",
+                            "se-call",
+                            "se",
+                            "<sip:voicemail@um.example.test>",
+                            pbx.offer("RTP/AVP", null, 0),
+                            "application/sdp")
+                    .toBuilder()
+                    .header("Supported", "timer")
+                    .header("Session-Expires", "90")
+                    .build();
             SipResponse ok = pbx.send(invite);
             assertThat(ok.status()).isEqualTo(200);
             assertThat(ok.header("Session-Expires")).contains("90;refresher=uac");
@@ -299,13 +381,16 @@ class CallDialogAttackTest {
             pbx.send(pbx.request("ACK", "se-call", "se", to, null, null));
             // messages of one connection are handled in order: once OPTIONS is answered the ACK was taken,
             // so the virtual clock below cannot fire the ACK timeout first
-            assertThat(pbx.send(pbx.request("OPTIONS", "se-sync", "se", "<sip:um.example.test>", null, null)).status())
+            assertThat(pbx.send(pbx.request("OPTIONS", "se-sync", "se", "<sip:um.example.test>", null, null))
+                            .status())
                     .isEqualTo(200);
 
             // a refresh (UPDATE without SDP) at 50 s moves the end to 50 + 60 s
             timers.advance(Duration.ofSeconds(50));
             SipResponse refreshed = pbx.send(pbx.request("UPDATE", "se-call", "se", to, null, null).toBuilder()
-                    .header("Supported", "timer").header("Session-Expires", "90").build());
+                    .header("Supported", "timer")
+                    .header("Session-Expires", "90")
+                    .build());
             assertThat(refreshed.status()).isEqualTo(200);
             assertThat(refreshed.header("Session-Expires")).contains("90;refresher=uac");
             timers.advance(Duration.ofSeconds(59));
@@ -329,16 +414,18 @@ class CallDialogAttackTest {
             }
             return new CallHandler.Call() {
                 @Override
-                public void audio(short[] samples, int off, int len) {
-                }
+                public void audio(short[] samples, int off, int len) {}
 
                 @Override
-                public void end(CallSummary summary) {
-                }
+                public void end(CallSummary summary) {}
             };
         };
-        server = UmsecServer.builder(config().build()).eventListener(events::add).registerJmx(false).timers(timers)
-                .callHandler(handler).build();
+        server = UmsecServer.builder(config().build())
+                .eventListener(events::add)
+                .registerJmx(false)
+                .timers(timers)
+                .callHandler(handler)
+                .build();
         server.start();
         // more than server.callsPerGateway (500): a leaked slot per failure would end in 503
         try (RawSipPeer peer = new RawSipPeer(server.tcpPort())) {
@@ -360,8 +447,13 @@ class CallDialogAttackTest {
     }
 
     static String plainCall(TestGateway gw, String callId) throws IOException {
-        SipResponse ok = gw.send(gw.request("INVITE", callId, callId, "<sip:voicemail@um.example.test>",
-                gw.offer("RTP/AVP", null, 0), "application/sdp"));
+        SipResponse ok = gw.send(gw.request(
+                "INVITE",
+                callId,
+                callId,
+                "<sip:voicemail@um.example.test>",
+                gw.offer("RTP/AVP", null, 0),
+                "application/sdp"));
         assertThat(ok.status()).isEqualTo(200);
         String to = ok.header("To").orElseThrow();
         gw.send(gw.request("ACK", callId, callId, to, null, null));
@@ -375,8 +467,14 @@ class CallDialogAttackTest {
     static String invite(RawSipPeer peer, String callId, String sdp) {
         return SipRequest.builder("INVITE", "sip:voicemail@um.example.test")
                 .via(Via.of("TCP", "127.0.0.1", peer.localPort(), Via.MAGIC_COOKIE + TestGateway.hex()))
-                .header("From", "<sip:alice@pbx.example.test>;tag=" + callId).header("To", "<sip:voicemail@um.example.test>")
-                .callId(callId).cseq(1).maxForwards(70).body("application/sdp", sdp).build().toWireString();
+                .header("From", "<sip:alice@pbx.example.test>;tag=" + callId)
+                .header("To", "<sip:voicemail@um.example.test>")
+                .callId(callId)
+                .cseq(1)
+                .maxForwards(70)
+                .body("application/sdp", sdp)
+                .build()
+                .toWireString();
     }
 
     static SipResponse finalResponse(RawSipPeer peer) throws IOException {
@@ -387,5 +485,4 @@ class CallDialogAttackTest {
             }
         }
     }
-
 }

@@ -10,20 +10,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.umsec.server.config.ConfigurationException;
-import org.umsec.server.config.ServerConfiguration;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.RevocationPolicy;
 import org.umsec.certs.testing.TestPki;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
-import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.config.ConfigurationException;
+import org.umsec.server.config.ServerConfiguration;
 
 /**
  * Issue 12 item 2 and issue 9 item 7 at server level: the configuration keys {@code server.certificate},
@@ -55,7 +52,10 @@ class CertificateControlTest {
     }
 
     private UmsecServer start(ServerConfiguration c) throws Exception {
-        server = UmsecServer.builder(c).eventListener(events::add).registerJmx(false).build();
+        server = UmsecServer.builder(c)
+                .eventListener(events::add)
+                .registerJmx(false)
+                .build();
         server.start();
         return server;
     }
@@ -70,28 +70,35 @@ class CertificateControlTest {
         assertThat(ServerConfiguration.embeddedDefault().generateSelfSigned()).isTrue();
         assertThat(ServerConfiguration.builder().build().generateSelfSigned()).isTrue();
 
-        ServerConfiguration all = load("  certificate: \"ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01\"\n"
-                + "  allowTierDowngrade: true\n  revocation: require\n");
+        ServerConfiguration all =
+                load("  certificate: \"ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01\"\n"
+                        + "  allowTierDowngrade: true\n  revocation: require\n");
         assertThat(all.certificatePin()).contains("ABCDEF0123456789ABCDEF0123456789ABCDEF01");
         assertThat(all.allowTierDowngrade()).isTrue();
         assertThat(all.revocation()).isEqualTo(RevocationPolicy.REQUIRE);
         assertThat(load("  certificate: um-main\n").certificatePin()).contains("um-main");
 
-        assertThatThrownBy(() -> load("  certificate: \"not a pin\"\n  generateSelfSigned: maybe\n  revocation: never\n"))
-                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.getMessage())
-                        .contains("server.certificate", "neither a SHA-1 thumbprint")
-                        .contains("generateSelfSigned must be true or false")
-                        .contains("server.revocation must be prefer or require"));
+        assertThatThrownBy(
+                        () -> load("  certificate: \"not a pin\"\n  generateSelfSigned: maybe\n  revocation: never\n"))
+                .isInstanceOfSatisfying(
+                        ConfigurationException.class,
+                        e -> assertThat(e.getMessage())
+                                .contains("server.certificate", "neither a SHA-1 thumbprint")
+                                .contains("generateSelfSigned must be true or false")
+                                .contains("server.revocation must be prefer or require"));
         assertThatThrownBy(() -> load("  certificate: um-main\n  generateSelfSigned: true\n"))
-                .isInstanceOfSatisfying(ConfigurationException.class,
+                .isInstanceOfSatisfying(
+                        ConfigurationException.class,
                         e -> assertThat(e.getMessage()).contains("contradicts server.certificate"));
     }
 
     @Test
     void aConfigurationFileWithAnEmptyStoreFailsStartInsteadOfGenerating() throws Exception {
         assertThatThrownBy(() -> start(load("")))
-                .isInstanceOf(java.io.IOException.class).hasMessageContaining("no valid certificate");
-        assertThat(CertificateStore.open(dir.resolve("certs")).contents().personal()).isEmpty();
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("no valid certificate");
+        assertThat(CertificateStore.open(dir.resolve("certs")).contents().personal())
+                .isEmpty();
         assertThat(events).extracting(SecurityEvent::type).doesNotContain(SecurityEventType.CERTIFICATE_GENERATED);
     }
 
@@ -100,21 +107,26 @@ class CertificateControlTest {
         CertificateStore store = CertificateStore.open(dir.resolve("certs"));
         store.addTrustedRoot(PKI.rootCertificate());
         PersonalCertificate ca = PKI.leaf("um.ctl.test").alias("ca").build();
-        PersonalCertificate self = PKI.leaf("um.ctl.test").alias("self").selfSigned().build();
+        PersonalCertificate self =
+                PKI.leaf("um.ctl.test").alias("self").selfSigned().build();
         store.addPersonal(ca);
         store.addPersonal(self);
 
         assertThatThrownBy(() -> start(load("  certificate: gone\n")))
-                .isInstanceOf(java.io.IOException.class).hasMessageContaining("pinned certificate gone is not in the store");
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("pinned certificate gone is not in the store");
         assertThat(events).extracting(SecurityEvent::type).contains(SecurityEventType.CERTIFICATE_PIN_FAILED);
         server.stop(Duration.ZERO);
         server = null;
         events.clear();
 
         start(load("  certificate: " + self.info().sha1Thumbprint() + "\n"));
-        SecurityEvent inUse = events.stream().filter(e -> e.type() == SecurityEventType.CERTIFICATE_IN_USE).findFirst()
+        SecurityEvent inUse = events.stream()
+                .filter(e -> e.type() == SecurityEventType.CERTIFICATE_IN_USE)
+                .findFirst()
                 .orElseThrow();
         assertThat(inUse.field("thumbprint")).contains(self.info().sha1Thumbprint());
-        assertThat(Files.exists(dir.resolve("certs").resolve("personal").resolve("self.crt"))).isTrue();
+        assertThat(Files.exists(dir.resolve("certs").resolve("personal").resolve("self.crt")))
+                .isTrue();
     }
 }

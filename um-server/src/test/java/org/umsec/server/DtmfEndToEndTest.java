@@ -1,7 +1,5 @@
 package org.umsec.server;
 
-import org.umsec.core.IpGateway;
-import org.umsec.server.config.ServerConfiguration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -9,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -19,7 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.testing.TestPki;
+import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.server.media.TelephoneEvents;
 import org.umsec.sip.SipRequest;
@@ -62,12 +61,25 @@ class DtmfEndToEndTest {
     }
 
     UmsecServer.Builder builder() throws Exception {
-        ServerConfiguration c = ServerConfiguration.builder().serverName("um-dtmf").fqdn("um.example.test")
-                .bindAddress("127.0.0.1").mediaAddress("127.0.0.1").sipPort(0).tlsPort(0).store(dir.resolve("certs"))
-                .voicemail(dir.resolve("voicemail")).dialPlan("dp-secure", VoipSecurityMode.SECURED)
+        ServerConfiguration c = ServerConfiguration.builder()
+                .serverName("um-dtmf")
+                .fqdn("um.example.test")
+                .bindAddress("127.0.0.1")
+                .mediaAddress("127.0.0.1")
+                .sipPort(0)
+                .tlsPort(0)
+                .store(dir.resolve("certs"))
+                .voicemail(dir.resolve("voicemail"))
+                .dialPlan("dp-secure", VoipSecurityMode.SECURED)
                 .associateDialPlan("dp-secure")
-                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").port(5061).dialPlan("dp-secure").build())
-                .mediaTimeout(Duration.ofSeconds(5)).ackTimeout(Duration.ofSeconds(5)).build();
+                .gateway(IpGateway.builder("gw1")
+                        .fqdn("gw1.example.test")
+                        .port(5061)
+                        .dialPlan("dp-secure")
+                        .build())
+                .mediaTimeout(Duration.ofSeconds(5))
+                .ackTimeout(Duration.ofSeconds(5))
+                .build();
         return UmsecServer.builder(c).registerJmx(false);
     }
 
@@ -84,38 +96,40 @@ class DtmfEndToEndTest {
         return seq;
     }
 
-    record Call(SipResponse ok, TestGateway.Answer answer, int telephoneEvent) {
-    }
+    record Call(SipResponse ok, TestGateway.Answer answer, int telephoneEvent) {}
 
     static Call invite(TestGateway gw, String callId, SrtpMasterKey key) throws Exception {
         String offer = gw.offer("RTP/SAVP", TestGateway.crypto(1, SUITE, key), 0, 101)
                 + "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n";
-        SipResponse ok = gw.send(gw.request("INVITE", callId, "d1", "<sip:voicemail@um.example.test>", offer,
-                "application/sdp"));
+        SipResponse ok = gw.send(
+                gw.request("INVITE", callId, "d1", "<sip:voicemail@um.example.test>", offer, "application/sdp"));
         assertThat(ok.status()).isEqualTo(200);
         MediaDescription audio = SessionDescription.parse(ok.body()).audio().orElseThrow();
         gw.send(gw.request("ACK", callId, "d1", ok.header("To").orElseThrow(), null, null));
-        return new Call(ok, TestGateway.answer(ok), audio.payloadType("telephone-event", 8000).orElseThrow());
+        return new Call(
+                ok,
+                TestGateway.answer(ok),
+                audio.payloadType("telephone-event", 8000).orElseThrow());
     }
 
     @Test
     void digitsOverSrtpReachTheHandlerOnceEachWithTheirDurations() throws Exception {
         List<String> digits = new CopyOnWriteArrayList<>();
-        server = builder().callHandler(info -> new CallHandler.Call() {
-            @Override
-            public void audio(short[] pcm, int off, int len) {
-            }
+        server = builder()
+                .callHandler(info -> new CallHandler.Call() {
+                    @Override
+                    public void audio(short[] pcm, int off, int len) {}
 
-            @Override
-            public boolean dtmf(char digit, Duration duration) {
-                digits.add(digit + "/" + duration.toMillis());
-                return true;
-            }
+                    @Override
+                    public boolean dtmf(char digit, Duration duration) {
+                        digits.add(digit + "/" + duration.toMillis());
+                        return true;
+                    }
 
-            @Override
-            public void end(CallSummary s) {
-            }
-        }).build();
+                    @Override
+                    public void end(CallSummary s) {}
+                })
+                .build();
         server.start();
         SrtpMasterKey key = TestGateway.randomKey(SUITE);
         try (TestGateway gw = TestGateway.tls(server.tlsPort(), GW1_CERT, PKI.rootCertificate())) {
@@ -126,15 +140,22 @@ class DtmfEndToEndTest {
             int seq = press(gw, tx, port, 101, '4', 1, 8000);
             seq = press(gw, tx, port, 101, '*', seq, 16000);
             // a forged key press (a key the attacker made up) fails authentication and is not a digit
-            press(gw, SrtpSession.outbound(TestGateway.policy(SUITE, TestGateway.randomKey(SUITE))), port, 101, '9',
-                    seq, 24000);
+            press(
+                    gw,
+                    SrtpSession.outbound(TestGateway.policy(SUITE, TestGateway.randomKey(SUITE))),
+                    port,
+                    101,
+                    '9',
+                    seq,
+                    24000);
             seq += 7;
             press(gw, tx, port, 101, 'D', seq, 32000);
             ServerEndToEndTest.await("three digits", () -> digits.size() >= 3);
             Thread.sleep(100); // nothing more arrives: the repeated end packets were not digits
             assertThat(digits).containsExactly("4/80", "*/80", "D/80");
             assertThat(server.metrics().getSrtpPacketsFailed()).containsEntry("AUTH_FAILED", 7L);
-            gw.send(gw.request("BYE", "dtmf-handler", "d1", call.ok().header("To").orElseThrow(), null, null));
+            gw.send(gw.request(
+                    "BYE", "dtmf-handler", "d1", call.ok().header("To").orElseThrow(), null, null));
         }
     }
 
@@ -163,9 +184,14 @@ class DtmfEndToEndTest {
             }
         });
         try (Stream<Path> s = Files.list(vm)) {
-            Path json = s.filter(p -> p.toString().endsWith(".json")).findFirst().orElseThrow();
-            assertThat(Files.readString(json)).contains("\"endReason\": \"HANDLER_ENDED\"", "\"dtmf\": \"12#\"",
-                    "\"samples\": 1600", "\"srtpSuite\": \"AEAD_AES_128_GCM\"");
+            Path json =
+                    s.filter(p -> p.toString().endsWith(".json")).findFirst().orElseThrow();
+            assertThat(Files.readString(json))
+                    .contains(
+                            "\"endReason\": \"HANDLER_ENDED\"",
+                            "\"dtmf\": \"12#\"",
+                            "\"samples\": 1600",
+                            "\"srtpSuite\": \"AEAD_AES_128_GCM\"");
         }
     }
 
@@ -175,8 +201,13 @@ class DtmfEndToEndTest {
         server.start();
         SrtpMasterKey key = TestGateway.randomKey(SUITE);
         try (TestGateway gw = TestGateway.tls(server.tlsPort(), GW1_CERT, PKI.rootCertificate())) {
-            SipResponse ok = gw.send(gw.request("INVITE", "no-dtmf", "n1", "<sip:voicemail@um.example.test>",
-                    gw.offer("RTP/SAVP", TestGateway.crypto(1, SUITE, key), 0), "application/sdp"));
+            SipResponse ok = gw.send(gw.request(
+                    "INVITE",
+                    "no-dtmf",
+                    "n1",
+                    "<sip:voicemail@um.example.test>",
+                    gw.offer("RTP/SAVP", TestGateway.crypto(1, SUITE, key), 0),
+                    "application/sdp"));
             assertThat(ok.status()).isEqualTo(200);
             MediaDescription audio = SessionDescription.parse(ok.body()).audio().orElseThrow();
             assertThat(audio.formats()).containsExactly("0");

@@ -1,21 +1,20 @@
 package org.umsec.server;
 
-import org.umsec.core.IpGateway;
-import org.umsec.server.config.ServerConfiguration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.umsec.core.IpGateway;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.VoipSecurityMode;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.media.PcmAssembler;
 import org.umsec.server.media.RtpPacket;
 import org.umsec.server.media.WavWriter;
@@ -42,16 +41,32 @@ class MediaLimitsEndToEndTest {
     }
 
     ServerConfiguration.Builder config() {
-        return ServerConfiguration.builder().serverName("um-media").fqdn("um.example.test").bindAddress("127.0.0.1")
-                .mediaAddress("127.0.0.1").sipPort(0).tlsPort(0).store(dir.resolve("certs"))
-                .voicemail(dir.resolve("voicemail")).dialPlan("dp-plain", VoipSecurityMode.UNSECURED)
+        return ServerConfiguration.builder()
+                .serverName("um-media")
+                .fqdn("um.example.test")
+                .bindAddress("127.0.0.1")
+                .mediaAddress("127.0.0.1")
+                .sipPort(0)
+                .tlsPort(0)
+                .store(dir.resolve("certs"))
+                .voicemail(dir.resolve("voicemail"))
+                .dialPlan("dp-plain", VoipSecurityMode.UNSECURED)
                 .associateDialPlan("dp-plain")
-                .gateway(IpGateway.builder("pbx").address("127.0.0.1").port(5060).dialPlan("dp-plain").build())
-                .mediaTimeout(Duration.ofSeconds(5)).ackTimeout(Duration.ofSeconds(5)).maxRecording(Duration.ofSeconds(20));
+                .gateway(IpGateway.builder("pbx")
+                        .address("127.0.0.1")
+                        .port(5060)
+                        .dialPlan("dp-plain")
+                        .build())
+                .mediaTimeout(Duration.ofSeconds(5))
+                .ackTimeout(Duration.ofSeconds(5))
+                .maxRecording(Duration.ofSeconds(20));
     }
 
     void start(ServerConfiguration c) throws Exception {
-        server = UmsecServer.builder(c).eventListener(events::add).registerJmx(false).build();
+        server = UmsecServer.builder(c)
+                .eventListener(events::add)
+                .registerJmx(false)
+                .build();
         server.start();
     }
 
@@ -59,13 +74,16 @@ class MediaLimitsEndToEndTest {
         Path vm = dir.resolve("voicemail");
         ServerEndToEndTest.await(ext + " of " + callId, () -> {
             try (Stream<Path> s = Files.exists(vm) ? Files.list(vm) : Stream.empty()) {
-                return s.anyMatch(p -> p.getFileName().toString().contains(callId) && p.toString().endsWith(ext));
+                return s.anyMatch(p -> p.getFileName().toString().contains(callId)
+                        && p.toString().endsWith(ext));
             } catch (java.io.IOException e) {
                 return false;
             }
         });
         try (Stream<Path> s = Files.list(vm)) {
-            return s.filter(p -> p.getFileName().toString().contains(callId) && p.toString().endsWith(ext)).findFirst()
+            return s.filter(p -> p.getFileName().toString().contains(callId)
+                            && p.toString().endsWith(ext))
+                    .findFirst()
                     .orElseThrow();
         }
     }
@@ -85,16 +103,21 @@ class MediaLimitsEndToEndTest {
             };
             for (int i = 0; i < 60; i++) {
                 String callId = "badsdp-" + i;
-                SipResponse r = gw.send(gw.request("INVITE", callId, "b" + i, "<sip:voicemail@um.example.test>",
-                        bad[i % bad.length], "application/sdp"));
+                SipResponse r = gw.send(gw.request(
+                        "INVITE",
+                        callId,
+                        "b" + i,
+                        "<sip:voicemail@um.example.test>",
+                        bad[i % bad.length],
+                        "application/sdp"));
                 assertThat(r.status()).as(bad[i % bad.length]).isEqualTo(488);
                 assertThat(r.header("Warning").orElseThrow()).contains("bad SDP");
             }
             assertThat(server.activeCalls()).isZero();
             assertThat(dir.resolve("voicemail")).doesNotExist(); // no recording was opened
             // the server still takes a good call
-            SipResponse ok = gw.send(gw.request("INVITE", "good", "g1", "<sip:voicemail@um.example.test>", good,
-                    "application/sdp"));
+            SipResponse ok = gw.send(
+                    gw.request("INVITE", "good", "g1", "<sip:voicemail@um.example.test>", good, "application/sdp"));
             assertThat(ok.status()).isEqualTo(200);
             assertThat(server.activeCalls()).isOne();
             gw.send(gw.request("BYE", "good", "g1", ok.header("To").orElseThrow(), null, null));
@@ -107,8 +130,13 @@ class MediaLimitsEndToEndTest {
         long started;
         long ended;
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipResponse ok = gw.send(gw.request("INVITE", "tsjump", "j1", "<sip:voicemail@um.example.test>",
-                    gw.offer("RTP/AVP", null, 0), "application/sdp"));
+            SipResponse ok = gw.send(gw.request(
+                    "INVITE",
+                    "tsjump",
+                    "j1",
+                    "<sip:voicemail@um.example.test>",
+                    gw.offer("RTP/AVP", null, 0),
+                    "application/sdp"));
             assertThat(ok.status()).isEqualTo(200);
             gw.send(gw.request("ACK", "tsjump", "j1", ok.header("To").orElseThrow(), null, null));
             int port = TestGateway.answer(ok).port();
@@ -142,15 +170,27 @@ class MediaLimitsEndToEndTest {
     void maxBytesEndsTheCallWithByeAndAnEvent() throws Exception {
         start(config().voicemailMaxBytes(WavWriter.HEADER_SIZE + 2 * 2000).build()); // 0.25 s
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipResponse ok = gw.send(gw.request("INVITE", "toolong", "m1", "<sip:voicemail@um.example.test>",
-                    gw.offer("RTP/AVP", null, 0), "application/sdp"));
+            SipResponse ok = gw.send(gw.request(
+                    "INVITE",
+                    "toolong",
+                    "m1",
+                    "<sip:voicemail@um.example.test>",
+                    gw.offer("RTP/AVP", null, 0),
+                    "application/sdp"));
             gw.send(gw.request("ACK", "toolong", "m1", ok.header("To").orElseThrow(), null, null));
-            gw.sendAudio(ServerEndToEndTest.signal(4000), 0, null, TestGateway.answer(ok).port(), 1, 0, 5);
+            gw.sendAudio(
+                    ServerEndToEndTest.signal(4000),
+                    0,
+                    null,
+                    TestGateway.answer(ok).port(),
+                    1,
+                    0,
+                    5);
             SipRequest bye = gw.readRequest().orElseThrow();
             assertThat(bye.method()).isEqualTo("BYE");
         }
-        assertThat(Files.readString(file("toolong", ".json"))).contains("\"endReason\": \"RECORDING_LIMIT\"",
-                "\"samples\": 2000");
+        assertThat(Files.readString(file("toolong", ".json")))
+                .contains("\"endReason\": \"RECORDING_LIMIT\"", "\"samples\": 2000");
         assertThat(Files.size(file("toolong", ".wav"))).isEqualTo(WavWriter.HEADER_SIZE + 2 * 2000);
         assertThat(events).anySatisfy(e -> assertThat(e.id()).isEqualTo(7001));
     }
@@ -159,8 +199,13 @@ class MediaLimitsEndToEndTest {
     void belowTheFreeSpaceFloorNewCallsGet503WithAnEvent() throws Exception {
         start(config().voicemailMinFreeBytes(Long.MAX_VALUE).build());
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipResponse r = gw.send(gw.request("INVITE", "nodisk", "d1", "<sip:voicemail@um.example.test>",
-                    gw.offer("RTP/AVP", null, 0), "application/sdp"));
+            SipResponse r = gw.send(gw.request(
+                    "INVITE",
+                    "nodisk",
+                    "d1",
+                    "<sip:voicemail@um.example.test>",
+                    gw.offer("RTP/AVP", null, 0),
+                    "application/sdp"));
             assertThat(r.status()).isEqualTo(503);
             assertThat(r.reasonPhrase()).contains("free space");
             assertThat(r.header("Retry-After")).isPresent();

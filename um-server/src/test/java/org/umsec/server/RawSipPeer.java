@@ -52,7 +52,8 @@ final class RawSipPeer implements AutoCloseable {
                 return Optional.empty();
             }
             head.write(b);
-            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1
+            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3))
+                    ? state + 1
                     : (b == '\r' ? 1 : 0);
         }
         String headers = head.toString(StandardCharsets.UTF_8);

@@ -44,14 +44,27 @@ class ServerOperationsTest {
     }
 
     private ServerConfiguration.Builder plain() {
-        return ServerConfiguration.builder().fqdn("um.example.test").bindAddress("127.0.0.1").sipPort(0).tlsPort(0)
-                .store(dir.resolve("certs")).voicemail(dir.resolve("voicemail"))
-                .dialPlan("plain", VoipSecurityMode.UNSECURED).associateDialPlan("plain")
-                .gateway(IpGateway.builder("pbx").address("127.0.0.1").dialPlan("plain").build());
+        return ServerConfiguration.builder()
+                .fqdn("um.example.test")
+                .bindAddress("127.0.0.1")
+                .sipPort(0)
+                .tlsPort(0)
+                .store(dir.resolve("certs"))
+                .voicemail(dir.resolve("voicemail"))
+                .dialPlan("plain", VoipSecurityMode.UNSECURED)
+                .associateDialPlan("plain")
+                .gateway(IpGateway.builder("pbx")
+                        .address("127.0.0.1")
+                        .dialPlan("plain")
+                        .build());
     }
 
     private UmsecServer start(ServerConfiguration c) throws IOException {
-        server = UmsecServer.builder(c).eventListener(events::add).registerJmx(false).watchStore(false).build();
+        server = UmsecServer.builder(c)
+                .eventListener(events::add)
+                .registerJmx(false)
+                .watchStore(false)
+                .build();
         server.start();
         return server;
     }
@@ -60,8 +73,11 @@ class ServerOperationsTest {
     void aPortThatIsTakenIsNamedInTheError() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
-            UmsecServer s = UmsecServer.builder(plain().sipPort(port).build()).registerJmx(false).build();
-            assertThatThrownBy(s::start).isInstanceOf(IOException.class)
+            UmsecServer s = UmsecServer.builder(plain().sipPort(port).build())
+                    .registerJmx(false)
+                    .build();
+            assertThatThrownBy(s::start)
+                    .isInstanceOf(IOException.class)
                     .hasMessageContaining("cannot listen for SIP over TCP on 127.0.0.1 port " + port);
         }
     }
@@ -75,21 +91,33 @@ class ServerOperationsTest {
                 DatagramSocket rtcp = new DatagramSocket(new InetSocketAddress("127.0.0.1", low + 1));
                 TestGateway gw = TestGateway.tcp(server.tcpPort())) {
             assertThat(rtcp.getLocalPort()).isEqualTo(rtp.getLocalPort() + 1); // the whole range is held here
-            SipResponse r = gw.send(gw.request("INVITE", "exhausted", "t1", "<sip:voicemail@um.example.test>",
-                    gw.offer("RTP/AVP", null, 0), "application/sdp"));
+            SipResponse r = gw.send(gw.request(
+                    "INVITE",
+                    "exhausted",
+                    "t1",
+                    "<sip:voicemail@um.example.test>",
+                    gw.offer("RTP/AVP", null, 0),
+                    "application/sdp"));
             assertThat(r.status()).isEqualTo(503);
             assertThat(r.reasonPhrase()).contains("no media port");
             assertThat(r.header("Retry-After")).contains("5");
         }
-        SecurityEvent e = events.stream().filter(x -> x.type() == SecurityEventType.MEDIA_PORTS_EXHAUSTED).findFirst()
+        SecurityEvent e = events.stream()
+                .filter(x -> x.type() == SecurityEventType.MEDIA_PORTS_EXHAUSTED)
+                .findFirst()
                 .orElseThrow();
         assertThat(e.id()).isEqualTo(3022);
         assertThat(e.field("portRange")).contains(low + "-" + (low + 1));
         assertThat(server.metrics().getCallsRejected()).containsEntry("no-media-port", 1L);
         // once the pair is free again, a call gets exactly that pair
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
-            SipResponse ok = gw.send(gw.request("INVITE", "fits", "t2", "<sip:voicemail@um.example.test>",
-                    gw.offer("RTP/AVP", null, 0), "application/sdp"));
+            SipResponse ok = gw.send(gw.request(
+                    "INVITE",
+                    "fits",
+                    "t2",
+                    "<sip:voicemail@um.example.test>",
+                    gw.offer("RTP/AVP", null, 0),
+                    "application/sdp"));
             assertThat(ok.status()).isEqualTo(200);
             assertThat(TestGateway.answer(ok).port()).isEqualTo(low);
             assertThat(ok.bodyText()).contains("c=IN IP4 127.0.0.1");
@@ -104,8 +132,13 @@ class ServerOperationsTest {
         try (TestGateway gw = TestGateway.tcp(server.tcpPort())) {
             for (String c : new String[] {"media.attacker.example", "1.2", "010.0.0.1"}) {
                 String sdp = gw.offer("RTP/AVP", null, 0).replace("c=IN IP4 127.0.0.1", "c=IN IP4 " + c);
-                SipResponse r = gw.send(gw.request("INVITE", "c-" + c, "t" + c.length(),
-                        "<sip:voicemail@um.example.test>", sdp, "application/sdp"));
+                SipResponse r = gw.send(gw.request(
+                        "INVITE",
+                        "c-" + c,
+                        "t" + c.length(),
+                        "<sip:voicemail@um.example.test>",
+                        sdp,
+                        "application/sdp"));
                 assertThat(r.status()).as(c).isEqualTo(488);
                 assertThat(r.header("Warning").orElseThrow()).as(c).contains("not an IP address");
             }
@@ -115,16 +148,21 @@ class ServerOperationsTest {
     @Test
     void mediaKeysAreReadFromTheFile() throws Exception {
         Path f = dir.resolve("umsec.yaml");
-        Files.writeString(f, "server:\n  startSecured: 0\n  bind: 127.0.0.1\n"
-                + "media:\n  portRange: 30000-30099\n  address: 127.0.0.1\n  advertisedAddress: 192.0.2.10\n");
+        Files.writeString(
+                f,
+                "server:\n  startSecured: 0\n  bind: 127.0.0.1\n"
+                        + "media:\n  portRange: 30000-30099\n  address: 127.0.0.1\n  advertisedAddress: 192.0.2.10\n");
         ServerConfiguration c = ServerConfiguration.load(f);
         assertThat(c.mediaPortMin()).isEqualTo(30000);
         assertThat(c.mediaPortMax()).isEqualTo(30099);
         assertThat(c.mediaBindAddress()).isEqualTo("127.0.0.1");
         assertThat(c.mediaAddress()).isEqualTo("192.0.2.10");
-        Files.writeString(f, "server:\n  startSecured: 0\n  bind: 127.0.0.1\n"
-                + "media:\n  portRange: 30001-30000\n  advertisedAddress: media.example.test\n");
-        assertThatThrownBy(() -> ServerConfiguration.load(f)).hasMessageContaining(f + ":5: media.portRange must be")
+        Files.writeString(
+                f,
+                "server:\n  startSecured: 0\n  bind: 127.0.0.1\n"
+                        + "media:\n  portRange: 30001-30000\n  advertisedAddress: media.example.test\n");
+        assertThatThrownBy(() -> ServerConfiguration.load(f))
+                .hasMessageContaining(f + ":5: media.portRange must be")
                 .hasMessageContaining(f + ":6: media.advertisedAddress must be an IP address, was 'media.example.test'"
                         + " (a host name is not accepted here)");
     }
@@ -132,13 +170,17 @@ class ServerOperationsTest {
     @Test
     void aFileWithoutStartSecuredAndWithoutDialPlansStartsSecuredLikeTheDefault() throws Exception {
         Path f = dir.resolve("umsec.yaml");
-        Files.writeString(f, "server:\n  fqdn: um.example.test\n  bind: 127.0.0.1\n  sipPort: 0\n  tlsPort: 0\n"
-                + "  store: certs\n  voicemail: voicemail\n  generateSelfSigned: true\n");
+        Files.writeString(
+                f,
+                "server:\n  fqdn: um.example.test\n  bind: 127.0.0.1\n  sipPort: 0\n  tlsPort: 0\n"
+                        + "  store: certs\n  voicemail: voicemail\n  generateSelfSigned: true\n");
         ServerConfiguration c = ServerConfiguration.load(f);
         assertThat(c.startupModes()).containsExactlyInAnyOrder(VoipSecurityMode.SIP_SECURED, VoipSecurityMode.SECURED);
         // decided by the default, and said so at the line of the server section
-        assertThat(c.warnings()).singleElement().satisfies(w -> assertThat(w.toString())
-                .startsWith(f + ":1: warning: no dial plan is associated and startSecured is not set"));
+        assertThat(c.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString())
+                        .startsWith(f + ":1: warning: no dial plan is associated and startSecured is not set"));
         Files.writeString(f, Files.readString(f) + "  startSecured: 1\n");
         assertThat(ServerConfiguration.load(f).warnings()).isEmpty();
         start(c);
@@ -158,20 +200,33 @@ class ServerOperationsTest {
 
     @Test
     void aReloadSaysWhatItCouldNotApply() throws Exception {
-        ServerConfiguration secured = ServerConfiguration.builder().fqdn("um.example.test").bindAddress("127.0.0.1")
-                .sipPort(0).tlsPort(0).store(dir.resolve("certs")).voicemail(dir.resolve("voicemail")).build();
+        ServerConfiguration secured = ServerConfiguration.builder()
+                .fqdn("um.example.test")
+                .bindAddress("127.0.0.1")
+                .sipPort(0)
+                .tlsPort(0)
+                .store(dir.resolve("certs"))
+                .voicemail(dir.resolve("voicemail"))
+                .build();
         start(secured);
         server.reload(secured.toBuilder().store(dir.resolve("other-certs")).build());
-        SecurityEvent applied = events.stream().filter(e -> e.type() == SecurityEventType.CONFIGURATION_APPLIED)
-                .reduce((a, b) -> b).orElseThrow();
+        SecurityEvent applied = events.stream()
+                .filter(e -> e.type() == SecurityEventType.CONFIGURATION_APPLIED)
+                .reduce((a, b) -> b)
+                .orElseThrow();
         assertThat(applied.severity()).isEqualTo(Severity.WARNING);
         assertThat(applied.message()).contains("except server.store").contains("only after a restart");
         assertThat(applied.field("notApplied")).contains("[server.store]");
         assertThat(server.certificateStore().orElseThrow().directory()).isEqualTo(dir.resolve("certs"));
         // a reload that changes only what applies live says "applied" and nothing else
-        server.reload(secured.toBuilder().store(dir.resolve("certs")).mediaPortRange(30000, 30999).build());
-        SecurityEvent clean = events.stream().filter(e -> e.type() == SecurityEventType.CONFIGURATION_APPLIED)
-                .reduce((a, b) -> b).orElseThrow();
+        server.reload(secured.toBuilder()
+                .store(dir.resolve("certs"))
+                .mediaPortRange(30000, 30999)
+                .build());
+        SecurityEvent clean = events.stream()
+                .filter(e -> e.type() == SecurityEventType.CONFIGURATION_APPLIED)
+                .reduce((a, b) -> b)
+                .orElseThrow();
         assertThat(clean.message()).isEqualTo("Configuration applied without restart");
         assertThat(clean.field("notApplied")).contains("[]");
     }
@@ -179,8 +234,11 @@ class ServerOperationsTest {
     @Test
     void anUnreadableGreetingNamesTheFile() throws Exception {
         Path greeting = dir.resolve("hello.wav");
-        UmsecServer s = UmsecServer.builder(plain().greeting(greeting).build()).registerJmx(false).build();
-        assertThatThrownBy(s::start).isInstanceOf(IOException.class)
+        UmsecServer s = UmsecServer.builder(plain().greeting(greeting).build())
+                .registerJmx(false)
+                .build();
+        assertThatThrownBy(s::start)
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("greeting " + greeting + ": no such file or directory");
     }
 

@@ -51,27 +51,58 @@ class SippLoadCheckTest {
         assumeTrue(sipp.isPresent(), "sipp is not installed");
         Path scenario = Path.of("src/test/sipp/umsec-uac.xml").toAbsolutePath();
         assertThat(scenario).exists();
-        ServerConfiguration c = ServerConfiguration.builder().serverName("um-sipp").bindAddress("127.0.0.1").sipPort(0)
-                .store(dir.resolve("certs")).voicemail(dir.resolve("voicemail"))
-                .dialPlan("load-plain", VoipSecurityMode.UNSECURED).associateDialPlan("load-plain")
-                .gateway(IpGateway.builder("sipp").address("127.0.0.1").port(5060).dialPlan("load-plain").build())
+        ServerConfiguration c = ServerConfiguration.builder()
+                .serverName("um-sipp")
+                .bindAddress("127.0.0.1")
+                .sipPort(0)
+                .store(dir.resolve("certs"))
+                .voicemail(dir.resolve("voicemail"))
+                .dialPlan("load-plain", VoipSecurityMode.UNSECURED)
+                .associateDialPlan("load-plain")
+                .gateway(IpGateway.builder("sipp")
+                        .address("127.0.0.1")
+                        .port(5060)
+                        .dialPlan("load-plain")
+                        .build())
                 .build();
         try (UmsecServer server = UmsecServer.builder(c).registerJmx(false).build()) {
             server.start();
             Path stats = dir.resolve("stats.csv");
-            Process p = new ProcessBuilder(sipp.get().toString(), "-sf", scenario.toString(), "-t", "t1", "-s", "voicemail",
-                    "-r", Integer.toString(RATE), "-m", Integer.toString(CALLS), "-l", "200", "-timeout", "120s",
-                    "-trace_stat", "-stf", stats.toString(), "-nostdin",
-                    // sipp's own media port (default 6000) made random, so a busy port cannot fail the check
-                    "-mp", Integer.toString(30000 + 2 * new java.util.Random().nextInt(4000)),
-                    "127.0.0.1:" + server.tcpPort())
-                    .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("sipp.out").toFile())
+            Process p = new ProcessBuilder(
+                            sipp.get().toString(),
+                            "-sf",
+                            scenario.toString(),
+                            "-t",
+                            "t1",
+                            "-s",
+                            "voicemail",
+                            "-r",
+                            Integer.toString(RATE),
+                            "-m",
+                            Integer.toString(CALLS),
+                            "-l",
+                            "200",
+                            "-timeout",
+                            "120s",
+                            "-trace_stat",
+                            "-stf",
+                            stats.toString(),
+                            "-nostdin",
+                            // sipp's own media port (default 6000) made random, so a busy port cannot fail the check
+                            "-mp",
+                            Integer.toString(30000 + 2 * new java.util.Random().nextInt(4000)),
+                            "127.0.0.1:" + server.tcpPort())
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("sipp.out").toFile())
                     .start();
             assertThat(p.waitFor(150, TimeUnit.SECONDS)).as("sipp finished").isTrue();
             Map<String, String> last = lastStatistics(stats);
             assertThat(last.get("SuccessfulCall(C)")).as("successful calls").isEqualTo(Integer.toString(CALLS));
             assertThat(last.get("FailedCall(C)")).as("failed calls").isEqualTo("0");
-            assertThat(p.exitValue()).as("sipp exit code (0: every call succeeded)").isZero();
+            assertThat(p.exitValue())
+                    .as("sipp exit code (0: every call succeeded)")
+                    .isZero();
             assertThat(server.metrics().getCallsAccepted()).isEqualTo(CALLS);
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (server.metrics().getCallsActive() > 0 && System.nanoTime() < deadline) {
@@ -79,7 +110,8 @@ class SippLoadCheckTest {
             }
             assertThat(server.metrics().getCallsActive()).isZero();
             try (var files = Files.list(dir.resolve("voicemail"))) {
-                assertThat(files.filter(f -> f.toString().endsWith(".json")).count()).isEqualTo(CALLS);
+                assertThat(files.filter(f -> f.toString().endsWith(".json")).count())
+                        .isEqualTo(CALLS);
             }
         }
     }
@@ -88,7 +120,8 @@ class SippLoadCheckTest {
         List<String> lines = Files.readAllLines(csv);
         String[] head = lines.get(0).split(";");
         String[] last = lines.get(lines.size() - 1).split(";");
-        return IntStream.range(0, Math.min(head.length, last.length)).boxed()
+        return IntStream.range(0, Math.min(head.length, last.length))
+                .boxed()
                 .collect(Collectors.toMap(i -> head[i], i -> last[i], (a, b) -> a));
     }
 }

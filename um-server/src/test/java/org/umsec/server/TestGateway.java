@@ -52,6 +52,7 @@ final class TestGateway implements AutoCloseable {
     private static final Object CLOSED = new Object();
     /** The name the server's certificate must present. */
     static final String SERVER_FQDN = "um.example.test";
+
     private final SipClient client;
     private final BlockingQueue<Object> inbox;
     final TransportConnection connection;
@@ -61,7 +62,8 @@ final class TestGateway implements AutoCloseable {
     private int cseq = 1;
     private int inviteCseq;
 
-    private TestGateway(SipClient client, BlockingQueue<Object> inbox, TransportConnection connection) throws IOException {
+    private TestGateway(SipClient client, BlockingQueue<Object> inbox, TransportConnection connection)
+            throws IOException {
         this.client = client;
         this.inbox = inbox;
         this.connection = connection;
@@ -114,8 +116,12 @@ final class TestGateway implements AutoCloseable {
         for (X509Certificate r : roots) {
             trust.addTrustedRoot(r);
         }
-        return TlsSettings.builder().certificate(cert.privateKey(), cert.chain())
-                .peers(PeerCertificateValidator.builder().contents(trust.build()).build()).build();
+        return TlsSettings.builder()
+                .certificate(cert.privateKey(), cert.chain())
+                .peers(PeerCertificateValidator.builder()
+                        .contents(trust.build())
+                        .build())
+                .build();
     }
 
     /** Mutual TLS to the server, whose certificate must name {@value #SERVER_FQDN}. */
@@ -206,8 +212,11 @@ final class TestGateway implements AutoCloseable {
         }
         SipRequest.Builder m = SipRequest.builder(method, "sip:voicemail@um.example.test")
                 .via(Via.of(t, "127.0.0.1", port, Via.MAGIC_COOKIE + hex()))
-                .maxForwards(70).header("From", "\"Alice\" <sip:alice@gw1.example.test>;tag=" + fromTag)
-                .header("To", to).callId(callId).cseq(number)
+                .maxForwards(70)
+                .header("From", "\"Alice\" <sip:alice@gw1.example.test>;tag=" + fromTag)
+                .header("To", to)
+                .callId(callId)
+                .cseq(number)
                 .header("Contact", "<sip:alice@127.0.0.1:" + port + ";transport=" + t.toLowerCase() + ">");
         return body == null ? m.build() : m.body(contentType, body).build();
     }
@@ -241,8 +250,7 @@ final class TestGateway implements AutoCloseable {
     }
 
     /** The server's answer: RTP port, and its key if it sent one. */
-    record Answer(int port, int rtcpPort, Optional<SrtpMasterKey> key, Optional<SrtpSuite> suite, String profile) {
-    }
+    record Answer(int port, int rtcpPort, Optional<SrtpMasterKey> key, Optional<SrtpSuite> suite, String profile) {}
 
     /** Reads the server's SDP answer with um-sip's SDP parser. */
     static Answer answer(SipResponse ok) {
@@ -253,21 +261,25 @@ final class TestGateway implements AutoCloseable {
             throw new AssertionError("um-sip rejects the server's SDP: " + e.getMessage(), e);
         }
         MediaDescription audio = sdp.audio().orElseThrow();
-        int rtcp = audio.attributeValues("rtcp").stream().findFirst().map(v -> Integer.parseInt(v.split(" ")[0]))
+        int rtcp = audio.attributeValues("rtcp").stream()
+                .findFirst()
+                .map(v -> Integer.parseInt(v.split(" ")[0]))
                 .orElse(audio.port() + 1);
         Optional<CryptoAttribute> c = audio.cryptos().stream().findFirst();
         Optional<SrtpSuite> suite = c.flatMap(x -> SrtpSuite.fromSdesName(x.suite()));
         Optional<SrtpMasterKey> key = c.flatMap(x -> suite.map(s -> {
             byte[] km = x.keyParams().get(0).keyMaterial();
-            return SrtpMasterKey.of(java.util.Arrays.copyOf(km, s.masterKeyLength()),
+            return SrtpMasterKey.of(
+                    java.util.Arrays.copyOf(km, s.masterKeyLength()),
                     java.util.Arrays.copyOfRange(km, s.masterKeyLength(), km.length));
         }));
         return new Answer(audio.port(), rtcp, key, suite, audio.proto());
     }
 
     /** Protects (when tx is not null) and sends the samples as 20 ms G.711 packets. Returns the packets sent. */
-    List<byte[]> sendAudio(short[] samples, int payloadType, SrtpSession tx, int serverPort, int seq0, long ts0,
-            long ssrc) throws Exception {
+    List<byte[]> sendAudio(
+            short[] samples, int payloadType, SrtpSession tx, int serverPort, int seq0, long ts0, long ssrc)
+            throws Exception {
         List<byte[]> sent = new ArrayList<>();
         byte[] payload = new byte[160];
         long start = System.nanoTime();
@@ -338,7 +350,8 @@ final class TestGateway implements AutoCloseable {
         if (tx != null) {
             len = tx.protectRtcp(b, 0, len);
         }
-        mediaRtcp.send(new DatagramPacket(b, len, new InetSocketAddress(InetAddress.getLoopbackAddress(), serverRtcpPort)));
+        mediaRtcp.send(
+                new DatagramPacket(b, len, new InetSocketAddress(InetAddress.getLoopbackAddress(), serverRtcpPort)));
     }
 
     static String hex() {

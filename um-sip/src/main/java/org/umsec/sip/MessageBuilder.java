@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.umsec.sip.internal.HeaderParser;
 import org.umsec.sip.internal.HeaderTable;
 import org.umsec.sip.internal.MessageAssembler;

@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-
 import org.umsec.sip.internal.HeaderTable;
 
 /**
@@ -35,6 +34,7 @@ public final class SipHeaders {
      * under 64 KiB; four ints per header otherwise.
      */
     private final int[] spans;
+
     private final boolean packed;
     private final byte[] ids;
     private String[] names;

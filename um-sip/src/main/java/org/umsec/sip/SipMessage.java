@@ -4,14 +4,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCounted;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-
 import org.umsec.sip.internal.HeaderParser;
 import org.umsec.sip.internal.HeaderTable;
 import org.umsec.sip.internal.MessageAssembler;
@@ -46,6 +44,7 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
     private final ByteBuf owner;
     /** Body length; the body is {@code owner[bodyOffset, bodyOffset + bodyLength)} (no slice kept per message). */
     private final int bodyLength;
+
     final int bodyOffset;
     final boolean canonical;
 
@@ -441,8 +440,11 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
             int seen = 0;
             for (int i = 0; i < req.size(); i++) {
                 int id = req.id(i);
-                if (id != HeaderTable.VIA && id != HeaderTable.FROM && id != HeaderTable.TO
-                        && id != HeaderTable.CALL_ID && id != HeaderTable.CSEQ) {
+                if (id != HeaderTable.VIA
+                        && id != HeaderTable.FROM
+                        && id != HeaderTable.TO
+                        && id != HeaderTable.CALL_ID
+                        && id != HeaderTable.CSEQ) {
                     continue;
                 }
                 if (id != HeaderTable.VIA) {
@@ -471,16 +473,30 @@ public abstract sealed class SipMessage implements ReferenceCounted permits SipR
         }
 
         @Override
-        public SipRequest request(ByteBuf frame, SipHeaders headers, String method, int uriStart, int uriEnd,
-                int bodyStart, int bodyLength, boolean canonical) {
+        public SipRequest request(
+                ByteBuf frame,
+                SipHeaders headers,
+                String method,
+                int uriStart,
+                int uriEnd,
+                int bodyStart,
+                int bodyLength,
+                boolean canonical) {
             return new SipRequest(headers, frame, bodyStart, bodyLength, canonical, method, null, uriStart, uriEnd);
         }
 
         @Override
-        public SipResponse response(ByteBuf frame, SipHeaders headers, int status, int reasonStart, int reasonEnd,
-                int bodyStart, int bodyLength, boolean canonical) {
-            return new SipResponse(headers, frame, bodyStart, bodyLength, canonical, status, null, reasonStart,
-                    reasonEnd);
+        public SipResponse response(
+                ByteBuf frame,
+                SipHeaders headers,
+                int status,
+                int reasonStart,
+                int reasonEnd,
+                int bodyStart,
+                int bodyLength,
+                boolean canonical) {
+            return new SipResponse(
+                    headers, frame, bodyStart, bodyLength, canonical, status, null, reasonStart, reasonEnd);
         }
     }
 }

@@ -1,7 +1,6 @@
 package org.umsec.sip;
 
 import io.netty.buffer.ByteBuf;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -38,8 +37,16 @@ public final class SipRequest extends SipMessage {
     private final int uriStart;
     private final int uriEnd;
 
-    SipRequest(SipHeaders headers, ByteBuf owner, int bodyOffset, int bodyLength, boolean canonical, String method,
-            String requestUri, int uriStart, int uriEnd) {
+    SipRequest(
+            SipHeaders headers,
+            ByteBuf owner,
+            int bodyOffset,
+            int bodyLength,
+            boolean canonical,
+            String method,
+            String requestUri,
+            int uriStart,
+            int uriEnd) {
         super(headers, owner, bodyOffset, bodyLength, canonical);
         this.method = method;
         this.requestUri = requestUri;
@@ -86,8 +93,10 @@ public final class SipRequest extends SipMessage {
         SipResponse.Builder b = SipResponse.builder(status);
         for (int i = 0; i < headers.size(); i++) {
             int id = headers.id(i);
-            if (id == org.umsec.sip.internal.HeaderTable.VIA || id == org.umsec.sip.internal.HeaderTable.FROM
-                    || id == org.umsec.sip.internal.HeaderTable.TO || id == org.umsec.sip.internal.HeaderTable.CALL_ID
+            if (id == org.umsec.sip.internal.HeaderTable.VIA
+                    || id == org.umsec.sip.internal.HeaderTable.FROM
+                    || id == org.umsec.sip.internal.HeaderTable.TO
+                    || id == org.umsec.sip.internal.HeaderTable.CALL_ID
                     || id == org.umsec.sip.internal.HeaderTable.CSEQ) {
                 b.header(headers.canonicalName(i), headers.value(i));
             }
@@ -107,7 +116,15 @@ public final class SipRequest extends SipMessage {
     @Override
     public SipRequest copy() {
         ByteBuf frame = copyFrame();
-        return new SipRequest(copyHeaders(frame), frame, bodyOffset, contentLength(), canonical, method, requestUri, uriStart,
+        return new SipRequest(
+                copyHeaders(frame),
+                frame,
+                bodyOffset,
+                contentLength(),
+                canonical,
+                method,
+                requestUri,
+                uriStart,
                 uriEnd);
     }
 

@@ -1,7 +1,6 @@
 package org.umsec.sip;
 
 import io.netty.buffer.ByteBuf;
-
 import java.nio.charset.StandardCharsets;
 
 /** A SIP response (RFC 3261 §7.2): {@code SIP/2.0 Status-Code Reason-Phrase}, headers, body. */
@@ -11,8 +10,16 @@ public final class SipResponse extends SipMessage {
     private final int reasonStart;
     private final int reasonEnd;
 
-    SipResponse(SipHeaders headers, ByteBuf owner, int bodyOffset, int bodyLength, boolean canonical, int status,
-            String reason, int reasonStart, int reasonEnd) {
+    SipResponse(
+            SipHeaders headers,
+            ByteBuf owner,
+            int bodyOffset,
+            int bodyLength,
+            boolean canonical,
+            int status,
+            String reason,
+            int reasonStart,
+            int reasonEnd) {
         super(headers, owner, bodyOffset, bodyLength, canonical);
         this.status = status;
         this.reason = reason;
@@ -49,8 +56,8 @@ public final class SipResponse extends SipMessage {
     public String reasonPhrase() {
         String r = reason;
         if (r == null) {
-            r = new String(headers.src(), headers.base() + reasonStart, reasonEnd - reasonStart,
-                    StandardCharsets.UTF_8);
+            r = new String(
+                    headers.src(), headers.base() + reasonStart, reasonEnd - reasonStart, StandardCharsets.UTF_8);
             reason = r;
         }
         return r;
@@ -59,51 +66,97 @@ public final class SipResponse extends SipMessage {
     /** The standard reason phrase for a status code (RFC 3261 §21), or {@code ""} when unknown. */
     public static String standardReason(int status) {
         switch (status) {
-            case 100: return "Trying";
-            case 180: return "Ringing";
-            case 181: return "Call Is Being Forwarded";
-            case 182: return "Queued";
-            case 183: return "Session Progress";
-            case 200: return "OK";
-            case 202: return "Accepted";
-            case 300: return "Multiple Choices";
-            case 301: return "Moved Permanently";
-            case 302: return "Moved Temporarily";
-            case 400: return "Bad Request";
-            case 401: return "Unauthorized";
-            case 403: return "Forbidden";
-            case 404: return "Not Found";
-            case 405: return "Method Not Allowed";
-            case 406: return "Not Acceptable";
-            case 407: return "Proxy Authentication Required";
-            case 408: return "Request Timeout";
-            case 413: return "Request Entity Too Large";
-            case 414: return "Request-URI Too Long";
-            case 415: return "Unsupported Media Type";
-            case 416: return "Unsupported URI Scheme";
-            case 420: return "Bad Extension";
-            case 481: return "Call/Transaction Does Not Exist";
-            case 482: return "Loop Detected";
-            case 483: return "Too Many Hops";
-            case 486: return "Busy Here";
-            case 487: return "Request Terminated";
-            case 488: return "Not Acceptable Here";
-            case 491: return "Request Pending";
-            case 500: return "Server Internal Error";
-            case 501: return "Not Implemented";
-            case 503: return "Service Unavailable";
-            case 504: return "Server Time-out";
-            case 505: return "Version Not Supported";
-            case 513: return "Message Too Large";
-            case 603: return "Decline";
-            default: return "";
+            case 100:
+                return "Trying";
+            case 180:
+                return "Ringing";
+            case 181:
+                return "Call Is Being Forwarded";
+            case 182:
+                return "Queued";
+            case 183:
+                return "Session Progress";
+            case 200:
+                return "OK";
+            case 202:
+                return "Accepted";
+            case 300:
+                return "Multiple Choices";
+            case 301:
+                return "Moved Permanently";
+            case 302:
+                return "Moved Temporarily";
+            case 400:
+                return "Bad Request";
+            case 401:
+                return "Unauthorized";
+            case 403:
+                return "Forbidden";
+            case 404:
+                return "Not Found";
+            case 405:
+                return "Method Not Allowed";
+            case 406:
+                return "Not Acceptable";
+            case 407:
+                return "Proxy Authentication Required";
+            case 408:
+                return "Request Timeout";
+            case 413:
+                return "Request Entity Too Large";
+            case 414:
+                return "Request-URI Too Long";
+            case 415:
+                return "Unsupported Media Type";
+            case 416:
+                return "Unsupported URI Scheme";
+            case 420:
+                return "Bad Extension";
+            case 481:
+                return "Call/Transaction Does Not Exist";
+            case 482:
+                return "Loop Detected";
+            case 483:
+                return "Too Many Hops";
+            case 486:
+                return "Busy Here";
+            case 487:
+                return "Request Terminated";
+            case 488:
+                return "Not Acceptable Here";
+            case 491:
+                return "Request Pending";
+            case 500:
+                return "Server Internal Error";
+            case 501:
+                return "Not Implemented";
+            case 503:
+                return "Service Unavailable";
+            case 504:
+                return "Server Time-out";
+            case 505:
+                return "Version Not Supported";
+            case 513:
+                return "Message Too Large";
+            case 603:
+                return "Decline";
+            default:
+                return "";
         }
     }
 
     @Override
     public SipResponse copy() {
         ByteBuf frame = copyFrame();
-        return new SipResponse(copyHeaders(frame), frame, bodyOffset, contentLength(), canonical, status, reason, reasonStart,
+        return new SipResponse(
+                copyHeaders(frame),
+                frame,
+                bodyOffset,
+                contentLength(),
+                canonical,
+                status,
+                reason,
+                reasonStart,
                 reasonEnd);
     }
 

@@ -29,8 +29,15 @@ public final class SipUri {
     private final Map<String, String> headers;
     private final String text;
 
-    private SipUri(String scheme, String user, String password, String host, int port,
-            Map<String, String> params, Map<String, String> headers, String text) {
+    private SipUri(
+            String scheme,
+            String user,
+            String password,
+            String host,
+            int port,
+            Map<String, String> params,
+            Map<String, String> headers,
+            String text) {
         this.scheme = scheme;
         this.user = user;
         this.password = password;
@@ -143,8 +150,15 @@ public final class SipUri {
                 headers.put(name, value);
             }
         }
-        return Optional.of(new SipUri(scheme, user, password, host.toLowerCase(Locale.ROOT), port,
-                Collections.unmodifiableMap(params), Collections.unmodifiableMap(headers), text));
+        return Optional.of(new SipUri(
+                scheme,
+                user,
+                password,
+                host.toLowerCase(Locale.ROOT),
+                port,
+                Collections.unmodifiableMap(params),
+                Collections.unmodifiableMap(headers),
+                text));
     }
 
     private static int parsePort(String s) {
@@ -246,8 +260,11 @@ public final class SipUri {
             return false;
         }
         SipUri u = (SipUri) o;
-        if (!scheme.equals(u.scheme) || !Objects.equals(user, u.user) || !Objects.equals(password, u.password)
-                || !host.equals(u.host) || port != u.port) {
+        if (!scheme.equals(u.scheme)
+                || !Objects.equals(user, u.user)
+                || !Objects.equals(password, u.password)
+                || !host.equals(u.host)
+                || port != u.port) {
             return false;
         }
         for (String p : MUST_MATCH) {

@@ -99,20 +99,31 @@ public final class Via {
             return false;
         }
         Via v = (Via) o;
-        return protocol.equalsIgnoreCase(v.protocol) && transport.equalsIgnoreCase(v.transport)
-                && host.equalsIgnoreCase(v.host) && port == v.port && params.equals(v.params);
+        return protocol.equalsIgnoreCase(v.protocol)
+                && transport.equalsIgnoreCase(v.transport)
+                && host.equalsIgnoreCase(v.host)
+                && port == v.port
+                && params.equals(v.params);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(protocol.toUpperCase(Locale.ROOT), transport.toUpperCase(Locale.ROOT),
-                host.toLowerCase(Locale.ROOT), port, params);
+        return Objects.hash(
+                protocol.toUpperCase(Locale.ROOT),
+                transport.toUpperCase(Locale.ROOT),
+                host.toLowerCase(Locale.ROOT),
+                port,
+                params);
     }
 
     /** Wire form, such as {@code SIP/2.0/TCP host:5060;branch=z9hG4bK1}. */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder(64).append(protocol).append('/').append(transport).append(' ')
+        StringBuilder sb = new StringBuilder(64)
+                .append(protocol)
+                .append('/')
+                .append(transport)
+                .append(' ')
                 .append(host);
         if (port >= 0) {
             sb.append(':').append(port);

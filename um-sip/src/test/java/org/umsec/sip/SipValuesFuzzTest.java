@@ -3,13 +3,11 @@ package org.umsec.sip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-
 import org.umsec.sip.internal.HeaderParser;
 
 /**
@@ -62,7 +60,8 @@ class SipValuesFuzzTest {
             List<NameAddress> again = new ArrayList<>();
             byte[] wire = a.toString().getBytes(StandardCharsets.UTF_8);
             assertThat(new HeaderParser().addresses(wire, 0, wire.length, false, true, again))
-                    .as("re-parse of %s", a).isNull();
+                    .as("re-parse of %s", a)
+                    .isNull();
             assertThat(again).containsExactly(a);
             a.sipUri().ifPresent(u -> assertThat(u.toString()).isEqualTo(a.uri()));
             assertThat(a.tag()).isEqualTo(Optional.ofNullable(a.params().get("tag")));
@@ -86,11 +85,15 @@ class SipValuesFuzzTest {
         for (Via v : out) {
             List<Via> again = new ArrayList<>();
             byte[] wire = v.toString().getBytes(StandardCharsets.UTF_8);
-            assertThat(new HeaderParser().via(wire, 0, wire.length, again)).as("re-parse of %s", v).isNull();
+            assertThat(new HeaderParser().via(wire, 0, wire.length, again))
+                    .as("re-parse of %s", v)
+                    .isNull();
             assertThat(again).containsExactly(v);
             assertThat(again.get(0).hashCode()).isEqualTo(v.hashCode());
             assertThat(v.port()).isBetween(-1, 65535);
-            assertThat(v.hasRfc3261Branch()).isEqualTo(v.branch().map(b -> b.startsWith(Via.MAGIC_COOKIE)).orElse(false));
+            assertThat(v.hasRfc3261Branch())
+                    .isEqualTo(
+                            v.branch().map(b -> b.startsWith(Via.MAGIC_COOKIE)).orElse(false));
             Via received = v.withParam("received", "192.0.2.1");
             assertThat(received.host()).isEqualTo(v.host());
             assertThat(received.branch()).isEqualTo(v.branch());

@@ -21,153 +21,152 @@ import org.umsec.srtp.internal.KeyDerivation;
  */
 final class AesCmTransform extends SrtpTransform {
 
-  private final AesCtr rtpAes;
-  private final AesCtr rtcpAes;
-  private final long rtpSaltHi;
-  private final long rtpSaltLo;
-  private final long rtcpSaltHi;
-  private final long rtcpSaltLo;
-  private final HmacSha1 rtpMac;
-  private final HmacSha1 rtcpMac;
-  private final byte[] tag = new byte[HmacSha1.LENGTH];
+    private final AesCtr rtpAes;
+    private final AesCtr rtcpAes;
+    private final long rtpSaltHi;
+    private final long rtpSaltLo;
+    private final long rtcpSaltHi;
+    private final long rtcpSaltLo;
+    private final HmacSha1 rtpMac;
+    private final HmacSha1 rtcpMac;
+    private final byte[] tag = new byte[HmacSha1.LENGTH];
 
-  AesCmTransform(SrtpSuite suite, KeyDerivation kdf, byte[] mki, boolean encryptRtp, boolean encryptRtcp) {
-    super(suite, mki, encryptRtp, encryptRtcp);
-    int keyLength = suite.masterKeyLength();
-    if (suite.encrypts()) {
-      rtpAes = new AesCtr(kdf.derive(Kdf.SRTP_ENCRYPTION, keyLength));
-      rtcpAes = new AesCtr(kdf.derive(Kdf.SRTCP_ENCRYPTION, keyLength));
-      byte[] rtpSalt = saltBlock(kdf.derive(Kdf.SRTP_SALT, 14));
-      byte[] rtcpSalt = saltBlock(kdf.derive(Kdf.SRTCP_SALT, 14));
-      rtpSaltHi = (long) LONG_BE.get(rtpSalt, 0);
-      rtpSaltLo = (long) LONG_BE.get(rtpSalt, 8);
-      rtcpSaltHi = (long) LONG_BE.get(rtcpSalt, 0);
-      rtcpSaltLo = (long) LONG_BE.get(rtcpSalt, 8);
-    } else {
-      rtpAes = null;
-      rtcpAes = null;
-      rtpSaltHi = 0;
-      rtpSaltLo = 0;
-      rtcpSaltHi = 0;
-      rtcpSaltLo = 0;
+    AesCmTransform(SrtpSuite suite, KeyDerivation kdf, byte[] mki, boolean encryptRtp, boolean encryptRtcp) {
+        super(suite, mki, encryptRtp, encryptRtcp);
+        int keyLength = suite.masterKeyLength();
+        if (suite.encrypts()) {
+            rtpAes = new AesCtr(kdf.derive(Kdf.SRTP_ENCRYPTION, keyLength));
+            rtcpAes = new AesCtr(kdf.derive(Kdf.SRTCP_ENCRYPTION, keyLength));
+            byte[] rtpSalt = saltBlock(kdf.derive(Kdf.SRTP_SALT, 14));
+            byte[] rtcpSalt = saltBlock(kdf.derive(Kdf.SRTCP_SALT, 14));
+            rtpSaltHi = (long) LONG_BE.get(rtpSalt, 0);
+            rtpSaltLo = (long) LONG_BE.get(rtpSalt, 8);
+            rtcpSaltHi = (long) LONG_BE.get(rtcpSalt, 0);
+            rtcpSaltLo = (long) LONG_BE.get(rtcpSalt, 8);
+        } else {
+            rtpAes = null;
+            rtcpAes = null;
+            rtpSaltHi = 0;
+            rtpSaltLo = 0;
+            rtcpSaltHi = 0;
+            rtcpSaltLo = 0;
+        }
+        if (suite.authenticates()) {
+            rtpMac = new HmacSha1(kdf.derive(Kdf.SRTP_AUTHENTICATION, suite.sessionAuthKeyLength()));
+            rtcpMac = new HmacSha1(kdf.derive(Kdf.SRTCP_AUTHENTICATION, suite.sessionAuthKeyLength()));
+        } else {
+            rtpMac = null;
+            rtcpMac = null;
+        }
     }
-    if (suite.authenticates()) {
-      rtpMac = new HmacSha1(kdf.derive(Kdf.SRTP_AUTHENTICATION, suite.sessionAuthKeyLength()));
-      rtcpMac = new HmacSha1(kdf.derive(Kdf.SRTCP_AUTHENTICATION, suite.sessionAuthKeyLength()));
-    } else {
-      rtpMac = null;
-      rtcpMac = null;
-    }
-  }
 
-  /** The 14-octet salt shifted left by 16 bits, as a 16-octet block. */
-  private static byte[] saltBlock(byte[] salt14) {
-    byte[] block = new byte[16];
-    System.arraycopy(salt14, 0, block, 0, 14);
-    return block;
-  }
+    /** The 14-octet salt shifted left by 16 bits, as a 16-octet block. */
+    private static byte[] saltBlock(byte[] salt14) {
+        byte[] block = new byte[16];
+        System.arraycopy(salt14, 0, block, 0, 14);
+        return block;
+    }
 
-  @Override
-  int rtpMkiPosition(int len) {
-    return len - rtpTagLength - mkiLength;
-  }
+    @Override
+    int rtpMkiPosition(int len) {
+        return len - rtpTagLength - mkiLength;
+    }
 
-  @Override
-  int rtcpIndexPosition(int len) {
-    return len - rtcpTagLength - mkiLength - 4;
-  }
+    @Override
+    int rtcpIndexPosition(int len) {
+        return len - rtcpTagLength - mkiLength - 4;
+    }
 
-  @Override
-  int rtcpMkiPosition(int len) {
-    return len - rtcpTagLength - mkiLength;
-  }
+    @Override
+    int rtcpMkiPosition(int len) {
+        return len - rtcpTagLength - mkiLength;
+    }
 
-  @Override
-  int protectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
-    if (encryptRtp) {
-      rtpAes.start(rtpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtpSaltLo ^ (index << 16));
-      rtpAes.apply(b, off + headerLength, len - headerLength);
+    @Override
+    int protectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
+        if (encryptRtp) {
+            rtpAes.start(rtpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtpSaltLo ^ (index << 16));
+            rtpAes.apply(b, off + headerLength, len - headerLength);
+        }
+        int end = len;
+        if (mkiLength > 0) {
+            System.arraycopy(mki, 0, b, off + end, mkiLength);
+            end += mkiLength;
+        }
+        final HmacSha1 mac = rtpMac;
+        if (mac != null) {
+            mac.start();
+            mac.update(b, off, len);
+            mac.updateInt((int) (index >>> 16));
+            mac.finish(tag, 0);
+            System.arraycopy(tag, 0, b, off + end, rtpTagLength);
+            end += rtpTagLength;
+        }
+        return end;
     }
-    int end = len;
-    if (mkiLength > 0) {
-      System.arraycopy(mki, 0, b, off + end, mkiLength);
-      end += mkiLength;
-    }
-    final HmacSha1 mac = rtpMac;
-    if (mac != null) {
-      mac.start();
-      mac.update(b, off, len);
-      mac.updateInt((int) (index >>> 16));
-      mac.finish(tag, 0);
-      System.arraycopy(tag, 0, b, off + end, rtpTagLength);
-      end += rtpTagLength;
-    }
-    return end;
-  }
 
-  @Override
-  int unprotectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
-    int authenticated = len - rtpTagLength - mkiLength;
-    final HmacSha1 mac = rtpMac;
-    if (mac != null) {
-      mac.start();
-      mac.update(b, off, authenticated);
-      mac.updateInt((int) (index >>> 16));
-      mac.finish(tag, 0);
-      if (!tagEquals(tag, 0, b, off + len - rtpTagLength, rtpTagLength)) {
-        return SrtpStatus.AUTH_FAILED;
-      }
+    @Override
+    int unprotectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
+        int authenticated = len - rtpTagLength - mkiLength;
+        final HmacSha1 mac = rtpMac;
+        if (mac != null) {
+            mac.start();
+            mac.update(b, off, authenticated);
+            mac.updateInt((int) (index >>> 16));
+            mac.finish(tag, 0);
+            if (!tagEquals(tag, 0, b, off + len - rtpTagLength, rtpTagLength)) {
+                return SrtpStatus.AUTH_FAILED;
+            }
+        }
+        if (encryptRtp) {
+            rtpAes.start(rtpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtpSaltLo ^ (index << 16));
+            rtpAes.apply(b, off + headerLength, authenticated - headerLength);
+        }
+        return authenticated;
     }
-    if (encryptRtp) {
-      rtpAes.start(rtpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtpSaltLo ^ (index << 16));
-      rtpAes.apply(b, off + headerLength, authenticated - headerLength);
-    }
-    return authenticated;
-  }
 
-  @Override
-  int protectRtcp(byte[] b, int off, int len, int ssrc, int index) {
-    if (encryptRtcp) {
-      rtcpAes.start(rtcpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtcpSaltLo ^ ((long) index << 16));
-      rtcpAes.apply(b, off + 8, len - 8);
-      INT_BE.set(b, off + len, index | 0x80000000);
-    } else {
-      INT_BE.set(b, off + len, index);
+    @Override
+    int protectRtcp(byte[] b, int off, int len, int ssrc, int index) {
+        if (encryptRtcp) {
+            rtcpAes.start(rtcpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtcpSaltLo ^ ((long) index << 16));
+            rtcpAes.apply(b, off + 8, len - 8);
+            INT_BE.set(b, off + len, index | 0x80000000);
+        } else {
+            INT_BE.set(b, off + len, index);
+        }
+        int end = len + 4;
+        if (mkiLength > 0) {
+            System.arraycopy(mki, 0, b, off + end, mkiLength);
+            end += mkiLength;
+        }
+        final HmacSha1 mac = rtcpMac;
+        if (mac != null) {
+            mac.start();
+            mac.update(b, off, len + 4);
+            mac.finish(tag, 0);
+            System.arraycopy(tag, 0, b, off + end, rtcpTagLength);
+            end += rtcpTagLength;
+        }
+        return end;
     }
-    int end = len + 4;
-    if (mkiLength > 0) {
-      System.arraycopy(mki, 0, b, off + end, mkiLength);
-      end += mkiLength;
-    }
-    final HmacSha1 mac = rtcpMac;
-    if (mac != null) {
-      mac.start();
-      mac.update(b, off, len + 4);
-      mac.finish(tag, 0);
-      System.arraycopy(tag, 0, b, off + end, rtcpTagLength);
-      end += rtcpTagLength;
-    }
-    return end;
-  }
 
-  @Override
-  int unprotectRtcp(byte[] b, int off, int len, int ssrc) {
-    int indexPosition = rtcpIndexPosition(len);
-    final HmacSha1 mac = rtcpMac;
-    if (mac != null) {
-      mac.start();
-      mac.update(b, off, indexPosition + 4);
-      mac.finish(tag, 0);
-      if (!tagEquals(tag, 0, b, off + len - rtcpTagLength, rtcpTagLength)) {
-        return SrtpStatus.AUTH_FAILED;
-      }
+    @Override
+    int unprotectRtcp(byte[] b, int off, int len, int ssrc) {
+        int indexPosition = rtcpIndexPosition(len);
+        final HmacSha1 mac = rtcpMac;
+        if (mac != null) {
+            mac.start();
+            mac.update(b, off, indexPosition + 4);
+            mac.finish(tag, 0);
+            if (!tagEquals(tag, 0, b, off + len - rtcpTagLength, rtcpTagLength)) {
+                return SrtpStatus.AUTH_FAILED;
+            }
+        }
+        int word = (int) INT_BE.get(b, off + indexPosition);
+        if (word < 0 && rtcpAes != null) {
+            rtcpAes.start(rtcpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtcpSaltLo ^ ((long) (word & 0x7FFFFFFF) << 16));
+            rtcpAes.apply(b, off + 8, indexPosition - 8);
+        }
+        return indexPosition;
     }
-    int word = (int) INT_BE.get(b, off + indexPosition);
-    if (word < 0 && rtcpAes != null) {
-      rtcpAes.start(rtcpSaltHi ^ (ssrc & 0xFFFFFFFFL),
-          rtcpSaltLo ^ ((long) (word & 0x7FFFFFFF) << 16));
-      rtcpAes.apply(b, off + 8, indexPosition - 8);
-    }
-    return indexPosition;
-  }
 }

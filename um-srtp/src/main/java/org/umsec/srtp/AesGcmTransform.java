@@ -22,191 +22,191 @@ import org.umsec.srtp.internal.KeyDerivation;
  */
 final class AesGcmTransform extends SrtpTransform {
 
-  private static final int TAG = 16;
+    private static final int TAG = 16;
 
-  private final AesCtr rtpAes;
-  private final AesCtr rtcpAes;
-  private final Ghash rtpGhash;
-  private final Ghash rtcpGhash;
-  private final long rtpSaltHi;
-  private final long rtpSaltLo;
-  private final long rtcpSaltHi;
-  private final long rtcpSaltLo;
-  private final byte[] mask = new byte[16];
-  private final byte[] tag = new byte[16];
+    private final AesCtr rtpAes;
+    private final AesCtr rtcpAes;
+    private final Ghash rtpGhash;
+    private final Ghash rtcpGhash;
+    private final long rtpSaltHi;
+    private final long rtpSaltLo;
+    private final long rtcpSaltHi;
+    private final long rtcpSaltLo;
+    private final byte[] mask = new byte[16];
+    private final byte[] tag = new byte[16];
 
-  AesGcmTransform(SrtpSuite suite, KeyDerivation kdf, byte[] mki, boolean encryptRtp, boolean encryptRtcp) {
-    super(suite, mki, encryptRtp, encryptRtcp);
-    int keyLength = suite.masterKeyLength();
-    byte[] rtpKey = kdf.derive(Kdf.SRTP_ENCRYPTION, keyLength);
-    byte[] rtcpKey = kdf.derive(Kdf.SRTCP_ENCRYPTION, keyLength);
-    rtpAes = new AesCtr(rtpKey);
-    rtcpAes = new AesCtr(rtcpKey);
-    rtpGhash = new Ghash(hashKey(rtpKey), true);
-    rtcpGhash = new Ghash(hashKey(rtcpKey), false);
-    byte[] rtpSalt = ivBlock(kdf.derive(Kdf.SRTP_SALT, 12));
-    byte[] rtcpSalt = ivBlock(kdf.derive(Kdf.SRTCP_SALT, 12));
-    rtpSaltHi = (long) LONG_BE.get(rtpSalt, 0);
-    rtpSaltLo = (long) LONG_BE.get(rtpSalt, 8);
-    rtcpSaltHi = (long) LONG_BE.get(rtcpSalt, 0);
-    rtcpSaltLo = (long) LONG_BE.get(rtcpSalt, 8);
-  }
-
-  private static byte[] hashKey(byte[] key) {
-    byte[] h = new byte[16];
-    new Aes(key).encryptBlocks(new byte[16], 0, 16, h, 0);
-    return h;
-  }
-
-  private static byte[] ivBlock(byte[] salt12) {
-    byte[] block = new byte[16];
-    System.arraycopy(salt12, 0, block, 0, 12);
-    return block;
-  }
-
-  @Override
-  int rtpMkiPosition(int len) {
-    return len - mkiLength;
-  }
-
-  @Override
-  int rtcpIndexPosition(int len) {
-    return len - mkiLength - 4;
-  }
-
-  @Override
-  int rtcpMkiPosition(int len) {
-    return len - mkiLength;
-  }
-
-  // Counter block J0 = IV || 00000001; the text keystream starts at J0 + 1.
-
-  @Override
-  int protectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
-    final long a = rtpSaltHi ^ ((ssrc & 0xFFFFFFFFL) << 16) ^ (index >>> 32);
-    final long j0 = (rtpSaltLo ^ (index << 32)) | 1;
-    final Ghash g = rtpGhash;
-    g.reset();
-    if (encryptRtp) {
-      int textLength = len - headerLength;
-      rtpAes.start(a, j0);
-      rtpAes.nextBlock(mask);
-      rtpAes.apply(b, off + headerLength, textLength);
-      g.update(b, off, headerLength);
-      g.pad();
-      g.update(b, off + headerLength, textLength);
-      g.finish(headerLength, textLength, mask, 0, b, off + len);
-    } else {
-      rtpAes.start(a, j0);
-      rtpAes.nextBlock(mask);
-      g.update(b, off, len);
-      g.finish(len, 0, mask, 0, b, off + len);
+    AesGcmTransform(SrtpSuite suite, KeyDerivation kdf, byte[] mki, boolean encryptRtp, boolean encryptRtcp) {
+        super(suite, mki, encryptRtp, encryptRtcp);
+        int keyLength = suite.masterKeyLength();
+        byte[] rtpKey = kdf.derive(Kdf.SRTP_ENCRYPTION, keyLength);
+        byte[] rtcpKey = kdf.derive(Kdf.SRTCP_ENCRYPTION, keyLength);
+        rtpAes = new AesCtr(rtpKey);
+        rtcpAes = new AesCtr(rtcpKey);
+        rtpGhash = new Ghash(hashKey(rtpKey), true);
+        rtcpGhash = new Ghash(hashKey(rtcpKey), false);
+        byte[] rtpSalt = ivBlock(kdf.derive(Kdf.SRTP_SALT, 12));
+        byte[] rtcpSalt = ivBlock(kdf.derive(Kdf.SRTCP_SALT, 12));
+        rtpSaltHi = (long) LONG_BE.get(rtpSalt, 0);
+        rtpSaltLo = (long) LONG_BE.get(rtpSalt, 8);
+        rtcpSaltHi = (long) LONG_BE.get(rtcpSalt, 0);
+        rtcpSaltLo = (long) LONG_BE.get(rtcpSalt, 8);
     }
-    int end = len + TAG;
-    if (mkiLength > 0) {
-      System.arraycopy(mki, 0, b, off + end, mkiLength);
-      end += mkiLength;
-    }
-    return end;
-  }
 
-  @Override
-  int unprotectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
-    final long a = rtpSaltHi ^ ((ssrc & 0xFFFFFFFFL) << 16) ^ (index >>> 32);
-    final long j0 = (rtpSaltLo ^ (index << 32)) | 1;
-    final int tagPosition = len - mkiLength - TAG;
-    final Ghash g = rtpGhash;
-    g.reset();
-    if (encryptRtp) {
-      int textLength = tagPosition - headerLength;
-      rtpAes.start(a, j0);
-      rtpAes.nextBlock(mask);
-      g.update(b, off, headerLength);
-      g.pad();
-      g.update(b, off + headerLength, textLength);
-      g.finish(headerLength, textLength, mask, 0, tag, 0);
-      if (!tagEquals(tag, 0, b, off + tagPosition, TAG)) {
-        return SrtpStatus.AUTH_FAILED;
-      }
-      rtpAes.apply(b, off + headerLength, textLength);
-    } else {
-      rtpAes.start(a, j0);
-      rtpAes.nextBlock(mask);
-      g.update(b, off, tagPosition);
-      g.finish(tagPosition, 0, mask, 0, tag, 0);
-      if (!tagEquals(tag, 0, b, off + tagPosition, TAG)) {
-        return SrtpStatus.AUTH_FAILED;
-      }
+    private static byte[] hashKey(byte[] key) {
+        byte[] h = new byte[16];
+        new Aes(key).encryptBlocks(new byte[16], 0, 16, h, 0);
+        return h;
     }
-    return tagPosition;
-  }
 
-  @Override
-  int protectRtcp(byte[] b, int off, int len, int ssrc, int index) {
-    final long a = rtcpSaltHi ^ ((ssrc & 0xFFFFFFFFL) << 16);
-    final long j0 = (rtcpSaltLo ^ ((long) index << 32)) | 1;
-    final int wordPosition = off + len + TAG;
-    final Ghash g = rtcpGhash;
-    g.reset();
-    if (encryptRtcp) {
-      INT_BE.set(b, wordPosition, index | 0x80000000);
-      int textLength = len - 8;
-      rtcpAes.start(a, j0);
-      rtcpAes.nextBlock(mask);
-      rtcpAes.apply(b, off + 8, textLength);
-      g.update(b, off, 8);
-      g.update(b, wordPosition, 4);
-      g.pad();
-      g.update(b, off + 8, textLength);
-      g.finish(12, textLength, mask, 0, b, off + len);
-    } else {
-      INT_BE.set(b, wordPosition, index);
-      rtcpAes.start(a, j0);
-      rtcpAes.nextBlock(mask);
-      g.update(b, off, len);
-      g.update(b, wordPosition, 4);
-      g.finish(len + 4L, 0, mask, 0, b, off + len);
+    private static byte[] ivBlock(byte[] salt12) {
+        byte[] block = new byte[16];
+        System.arraycopy(salt12, 0, block, 0, 12);
+        return block;
     }
-    int end = len + TAG + 4;
-    if (mkiLength > 0) {
-      System.arraycopy(mki, 0, b, off + end, mkiLength);
-      end += mkiLength;
-    }
-    return end;
-  }
 
-  @Override
-  int unprotectRtcp(byte[] b, int off, int len, int ssrc) {
-    final int wordPosition = rtcpIndexPosition(len);
-    final int tagPosition = wordPosition - TAG;
-    final int word = (int) INT_BE.get(b, off + wordPosition);
-    final long a = rtcpSaltHi ^ ((ssrc & 0xFFFFFFFFL) << 16);
-    final long j0 = (rtcpSaltLo ^ ((long) (word & 0x7FFFFFFF) << 32)) | 1;
-    final Ghash g = rtcpGhash;
-    g.reset();
-    if (word < 0) {
-      int textLength = tagPosition - 8;
-      rtcpAes.start(a, j0);
-      rtcpAes.nextBlock(mask);
-      g.update(b, off, 8);
-      g.update(b, off + wordPosition, 4);
-      g.pad();
-      g.update(b, off + 8, textLength);
-      g.finish(12, textLength, mask, 0, tag, 0);
-      if (!tagEquals(tag, 0, b, off + tagPosition, TAG)) {
-        return SrtpStatus.AUTH_FAILED;
-      }
-      rtcpAes.apply(b, off + 8, textLength);
-    } else {
-      rtcpAes.start(a, j0);
-      rtcpAes.nextBlock(mask);
-      g.update(b, off, tagPosition);
-      g.update(b, off + wordPosition, 4);
-      g.finish(tagPosition + 4L, 0, mask, 0, tag, 0);
-      if (!tagEquals(tag, 0, b, off + tagPosition, TAG)) {
-        return SrtpStatus.AUTH_FAILED;
-      }
+    @Override
+    int rtpMkiPosition(int len) {
+        return len - mkiLength;
     }
-    return tagPosition;
-  }
+
+    @Override
+    int rtcpIndexPosition(int len) {
+        return len - mkiLength - 4;
+    }
+
+    @Override
+    int rtcpMkiPosition(int len) {
+        return len - mkiLength;
+    }
+
+    // Counter block J0 = IV || 00000001; the text keystream starts at J0 + 1.
+
+    @Override
+    int protectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
+        final long a = rtpSaltHi ^ ((ssrc & 0xFFFFFFFFL) << 16) ^ (index >>> 32);
+        final long j0 = (rtpSaltLo ^ (index << 32)) | 1;
+        final Ghash g = rtpGhash;
+        g.reset();
+        if (encryptRtp) {
+            int textLength = len - headerLength;
+            rtpAes.start(a, j0);
+            rtpAes.nextBlock(mask);
+            rtpAes.apply(b, off + headerLength, textLength);
+            g.update(b, off, headerLength);
+            g.pad();
+            g.update(b, off + headerLength, textLength);
+            g.finish(headerLength, textLength, mask, 0, b, off + len);
+        } else {
+            rtpAes.start(a, j0);
+            rtpAes.nextBlock(mask);
+            g.update(b, off, len);
+            g.finish(len, 0, mask, 0, b, off + len);
+        }
+        int end = len + TAG;
+        if (mkiLength > 0) {
+            System.arraycopy(mki, 0, b, off + end, mkiLength);
+            end += mkiLength;
+        }
+        return end;
+    }
+
+    @Override
+    int unprotectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
+        final long a = rtpSaltHi ^ ((ssrc & 0xFFFFFFFFL) << 16) ^ (index >>> 32);
+        final long j0 = (rtpSaltLo ^ (index << 32)) | 1;
+        final int tagPosition = len - mkiLength - TAG;
+        final Ghash g = rtpGhash;
+        g.reset();
+        if (encryptRtp) {
+            int textLength = tagPosition - headerLength;
+            rtpAes.start(a, j0);
+            rtpAes.nextBlock(mask);
+            g.update(b, off, headerLength);
+            g.pad();
+            g.update(b, off + headerLength, textLength);
+            g.finish(headerLength, textLength, mask, 0, tag, 0);
+            if (!tagEquals(tag, 0, b, off + tagPosition, TAG)) {
+                return SrtpStatus.AUTH_FAILED;
+            }
+            rtpAes.apply(b, off + headerLength, textLength);
+        } else {
+            rtpAes.start(a, j0);
+            rtpAes.nextBlock(mask);
+            g.update(b, off, tagPosition);
+            g.finish(tagPosition, 0, mask, 0, tag, 0);
+            if (!tagEquals(tag, 0, b, off + tagPosition, TAG)) {
+                return SrtpStatus.AUTH_FAILED;
+            }
+        }
+        return tagPosition;
+    }
+
+    @Override
+    int protectRtcp(byte[] b, int off, int len, int ssrc, int index) {
+        final long a = rtcpSaltHi ^ ((ssrc & 0xFFFFFFFFL) << 16);
+        final long j0 = (rtcpSaltLo ^ ((long) index << 32)) | 1;
+        final int wordPosition = off + len + TAG;
+        final Ghash g = rtcpGhash;
+        g.reset();
+        if (encryptRtcp) {
+            INT_BE.set(b, wordPosition, index | 0x80000000);
+            int textLength = len - 8;
+            rtcpAes.start(a, j0);
+            rtcpAes.nextBlock(mask);
+            rtcpAes.apply(b, off + 8, textLength);
+            g.update(b, off, 8);
+            g.update(b, wordPosition, 4);
+            g.pad();
+            g.update(b, off + 8, textLength);
+            g.finish(12, textLength, mask, 0, b, off + len);
+        } else {
+            INT_BE.set(b, wordPosition, index);
+            rtcpAes.start(a, j0);
+            rtcpAes.nextBlock(mask);
+            g.update(b, off, len);
+            g.update(b, wordPosition, 4);
+            g.finish(len + 4L, 0, mask, 0, b, off + len);
+        }
+        int end = len + TAG + 4;
+        if (mkiLength > 0) {
+            System.arraycopy(mki, 0, b, off + end, mkiLength);
+            end += mkiLength;
+        }
+        return end;
+    }
+
+    @Override
+    int unprotectRtcp(byte[] b, int off, int len, int ssrc) {
+        final int wordPosition = rtcpIndexPosition(len);
+        final int tagPosition = wordPosition - TAG;
+        final int word = (int) INT_BE.get(b, off + wordPosition);
+        final long a = rtcpSaltHi ^ ((ssrc & 0xFFFFFFFFL) << 16);
+        final long j0 = (rtcpSaltLo ^ ((long) (word & 0x7FFFFFFF) << 32)) | 1;
+        final Ghash g = rtcpGhash;
+        g.reset();
+        if (word < 0) {
+            int textLength = tagPosition - 8;
+            rtcpAes.start(a, j0);
+            rtcpAes.nextBlock(mask);
+            g.update(b, off, 8);
+            g.update(b, off + wordPosition, 4);
+            g.pad();
+            g.update(b, off + 8, textLength);
+            g.finish(12, textLength, mask, 0, tag, 0);
+            if (!tagEquals(tag, 0, b, off + tagPosition, TAG)) {
+                return SrtpStatus.AUTH_FAILED;
+            }
+            rtcpAes.apply(b, off + 8, textLength);
+        } else {
+            rtcpAes.start(a, j0);
+            rtcpAes.nextBlock(mask);
+            g.update(b, off, tagPosition);
+            g.update(b, off + wordPosition, 4);
+            g.finish(tagPosition + 4L, 0, mask, 0, tag, 0);
+            if (!tagEquals(tag, 0, b, off + tagPosition, TAG)) {
+                return SrtpStatus.AUTH_FAILED;
+            }
+        }
+        return tagPosition;
+    }
 }

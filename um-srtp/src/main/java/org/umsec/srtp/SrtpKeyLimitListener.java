@@ -12,25 +12,25 @@ package org.umsec.srtp;
 @FunctionalInterface
 public interface SrtpKeyLimitListener {
 
-  /** Which limit was reached. */
-  enum Limit {
-    /** SRTP packets: the warning threshold was reached. */
-    SRTP_SOFT,
-    /** SRTP packets: the lifetime is used up. */
-    SRTP_HARD,
-    /** SRTCP packets: the warning threshold was reached. */
-    SRTCP_SOFT,
-    /** SRTCP packets: the lifetime is used up. */
-    SRTCP_HARD
-  }
+    /** Which limit was reached. */
+    enum Limit {
+        /** SRTP packets: the warning threshold was reached. */
+        SRTP_SOFT,
+        /** SRTP packets: the lifetime is used up. */
+        SRTP_HARD,
+        /** SRTCP packets: the warning threshold was reached. */
+        SRTCP_SOFT,
+        /** SRTCP packets: the lifetime is used up. */
+        SRTCP_HARD
+    }
 
-  /**
-   * A limit was reached.
-   *
-   * @param session the session whose key it is
-   * @param limit which limit
-   * @param masterKeyIndex the position of the master key in {@link SrtpPolicy#masterKeys()}
-   * @param packets packets processed with the key so far
-   */
-  void limitReached(SrtpSession session, Limit limit, int masterKeyIndex, long packets);
+    /**
+     * A limit was reached.
+     *
+     * @param session the session whose key it is
+     * @param limit which limit
+     * @param masterKeyIndex the position of the master key in {@link SrtpPolicy#masterKeys()}
+     * @param packets packets processed with the key so far
+     */
+    void limitReached(SrtpSession session, Limit limit, int masterKeyIndex, long packets);
 }

@@ -16,98 +16,97 @@ import org.umsec.srtp.internal.KeyDerivation;
  */
 abstract class SrtpTransform {
 
-  static final VarHandle INT_BE =
-      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
-  static final VarHandle LONG_BE =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
-  final byte[] mki;
-  final int mkiLength;
-  final int rtpTagLength;
-  final int rtcpTagLength;
-  final boolean encryptRtp;
-  final boolean encryptRtcp;
+    final byte[] mki;
+    final int mkiLength;
+    final int rtpTagLength;
+    final int rtcpTagLength;
+    final boolean encryptRtp;
+    final boolean encryptRtcp;
 
-  /** Packets protected or accepted with this key, for the lifetime limits. */
-  long srtpPackets;
-  long srtcpPackets;
-  boolean srtpSoftNotified;
-  boolean srtcpSoftNotified;
-  boolean srtpHardNotified;
-  boolean srtcpHardNotified;
+    /** Packets protected or accepted with this key, for the lifetime limits. */
+    long srtpPackets;
 
-  SrtpTransform(SrtpSuite suite, byte[] mki, boolean encryptRtp, boolean encryptRtcp) {
-    this.mki = mki == null ? new byte[0] : mki.clone();
-    this.mkiLength = this.mki.length;
-    this.rtpTagLength = suite.srtpTagLength();
-    this.rtcpTagLength = suite.srtcpTagLength();
-    this.encryptRtp = encryptRtp && suite.encrypts();
-    this.encryptRtcp = encryptRtcp && suite.encrypts();
-  }
+    long srtcpPackets;
+    boolean srtpSoftNotified;
+    boolean srtcpSoftNotified;
+    boolean srtpHardNotified;
+    boolean srtcpHardNotified;
 
-  static SrtpTransform create(SrtpSuite suite, SrtpMasterKey key, KeyDerivation kdf,
-      boolean encryptRtp, boolean encryptRtcp) {
-    if (suite.isAead()) {
-      return new AesGcmTransform(suite, kdf, key.mki(), encryptRtp, encryptRtcp);
+    SrtpTransform(SrtpSuite suite, byte[] mki, boolean encryptRtp, boolean encryptRtcp) {
+        this.mki = mki == null ? new byte[0] : mki.clone();
+        this.mkiLength = this.mki.length;
+        this.rtpTagLength = suite.srtpTagLength();
+        this.rtcpTagLength = suite.srtcpTagLength();
+        this.encryptRtp = encryptRtp && suite.encrypts();
+        this.encryptRtcp = encryptRtcp && suite.encrypts();
     }
-    return new AesCmTransform(suite, kdf, key.mki(), encryptRtp, encryptRtcp);
-  }
 
-  /** Where the MKI of an SRTP packet of total length {@code len} starts (relative offset). */
-  abstract int rtpMkiPosition(int len);
-
-  /** Where the MKI of an SRTCP packet of total length {@code len} starts (relative offset). */
-  abstract int rtcpMkiPosition(int len);
-
-  /** Where the E flag and SRTCP index word of an SRTCP packet of length {@code len} starts. */
-  abstract int rtcpIndexPosition(int len);
-
-  /**
-   * Protects an RTP packet in place: encrypts the payload, appends the MKI and tag.
-   *
-   * @return the new length
-   */
-  abstract int protectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index);
-
-  /**
-   * Verifies and decrypts an SRTP packet in place.
-   *
-   * @return the RTP length, or {@link SrtpStatus#AUTH_FAILED} with the buffer untouched
-   */
-  abstract int unprotectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index);
-
-  /**
-   * Protects an RTCP packet in place: encrypts (if enabled) everything after the first 8 octets,
-   * appends the E flag and index, the MKI and the tag.
-   *
-   * @return the new length
-   */
-  abstract int protectRtcp(byte[] b, int off, int len, int ssrc, int index);
-
-  /**
-   * Verifies and decrypts an SRTCP packet in place.
-   *
-   * @return the RTCP length, or {@link SrtpStatus#AUTH_FAILED} with the buffer untouched
-   */
-  abstract int unprotectRtcp(byte[] b, int off, int len, int ssrc);
-
-  /** Whether the MKI at {@code b[pos..]} is this key's. */
-  final boolean mkiMatches(byte[] b, int pos) {
-    final byte[] m = mki;
-    for (int i = 0; i < m.length; i++) {
-      if (b[pos + i] != m[i]) {
-        return false;
-      }
+    static SrtpTransform create(
+            SrtpSuite suite, SrtpMasterKey key, KeyDerivation kdf, boolean encryptRtp, boolean encryptRtcp) {
+        if (suite.isAead()) {
+            return new AesGcmTransform(suite, kdf, key.mki(), encryptRtp, encryptRtcp);
+        }
+        return new AesCmTransform(suite, kdf, key.mki(), encryptRtp, encryptRtcp);
     }
-    return true;
-  }
 
-  /** Constant-time comparison of {@code n} octets. */
-  static boolean tagEquals(byte[] a, int aOff, byte[] b, int bOff, int n) {
-    int diff = 0;
-    for (int i = 0; i < n; i++) {
-      diff |= a[aOff + i] ^ b[bOff + i];
+    /** Where the MKI of an SRTP packet of total length {@code len} starts (relative offset). */
+    abstract int rtpMkiPosition(int len);
+
+    /** Where the MKI of an SRTCP packet of total length {@code len} starts (relative offset). */
+    abstract int rtcpMkiPosition(int len);
+
+    /** Where the E flag and SRTCP index word of an SRTCP packet of length {@code len} starts. */
+    abstract int rtcpIndexPosition(int len);
+
+    /**
+     * Protects an RTP packet in place: encrypts the payload, appends the MKI and tag.
+     *
+     * @return the new length
+     */
+    abstract int protectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index);
+
+    /**
+     * Verifies and decrypts an SRTP packet in place.
+     *
+     * @return the RTP length, or {@link SrtpStatus#AUTH_FAILED} with the buffer untouched
+     */
+    abstract int unprotectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index);
+
+    /**
+     * Protects an RTCP packet in place: encrypts (if enabled) everything after the first 8 octets,
+     * appends the E flag and index, the MKI and the tag.
+     *
+     * @return the new length
+     */
+    abstract int protectRtcp(byte[] b, int off, int len, int ssrc, int index);
+
+    /**
+     * Verifies and decrypts an SRTCP packet in place.
+     *
+     * @return the RTCP length, or {@link SrtpStatus#AUTH_FAILED} with the buffer untouched
+     */
+    abstract int unprotectRtcp(byte[] b, int off, int len, int ssrc);
+
+    /** Whether the MKI at {@code b[pos..]} is this key's. */
+    final boolean mkiMatches(byte[] b, int pos) {
+        final byte[] m = mki;
+        for (int i = 0; i < m.length; i++) {
+            if (b[pos + i] != m[i]) {
+                return false;
+            }
+        }
+        return true;
     }
-    return diff == 0;
-  }
+
+    /** Constant-time comparison of {@code n} octets. */
+    static boolean tagEquals(byte[] a, int aOff, byte[] b, int bOff, int n) {
+        int diff = 0;
+        for (int i = 0; i < n; i++) {
+            diff |= a[aOff + i] ^ b[bOff + i];
+        }
+        return diff == 0;
+    }
 }

@@ -9,40 +9,40 @@ import java.util.Random;
  */
 public final class Seeded {
 
-  /** One try of a property, given its own random source. */
-  @FunctionalInterface
-  public interface Property {
-    /**
-     * Checks the property once.
-     *
-     * @param random this try's source, seeded from the reported seed
-     * @throws Exception any failure
-     */
-    void check(Random random) throws Exception;
-  }
-
-  private Seeded() {}
-
-  /**
-   * Runs {@code property} {@code tries} times, or once with the seed given in {@code umsec.seed}.
-   *
-   * @param tries how many seeds to try
-   * @param property the property
-   */
-  public static void run(int tries, Property property) {
-    String fixed = System.getProperty("umsec.seed");
-    long base = fixed != null ? Long.parseLong(fixed) : new Random().nextLong();
-    int n = fixed != null ? 1 : tries;
-    for (int i = 0; i < n; i++) {
-      long seed = base + i;
-      try {
-        property.check(new Random(seed));
-      } catch (Throwable t) {
-        AssertionError e = new AssertionError("property failed with seed " + seed
-            + " (replay with -Dumsec.seed=" + seed + "): " + t, t);
-        System.err.println(e.getMessage());
-        throw e;
-      }
+    /** One try of a property, given its own random source. */
+    @FunctionalInterface
+    public interface Property {
+        /**
+         * Checks the property once.
+         *
+         * @param random this try's source, seeded from the reported seed
+         * @throws Exception any failure
+         */
+        void check(Random random) throws Exception;
     }
-  }
+
+    private Seeded() {}
+
+    /**
+     * Runs {@code property} {@code tries} times, or once with the seed given in {@code umsec.seed}.
+     *
+     * @param tries how many seeds to try
+     * @param property the property
+     */
+    public static void run(int tries, Property property) {
+        String fixed = System.getProperty("umsec.seed");
+        long base = fixed != null ? Long.parseLong(fixed) : new Random().nextLong();
+        int n = fixed != null ? 1 : tries;
+        for (int i = 0; i < n; i++) {
+            long seed = base + i;
+            try {
+                property.check(new Random(seed));
+            } catch (Throwable t) {
+                AssertionError e = new AssertionError(
+                        "property failed with seed " + seed + " (replay with -Dumsec.seed=" + seed + "): " + t, t);
+                System.err.println(e.getMessage());
+                throw e;
+            }
+        }
+    }
 }

@@ -10,11 +10,9 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -77,16 +75,31 @@ public class TlsHandshakeBenchmark {
         TestPki pki = TestPki.create("Bench", Clock.systemUTC());
         PersonalCertificate serverCert = pki.leaf("um1.bench.test").build();
         PersonalCertificate gateway = pki.leaf("gw1.bench.test").build();
-        PeerCertificateValidator peers = PeerCertificateValidator.builder().contents(pki.trust().build()).build();
-        TlsSettings serverTls = TlsSettings.builder().keyManager(new Counting(keyManager(serverCert), fullHandshakes))
-                .peers(peers).engine(e).build();
-        server = SipServer.builder().tcp(false).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .tls(serverTls).trustList(TrustList.of(List.of("gw1.bench.test")))
-                .handler((c, m) -> m.release()).start();
-        client = SipClient.builder().handler((c, m) -> m.release())
-                .tls(TlsSettings.builder().certificate(gateway.privateKey(), gateway.chain()).peers(peers).engine(e).build())
+        PeerCertificateValidator peers =
+                PeerCertificateValidator.builder().contents(pki.trust().build()).build();
+        TlsSettings serverTls = TlsSettings.builder()
+                .keyManager(new Counting(keyManager(serverCert), fullHandshakes))
+                .peers(peers)
+                .engine(e)
                 .build();
-        peer = SipPeer.tls("um1.bench.test", server.tlsPort().getAsInt()).connectingTo(InetAddress.getLoopbackAddress());
+        server = SipServer.builder()
+                .tcp(false)
+                .tlsPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .tls(serverTls)
+                .trustList(TrustList.of(List.of("gw1.bench.test")))
+                .handler((c, m) -> m.release())
+                .start();
+        client = SipClient.builder()
+                .handler((c, m) -> m.release())
+                .tls(TlsSettings.builder()
+                        .certificate(gateway.privateKey(), gateway.chain())
+                        .peers(peers)
+                        .engine(e)
+                        .build())
+                .build();
+        peer = SipPeer.tls("um1.bench.test", server.tlsPort().getAsInt())
+                .connectingTo(InetAddress.getLoopbackAddress());
     }
 
     /**
@@ -106,8 +119,8 @@ public class TlsHandshakeBenchmark {
     /** Prints the share of full handshakes and stops both ends. */
     @TearDown(Level.Trial)
     public void tearDown() {
-        System.out.println("\n[" + engine + "] full handshakes on the server: " + fullHandshakes.get() + " of " + operations
-                + " connections");
+        System.out.println("\n[" + engine + "] full handshakes on the server: " + fullHandshakes.get() + " of "
+                + operations + " connections");
         client.close();
         server.close();
     }

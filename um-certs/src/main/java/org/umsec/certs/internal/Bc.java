@@ -1,7 +1,6 @@
 package org.umsec.certs.internal;
 
 import java.security.Provider;
-
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
@@ -12,6 +11,5 @@ public final class Bc {
     /** Shared, thread-safe provider instance. */
     public static final Provider PROVIDER = new BouncyCastleProvider();
 
-    private Bc() {
-    }
+    private Bc() {}
 }

@@ -30,9 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
@@ -117,14 +115,18 @@ public final class ChainValidator {
         this.staleCrls = staleCrls;
         for (X509Certificate c : contents.trustedRoots()) {
             pins.add(ByteBuffer.wrap(encoded(c)));
-            (mayIssue(c) == null ? roots : pinsOnly).computeIfAbsent(c.getSubjectX500Principal(),
-                    k -> new ArrayList<>()).add(c);
+            (mayIssue(c) == null ? roots : pinsOnly)
+                    .computeIfAbsent(c.getSubjectX500Principal(), k -> new ArrayList<>())
+                    .add(c);
         }
         for (X509Certificate c : contents.intermediates()) {
-            intermediates.computeIfAbsent(c.getSubjectX500Principal(), k -> new ArrayList<>()).add(c);
+            intermediates
+                    .computeIfAbsent(c.getSubjectX500Principal(), k -> new ArrayList<>())
+                    .add(c);
         }
         for (X509CRL crl : contents.crls()) {
-            crls.computeIfAbsent(crl.getIssuerX500Principal(), k -> new ArrayList<>()).add(crl);
+            crls.computeIfAbsent(crl.getIssuerX500Principal(), k -> new ArrayList<>())
+                    .add(crl);
         }
     }
 
@@ -140,8 +142,13 @@ public final class ChainValidator {
      *     trusted root (true for the server's own certificates, R9 tiers 3 and 4)
      * @return the outcome
      */
-    public ValidationResult validate(List<X509Certificate> chain, CertificateInfo info, Instant time,
-            Set<KeyPurpose> required, int minRsaBits, boolean selfSignedAccepted) {
+    public ValidationResult validate(
+            List<X509Certificate> chain,
+            CertificateInfo info,
+            Instant time,
+            Set<KeyPurpose> required,
+            int minRsaBits,
+            boolean selfSignedAccepted) {
         if (chain.isEmpty()) {
             return ValidationResult.invalid(ValidationFailure.EMPTY_CHAIN, "no certificate", -1, null);
         }
@@ -156,13 +163,19 @@ public final class ChainValidator {
         }
         boolean[] ku = leaf.getKeyUsage();
         if (ku != null && (ku.length <= KU_DIGITAL_SIGNATURE || !ku[KU_DIGITAL_SIGNATURE])) {
-            return ValidationResult.invalid(ValidationFailure.KEY_USAGE,
-                    "key usage does not include digitalSignature, required by TLS 1.2/1.3 authentication", 0, leaf);
+            return ValidationResult.invalid(
+                    ValidationFailure.KEY_USAGE,
+                    "key usage does not include digitalSignature, required by TLS 1.2/1.3 authentication",
+                    0,
+                    leaf);
         }
         for (KeyPurpose p : required) {
             if (!info.allows(p)) {
-                return ValidationResult.invalid(ValidationFailure.MISSING_EKU,
-                        "extended key usage lacks " + p + " (" + p.oid() + "); has " + info.keyPurposes(), 0, leaf);
+                return ValidationResult.invalid(
+                        ValidationFailure.MISSING_EKU,
+                        "extended key usage lacks " + p + " (" + p.oid() + "); has " + info.keyPurposes(),
+                        0,
+                        leaf);
             }
         }
         if (isPinned(leaf)) {
@@ -173,13 +186,20 @@ public final class ChainValidator {
             if (selfSignedAccepted) {
                 return ValidationResult.valid(List.of(leaf));
             }
-            boolean sameName = !pinsOnly.getOrDefault(leaf.getSubjectX500Principal(), List.of()).isEmpty()
-                    || !roots.getOrDefault(leaf.getSubjectX500Principal(), List.of()).isEmpty();
-            return ValidationResult.invalid(ValidationFailure.UNKNOWN_CA,
+            boolean sameName = !pinsOnly.getOrDefault(leaf.getSubjectX500Principal(), List.of())
+                            .isEmpty()
+                    || !roots.getOrDefault(leaf.getSubjectX500Principal(), List.of())
+                            .isEmpty();
+            return ValidationResult.invalid(
+                    ValidationFailure.UNKNOWN_CA,
                     "self-signed certificate " + leaf.getSubjectX500Principal().getName()
                             + " is not in the trusted root store"
-                            + (sameName ? " (a trusted certificate has the same name, but a pin matches only the"
-                                    + " very certificate, byte for byte)" : ""), 0, leaf);
+                            + (sameName
+                                    ? " (a trusted certificate has the same name, but a pin matches only the"
+                                            + " very certificate, byte for byte)"
+                                    : ""),
+                    0,
+                    leaf);
         }
         return validatePath(chain, time, minRsaBits);
     }
@@ -197,8 +217,11 @@ public final class ChainValidator {
     public ValidationResult validateIssuer(X509Certificate ca, Instant time, int minRsaBits) {
         String notCa = mayIssue(ca);
         if (notCa != null) {
-            return ValidationResult.invalid(ValidationFailure.ISSUER_NOT_CA, ca.getSubjectX500Principal().getName()
-                    + " may not issue: " + notCa, 0, ca);
+            return ValidationResult.invalid(
+                    ValidationFailure.ISSUER_NOT_CA,
+                    ca.getSubjectX500Principal().getName() + " may not issue: " + notCa,
+                    0,
+                    ca);
         }
         for (X509Certificate root : roots.getOrDefault(ca.getSubjectX500Principal(), List.of())) {
             if (root.equals(ca)) {
@@ -211,8 +234,11 @@ public final class ChainValidator {
             return r;
         }
         if (X509Support.isSelfSigned(ca)) {
-            return ValidationResult.invalid(ValidationFailure.UNKNOWN_CA, "CA certificate "
-                    + ca.getSubjectX500Principal().getName() + " is not a trusted root", 0, ca);
+            return ValidationResult.invalid(
+                    ValidationFailure.UNKNOWN_CA,
+                    "CA certificate " + ca.getSubjectX500Principal().getName() + " is not a trusted root",
+                    0,
+                    ca);
         }
         return validatePath(List.of(ca), time, minRsaBits);
     }
@@ -237,8 +263,8 @@ public final class ChainValidator {
      */
     static String mayIssue(X509Certificate c) {
         if (c.getBasicConstraints() < 0) {
-            return "it is not a CA (basicConstraints " + (c.getExtensionValue("2.5.29.19") == null ? "absent" : "CA:FALSE")
-                    + ")";
+            return "it is not a CA (basicConstraints "
+                    + (c.getExtensionValue("2.5.29.19") == null ? "absent" : "CA:FALSE") + ")";
         }
         boolean[] ku = c.getKeyUsage();
         if (ku != null && (ku.length <= KU_KEY_CERT_SIGN || !ku[KU_KEY_CERT_SIGN])) {
@@ -250,7 +276,8 @@ public final class ChainValidator {
     private ValidationResult validatePath(List<X509Certificate> chain, Instant time, int minRsaBits) {
         Map<X500Principal, List<X509Certificate>> supplied = new HashMap<>();
         for (int i = 1; i < chain.size(); i++) {
-            supplied.computeIfAbsent(chain.get(i).getSubjectX500Principal(), k -> new ArrayList<>()).add(chain.get(i));
+            supplied.computeIfAbsent(chain.get(i).getSubjectX500Principal(), k -> new ArrayList<>())
+                    .add(chain.get(i));
         }
         List<X509Certificate> path = new ArrayList<>();
         X509Certificate current = chain.get(0);
@@ -280,12 +307,19 @@ public final class ChainValidator {
                 }
             }
             if (path.size() > 1 && X509Support.isSelfSigned(current)) {
-                return ValidationResult.invalid(ValidationFailure.UNKNOWN_CA, "chain ends at root "
-                        + current.getSubjectX500Principal().getName() + ", which is not a trusted root", index, current);
+                return ValidationResult.invalid(
+                        ValidationFailure.UNKNOWN_CA,
+                        "chain ends at root "
+                                + current.getSubjectX500Principal().getName() + ", which is not a trusted root",
+                        index,
+                        current);
             }
             if (path.size() >= MAX_DEPTH) {
-                return ValidationResult.invalid(ValidationFailure.INVALID_PATH,
-                        "path longer than " + MAX_DEPTH + " certificates", index, current);
+                return ValidationResult.invalid(
+                        ValidationFailure.INVALID_PATH,
+                        "path longer than " + MAX_DEPTH + " certificates",
+                        index,
+                        current);
             }
             X509Certificate next = null;
             X509Certificate fallback = null;
@@ -329,23 +363,39 @@ public final class ChainValidator {
             if (next == null) {
                 if (notCa != null) {
                     boolean trusted = isPinned(notCa);
-                    return ValidationResult.invalid(ValidationFailure.ISSUER_NOT_CA, current.getSubjectX500Principal()
-                            .getName() + " is signed by " + (trusted ? "trusted certificate " : "")
-                            + notCa.getSubjectX500Principal().getName() + ", which may not issue certificates: "
-                            + mayIssue(notCa) + (trusted ? "; a trusted end-entity certificate is an exact-match pin,"
-                                    + " never an issuer" : ""), index + 1, notCa);
+                    return ValidationResult.invalid(
+                            ValidationFailure.ISSUER_NOT_CA,
+                            current.getSubjectX500Principal().getName() + " is signed by "
+                                    + (trusted ? "trusted certificate " : "")
+                                    + notCa.getSubjectX500Principal().getName() + ", which may not issue certificates: "
+                                    + mayIssue(notCa)
+                                    + (trusted
+                                            ? "; a trusted end-entity certificate is an exact-match pin,"
+                                                    + " never an issuer"
+                                            : ""),
+                            index + 1,
+                            notCa);
                 }
                 if (weakIssuer != null) {
                     return weakIssuer;
                 }
                 if (nameMatched) {
-                    return ValidationResult.invalid(ValidationFailure.BAD_SIGNATURE, "signature of "
-                            + current.getSubjectX500Principal().getName() + " does not verify with any certificate named "
-                            + issuer.getName(), index, current);
+                    return ValidationResult.invalid(
+                            ValidationFailure.BAD_SIGNATURE,
+                            "signature of "
+                                    + current.getSubjectX500Principal().getName()
+                                    + " does not verify with any certificate named "
+                                    + issuer.getName(),
+                            index,
+                            current);
                 }
-                return ValidationResult.invalid(ValidationFailure.UNKNOWN_CA, "issuer " + issuer.getName() + " of "
-                        + current.getSubjectX500Principal().getName()
-                        + " is neither a trusted root nor a known intermediate", index, current);
+                return ValidationResult.invalid(
+                        ValidationFailure.UNKNOWN_CA,
+                        "issuer " + issuer.getName() + " of "
+                                + current.getSubjectX500Principal().getName()
+                                + " is neither a trusted root nor a known intermediate",
+                        index,
+                        current);
             }
             path.add(next);
             current = next;
@@ -387,9 +437,13 @@ public final class ChainValidator {
             int below = i - 1; // intermediate CAs between this issuer and the end entity
             int pathLen = ca.getBasicConstraints();
             if (below > pathLen) {
-                return ValidationResult.invalid(ValidationFailure.ISSUER_NOT_CA, "CA certificate "
-                        + ca.getSubjectX500Principal().getName() + " allows " + pathLen
-                        + " intermediate CA(s) below it (pathLenConstraint) but the path has " + below, i, ca);
+                return ValidationResult.invalid(
+                        ValidationFailure.ISSUER_NOT_CA,
+                        "CA certificate "
+                                + ca.getSubjectX500Principal().getName() + " allows " + pathLen
+                                + " intermediate CA(s) below it (pathLenConstraint) but the path has " + below,
+                        i,
+                        ca);
             }
         }
         return null;
@@ -410,7 +464,10 @@ public final class ChainValidator {
         }
         if (weak == null) {
             String name = c.getSigAlgName().toUpperCase(Locale.ROOT);
-            if (name.startsWith("MD2") || name.startsWith("MD4") || name.startsWith("MD5") || name.startsWith("SHA1")
+            if (name.startsWith("MD2")
+                    || name.startsWith("MD4")
+                    || name.startsWith("MD5")
+                    || name.startsWith("SHA1")
                     || name.startsWith("SHA-1")) {
                 weak = c.getSigAlgName();
             }
@@ -418,9 +475,13 @@ public final class ChainValidator {
         if (weak == null) {
             return null;
         }
-        return ValidationResult.invalid(ValidationFailure.WEAK_SIGNATURE, (index == 0 ? "certificate " : "CA certificate ")
-                + c.getSubjectX500Principal().getName() + " is signed with " + weak
-                + "; MD5 and SHA-1 signatures are refused", index, c);
+        return ValidationResult.invalid(
+                ValidationFailure.WEAK_SIGNATURE,
+                (index == 0 ? "certificate " : "CA certificate ")
+                        + c.getSubjectX500Principal().getName() + " is signed with " + weak
+                        + "; MD5 and SHA-1 signatures are refused",
+                index,
+                c);
     }
 
     private static String weakPssDigest(byte[] params) {
@@ -433,7 +494,8 @@ public final class ChainValidator {
             PSSParameterSpec spec = ap.getParameterSpec(PSSParameterSpec.class);
             String digest = spec.getDigestAlgorithm().toUpperCase(Locale.ROOT).replace("-", "");
             String mgf = spec.getMGFParameters() instanceof MGF1ParameterSpec m
-                    ? m.getDigestAlgorithm().toUpperCase(Locale.ROOT).replace("-", "") : "";
+                    ? m.getDigestAlgorithm().toUpperCase(Locale.ROOT).replace("-", "")
+                    : "";
             if (digest.equals("SHA1") || digest.startsWith("MD") || mgf.equals("SHA1") || mgf.startsWith("MD")) {
                 return "RSASSA-PSS over " + spec.getDigestAlgorithm() + " (MGF1 " + mgf + ")";
             }
@@ -468,7 +530,9 @@ public final class ChainValidator {
         } catch (CertPathValidatorException e) {
             int index = e.getIndex();
             X509Certificate failing = index >= 0 && index < path.size() ? path.get(index) : null;
-            String name = failing == null ? "" : " (" + failing.getSubjectX500Principal().getName() + ")";
+            String name = failing == null
+                    ? ""
+                    : " (" + failing.getSubjectX500Principal().getName() + ")";
             ValidationFailure f = ValidationFailure.INVALID_PATH;
             CertPathValidatorException.Reason reason = e.getReason();
             if (reason == CertPathValidatorException.BasicReason.EXPIRED) {
@@ -505,10 +569,15 @@ public final class ChainValidator {
                 }
                 X509CRLEntry entry = crl.getRevokedCertificate(cert);
                 if (entry != null) {
-                    return ValidationResult.invalid(ValidationFailure.REVOKED, "certificate "
-                            + cert.getSubjectX500Principal().getName() + " serial " + cert.getSerialNumber().toString(16)
-                            + " revoked on " + entry.getRevocationDate().toInstant() + " by CRL of "
-                            + crl.getIssuerX500Principal().getName(), i, cert);
+                    return ValidationResult.invalid(
+                            ValidationFailure.REVOKED,
+                            "certificate "
+                                    + cert.getSubjectX500Principal().getName() + " serial "
+                                    + cert.getSerialNumber().toString(16)
+                                    + " revoked on " + entry.getRevocationDate().toInstant() + " by CRL of "
+                                    + crl.getIssuerX500Principal().getName(),
+                            i,
+                            cert);
                 }
                 if (isStale(crl, time)) {
                     stale = crl;
@@ -521,11 +590,17 @@ public final class ChainValidator {
             }
             if (revocation == RevocationPolicy.REQUIRE && !current) {
                 String issuer = issuerCert.getSubjectX500Principal().getName();
-                return ValidationResult.invalid(ValidationFailure.REVOCATION_UNKNOWN, "revocation status of "
-                        + cert.getSubjectX500Principal().getName() + " unknown: "
-                        + (stale == null ? "the store holds no CRL of " + issuer
-                                : "the CRL of " + issuer + " is past its nextUpdate " + stale.getNextUpdate().toInstant())
-                        + " and revocation is required", i, cert);
+                return ValidationResult.invalid(
+                        ValidationFailure.REVOCATION_UNKNOWN,
+                        "revocation status of "
+                                + cert.getSubjectX500Principal().getName() + " unknown: "
+                                + (stale == null
+                                        ? "the store holds no CRL of " + issuer
+                                        : "the CRL of " + issuer + " is past its nextUpdate "
+                                                + stale.getNextUpdate().toInstant())
+                                + " and revocation is required",
+                        i,
+                        cert);
             }
         }
         return null;
@@ -551,12 +626,22 @@ public final class ChainValidator {
 
     private static ValidationResult checkTime(X509Certificate c, int index, Instant time) {
         if (time.isAfter(c.getNotAfter().toInstant())) {
-            return ValidationResult.invalid(ValidationFailure.EXPIRED, (index == 0 ? "certificate " : "CA certificate ")
-                    + c.getSubjectX500Principal().getName() + " expired at " + c.getNotAfter().toInstant(), index, c);
+            return ValidationResult.invalid(
+                    ValidationFailure.EXPIRED,
+                    (index == 0 ? "certificate " : "CA certificate ")
+                            + c.getSubjectX500Principal().getName() + " expired at "
+                            + c.getNotAfter().toInstant(),
+                    index,
+                    c);
         }
         if (time.isBefore(c.getNotBefore().toInstant())) {
-            return ValidationResult.invalid(ValidationFailure.NOT_YET_VALID, (index == 0 ? "certificate " : "CA certificate ")
-                    + c.getSubjectX500Principal().getName() + " is valid only from " + c.getNotBefore().toInstant(), index, c);
+            return ValidationResult.invalid(
+                    ValidationFailure.NOT_YET_VALID,
+                    (index == 0 ? "certificate " : "CA certificate ")
+                            + c.getSubjectX500Principal().getName() + " is valid only from "
+                            + c.getNotBefore().toInstant(),
+                    index,
+                    c);
         }
         return null;
     }
@@ -565,11 +650,16 @@ public final class ChainValidator {
         PublicKey key = c.getPublicKey();
         String alg = key.getAlgorithm();
         int bits = X509Support.keySize(key);
-        String whose = (index == 0 ? "" : "CA certificate " + c.getSubjectX500Principal().getName() + ": ");
+        String whose = (index == 0
+                ? ""
+                : "CA certificate " + c.getSubjectX500Principal().getName() + ": ");
         if (alg.equals("RSA") || alg.equals("RSASSA-PSS")) {
             if (bits < minRsaBits) {
-                return ValidationResult.invalid(ValidationFailure.WEAK_KEY,
-                        whose + "RSA key of " + bits + " bits, below the minimum of " + minRsaBits, index, c);
+                return ValidationResult.invalid(
+                        ValidationFailure.WEAK_KEY,
+                        whose + "RSA key of " + bits + " bits, below the minimum of " + minRsaBits,
+                        index,
+                        c);
             }
             return null;
         }
@@ -578,15 +668,18 @@ public final class ChainValidator {
             if (curve == null) {
                 return null;
             }
-            return ValidationResult.invalid(ValidationFailure.WEAK_KEY,
-                    whose + "EC key on " + curve + "; only P-256, P-384 and P-521 are accepted", index, c);
+            return ValidationResult.invalid(
+                    ValidationFailure.WEAK_KEY,
+                    whose + "EC key on " + curve + "; only P-256, P-384 and P-521 are accepted",
+                    index,
+                    c);
         }
         if (Arrays.asList("EdDSA", "Ed25519", "Ed448").contains(alg)) {
             return null;
         }
         LOG.debug("unsupported key algorithm {} in {}", alg, c.getSubjectX500Principal());
-        return ValidationResult.invalid(ValidationFailure.UNSUPPORTED_KEY,
-                whose + alg + " keys cannot authenticate TLS 1.2/1.3", index, c);
+        return ValidationResult.invalid(
+                ValidationFailure.UNSUPPORTED_KEY, whose + alg + " keys cannot authenticate TLS 1.2/1.3", index, c);
     }
 
     /**
@@ -599,7 +692,9 @@ public final class ChainValidator {
      */
     static String curveProblem(PublicKey key) {
         try {
-            ASN1Encodable params = SubjectPublicKeyInfo.getInstance(key.getEncoded()).getAlgorithm().getParameters();
+            ASN1Encodable params = SubjectPublicKeyInfo.getInstance(key.getEncoded())
+                    .getAlgorithm()
+                    .getParameters();
             if (params instanceof ASN1ObjectIdentifier oid) {
                 if (ALLOWED_CURVES.containsKey(oid)) {
                     return null;

@@ -4,8 +4,7 @@ package org.umsec.certs.internal;
 public final class Hex {
     private static final char[] DIGITS = "0123456789ABCDEF".toCharArray();
 
-    private Hex() {
-    }
+    private Hex() {}
 
     /**
      * Encodes bytes as upper-case hex.

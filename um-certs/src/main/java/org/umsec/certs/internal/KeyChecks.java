@@ -10,8 +10,7 @@ import java.security.Signature;
 public final class KeyChecks {
     private static final byte[] PROBE = "umsec key possession probe".getBytes(StandardCharsets.US_ASCII);
 
-    private KeyChecks() {
-    }
+    private KeyChecks() {}
 
     /**
      * Signs a fixed probe with {@code privateKey} using the algorithm TLS would use and verifies it
@@ -24,7 +23,8 @@ public final class KeyChecks {
     public static String mismatch(PrivateKey privateKey, PublicKey publicKey) {
         if (!privateKey.getAlgorithm().equals(publicKey.getAlgorithm())
                 && !(isEd(privateKey.getAlgorithm()) && isEd(publicKey.getAlgorithm()))) {
-            return "private key is " + privateKey.getAlgorithm() + " but the certificate key is " + publicKey.getAlgorithm();
+            return "private key is " + privateKey.getAlgorithm() + " but the certificate key is "
+                    + publicKey.getAlgorithm();
         }
         try {
             String alg = X509Builder.signatureAlgorithm(privateKey);

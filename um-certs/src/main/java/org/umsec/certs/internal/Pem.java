@@ -19,11 +19,9 @@ public final class Pem {
      * @param der the decoded body
      * @param headers the RFC 1421 header lines, if any
      */
-    public record Block(String label, byte[] der, List<String> headers) {
-    }
+    public record Block(String label, byte[] der, List<String> headers) {}
 
-    private Pem() {
-    }
+    private Pem() {}
 
     /**
      * Encodes one block.

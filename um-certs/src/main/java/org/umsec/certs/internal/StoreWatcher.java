@@ -8,7 +8,6 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.List;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +32,10 @@ public final class StoreWatcher implements AutoCloseable {
     public StoreWatcher(List<Path> dirs, Runnable onChange) throws IOException {
         this.service = dirs.get(0).getFileSystem().newWatchService();
         for (Path d : dirs) {
-            d.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
+            d.register(
+                    service,
+                    StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_DELETE,
                     StandardWatchEventKinds.ENTRY_MODIFY);
         }
         this.thread = new Thread(() -> loop(onChange), "umsec-cert-store-watcher");
@@ -68,7 +70,8 @@ public final class StoreWatcher implements AutoCloseable {
         for (WatchEvent<?> e : key.pollEvents()) {
             Object ctx = e.context();
             if (e.kind() == StandardWatchEventKinds.OVERFLOW
-                    || (ctx instanceof Path && !((Path) ctx).getFileName().toString().startsWith("."))) {
+                    || (ctx instanceof Path
+                            && !((Path) ctx).getFileName().toString().startsWith("."))) {
                 relevant = true;
             }
         }

@@ -18,9 +18,7 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -217,14 +215,20 @@ public final class X509Builder {
             X509v3CertificateBuilder b = new X509v3CertificateBuilder(
                     X500Name.getInstance(issuer.getEncoded()),
                     serial != null ? serial : randomSerial(),
-                    Date.from(notBefore), Date.from(notAfter),
-                    X500Name.getInstance(subject.getEncoded()), spki);
-            b.addExtension(Extension.basicConstraints, true,
-                    ca ? (pathLength >= 0 ? new BasicConstraints(pathLength) : new BasicConstraints(true))
+                    Date.from(notBefore),
+                    Date.from(notAfter),
+                    X500Name.getInstance(subject.getEncoded()),
+                    spki);
+            b.addExtension(
+                    Extension.basicConstraints,
+                    true,
+                    ca
+                            ? (pathLength >= 0 ? new BasicConstraints(pathLength) : new BasicConstraints(true))
                             : new BasicConstraints(false));
             int ku = keyUsage;
             if (ku < 0) {
-                ku = ca ? (KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature)
+                ku = ca
+                        ? (KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature)
                         : (publicKey.getAlgorithm().equals("RSA")
                                 ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment
                                 : KeyUsage.digitalSignature);
@@ -248,14 +252,18 @@ public final class X509Builder {
                     names.add(new GeneralName(GeneralName.iPAddress, ip));
                 }
                 boolean emptySubject = subject.getEncoded().length <= 2;
-                b.addExtension(Extension.subjectAlternativeName, emptySubject,
+                b.addExtension(
+                        Extension.subjectAlternativeName,
+                        emptySubject,
                         new GeneralNames(names.toArray(new GeneralName[0])));
             }
             b.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(publicKey));
-            b.addExtension(Extension.authorityKeyIdentifier, false,
+            b.addExtension(
+                    Extension.authorityKeyIdentifier,
+                    false,
                     utils.createAuthorityKeyIdentifier(issuerPublicKey != null ? issuerPublicKey : publicKey));
-            JcaContentSignerBuilder sb = new JcaContentSignerBuilder(signatureAlgorithm != null ? signatureAlgorithm
-                    : signatureAlgorithm(signingKey));
+            JcaContentSignerBuilder sb = new JcaContentSignerBuilder(
+                    signatureAlgorithm != null ? signatureAlgorithm : signatureAlgorithm(signingKey));
             if (signatureProvider != null) {
                 sb.setProvider(signatureProvider);
             }
@@ -286,7 +294,8 @@ public final class X509Builder {
     public static String signatureAlgorithm(PrivateKey key) {
         String alg = key.getAlgorithm();
         if (alg.equals("EC")) {
-            int bits = key instanceof ECKey ? ((ECKey) key).getParams().getOrder().bitLength() : 256;
+            int bits =
+                    key instanceof ECKey ? ((ECKey) key).getParams().getOrder().bitLength() : 256;
             return bits > 256 ? "SHA384withECDSA" : "SHA256withECDSA";
         }
         if (alg.equals("RSA")) {
@@ -309,15 +318,23 @@ public final class X509Builder {
      * @param revoked serial number to revocation time
      * @return the CRL
      */
-    public static X509CRL crl(X500Principal issuerName, PrivateKey issuerKey, PublicKey issuerPublic,
-            Instant thisUpdate, Instant nextUpdate, Map<BigInteger, Instant> revoked) {
+    public static X509CRL crl(
+            X500Principal issuerName,
+            PrivateKey issuerKey,
+            PublicKey issuerPublic,
+            Instant thisUpdate,
+            Instant nextUpdate,
+            Map<BigInteger, Instant> revoked) {
         try {
-            X509v2CRLBuilder b = new X509v2CRLBuilder(X500Name.getInstance(issuerName.getEncoded()), Date.from(thisUpdate));
+            X509v2CRLBuilder b =
+                    new X509v2CRLBuilder(X500Name.getInstance(issuerName.getEncoded()), Date.from(thisUpdate));
             b.setNextUpdate(Date.from(nextUpdate));
             for (Map.Entry<BigInteger, Instant> e : revoked.entrySet()) {
                 b.addCRLEntry(e.getKey(), Date.from(e.getValue()), CRLReason.unspecified);
             }
-            b.addExtension(Extension.authorityKeyIdentifier, false,
+            b.addExtension(
+                    Extension.authorityKeyIdentifier,
+                    false,
                     new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(issuerPublic));
             X509CRLHolder holder = b.build(new JcaContentSignerBuilder(signatureAlgorithm(issuerKey)).build(issuerKey));
             CertificateFactory cf = CertificateFactory.getInstance("X.509");

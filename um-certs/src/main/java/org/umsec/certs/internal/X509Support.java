@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1String;
 import org.bouncycastle.asn1.x500.RDN;
@@ -22,8 +21,7 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
 
 /** Helpers over {@link X509Certificate} that the public value types share. */
 public final class X509Support {
-    private X509Support() {
-    }
+    private X509Support() {}
 
     /**
      * Digest of the DER encoding.
@@ -113,7 +111,9 @@ public final class X509Support {
                 return out;
             }
             for (List<?> name : names) {
-                if (name.size() >= 2 && name.get(0) instanceof Integer && (Integer) name.get(0) == type
+                if (name.size() >= 2
+                        && name.get(0) instanceof Integer
+                        && (Integer) name.get(0) == type
                         && name.get(1) instanceof String) {
                     out.add((String) name.get(1));
                 }

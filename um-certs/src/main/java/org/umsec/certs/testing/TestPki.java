@@ -10,9 +10,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.umsec.certs.CertificateAuthority;
 import org.umsec.certs.CertificateSpec;
 import org.umsec.certs.KeyAlgorithm;
@@ -45,12 +43,18 @@ public final class TestPki {
     private TestPki(String name, Clock clock) {
         this.clock = clock;
         Instant now = clock.instant();
-        this.root = CertificateAuthority.createRoot(CertificateSpec.builder()
-                .subject("CN=" + name + " Test Root,O=umsec tests")
-                .notBefore(now.minus(Duration.ofDays(1))).validity(Duration.ofDays(3650)).build(), clock);
+        this.root = CertificateAuthority.createRoot(
+                CertificateSpec.builder()
+                        .subject("CN=" + name + " Test Root,O=umsec tests")
+                        .notBefore(now.minus(Duration.ofDays(1)))
+                        .validity(Duration.ofDays(3650))
+                        .build(),
+                clock);
         this.intermediate = root.createIntermediate(CertificateSpec.builder()
                 .subject("CN=" + name + " Test Intermediate,O=umsec tests")
-                .notBefore(now.minus(Duration.ofDays(1))).validity(Duration.ofDays(1825)).build());
+                .notBefore(now.minus(Duration.ofDays(1)))
+                .validity(Duration.ofDays(1825))
+                .build());
     }
 
     /**
@@ -263,22 +267,31 @@ public final class TestPki {
                 }
             }
             X500Principal subject = new X500Principal("CN=" + dnsName);
-            X509Builder b = new X509Builder().subject(subject).dnsNames(List.of(dnsName)).ipAddresses(ips)
-                    .validity(notBefore, notAfter).publicKey(kp.getPublic()).extendedKeyUsage(eku).keyUsage(keyUsage);
+            X509Builder b = new X509Builder()
+                    .subject(subject)
+                    .dnsNames(List.of(dnsName))
+                    .ipAddresses(ips)
+                    .validity(notBefore, notAfter)
+                    .publicKey(kp.getPublic())
+                    .extendedKeyUsage(eku)
+                    .keyUsage(keyUsage);
             List<X509Certificate> chain = new ArrayList<>();
             if (selfSigned) {
                 chain.add(b.issuer(subject, kp.getPrivate(), kp.getPublic()).build());
             } else if (keyHolder != null) {
                 X509Certificate h = keyHolder.certificate();
-                chain.add(b.issuer(h.getSubjectX500Principal(), keyHolder.privateKey(), h.getPublicKey()).build());
+                chain.add(b.issuer(h.getSubjectX500Principal(), keyHolder.privateKey(), h.getPublicKey())
+                        .build());
                 chain.add(h);
             } else {
                 X509Certificate ca = issuer.certificate();
-                chain.add(b.issuer(ca.getSubjectX500Principal(), issuer.privateKey(), ca.getPublicKey()).build());
+                chain.add(b.issuer(ca.getSubjectX500Principal(), issuer.privateKey(), ca.getPublicKey())
+                        .build());
                 List<X509Certificate> caChain = issuer.chain();
                 chain.addAll(caChain.subList(0, caChain.size() - 1));
             }
-            return alias == null ? PersonalCertificate.of(kp.getPrivate(), chain)
+            return alias == null
+                    ? PersonalCertificate.of(kp.getPrivate(), chain)
                     : PersonalCertificate.of(alias, kp.getPrivate(), chain);
         }
     }

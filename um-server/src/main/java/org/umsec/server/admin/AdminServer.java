@@ -66,7 +66,8 @@ public final class AdminServer implements AutoCloseable {
         try {
             http = HttpServer.create(address, 16);
         } catch (IOException e) {
-            throw new IOException("admin listener (server.admin) cannot bind " + hostPort(address) + ": " + e.getMessage(), e);
+            throw new IOException(
+                    "admin listener (server.admin) cannot bind " + hostPort(address) + ": " + e.getMessage(), e);
         }
         AtomicInteger n = new AtomicInteger();
         ExecutorService ex = Executors.newFixedThreadPool(THREADS, r -> {
@@ -121,8 +122,13 @@ public final class AdminServer implements AutoCloseable {
                     send(x, 503, "text/plain; charset=utf-8", "not ready\n" + String.join("\n", problems) + "\n", head);
                 }
             }
-            default -> send(x, 404, "text/plain; charset=utf-8",
-                    "not found; try /metrics, /health/live, /health/ready\n", head);
+            default ->
+                send(
+                        x,
+                        404,
+                        "text/plain; charset=utf-8",
+                        "not found; try /metrics, /health/live, /health/ready\n",
+                        head);
         }
     }
 

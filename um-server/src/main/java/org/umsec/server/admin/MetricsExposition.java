@@ -63,19 +63,27 @@ final class MetricsExposition {
             e.sample("umsec_calls_ended_total", "reason", c.getKey().name().toLowerCase(Locale.ROOT), c.getValue());
         }
         e.labelled("umsec_calls_rejected", "Calls refused, by reason.", "reason", m.getCallsRejected());
-        e.labelled("umsec_tls_handshakes_failed", "Mutual-TLS handshakes that failed, by reason.", "reason",
+        e.labelled(
+                "umsec_tls_handshakes_failed",
+                "Mutual-TLS handshakes that failed, by reason.",
+                "reason",
                 m.getHandshakesFailed());
-        e.labelled("umsec_srtp_packets_failed", "SRTP and SRTCP packets refused, by status.", "status",
+        e.labelled(
+                "umsec_srtp_packets_failed",
+                "SRTP and SRTCP packets refused, by status.",
+                "status",
                 m.getSrtpPacketsFailed());
         e.family("umsec_rtp_packets_received", "counter", "RTP packets accepted over all calls.");
         e.sample("umsec_rtp_packets_received_total", null, null, m.getRtpPacketsReceived());
         e.family("umsec_sip_options_answered", "counter", "SIP OPTIONS requests answered.");
         e.sample("umsec_sip_options_answered_total", null, null, m.getOptionsAnswered());
         e.labelled("umsec_security_events", "Security events published, by event id.", "id", m.getEvents());
-        e.family("umsec_certificate_expiry_days", "gauge",
+        e.family(
+                "umsec_certificate_expiry_days",
+                "gauge",
                 "Days until the certificate in use for mutual TLS expires; negative once expired.");
-        certificate.ifPresent(c -> e.sample("umsec_certificate_expiry_days", "thumbprint", c.sha1Thumbprint(),
-                daysUntil(now, c.notAfter())));
+        certificate.ifPresent(c -> e.sample(
+                "umsec_certificate_expiry_days", "thumbprint", c.sha1Thumbprint(), daysUntil(now, c.notAfter())));
         if (openMetrics) {
             e.out.append("# EOF\n");
         }

@@ -24,8 +24,7 @@ final class Admission {
      * @param slot the slot, null when refused
      * @param refusal why, null when a slot was given
      */
-    record Decision(Slot slot, Refusal refusal) {
-    }
+    record Decision(Slot slot, Refusal refusal) {}
 
     /** A taken slot; {@link #release()} is idempotent. */
     final class Slot {

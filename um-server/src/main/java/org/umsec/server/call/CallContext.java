@@ -138,8 +138,7 @@ public final class CallContext {
         private IntSupplier tcpPort = () -> -1;
         private Duration keyOverlap = DEFAULT_KEY_OVERLAP;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** @param c clock (required) @return this */
         public Builder clock(Clock c) {

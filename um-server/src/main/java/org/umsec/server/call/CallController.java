@@ -17,8 +17,8 @@ import org.umsec.server.CallEndReason;
 import org.umsec.server.CallHandler;
 import org.umsec.server.CallInfo;
 import org.umsec.server.CallSummary;
-import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.call.GatewayRouting.Route;
+import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.media.MediaSession;
 import org.umsec.sip.DialogId;
 import org.umsec.sip.SipConnection;
@@ -78,8 +78,14 @@ public final class CallController implements DialogHandler {
         if (t1.isZero()) {
             t1 = Duration.ofMillis(1);
         }
-        this.dialogs = DialogLayer.builder().handler(this).scheduler(context.timers()).events(context.events())
-                .clock(context.clock()).t1(t1).t2(t1.multipliedBy(8)).build();
+        this.dialogs = DialogLayer.builder()
+                .handler(this)
+                .scheduler(context.timers())
+                .events(context.events())
+                .clock(context.clock())
+                .t1(t1)
+                .t2(t1.multipliedBy(8))
+                .build();
     }
 
     /** @return the dialog layer to install as the transaction layer's request handler */
@@ -138,8 +144,14 @@ public final class CallController implements DialogHandler {
         boolean ended;
         boolean accepted;
 
-        ActiveCall(Dialog dialog, TransportConnection conn, Route route, CallInfo info, MediaSession media,
-                Admission.Slot slot, SdpNegotiation.Media session) {
+        ActiveCall(
+                Dialog dialog,
+                TransportConnection conn,
+                Route route,
+                CallInfo info,
+                MediaSession media,
+                Admission.Slot slot,
+                SdpNegotiation.Media session) {
             this.dialog = dialog;
             this.conn = conn;
             this.route = route;
@@ -210,18 +222,31 @@ public final class CallController implements DialogHandler {
             return;
         }
         ctx.metrics().optionsAnswered();
-        tx.respond(tx.createResponse(200).header("Allow", ALLOW).header("Accept", "application/sdp")
-                .header("Supported", "timer").header("Server", "umsec").header("Contact", contact(conn)).build());
+        tx.respond(tx.createResponse(200)
+                .header("Allow", ALLOW)
+                .header("Accept", "application/sdp")
+                .header("Supported", "timer")
+                .header("Server", "umsec")
+                .header("Contact", contact(conn))
+                .build());
     }
 
     private void refuseUntrusted(ServerTransaction tx, TransportConnection conn) {
         ctx.metrics().callRejected("untrusted-peer");
         publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, ctx.clock())
-                .message("Request from a peer that is not a trusted gateway refused").field("peer", conn.remoteAddress())
-                .field("method", tx.request().method()).field("transport", conn.transport())
-                .field("identities", conn.tls().map(t -> t.peerIdentity().presentedIdentities()).orElse(List.of()))
+                .message("Request from a peer that is not a trusted gateway refused")
+                .field("peer", conn.remoteAddress())
+                .field("method", tx.request().method())
+                .field("transport", conn.transport())
+                .field(
+                        "identities",
+                        conn.tls()
+                                .map(t -> t.peerIdentity().presentedIdentities())
+                                .orElse(List.of()))
                 .build());
-        tx.respond(tx.createResponse(403).reason("Forbidden - not a trusted gateway").build());
+        tx.respond(tx.createResponse(403)
+                .reason("Forbidden - not a trusted gateway")
+                .build());
         // R5: the server talks only to trusted gateways; do not keep the connection of anyone else
         conn.close();
     }
@@ -229,7 +254,9 @@ public final class CallController implements DialogHandler {
     /** An initial INVITE: admission, routing, SDP answer, media setup, in this order. */
     private void invite(ServerTransaction tx, TransportConnection conn) {
         if (ctx.stopping()) {
-            tx.respond(tx.createResponse(503).reason("Service Unavailable - stopping").build());
+            tx.respond(tx.createResponse(503)
+                    .reason("Service Unavailable - stopping")
+                    .build());
             return;
         }
         ServerConfiguration cfg = ctx.configuration();
@@ -241,8 +268,10 @@ public final class CallController implements DialogHandler {
         Optional<String> unavailable = ctx.handler().unavailable(); // e.g. disk below voicemail.minFreeBytes
         if (unavailable.isPresent()) {
             ctx.metrics().callRejected("handler-unavailable");
-            tx.respond(withReason(tx.createResponse(503), "Service Unavailable - " + unavailable.get(),
-                    unavailable.get()).header("Retry-After", "60").build());
+            tx.respond(
+                    withReason(tx.createResponse(503), "Service Unavailable - " + unavailable.get(), unavailable.get())
+                            .header("Retry-After", "60")
+                            .build());
             return;
         }
         SdpNegotiation.Outcome offer = SdpNegotiation.negotiate(tx.request(), r.mode(), r.dialPlan(), Optional.empty());
@@ -265,19 +294,28 @@ public final class CallController implements DialogHandler {
             refuseUntrusted(tx, conn);
             return Optional.empty();
         }
-        Optional<Route> match = candidates.stream().filter(g -> g.mode().mutualTls() == conn.isSecure()).findFirst();
+        Optional<Route> match = candidates.stream()
+                .filter(g -> g.mode().mutualTls() == conn.isSecure())
+                .findFirst();
         if (match.isEmpty()) {
             Route g = candidates.get(0);
             String why = "dial plan " + g.dialPlan() + " is " + g.mode().displayName() + " and needs SIP over "
-                    + (g.mode().mutualTls() ? "mutual TLS (port " + ctx.tlsPort() + ")" : "TCP (port " + ctx.tcpPort() + ")");
+                    + (g.mode().mutualTls()
+                            ? "mutual TLS (port " + ctx.tlsPort() + ")"
+                            : "TCP (port " + ctx.tcpPort() + ")");
             refuse(tx, conn, g, new SdpNegotiation.Refusal("wrong-transport", 403, why, true));
         }
         return match;
     }
 
     /** Media setup: builds the whole call, then registers and answers it; undoes everything on failure. */
-    private void setUp(ServerTransaction tx, TransportConnection conn, ServerConfiguration cfg, Route r,
-            SdpNegotiation.Media m, Admission.Slot slot) {
+    private void setUp(
+            ServerTransaction tx,
+            TransportConnection conn,
+            ServerConfiguration cfg,
+            Route r,
+            SdpNegotiation.Media m,
+            Admission.Slot slot) {
         SipRequest req = tx.request();
         Dialog dialog = null;
         MediaSession media = null;
@@ -286,24 +324,56 @@ public final class CallController implements DialogHandler {
         ActiveCall call = null;
         try {
             dialog = dialogs.createDialog(tx, DialogBinding.of(conn, r.mode()));
-            media = MediaSession.open(InetAddress.getByName(cfg.mediaBindAddress()), cfg.mediaPortMin(),
-                    cfg.mediaPortMax(), ctx.clock(), ctx.mediaScheduler(), ctx.metrics());
-            info = new CallInfo(req.callId(), req.from().uri(), req.to().uri(), r.gateway(), r.dialPlan(), r.mode(),
-                    conn.remoteAddress(), m.rtpPeer(), m.keys().map(k -> k.suite().sdesName()), m.payloadType(),
+            media = MediaSession.open(
+                    InetAddress.getByName(cfg.mediaBindAddress()),
+                    cfg.mediaPortMin(),
+                    cfg.mediaPortMax(),
+                    ctx.clock(),
+                    ctx.mediaScheduler(),
+                    ctx.metrics());
+            info = new CallInfo(
+                    req.callId(),
+                    req.from().uri(),
+                    req.to().uri(),
+                    r.gateway(),
+                    r.dialPlan(),
+                    r.mode(),
+                    conn.remoteAddress(),
+                    m.rtpPeer(),
+                    m.keys().map(k -> k.suite().sdesName()),
+                    m.payloadType(),
                     ctx.clock().instant());
             m.telephoneEvent().ifPresent(media::telephoneEvents); // RFC 4733 digits, when offered
             handlerCall = ctx.handler().answer(info);
             call = new ActiveCall(dialog, conn, r, info, media, slot, m);
-            call.answerSdp = SdpNegotiation.answer(cfg.mediaAddress(), media.port(), m, call.sessionId, call.sdpVersion);
-            SipResponse.Builder ok = tx.createResponse(200).header("Contact", contact(conn)).header("Allow", ALLOW)
-                    .header("Supported", "timer").header("Server", "umsec").body("application/sdp", call.answerSdp);
+            call.answerSdp =
+                    SdpNegotiation.answer(cfg.mediaAddress(), media.port(), m, call.sessionId, call.sdpVersion);
+            SipResponse.Builder ok = tx.createResponse(200)
+                    .header("Contact", contact(conn))
+                    .header("Allow", ALLOW)
+                    .header("Supported", "timer")
+                    .header("Server", "umsec")
+                    .body("application/sdp", call.answerSdp);
             ActiveCall started = call;
-            media.start(info, handlerCall, m.rtcpPeer(), m.keys().map(SdpNegotiation.Keys::inbound),
-                    m.keys().map(SdpNegotiation.Keys::outbound), cfg.maxRecording(), cfg.mediaTimeout(), cfg.rtcpInterval(),
+            media.start(
+                    info,
+                    handlerCall,
+                    m.rtcpPeer(),
+                    m.keys().map(SdpNegotiation.Keys::inbound),
+                    m.keys().map(SdpNegotiation.Keys::outbound),
+                    cfg.maxRecording(),
+                    cfg.mediaTimeout(),
+                    cfg.rtcpInterval(),
                     reason -> end(started, reason, true));
             handlerCall = null; // the media session owns it now
             if (!m.sending()) {
-                media.renegotiate(m.rtpPeer(), m.rtcpPeer(), m.payloadType(), false, Optional.empty(), Optional.empty(),
+                media.renegotiate(
+                        m.rtpPeer(),
+                        m.rtcpPeer(),
+                        m.payloadType(),
+                        false,
+                        Optional.empty(),
+                        Optional.empty(),
                         Duration.ZERO);
             }
             calls.put(dialog.id(), call);
@@ -319,9 +389,15 @@ public final class CallController implements DialogHandler {
                     ctx.metrics().callAccepted(r.mode());
                 }
             }
-            LOG.info("Call {} from {} via gateway {} accepted: dial plan {}, {}{}, {}", req.callId(), req.from().uri(),
-                    r.gateway(), r.dialPlan(), r.mode().displayName(),
-                    m.keys().map(k -> " " + k.suite().sdesName()).orElse(""), m.payloadType() == 0 ? "PCMU" : "PCMA");
+            LOG.info(
+                    "Call {} from {} via gateway {} accepted: dial plan {}, {}{}, {}",
+                    req.callId(),
+                    req.from().uri(),
+                    r.gateway(),
+                    r.dialPlan(),
+                    r.mode().displayName(),
+                    m.keys().map(k -> " " + k.suite().sdesName()).orElse(""),
+                    m.payloadType() == 0 ? "PCMU" : "PCMA");
             if (!conn.isOpen()) {
                 end(call, CallEndReason.CONNECTION_LOST, false);
             }
@@ -344,27 +420,39 @@ public final class CallController implements DialogHandler {
             if (media == null && handlerCall == null && info == null && e instanceof IOException) {
                 // the configured range (media.portRange) is used up: refuse new calls until ports free up
                 String range = cfg.mediaPortMin() + "-" + cfg.mediaPortMax();
-                ctx.events().onEvent(SecurityEvent.builder(SecurityEventType.MEDIA_PORTS_EXHAUSTED, ctx.clock())
-                        .message("Call refused: no free RTP/RTCP port pair in media.portRange " + range)
-                        .field("callId", req.callId()).field("peer", conn.remoteAddress()).field("portRange", range)
-                        .field("activeCalls", calls.size()).build());
+                ctx.events()
+                        .onEvent(SecurityEvent.builder(SecurityEventType.MEDIA_PORTS_EXHAUSTED, ctx.clock())
+                                .message("Call refused: no free RTP/RTCP port pair in media.portRange " + range)
+                                .field("callId", req.callId())
+                                .field("peer", conn.remoteAddress())
+                                .field("portRange", range)
+                                .field("activeCalls", calls.size())
+                                .build());
                 ctx.metrics().callRejected("no-media-port");
-                tx.tryRespond(withReason(tx.createResponse(503), "Service Unavailable - no media port available", "no media port available")
-                        .header("Retry-After", "5").build());
+                tx.tryRespond(withReason(
+                                tx.createResponse(503),
+                                "Service Unavailable - no media port available",
+                                "no media port available")
+                        .header("Retry-After", "5")
+                        .build());
                 return;
             }
-            String reason = media == null && e instanceof IOException ? "no-media-port"
+            String reason = media == null && e instanceof IOException
+                    ? "no-media-port"
                     : handlerCall != null || info != null ? "handler-failed" : "setup-failed";
             ctx.metrics().callRejected(reason);
-            tx.tryRespond(withReason(tx.createResponse(500), "Server Internal Error",
-                    media == null ? "no media port available" : "the call could not be taken").build());
+            tx.tryRespond(withReason(
+                            tx.createResponse(500),
+                            "Server Internal Error",
+                            media == null ? "no media port available" : "the call could not be taken")
+                    .build());
         }
     }
 
     private void finishHandler(CallHandler.Call handlerCall, CallInfo info) {
         try {
-            handlerCall.end(new CallSummary(info, CallEndReason.SETUP_FAILED, ctx.clock().instant(), 0, 0, 0, 0, 0, 0, 0,
-                    0));
+            handlerCall.end(new CallSummary(
+                    info, CallEndReason.SETUP_FAILED, ctx.clock().instant(), 0, 0, 0, 0, 0, 0, 0, 0));
         } catch (IOException | RuntimeException e) {
             LOG.warn("Call {}: handler failed to finish: {}", info.callId(), e.toString());
         }
@@ -379,7 +467,9 @@ public final class CallController implements DialogHandler {
         SipRequest req = tx.request();
         Dialog d = c.dialog;
         if (req.contentLength() == 0) {
-            SipResponse.Builder ok = tx.createResponse(200).header("Contact", contact(c.conn)).header("Allow", ALLOW)
+            SipResponse.Builder ok = tx.createResponse(200)
+                    .header("Contact", contact(c.conn))
+                    .header("Allow", ALLOW)
                     .header("Supported", "timer");
             if (req.isMethod(SipRequest.INVITE)) {
                 ok.body("application/sdp", c.answerSdp); // our offer in the 2xx; the answer comes in the ACK
@@ -387,8 +477,7 @@ public final class CallController implements DialogHandler {
             d.respond(tx, ok);
             return;
         }
-        SdpNegotiation.Outcome o = SdpNegotiation.negotiate(req, c.route.mode(), c.route.dialPlan(),
-                c.session.keys());
+        SdpNegotiation.Outcome o = SdpNegotiation.negotiate(req, c.route.mode(), c.route.dialPlan(), c.session.keys());
         if (o.refusal() != null) {
             SdpNegotiation.Refusal f = o.refusal();
             LOG.info("Call {}: mid-call offer refused with {}: {}", req.callId(), f.status(), sanitise(f.detail()));
@@ -403,23 +492,42 @@ public final class CallController implements DialogHandler {
                 return;
             }
             c.sdpVersion++;
-            sdp = SdpNegotiation.answer(ctx.configuration().mediaAddress(), c.media.port(), m, c.sessionId, c.sdpVersion);
+            sdp = SdpNegotiation.answer(
+                    ctx.configuration().mediaAddress(), c.media.port(), m, c.sessionId, c.sdpVersion);
             c.session = m;
             c.answerSdp = sdp;
         }
-        c.media.renegotiate(m.rtpPeer(), m.rtcpPeer(), m.payloadType(), m.sending(),
+        c.media.renegotiate(
+                m.rtpPeer(),
+                m.rtcpPeer(),
+                m.payloadType(),
+                m.sending(),
                 m.rekeyed() ? m.keys().map(SdpNegotiation.Keys::inbound) : Optional.empty(),
-                m.rekeyed() ? m.keys().map(SdpNegotiation.Keys::outbound) : Optional.empty(), ctx.keyOverlap());
+                m.rekeyed() ? m.keys().map(SdpNegotiation.Keys::outbound) : Optional.empty(),
+                ctx.keyOverlap());
         if (m.rekeyed()) {
             publish(SecurityEvent.builder(SecurityEventType.SRTP_REKEYED, ctx.clock())
-                    .message("SDES keys of a call changed by " + req.method()).field("callId", sanitise(req.callId()))
-                    .field("gateway", c.route.gateway()).field("suite", m.keys().orElseThrow().suite().sdesName())
-                    .field("overlap", ctx.keyOverlap()).build());
+                    .message("SDES keys of a call changed by " + req.method())
+                    .field("callId", sanitise(req.callId()))
+                    .field("gateway", c.route.gateway())
+                    .field("suite", m.keys().orElseThrow().suite().sdesName())
+                    .field("overlap", ctx.keyOverlap())
+                    .build());
         }
-        LOG.info("Call {}: {} applied: {}, {}{}", req.callId(), req.method(), m.direction().attributeName(),
-                m.payloadType() == 0 ? "PCMU" : "PCMA", m.rekeyed() ? ", new SRTP keys" : "");
-        d.respond(tx, tx.createResponse(200).header("Contact", contact(c.conn)).header("Allow", ALLOW)
-                .header("Supported", "timer").body("application/sdp", sdp));
+        LOG.info(
+                "Call {}: {} applied: {}, {}{}",
+                req.callId(),
+                req.method(),
+                m.direction().attributeName(),
+                m.payloadType() == 0 ? "PCMU" : "PCMA",
+                m.rekeyed() ? ", new SRTP keys" : "");
+        d.respond(
+                tx,
+                tx.createResponse(200)
+                        .header("Contact", contact(c.conn))
+                        .header("Allow", ALLOW)
+                        .header("Supported", "timer")
+                        .body("application/sdp", sdp));
     }
 
     // ---- refusals --------------------------------------------------------------------------------
@@ -428,30 +536,44 @@ public final class CallController implements DialogHandler {
         String detail = sanitise(f.detail());
         if (f.wrongMode()) {
             publish(SecurityEvent.builder(SecurityEventType.CALL_REJECTED_WRONG_MODE, ctx.clock())
-                    .message("Call rejected: " + detail).field("peer", conn.remoteAddress()).field("gateway", r.gateway())
-                    .field("dialPlan", r.dialPlan()).field("reason", f.reason())
-                    .field("callId", sanitise(tx.request().callId())).build());
+                    .message("Call rejected: " + detail)
+                    .field("peer", conn.remoteAddress())
+                    .field("gateway", r.gateway())
+                    .field("dialPlan", r.dialPlan())
+                    .field("reason", f.reason())
+                    .field("callId", sanitise(tx.request().callId()))
+                    .build());
         }
         ctx.metrics().callRejected(f.reason());
-        LOG.info("Call {} from {} rejected with {}: {}", sanitise(tx.request().callId()), conn.remoteAddress(), f.status(),
+        LOG.info(
+                "Call {} from {} rejected with {}: {}",
+                sanitise(tx.request().callId()),
+                conn.remoteAddress(),
+                f.status(),
                 detail);
         String phrase = f.status() == 403 ? "Forbidden - " + detail : "Not Acceptable Here";
         tx.respond(withReason(tx.createResponse(f.status()), phrase, detail).build());
     }
 
-    private void refuseLimit(ServerTransaction tx, TransportConnection conn, Route r, Admission.Refusal why,
-            ServerConfiguration cfg) {
+    private void refuseLimit(
+            ServerTransaction tx, TransportConnection conn, Route r, Admission.Refusal why, ServerConfiguration cfg) {
         boolean gateway = why == Admission.Refusal.GATEWAY_FULL;
         int limit = gateway ? cfg.callsPerGateway() : ServerConfiguration.MAX_CALLS;
-        String detail = gateway ? "gateway " + r.gateway() + " has " + limit + " calls in progress (server.callsPerGateway)"
+        String detail = gateway
+                ? "gateway " + r.gateway() + " has " + limit + " calls in progress (server.callsPerGateway)"
                 : limit + " calls in progress";
         ctx.metrics().callRejected(gateway ? "gateway-call-limit" : "too-many-calls");
         publish(SecurityEvent.builder(SecurityEventType.CALL_LIMIT_REACHED, ctx.clock())
-                .message("Call refused: " + detail).field("peer", conn.remoteAddress()).field("gateway", r.gateway())
-                .field("limit", limit).field("scope", gateway ? "gateway" : "server")
-                .field("callId", sanitise(tx.request().callId())).build());
+                .message("Call refused: " + detail)
+                .field("peer", conn.remoteAddress())
+                .field("gateway", r.gateway())
+                .field("limit", limit)
+                .field("scope", gateway ? "gateway" : "server")
+                .field("callId", sanitise(tx.request().callId()))
+                .build());
         tx.respond(withReason(tx.createResponse(503), "Service Unavailable - " + detail, detail)
-                .header("Retry-After", "5").build());
+                .header("Retry-After", "5")
+                .build());
     }
 
     /**
@@ -462,7 +584,8 @@ public final class CallController implements DialogHandler {
      */
     static SipResponse.Builder withReason(SipResponse.Builder b, String phrase, String detail) {
         String quoted = "\"" + sanitise(detail).replace('"', '\'').replace('\\', '/') + "\"";
-        return b.reason(sanitise(phrase)).header("Warning", "399 umsec " + quoted)
+        return b.reason(sanitise(phrase))
+                .header("Warning", "399 umsec " + quoted)
                 .header("Reason", "SIP;cause=" + b.status() + ";text=" + quoted);
     }
 
@@ -501,10 +624,15 @@ public final class CallController implements DialogHandler {
         TransactionLayer l = layer;
         if (sendBye && l != null && c.conn.isOpen()) {
             InetSocketAddress local = c.conn.localAddress();
-            SipRequest bye = c.dialog.createRequest(SipRequest.BYE,
-                    Via.of(c.conn.transport().name(), host(local.getAddress()), local.getPort(), l.newBranch()))
+            SipRequest bye = c
+                    .dialog
+                    .createRequest(
+                            SipRequest.BYE,
+                            Via.of(c.conn.transport().name(), host(local.getAddress()), local.getPort(), l.newBranch()))
                     // RFC 3326: tells the caller why the server hung up (MAX_LENGTH, MEDIA_TIMEOUT, ...)
-                    .toBuilder().header("Reason", "SIP;cause=200;text=\"" + reason.name() + "\"").build();
+                    .toBuilder()
+                    .header("Reason", "SIP;cause=200;text=\"" + reason.name() + "\"")
+                    .build();
             try {
                 l.sendRequest(c.conn, bye, ResponseListener.IGNORE);
             } catch (IllegalArgumentException e) {
@@ -517,8 +645,14 @@ public final class CallController implements DialogHandler {
             if (counted) {
                 ctx.metrics().callEnded(reason);
             }
-            LOG.info("Call {} ended ({}): {} packets, {} lost, {} failed authentication, {} replayed, {} s",
-                    c.info.callId(), reason, s.packetsReceived(), s.packetsLost(), s.authenticationFailed(), s.replayed(),
+            LOG.info(
+                    "Call {} ended ({}): {} packets, {} lost, {} failed authentication, {} replayed, {} s",
+                    c.info.callId(),
+                    reason,
+                    s.packetsReceived(),
+                    s.packetsLost(),
+                    s.authenticationFailed(),
+                    s.replayed(),
                     s.duration().toSeconds());
         });
         try {

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.umsec.core.CertificateIdentity;
+import org.umsec.core.IpGateway;
 import org.umsec.core.TrustList;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.core.IpGateway;
 import org.umsec.server.config.ServerConfiguration;
 import org.umsec.sip.transport.TlsSessionInfo;
 import org.umsec.sip.transport.TransportConnection;
@@ -28,8 +28,7 @@ final class GatewayRouting {
      * @param dialPlan its dial plan's name
      * @param mode the dial plan's VoIP security mode
      */
-    record Route(String gateway, String dialPlan, VoipSecurityMode mode) {
-    }
+    record Route(String gateway, String dialPlan, VoipSecurityMode mode) {}
 
     private final ServerConfiguration config;
     private final Map<IpGateway, TrustList> lists = new IdentityHashMap<>();
@@ -59,7 +58,8 @@ final class GatewayRouting {
         List<Route> out = new ArrayList<>();
         for (IpGateway g : config.gateways()) {
             TrustList t = lists.get(g);
-            boolean match = c.isSecure() ? identity.isPresent() && t.matchCertificate(identity.get()).isPresent()
+            boolean match = c.isSecure()
+                    ? identity.isPresent() && t.matchCertificate(identity.get()).isPresent()
                     : t.isTrustedAddress(c.remoteAddress().getAddress());
             if (match) {
                 out.add(new Route(g.name(), g.dialPlan(), config.modeOf(g)));

@@ -41,8 +41,7 @@ final class SdpNegotiation {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private SdpNegotiation() {
-    }
+    private SdpNegotiation() {}
 
     /**
      * A refused offer.
@@ -52,8 +51,7 @@ final class SdpNegotiation {
      * @param detail what was wrong, for the Warning header and the log
      * @param wrongMode whether the offer did not fit the dial plan's mode (raises event 3005)
      */
-    record Refusal(String reason, int status, String detail, boolean wrongMode) {
-    }
+    record Refusal(String reason, int status, String detail, boolean wrongMode) {}
 
     /**
      * SDES keys of a call.
@@ -64,10 +62,13 @@ final class SdpNegotiation {
      * @param inbound policy for the peer's packets
      * @param outbound policy for the server's packets
      */
-    record Keys(SrtpSuite suite, CryptoAttribute offered, CryptoAttribute answer, SrtpPolicy inbound, SrtpPolicy outbound) {
+    record Keys(
+            SrtpSuite suite, CryptoAttribute offered, CryptoAttribute answer, SrtpPolicy inbound, SrtpPolicy outbound) {
         boolean sameOfferedKey(CryptoAttribute other) {
-            return other.suite().equals(offered.suite()) && Arrays.equals(other.keyParams().get(0).keyMaterial(),
-                    offered.keyParams().get(0).keyMaterial());
+            return other.suite().equals(offered.suite())
+                    && Arrays.equals(
+                            other.keyParams().get(0).keyMaterial(),
+                            offered.keyParams().get(0).keyMaterial());
         }
     }
 
@@ -83,8 +84,15 @@ final class SdpNegotiation {
      * @param rekeyed whether the keys are new compared with the call's current ones
      * @param telephoneEvent the offered RFC 4733 telephone-event/8000 payload type, answered when present
      */
-    record Media(InetSocketAddress rtpPeer, InetSocketAddress rtcpPeer, int payloadType, MediaDirection direction,
-            String profile, Optional<Keys> keys, boolean rekeyed, OptionalInt telephoneEvent) {
+    record Media(
+            InetSocketAddress rtpPeer,
+            InetSocketAddress rtcpPeer,
+            int payloadType,
+            MediaDirection direction,
+            String profile,
+            Optional<Keys> keys,
+            boolean rekeyed,
+            OptionalInt telephoneEvent) {
         /** @return whether the server sends media (the peer does not hold the call) */
         boolean sending() {
             return (direction == MediaDirection.SENDRECV || direction == MediaDirection.SENDONLY)
@@ -118,7 +126,9 @@ final class SdpNegotiation {
      * @return the outcome
      */
     static Outcome negotiate(SipRequest req, VoipSecurityMode mode, String dialPlan, Optional<Keys> current) {
-        boolean sdp = req.contentType().map(t -> t.toLowerCase(Locale.ROOT).startsWith("application/sdp")).orElse(false);
+        boolean sdp = req.contentType()
+                .map(t -> t.toLowerCase(Locale.ROOT).startsWith("application/sdp"))
+                .orElse(false);
         if (!sdp || req.contentLength() == 0) {
             return Outcome.refuse("no-sdp-offer", "an SDP offer is required");
         }
@@ -140,8 +150,10 @@ final class SdpNegotiation {
         if (connection.isEmpty()) {
             return Outcome.refuse("bad-sdp", "the offer has no connection address");
         }
-        Optional<Integer> pt = audio.formats().stream().filter(f -> f.equals("0") || f.equals("8"))
-                .map(Integer::valueOf).findFirst();
+        Optional<Integer> pt = audio.formats().stream()
+                .filter(f -> f.equals("0") || f.equals("8"))
+                .map(Integer::valueOf)
+                .findFirst();
         if (pt.isEmpty()) {
             return Outcome.refuse("no-common-codec", "G.711 (PCMU or PCMA) is required");
         }
@@ -153,8 +165,8 @@ final class SdpNegotiation {
         }
         int rtcpPort = audio.rtcpPort(); // a=rtcp or port + 1; numbers checked by the SDP parser
         OptionalInt offeredDtmf = audio.payloadType("telephone-event", 8000); // RFC 4733: answered when offered
-        OptionalInt dtmf = offeredDtmf.isPresent() && offeredDtmf.getAsInt() != pt.get() ? offeredDtmf
-                : OptionalInt.empty();
+        OptionalInt dtmf =
+                offeredDtmf.isPresent() && offeredDtmf.getAsInt() != pt.get() ? offeredDtmf : OptionalInt.empty();
         if (rtcpPort < 1 || rtcpPort > 65535) {
             return Outcome.refuse("bad-sdp", "the RTCP port is out of range: " + rtcpPort);
         }
@@ -162,27 +174,43 @@ final class SdpNegotiation {
         boolean savp = audio.isSecureProfile();
         if (mode.mediaEncrypted()) {
             // session parameters (UNENCRYPTED_SRTCP, KDR, ...) change the media protection: not accepted
-            List<CryptoAttribute> plainLines = audio.cryptos().stream().filter(c -> c.sessionParams().isEmpty()).toList();
-            Optional<SdesNegotiator.Selection> sel = SdesNegotiator.answer(plainLines,
-                    EnumSet.allOf(SdesCryptoSuite.class), RANDOM);
+            List<CryptoAttribute> plainLines = audio.cryptos().stream()
+                    .filter(c -> c.sessionParams().isEmpty())
+                    .toList();
+            Optional<SdesNegotiator.Selection> sel =
+                    SdesNegotiator.answer(plainLines, EnumSet.allOf(SdesCryptoSuite.class), RANDOM);
             if (sel.isEmpty()) {
-                String why = audio.cryptos().isEmpty() ? "no a=crypto attribute in the offer"
-                        : "no usable a=crypto: " + audio.cryptos().stream().map(c -> c.suite() + " (" + sdesProblem(c)
-                                + ")").toList();
-                return Outcome.wrongMode("no-sdes-crypto", "dial plan " + dialPlan
-                        + " is Secured and requires SRTP keyed with SDES: " + why);
+                String why = audio.cryptos().isEmpty()
+                        ? "no a=crypto attribute in the offer"
+                        : "no usable a=crypto: "
+                                + audio.cryptos().stream()
+                                        .map(c -> c.suite() + " (" + sdesProblem(c) + ")")
+                                        .toList();
+                return Outcome.wrongMode(
+                        "no-sdes-crypto",
+                        "dial plan " + dialPlan + " is Secured and requires SRTP keyed with SDES: " + why);
             }
             SrtpSuite suite = sel.get().suite().srtpSuite();
             CryptoAttribute offered = sel.get().offered();
-            if (current.isPresent() && current.get().suite() == suite && current.get().sameOfferedKey(offered)) {
+            if (current.isPresent()
+                    && current.get().suite() == suite
+                    && current.get().sameOfferedKey(offered)) {
                 // RFC 4568 §7.1.4: the same key re-offered; the answer repeats the server's key in use
                 Keys k = current.get();
-                CryptoAttribute same = new CryptoAttribute(offered.tag(), offered.suite(), k.answer().keyParams(),
-                        offered.sessionParams());
+                CryptoAttribute same = new CryptoAttribute(
+                        offered.tag(), offered.suite(), k.answer().keyParams(), offered.sessionParams());
                 Keys kept = new Keys(suite, offered, same, k.inbound(), k.outbound());
-                return new Outcome(new Media(new InetSocketAddress(address, audio.port()),
-                        new InetSocketAddress(address, rtcpPort), pt.get(), direction, savp ? audio.proto() : "RTP/SAVP",
-                        Optional.of(kept), false, dtmf), null);
+                return new Outcome(
+                        new Media(
+                                new InetSocketAddress(address, audio.port()),
+                                new InetSocketAddress(address, rtcpPort),
+                                pt.get(),
+                                direction,
+                                savp ? audio.proto() : "RTP/SAVP",
+                                Optional.of(kept),
+                                false,
+                                dtmf),
+                        null);
             }
             SrtpPolicy inbound;
             SrtpPolicy outbound;
@@ -193,16 +221,33 @@ final class SdpNegotiation {
                 return Outcome.wrongMode("no-sdes-crypto", "unusable SDES key: " + e.getMessage());
             }
             Keys keys = new Keys(suite, offered, sel.get().answer(), inbound, outbound);
-            return new Outcome(new Media(new InetSocketAddress(address, audio.port()),
-                    new InetSocketAddress(address, rtcpPort), pt.get(), direction, savp ? audio.proto() : "RTP/SAVP",
-                    Optional.of(keys), current.isPresent(), dtmf), null);
+            return new Outcome(
+                    new Media(
+                            new InetSocketAddress(address, audio.port()),
+                            new InetSocketAddress(address, rtcpPort),
+                            pt.get(),
+                            direction,
+                            savp ? audio.proto() : "RTP/SAVP",
+                            Optional.of(keys),
+                            current.isPresent(),
+                            dtmf),
+                    null);
         }
         if (savp) {
-            return Outcome.wrongMode("srtp-not-allowed", "dial plan " + dialPlan + " is " + mode.displayName()
-                    + ": media is plain RTP");
+            return Outcome.wrongMode(
+                    "srtp-not-allowed", "dial plan " + dialPlan + " is " + mode.displayName() + ": media is plain RTP");
         }
-        return new Outcome(new Media(new InetSocketAddress(address, audio.port()), new InetSocketAddress(address, rtcpPort),
-                pt.get(), direction, "RTP/AVP", Optional.empty(), false, dtmf), null);
+        return new Outcome(
+                new Media(
+                        new InetSocketAddress(address, audio.port()),
+                        new InetSocketAddress(address, rtcpPort),
+                        pt.get(),
+                        direction,
+                        "RTP/AVP",
+                        Optional.empty(),
+                        false,
+                        dtmf),
+                null);
     }
 
     /** Why the server cannot use an offered line, for the reason phrase of a 488. */
@@ -215,7 +260,8 @@ final class SdpNegotiation {
         } catch (SdesPolicyException e) {
             return e.getMessage();
         }
-        return c.sessionParams().isEmpty() ? "not acceptable"
+        return c.sessionParams().isEmpty()
+                ? "not acceptable"
                 : "session parameters not accepted: " + String.join(" ", c.sessionParams());
     }
 
@@ -241,13 +287,19 @@ final class SdpNegotiation {
         int pt = media.payloadType();
         MediaDescription.Builder m = MediaDescription.builder("audio", port, media.profile())
                 .rtpFormat(pt, pt == 0 ? "PCMU/8000" : "PCMA/8000")
-                .attribute(new SdpAttribute("rtcp", Integer.toString(port + 1))).direction(media.direction());
-        media.telephoneEvent().ifPresent(te -> m.rtpFormat(te, "telephone-event/8000")
-                .attribute(new SdpAttribute("fmtp", te + " 0-15")));
+                .attribute(new SdpAttribute("rtcp", Integer.toString(port + 1)))
+                .direction(media.direction());
+        media.telephoneEvent()
+                .ifPresent(te ->
+                        m.rtpFormat(te, "telephone-event/8000").attribute(new SdpAttribute("fmtp", te + " 0-15")));
         media.keys().ifPresent(k -> m.crypto(k.answer()));
         return SessionDescription.builder()
                 .origin(new Origin("umsec", sessionId, Long.toString(version), "IN", ipVer, address))
-                .sessionName("umsec").connection(new Connection("IN", ipVer, address)).media(m.build()).build().toSdp();
+                .sessionName("umsec")
+                .connection(new Connection("IN", ipVer, address))
+                .media(m.build())
+                .build()
+                .toSdp();
     }
 
     /** @return a new o= session id */

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-
 import org.umsec.certs.CertificateImportException;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.CrlInfo;
@@ -18,7 +17,9 @@ import picocli.CommandLine.Parameters;
  * one of the same issuer. A running server applies changes from its next handshake and re-checks
  * established connections.
  */
-@Command(name = "crl", mixinStandardHelpOptions = true,
+@Command(
+        name = "crl",
+        mixinStandardHelpOptions = true,
         description = "Manage certificate revocation lists: import, list, remove.",
         subcommands = {CertsCrlCommand.Import.class, CertsCrlCommand.ListCmd.class, CertsCrlCommand.Remove.class})
 final class CertsCrlCommand implements Runnable {
@@ -37,9 +38,12 @@ final class CertsCrlCommand implements Runnable {
                 + (c.isStale(now) ? "\n      STALE: past its nextUpdate; import a current CRL of this issuer" : "");
     }
 
-    @Command(name = "import", mixinStandardHelpOptions = true,
-            description = "Import CRLs (PEM or DER). Each must be signed by a trusted CA of the store (a trusted root, or"
-                + " an intermediate chaining to one) and be no older than the stored CRL of its issuer.")
+    @Command(
+            name = "import",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Import CRLs (PEM or DER). Each must be signed by a trusted CA of the store (a trusted root, or"
+                            + " an intermediate chaining to one) and be no older than the stored CRL of its issuer.")
     static final class Import extends CertsCommand.Sub {
         @Parameters(paramLabel = "FILE", description = "CRL file (PEM or DER)")
         Path file;
@@ -75,7 +79,9 @@ final class CertsCrlCommand implements Runnable {
         }
     }
 
-    @Command(name = "remove", mixinStandardHelpOptions = true,
+    @Command(
+            name = "remove",
+            mixinStandardHelpOptions = true,
             description = "Remove CRLs by id (as listed), issuer name (CN=...,O=...) or issuer common name.")
     static final class Remove extends CertsCommand.Sub {
         @Parameters(paramLabel = "ISSUER|ID", description = "CRL id, issuer distinguished name or issuer common name")

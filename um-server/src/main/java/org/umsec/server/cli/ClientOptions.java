@@ -16,13 +16,13 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.umsec.certs.CertificateFiles;
+import org.umsec.certs.CertificateInfo;
 import org.umsec.certs.CertificateProvider;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.SelectionCriteria;
 import org.umsec.certs.StoreContents;
-import org.umsec.certs.CertificateInfo;
 import org.umsec.sip.transport.TlsSettings;
 import picocli.CommandLine.Option;
 
@@ -33,25 +33,40 @@ import picocli.CommandLine.Option;
  */
 final class ClientOptions {
 
-    @Option(names = "--store", paramLabel = "DIR", defaultValue = "var/certs",
+    @Option(
+            names = "--store",
+            paramLabel = "DIR",
+            defaultValue = "var/certs",
             description = "certificate store for the client certificate and trusted roots (default ${DEFAULT-VALUE})")
     Path store;
 
-    @Option(names = "--cert", paramLabel = "FILE", description = "client certificate chain (PEM), instead of the store's")
+    @Option(
+            names = "--cert",
+            paramLabel = "FILE",
+            description = "client certificate chain (PEM), instead of the store's")
     Path cert;
 
     @Option(names = "--key", paramLabel = "FILE", description = "private key for --cert (PEM, PKCS#8 or PKCS#1)")
     Path key;
 
-    @Option(names = "--key-password", paramLabel = "PASSWORD", description = "password of an encrypted --key",
-            arity = "0..1", interactive = true)
+    @Option(
+            names = "--key-password",
+            paramLabel = "PASSWORD",
+            description = "password of an encrypted --key",
+            arity = "0..1",
+            interactive = true)
     char[] keyPassword;
 
-    @Option(names = "--trust", paramLabel = "FILE", description = "trusted root certificate(s) (PEM/DER), instead of the store's")
+    @Option(
+            names = "--trust",
+            paramLabel = "FILE",
+            description = "trusted root certificate(s) (PEM/DER), instead of the store's")
     List<Path> trust = new ArrayList<>();
 
-    @Option(names = "--server-name", paramLabel = "NAME", description = "identity the server's certificate must present"
-            + " (default HOST)")
+    @Option(
+            names = "--server-name",
+            paramLabel = "NAME",
+            description = "identity the server's certificate must present" + " (default HOST)")
     String serverName;
 
     /**
@@ -60,7 +75,10 @@ final class ClientOptions {
      * checked by the client against {@link #expectedName}.
      */
     TlsSettings tlsSettings(PrintWriter out) throws Exception {
-        return TlsSettings.builder().keyManager(keyManager(out)).peers(validator()).build();
+        return TlsSettings.builder()
+                .keyManager(keyManager(out))
+                .peers(validator())
+                .build();
     }
 
     /** @return the identity the server's certificate must present: --server-name, else the host dialled */
@@ -80,10 +98,13 @@ final class ClientOptions {
             pc = PersonalCertificate.of(k, chain);
         } else {
             CertificateStore st = openStore();
-            try (CertificateProvider p = CertificateProvider.builder(st).criteria(SelectionCriteria.serverAuth())
-                    .clock(Clock.systemUTC()).build()) {
-                pc = p.refresh().orElseThrow(() -> new CliException("no valid certificate in " + store
-                        + " to present as client certificate; use --cert/--key or umsec certs new-self-signed"))
+            try (CertificateProvider p = CertificateProvider.builder(st)
+                    .criteria(SelectionCriteria.serverAuth())
+                    .clock(Clock.systemUTC())
+                    .build()) {
+                pc = p.refresh()
+                        .orElseThrow(() -> new CliException("no valid certificate in " + store
+                                + " to present as client certificate; use --cert/--key or umsec certs new-self-signed"))
                         .certificate();
             }
         }
@@ -164,9 +185,9 @@ final class ClientOptions {
 
     private CertificateStore openStore() throws IOException, CliException {
         if (!Files.isDirectory(store)) {
-            throw new CliException("certificate store " + store + " does not exist; give --store, or --cert/--key/--trust");
+            throw new CliException(
+                    "certificate store " + store + " does not exist; give --store, or --cert/--key/--trust");
         }
         return CertificateStore.builder(store).open();
     }
-
 }

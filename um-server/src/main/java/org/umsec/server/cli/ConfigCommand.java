@@ -10,7 +10,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code umsec config check FILE} and {@code umsec config default}. */
-@Command(name = "config", mixinStandardHelpOptions = true, description = "Check a configuration file or print the default.",
+@Command(
+        name = "config",
+        mixinStandardHelpOptions = true,
+        description = "Check a configuration file or print the default.",
         subcommands = {ConfigCommand.Check.class, ConfigCommand.Default.class})
 final class ConfigCommand implements Runnable {
     @CommandLine.Spec
@@ -21,9 +24,13 @@ final class ConfigCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "check", mixinStandardHelpOptions = true,
-            description = {"Check a YAML configuration; prints every problem with file and line.",
-                "Exit code 0 when the server would start (warnings are printed too), 1 when it would refuse."})
+    @Command(
+            name = "check",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Check a YAML configuration; prints every problem with file and line.",
+                "Exit code 0 when the server would start (warnings are printed too), 1 when it would refuse."
+            })
     static final class Check implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -50,7 +57,9 @@ final class ConfigCommand implements Runnable {
         }
     }
 
-    @Command(name = "default", mixinStandardHelpOptions = true,
+    @Command(
+            name = "default",
+            mixinStandardHelpOptions = true,
             description = "Print the embedded default configuration (a starting point for a file).")
     static final class Default implements Callable<Integer> {
         @CommandLine.Spec
@@ -59,7 +68,9 @@ final class ConfigCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (var in = ServerConfiguration.class.getResourceAsStream(ServerConfiguration.DEFAULT_RESOURCE)) {
-                spec.commandLine().getOut().print(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                spec.commandLine()
+                        .getOut()
+                        .print(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
             }
             spec.commandLine().getOut().flush();
             return 0;

@@ -66,11 +66,16 @@ import picocli.CommandLine.Parameters;
  * and {@link TransactionLayer}), one scheduler thread for pacing, timers and BYEs, and one media
  * thread for every call's sockets ({@link LoadMedia}).
  */
-@Command(name = "load", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Place calls like a gateway at a given rate and concurrency (SIP over mutual TLS or TCP,"
-            + " SDES-SRTP G.711 media both ways with SRTCP) and report answered/failed calls, setup latency"
-            + " percentiles, media packets and the generator's own CPU. Exit 0 when every attempted call was"
-            + " answered and hung up cleanly."})
+@Command(
+        name = "load",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Place calls like a gateway at a given rate and concurrency (SIP over mutual TLS or TCP,"
+                    + " SDES-SRTP G.711 media both ways with SRTCP) and report answered/failed calls, setup latency"
+                    + " percentiles, media packets and the generator's own CPU. Exit 0 when every attempted call was"
+                    + " answered and hung up cleanly."
+        })
 final class LoadCommand implements Callable<Integer> {
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -78,52 +83,83 @@ final class LoadCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--rate", defaultValue = "10", paramLabel = "CALLS_PER_SECOND",
+    @Option(
+            names = "--rate",
+            defaultValue = "10",
+            paramLabel = "CALLS_PER_SECOND",
             description = "new calls per second (default ${DEFAULT-VALUE})")
     double rate;
 
-    @Option(names = "--concurrency", defaultValue = "100", paramLabel = "N",
+    @Option(
+            names = "--concurrency",
+            defaultValue = "100",
+            paramLabel = "N",
             description = "most calls up at once; a call due while at the limit is skipped and counted"
-                + " (default ${DEFAULT-VALUE})")
+                    + " (default ${DEFAULT-VALUE})")
     int concurrency;
 
     @Option(names = "--calls", paramLabel = "N", description = "calls to attempt (default 100 unless --duration)")
     Long calls;
 
-    @Option(names = "--duration", paramLabel = "SECONDS", description = "attempt calls for this long instead of --calls")
+    @Option(
+            names = "--duration",
+            paramLabel = "SECONDS",
+            description = "attempt calls for this long instead of --calls")
     Double duration;
 
-    @Option(names = "--hold", defaultValue = "5", paramLabel = "SECONDS",
+    @Option(
+            names = "--hold",
+            defaultValue = "5",
+            paramLabel = "SECONDS",
             description = "media time per answered call before the BYE (default ${DEFAULT-VALUE})")
     double hold;
 
-    @Option(names = "--secured", arity = "0..1", fallbackValue = "true", defaultValue = "true", paramLabel = "true|false",
+    @Option(
+            names = "--secured",
+            arity = "0..1",
+            fallbackValue = "true",
+            defaultValue = "true",
+            paramLabel = "true|false",
             description = "SIP over mutual TLS (default, port 5061) or plain TCP (port 5060)")
     boolean secured;
 
-    @Option(names = "--srtp", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
+    @Option(
+            names = "--srtp",
+            arity = "0..1",
+            fallbackValue = "true",
+            paramLabel = "true|false",
             description = "offer SRTP with SDES keys (default: same as --secured; never over plain TCP)")
     Boolean srtp;
 
-    @Option(names = "--suite", defaultValue = "AES_CM_128_HMAC_SHA1_80",
+    @Option(
+            names = "--suite",
+            defaultValue = "AES_CM_128_HMAC_SHA1_80",
             description = "SRTP suite to offer (default ${DEFAULT-VALUE})")
     String suiteName;
 
     @Option(names = "--codec", defaultValue = "PCMU", description = "PCMU or PCMA (default ${DEFAULT-VALUE})")
     String codec;
 
-    @Option(names = "--wav", paramLabel = "FILE", description = "audio to send, looped (any WAV the JDK converts to"
-            + " 8 kHz mono; default a 440 Hz tone)")
+    @Option(
+            names = "--wav",
+            paramLabel = "FILE",
+            description = "audio to send, looped (any WAV the JDK converts to" + " 8 kHz mono; default a 440 Hz tone)")
     Path wav;
 
     @Option(names = "--to", paramLabel = "URI", description = "called URI (default sip:voicemail@HOST)")
     String to;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "32",
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "32",
             description = "how long a call may wait for its final response (default ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
-    @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "1",
+    @Option(
+            names = "--interval",
+            paramLabel = "SECONDS",
+            defaultValue = "1",
             description = "seconds between progress lines; 0 for none (default ${DEFAULT-VALUE})")
     double interval;
 
@@ -250,7 +286,8 @@ final class LoadCommand implements Callable<Integer> {
             default -> throw new CliException("--codec must be PCMU or PCMA");
         };
         if (useSrtp && !secured) {
-            throw new CliException("SDES keys are never sent over plain TCP (R19): use --secured=true, or --srtp=false");
+            throw new CliException(
+                    "SDES keys are never sent over plain TCP (R19): use --secured=true, or --srtp=false");
         }
         if (!(rate > 0) || rate > 100_000) {
             throw new CliException("--rate must be above 0 and at most 100000");
@@ -272,7 +309,8 @@ final class LoadCommand implements Callable<Integer> {
         }
         long total = calls != null ? calls : duration != null ? Long.MAX_VALUE : 100;
         long durationNanos = duration != null ? (long) (duration * 1e9) : Long.MAX_VALUE;
-        suite = useSrtp ? SrtpSuite.fromSdesName(suiteName).orElseThrow(() -> new CliException("unknown suite " + suiteName))
+        suite = useSrtp
+                ? SrtpSuite.fromSdesName(suiteName).orElseThrow(() -> new CliException("unknown suite " + suiteName))
                 : null;
         holdNanos = (long) (hold * 1e9);
         short[] audio = wav != null ? VoicemailRecorder.readGreeting(wav) : CallCommand.tone(1);
@@ -280,8 +318,8 @@ final class LoadCommand implements Callable<Integer> {
         for (int i = 0; i < frames.length && (i + 1) * 160 <= audio.length; i++) {
             G711.encode(payloadType, audio, i * 160, 160, frames[i], 0);
         }
-        TestConnectivityCommand.HostPort hp = TestConnectivityCommand.HostPort.parse(target,
-                secured ? VoipSecurityMode.SECURED_PORT : VoipSecurityMode.UNSECURED_PORT);
+        TestConnectivityCommand.HostPort hp = TestConnectivityCommand.HostPort.parse(
+                target, secured ? VoipSecurityMode.SECURED_PORT : VoipSecurityMode.UNSECURED_PORT);
         toUri = to != null ? to : "sip:voicemail@" + hp.host();
         stats = new Stats();
         long cpu0 = processCpuNanos();
@@ -290,10 +328,16 @@ final class LoadCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        layer = TransactionLayer.builder().handler(this::answer).scheduler(TimerScheduler.of(scheduler))
-                .inviteAnswerTimeout(Duration.ofSeconds(timeoutSeconds)).build();
-        SipClient.Builder b = SipClient.builder().handler(SipMessageHandler.of(layer)).ioThreads(1)
-                .connectTimeout(Duration.ofSeconds(timeoutSeconds)).handshakeTimeout(Duration.ofSeconds(timeoutSeconds));
+        layer = TransactionLayer.builder()
+                .handler(this::answer)
+                .scheduler(TimerScheduler.of(scheduler))
+                .inviteAnswerTimeout(Duration.ofSeconds(timeoutSeconds))
+                .build();
+        SipClient.Builder b = SipClient.builder()
+                .handler(SipMessageHandler.of(layer))
+                .ioThreads(1)
+                .connectTimeout(Duration.ofSeconds(timeoutSeconds))
+                .handshakeTimeout(Duration.ofSeconds(timeoutSeconds));
         if (secured) {
             b.tls(client.tlsSettings(out));
         }
@@ -306,21 +350,30 @@ final class LoadCommand implements Callable<Integer> {
             try {
                 connection = sip.connect(peer).get(timeoutSeconds * 2L, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
-                throw new CliException("cannot connect to " + hp + ": " + e.getCause().getMessage());
+                throw new CliException(
+                        "cannot connect to " + hp + ": " + e.getCause().getMessage());
             } catch (TimeoutException e) {
                 throw new CliException("cannot connect to " + hp + ": no answer within " + timeoutSeconds + " s");
             }
             long connectNanos = System.nanoTime() - t0;
-            String handshake = connection.tls().map(t -> handshakeLine(t, connectNanos))
+            String handshake = connection
+                    .tls()
+                    .map(t -> handshakeLine(t, connectNanos))
                     .orElse(String.format("none (TCP connect %.1f ms)", connectNanos / 1e6));
             InetSocketAddress la = connection.localAddress();
             String h = la.getAddress().getHostAddress();
             localHost = h.contains(":") ? "[" + h + "]" : h;
             localHostPort = localHost + ":" + la.getPort();
-            out.printf("Load: %s at %s calls/s, up to %d concurrent, hold %s s, to %s over %s (%s, %s)%n",
+            out.printf(
+                    "Load: %s at %s calls/s, up to %d concurrent, hold %s s, to %s over %s (%s, %s)%n",
                     calls != null ? calls + " calls" : duration != null ? duration + " s of calls" : "100 calls",
-                    trim(rate), concurrency, trim(hold), toUri, secured ? "mutual TLS" : "TCP",
-                    suite != null ? "SRTP " + suite.sdesName() : "plain RTP", codec.toUpperCase());
+                    trim(rate),
+                    concurrency,
+                    trim(hold),
+                    toUri,
+                    secured ? "mutual TLS" : "TCP",
+                    suite != null ? "SRTP " + suite.sdesName() : "plain RTP",
+                    codec.toUpperCase());
             out.println("TLS handshake: " + handshake);
             out.flush();
             allDone = new CountDownLatch(1);
@@ -340,14 +393,17 @@ final class LoadCommand implements Callable<Integer> {
         } finally {
             scheduler.shutdownNow();
         }
-        boolean clean = stats.failed() == 0 && stats.answered.get() == stats.attempted.get()
-                && stats.completed.get() == stats.answered.get() && stats.rtpRejected == 0;
+        boolean clean = stats.failed() == 0
+                && stats.answered.get() == stats.attempted.get()
+                && stats.completed.get() == stats.answered.get()
+                && stats.rtpRejected == 0;
         return clean ? 0 : 1;
     }
 
     private static String handshakeLine(TlsSessionInfo t, long nanos) {
-        return String.format("1 full handshake, %s %s (%s engine), %.1f ms including TCP connect", t.protocol(),
-                t.cipherSuite(), t.engine(), nanos / 1e6);
+        return String.format(
+                "1 full handshake, %s %s (%s engine), %.1f ms including TCP connect",
+                t.protocol(), t.cipherSuite(), t.engine(), nanos / 1e6);
     }
 
     /** Paces new calls and waits until the last one has ended. */
@@ -355,39 +411,43 @@ final class LoadCommand implements Callable<Integer> {
         AtomicLong due = new AtomicLong();
         AtomicBoolean stopped = new AtomicBoolean();
         long tickNanos = Math.max(1_000_000L, Math.min(20_000_000L, (long) (1e9 / rate / 2)));
-        ScheduledFuture<?> pacer = scheduler.scheduleAtFixedRate(() -> {
-            long now = System.nanoTime();
-            if (stopped.get()) {
-                return;
-            }
-            long target = (long) ((now - start) / 1e9 * rate) + 1;
-            boolean last = false;
-            if (now - start >= durationNanos) {
-                target = due.get();
-                last = true;
-            }
-            target = Math.min(target, total);
-            while (due.get() < target) {
-                due.incrementAndGet();
-                if (stats.active.get() >= concurrency) {
-                    stats.skipped.incrementAndGet();
-                } else {
-                    startCall();
-                }
-            }
-            if (last || due.get() >= total) {
-                stopped.set(true);
-                if (stats.active.get() == 0) {
-                    allDone.countDown();
-                }
-            }
-        }, 0, tickNanos, TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> pacer = scheduler.scheduleAtFixedRate(
+                () -> {
+                    long now = System.nanoTime();
+                    if (stopped.get()) {
+                        return;
+                    }
+                    long target = (long) ((now - start) / 1e9 * rate) + 1;
+                    boolean last = false;
+                    if (now - start >= durationNanos) {
+                        target = due.get();
+                        last = true;
+                    }
+                    target = Math.min(target, total);
+                    while (due.get() < target) {
+                        due.incrementAndGet();
+                        if (stats.active.get() >= concurrency) {
+                            stats.skipped.incrementAndGet();
+                        } else {
+                            startCall();
+                        }
+                    }
+                    if (last || due.get() >= total) {
+                        stopped.set(true);
+                        if (stats.active.get() == 0) {
+                            allDone.countDown();
+                        }
+                    }
+                },
+                0,
+                tickNanos,
+                TimeUnit.NANOSECONDS);
         ScheduledFuture<?> progress = null;
         if (interval > 0) {
             long[] last = new long[3];
             long period = (long) (interval * 1e9);
-            progress = scheduler.scheduleAtFixedRate(() -> progress(out, start, last), period, period,
-                    TimeUnit.NANOSECONDS);
+            progress = scheduler.scheduleAtFixedRate(
+                    () -> progress(out, start, last), period, period, TimeUnit.NANOSECONDS);
         }
         while (!(stopped.get() && stats.active.get() == 0)) {
             allDone.await(50, TimeUnit.MILLISECONDS);
@@ -412,9 +472,17 @@ final class LoadCommand implements Callable<Integer> {
         long n = stats.intervalSetupCount.getAndSet(0);
         long sum = stats.intervalSetupSum.getAndSet(0);
         long max = stats.intervalSetupMax.getAndSet(0);
-        out.printf("%7.1fs attempted %d (+%d) answered %d failed %d skipped %d active %d | setup mean %.1f max %.1f ms%n",
-                t, attempted, attempted - last[0], answered, stats.failed(), stats.skipped.get(), stats.active.get(),
-                n == 0 ? 0.0 : sum / 1e6 / n, max / 1e6);
+        out.printf(
+                "%7.1fs attempted %d (+%d) answered %d failed %d skipped %d active %d | setup mean %.1f max %.1f ms%n",
+                t,
+                attempted,
+                attempted - last[0],
+                answered,
+                stats.failed(),
+                stats.skipped.get(),
+                stats.active.get(),
+                n == 0 ? 0.0 : sum / 1e6 / n,
+                max / 1e6);
         out.flush();
         last[0] = attempted;
     }
@@ -428,13 +496,17 @@ final class LoadCommand implements Callable<Integer> {
         inFlight.put(c.callId, c);
         try {
             long ssrc = RANDOM.nextInt() & 0xFFFF_FFFFL;
-            c.stream = new LoadMedia.Stream(connection.localAddress().getAddress(), payloadType, ssrc,
-                    RANDOM.nextInt(0x10000), RANDOM.nextInt() & 0xFFFF_FFFFL);
+            c.stream = new LoadMedia.Stream(
+                    connection.localAddress().getAddress(),
+                    payloadType,
+                    ssrc,
+                    RANDOM.nextInt(0x10000),
+                    RANDOM.nextInt() & 0xFFFF_FFFFL);
             SrtpMasterKey ourKey = null;
             String ipVer = localHost.startsWith("[") ? "IP6" : "IP4";
             String addr = connection.localAddress().getAddress().getHostAddress();
-            MediaDescription.Builder m = MediaDescription.builder("audio", c.stream.rtpPort(),
-                    suite != null ? "RTP/SAVP" : "RTP/AVP")
+            MediaDescription.Builder m = MediaDescription.builder(
+                            "audio", c.stream.rtpPort(), suite != null ? "RTP/SAVP" : "RTP/AVP")
                     .rtpFormat(payloadType, payloadType == 0 ? "PCMU/8000" : "PCMA/8000")
                     .attribute(new SdpAttribute("rtcp", Integer.toString(c.stream.rtcpPort())));
             if (suite != null) {
@@ -445,17 +517,30 @@ final class LoadCommand implements Callable<Integer> {
                 ourKey = SrtpMasterKey.of(k, salt);
                 m.crypto(SdesSrtp.attribute(1, suite, ourKey));
             }
-            String offer = SessionDescription.builder().origin(new Origin("umsec-load", "1", "1", "IN", ipVer, addr))
-                    .sessionName("umsec load").connection(new Connection("IN", ipVer, addr)).media(m.build()).build()
+            String offer = SessionDescription.builder()
+                    .origin(new Origin("umsec-load", "1", "1", "IN", ipVer, addr))
+                    .sessionName("umsec load")
+                    .connection(new Connection("IN", ipVer, addr))
+                    .media(m.build())
+                    .build()
                     .toSdp();
             c.from = NameAddress.of("sip:umsec-load@" + localHost).withTag(layer.newTag());
-            SipRequest invite = SipRequest.builder(SipRequest.INVITE, toUri).via(via()).maxForwards(70).from(c.from)
-                    .to(NameAddress.of(toUri)).callId(c.callId).cseq(1)
-                    .contact(NameAddress.of("sip:umsec-load@" + localHostPort + ";transport=" + (secured ? "tls" : "tcp")))
-                    .header("User-Agent", "umsec load").body("application/sdp", offer).build();
+            SipRequest invite = SipRequest.builder(SipRequest.INVITE, toUri)
+                    .via(via())
+                    .maxForwards(70)
+                    .from(c.from)
+                    .to(NameAddress.of(toUri))
+                    .callId(c.callId)
+                    .cseq(1)
+                    .contact(NameAddress.of(
+                            "sip:umsec-load@" + localHostPort + ";transport=" + (secured ? "tls" : "tcp")))
+                    .header("User-Agent", "umsec load")
+                    .body("application/sdp", offer)
+                    .build();
             SipRequest sent = invite.copy();
             SrtpMasterKey key = ourKey;
-            layer.sendRequest(connection, invite, ResponseListener.IGNORE).finalResponse()
+            layer.sendRequest(connection, invite, ResponseListener.IGNORE)
+                    .finalResponse()
                     .whenComplete((r, e) -> answered(c, sent, key, r, e));
         } catch (Exception e) {
             stats.fail("could not send: " + e.getMessage());
@@ -470,14 +555,16 @@ final class LoadCommand implements Callable<Integer> {
 
     private void answered(Call c, SipRequest invite, SrtpMasterKey ourKey, SipResponse r, Throwable e) {
         if (e != null || r == null) {
-            stats.fail(e instanceof TimeoutException || e != null && e.getCause() instanceof TimeoutException
-                    ? "no final response within " + timeoutSeconds + " s"
-                    : "no final response (" + (e == null ? "none" : rootMessage(e)) + ")");
+            stats.fail(
+                    e instanceof TimeoutException || e != null && e.getCause() instanceof TimeoutException
+                            ? "no final response within " + timeoutSeconds + " s"
+                            : "no final response (" + (e == null ? "none" : rootMessage(e)) + ")");
             end(c, null);
             return;
         }
         if (r.status() / 100 != 2) {
-            stats.fail(r.status() + " " + r.reasonPhrase() + r.header("Warning").map(w -> " (" + w + ")").orElse(""));
+            stats.fail(r.status() + " " + r.reasonPhrase()
+                    + r.header("Warning").map(w -> " (" + w + ")").orElse(""));
             end(c, null);
             return;
         }
@@ -486,13 +573,17 @@ final class LoadCommand implements Callable<Integer> {
         try {
             connection.send(layer.createAck(invite, r));
             c.remoteTo = r.to();
-            c.remoteTarget = r.contacts().isEmpty() ? toUri : r.contacts().get(0).uri();
+            c.remoteTarget =
+                    r.contacts().isEmpty() ? toUri : r.contacts().get(0).uri();
             SessionDescription sdp = SessionDescription.parse(r.body());
             MediaDescription a = sdp.audio().orElseThrow(() -> new IllegalArgumentException("no audio stream"));
-            String mediaAddress = a.connection().or(sdp::connection)
-                    .orElseThrow(() -> new IllegalArgumentException("no connection address")).address();
+            String mediaAddress = a.connection()
+                    .or(sdp::connection)
+                    .orElseThrow(() -> new IllegalArgumentException("no connection address"))
+                    .address();
             int rtcpPort = a.rtcpPort();
-            Optional<CryptoAttribute> crypto = a.cryptos().stream().filter(x -> x.knownSuite().isPresent()).findFirst();
+            Optional<CryptoAttribute> crypto =
+                    a.cryptos().stream().filter(x -> x.knownSuite().isPresent()).findFirst();
             if (suite != null && crypto.isEmpty()) {
                 throw new IllegalArgumentException("answer without SRTP keys");
             }
@@ -509,12 +600,13 @@ final class LoadCommand implements Callable<Integer> {
                 rx = SrtpSession.inbound(theirs);
                 rtcpRx = SrtpSession.inbound(theirs);
             }
-            c.stream.remote(new InetSocketAddress(ma, a.port()), new InetSocketAddress(ma, rtcpPort), tx, rtcpTx, rx,
-                    rtcpRx);
+            c.stream.remote(
+                    new InetSocketAddress(ma, a.port()), new InetSocketAddress(ma, rtcpPort), tx, rtcpTx, rx, rtcpRx);
             media.start(c.stream);
             c.bye = scheduler.schedule(() -> hangUp(c), holdNanos, TimeUnit.NANOSECONDS);
         } catch (Exception ex) {
-            stats.byeProblems.computeIfAbsent("unusable answer: " + rootMessage(ex), k -> new AtomicLong())
+            stats.byeProblems
+                    .computeIfAbsent("unusable answer: " + rootMessage(ex), k -> new AtomicLong())
                     .incrementAndGet();
             hangUp(c);
         }
@@ -528,18 +620,26 @@ final class LoadCommand implements Callable<Integer> {
             c.stream.muted = true; // a gateway stops sending when it hangs up
         }
         try {
-            SipRequest bye = SipRequest.builder(SipRequest.BYE, c.remoteTarget).via(via()).maxForwards(70).from(c.from)
-                    .to(c.remoteTo).callId(c.callId).cseq(2).build();
-            layer.sendRequest(connection, bye, ResponseListener.IGNORE).finalResponse().whenComplete((r, e) -> {
-                if (e != null || r == null) {
-                    end(c, "BYE: no final response");
-                } else if (r.status() != 200) {
-                    end(c, "BYE answered " + r.status() + " " + r.reasonPhrase());
-                } else {
-                    stats.completed.incrementAndGet();
-                    end(c, null);
-                }
-            });
+            SipRequest bye = SipRequest.builder(SipRequest.BYE, c.remoteTarget)
+                    .via(via())
+                    .maxForwards(70)
+                    .from(c.from)
+                    .to(c.remoteTo)
+                    .callId(c.callId)
+                    .cseq(2)
+                    .build();
+            layer.sendRequest(connection, bye, ResponseListener.IGNORE)
+                    .finalResponse()
+                    .whenComplete((r, e) -> {
+                        if (e != null || r == null) {
+                            end(c, "BYE: no final response");
+                        } else if (r.status() != 200) {
+                            end(c, "BYE answered " + r.status() + " " + r.reasonPhrase());
+                        } else {
+                            stats.completed.incrementAndGet();
+                            end(c, null);
+                        }
+                    });
         } catch (Exception e) {
             end(c, "BYE not sent: " + rootMessage(e));
         }
@@ -596,31 +696,51 @@ final class LoadCommand implements Callable<Integer> {
         long answered = s.answered.get();
         out.println("Result");
         double attempting = attemptingNanos / 1e9;
-        out.printf("  attempted     %d over %.1f s (%.1f calls/s; %d skipped at the concurrency limit); run %.1f s%n",
-                attempted, attempting, attempted <= 1 ? attempted : (attempted - 1) / attempting, s.skipped.get(), wall);
+        out.printf(
+                "  attempted     %d over %.1f s (%.1f calls/s; %d skipped at the concurrency limit); run %.1f s%n",
+                attempted,
+                attempting,
+                attempted <= 1 ? attempted : (attempted - 1) / attempting,
+                s.skipped.get(),
+                wall);
         out.printf("  answered      %d (%.1f %%)%n", answered, attempted == 0 ? 0.0 : 100.0 * answered / attempted);
         out.printf("  failed        %d%n", s.failed());
         for (Map.Entry<String, Long> e : sorted(s.failures).entrySet()) {
             out.printf("    %6d  %s%n", e.getValue(), e.getKey());
         }
-        out.printf("  completed     %d (BYE answered 200 OK)%s%n", s.completed.get(),
+        out.printf(
+                "  completed     %d (BYE answered 200 OK)%s%n",
+                s.completed.get(),
                 s.endedByServer.get() > 0 ? "; " + s.endedByServer.get() + " ended by the server" : "");
         for (Map.Entry<String, Long> e : sorted(s.byeProblems).entrySet()) {
             out.printf("    %6d  %s%n", e.getValue(), e.getKey());
         }
         long[] setup = s.sortedSetup();
         if (setup.length > 0) {
-            out.printf("  setup latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (INVITE to 200 OK, %d calls)%n",
+            out.printf(
+                    "  setup latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (INVITE to 200 OK, %d calls)%n",
                     pct(setup, 50), pct(setup, 90), pct(setup, 99), setup[setup.length - 1] / 1e6, setup.length);
         }
         synchronized (s) {
             long n = s.callsWithMedia;
             if (n > 0) {
-                out.printf("  media         %d calls: RTP sent %d (%.1f per call, min %d, max %d), received %d (%.1f per call,"
-                        + " min %d, max %d), lost %d (%d calls with loss), rejected %d%n", n, s.rtpSent,
-                        (double) s.rtpSent / n, s.minSent, s.maxSent, s.rtpReceived, (double) s.rtpReceived / n,
-                        s.minReceived, s.maxReceived, s.rtpLost, s.callsWithLoss, s.rtpRejected);
-                out.printf("                %s sent %d, received %d, rejected %d; send buffer full %d%n",
+                out.printf(
+                        "  media         %d calls: RTP sent %d (%.1f per call, min %d, max %d), received %d (%.1f per call,"
+                                + " min %d, max %d), lost %d (%d calls with loss), rejected %d%n",
+                        n,
+                        s.rtpSent,
+                        (double) s.rtpSent / n,
+                        s.minSent,
+                        s.maxSent,
+                        s.rtpReceived,
+                        (double) s.rtpReceived / n,
+                        s.minReceived,
+                        s.maxReceived,
+                        s.rtpLost,
+                        s.callsWithLoss,
+                        s.rtpRejected);
+                out.printf(
+                        "                %s sent %d, received %d, rejected %d; send buffer full %d%n",
                         suite != null ? "SRTCP" : "RTCP", s.rtcpSent, s.rtcpReceived, s.rtcpRejected, s.rtpSendDropped);
             } else {
                 out.println("  media         none");
@@ -628,8 +748,12 @@ final class LoadCommand implements Callable<Integer> {
         }
         out.println("  handshakes    " + handshake);
         if (cpuNanos >= 0) {
-            out.printf("  generator CPU %.2f s in %.1f s (%.1f %% of one core, %.0f us per attempted call;"
-                    + " whole process)%n", cpuNanos / 1e9, wall, 100.0 * cpuNanos / wallNanos,
+            out.printf(
+                    "  generator CPU %.2f s in %.1f s (%.1f %% of one core, %.0f us per attempted call;"
+                            + " whole process)%n",
+                    cpuNanos / 1e9,
+                    wall,
+                    100.0 * cpuNanos / wallNanos,
                     attempted == 0 ? 0.0 : cpuNanos / 1e3 / attempted);
         }
         out.flush();
@@ -647,7 +771,11 @@ final class LoadCommand implements Callable<Integer> {
     }
 
     private static long processCpuNanos() {
-        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+        return ProcessHandle.current()
+                .info()
+                .totalCpuDuration()
+                .map(Duration::toNanos)
+                .orElse(-1L);
     }
 
     private static String rootMessage(Throwable e) {

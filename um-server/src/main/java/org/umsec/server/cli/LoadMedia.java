@@ -97,8 +97,13 @@ final class LoadMedia implements AutoCloseable {
         }
 
         /** Where to send and with which keys (null sessions: plain RTP). */
-        void remote(InetSocketAddress rtpTo, InetSocketAddress rtcpTo, SrtpSession tx, SrtpSession rtcpTx,
-                SrtpSession rx, SrtpSession rtcpRx) {
+        void remote(
+                InetSocketAddress rtpTo,
+                InetSocketAddress rtcpTo,
+                SrtpSession tx,
+                SrtpSession rtcpTx,
+                SrtpSession rx,
+                SrtpSession rtcpRx) {
             this.remoteRtp = rtpTo;
             this.remoteRtcp = rtcpTo;
             this.tx = tx;
@@ -270,8 +275,7 @@ final class LoadMedia implements AutoCloseable {
     private void send(Stream s) throws IOException {
         byte[] payload = frames[s.frame];
         s.frame = s.frame + 1 == frames.length ? 0 : s.frame + 1;
-        int len = RtpPacket.write(buf, 0, s.payloadType, s.sent == 0, s.seq, s.timestamp, s.ssrc, payload, 0,
-                SAMPLES);
+        int len = RtpPacket.write(buf, 0, s.payloadType, s.sent == 0, s.seq, s.timestamp, s.ssrc, payload, 0, SAMPLES);
         if (s.tx != null) {
             len = s.tx.protectRtp(buf, 0, len);
         }

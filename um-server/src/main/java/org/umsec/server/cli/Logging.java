@@ -33,8 +33,7 @@ final class Logging {
     /** Set by {@link UmsecCommand#main}: only the real program reconfigures the process's logging. */
     private static volatile boolean managed;
 
-    private Logging() {
-    }
+    private Logging() {}
 
     static void manage() {
         managed = true;
@@ -94,8 +93,9 @@ final class Logging {
         String t = s.trim().toUpperCase(Locale.ROOT);
         return switch (t) {
             case "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "OFF" -> Level.toLevel(t);
-            default -> throw new IllegalArgumentException("log level '" + s + "' is not one of ERROR, WARN, INFO, DEBUG,"
-                    + " TRACE, OFF");
+            default ->
+                throw new IllegalArgumentException(
+                        "log level '" + s + "' is not one of ERROR, WARN, INFO, DEBUG," + " TRACE, OFF");
         };
     }
 }

@@ -28,8 +28,7 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  */
 public final class ManPages {
 
-    private ManPages() {
-    }
+    private ManPages() {}
 
     /**
      * @param args the output folder
@@ -49,7 +48,8 @@ public final class ManPages {
      * @throws IOException if a file cannot be written
      */
     static List<Path> write(Path outDir) throws IOException {
-        CommandLine root = UmsecCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        CommandLine root =
+                UmsecCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
         Path man = outDir.resolve("man").resolve("man1");
         Files.createDirectories(man);
         List<Path> out = new ArrayList<>();
@@ -72,7 +72,8 @@ public final class ManPages {
         Files.writeString(file, troff(cl), StandardCharsets.UTF_8);
         out.add(file);
         for (CommandLine sub : cl.getSubcommands().values()) {
-            if (sub.getCommandSpec().parent() == spec && sub.getCommandName().equals(sub.getCommandSpec().name())) {
+            if (sub.getCommandSpec().parent() == spec
+                    && sub.getCommandName().equals(sub.getCommandSpec().name())) {
                 page(sub, dir, out);
             }
         }
@@ -84,11 +85,15 @@ public final class ManPages {
         String version = spec.root().version().length > 0 ? spec.root().version()[0] : "umsec";
         StringBuilder sb = new StringBuilder();
         sb.append(".\\\" Generated from the umsec command line by org.umsec.server.cli.ManPages; do not edit.\n");
-        sb.append(".TH \"").append(name.toUpperCase(Locale.ROOT)).append("\" \"1\" \"\" \"").append(esc(version))
+        sb.append(".TH \"")
+                .append(name.toUpperCase(Locale.ROOT))
+                .append("\" \"1\" \"\" \"")
+                .append(esc(version))
                 .append("\" \"umsec manual\"\n");
         sb.append(".SH NAME\n").append(esc(name)).append(" \\- ");
         String[] desc = spec.usageMessage().description();
-        sb.append(desc.length > 0 ? esc(firstSentence(desc[0])) : "umsec command").append('\n');
+        sb.append(desc.length > 0 ? esc(firstSentence(desc[0])) : "umsec command")
+                .append('\n');
         sb.append(".SH SYNOPSIS\n.nf\n");
         String synopsis = cl.getHelp().synopsis(0).stripTrailing();
         for (String line : synopsis.split("\n")) {
@@ -108,8 +113,11 @@ public final class ManPages {
                 if (p.hidden()) {
                     continue;
                 }
-                sb.append(".TP\n\\fI").append(esc(p.paramLabel())).append("\\fR\n")
-                        .append(esc(description(p.description(), p.defaultValueString()))).append('\n');
+                sb.append(".TP\n\\fI")
+                        .append(esc(p.paramLabel()))
+                        .append("\\fR\n")
+                        .append(esc(description(p.description(), p.defaultValueString())))
+                        .append('\n');
             }
         }
         if (!spec.options().isEmpty()) {
@@ -121,12 +129,17 @@ public final class ManPages {
                 sb.append(".TP\n");
                 String[] names = o.names();
                 for (int i = 0; i < names.length; i++) {
-                    sb.append(i == 0 ? "" : ", ").append("\\fB").append(esc(names[i])).append("\\fR");
+                    sb.append(i == 0 ? "" : ", ")
+                            .append("\\fB")
+                            .append(esc(names[i]))
+                            .append("\\fR");
                 }
                 if (o.arity().max() > 0) {
                     sb.append("=\\fI").append(esc(o.paramLabel())).append("\\fR");
                 }
-                sb.append('\n').append(esc(description(o.description(), o.defaultValueString()))).append('\n');
+                sb.append('\n')
+                        .append(esc(description(o.description(), o.defaultValueString())))
+                        .append('\n');
             }
         }
         Map<String, CommandLine> subs = cl.getSubcommands();
@@ -138,8 +151,11 @@ public final class ManPages {
                     continue;
                 }
                 String[] d = s.usageMessage().description();
-                sb.append(".TP\n\\fB").append(esc(e.getKey())).append("\\fR\n")
-                        .append(esc(d.length > 0 ? d[0] : "")).append('\n');
+                sb.append(".TP\n\\fB")
+                        .append(esc(e.getKey()))
+                        .append("\\fR\n")
+                        .append(esc(d.length > 0 ? d[0] : ""))
+                        .append('\n');
             }
         }
         sb.append(".SH EXIT STATUS\n.TP\n0\nsuccess\n.TP\n1\nfailure (the message on standard error says why)\n"
@@ -151,7 +167,8 @@ public final class ManPages {
         }
         for (Map.Entry<String, CommandLine> e : subs.entrySet()) {
             CommandSpec s = e.getValue().getCommandSpec();
-            if (!s.usageMessage().hidden() && e.getKey().equals(s.name())
+            if (!s.usageMessage().hidden()
+                    && e.getKey().equals(s.name())
                     && !(s.userObject() instanceof CommandLine.HelpCommand)) {
                 see.add("\\fB" + esc(s.qualifiedName("-")) + "\\fR(1)");
             }

@@ -19,8 +19,7 @@ final class Passwords {
     /** Largest password file read. */
     static final int MAX_FILE_BYTES = 4096;
 
-    private Passwords() {
-    }
+    private Passwords() {}
 
     /**
      * @param spec the option's value

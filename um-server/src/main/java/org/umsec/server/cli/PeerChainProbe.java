@@ -20,8 +20,7 @@ import javax.net.ssl.X509TrustManager;
  */
 final class PeerChainProbe {
 
-    private PeerChainProbe() {
-    }
+    private PeerChainProbe() {}
 
     /** Thrown by the recording trust manager to stop the handshake once the chain is in hand. */
     private static final class Captured extends CertificateException {

@@ -20,15 +20,19 @@ import picocli.CommandLine.Option;
  * ({@code UMSEC_CONFIG}, {@code UMSEC_SIP_PORT}, {@code UMSEC_TLS_PORT}, {@code UMSEC_WORKDIR}); an
  * option on the command line wins over the environment, and both win over the file.
  */
-@Command(name = "server", mixinStandardHelpOptions = true,
-        description = {"Run the reference server.",
+@Command(
+        name = "server",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the reference server.",
             "Without --config it runs on the embedded default: one Secured dial plan, this machine as trusted gateway,"
-                + " certificates and recordings under ./var (of --workdir), a self-signed certificate generated on"
-                + " first start.",
+                    + " certificates and recordings under ./var (of --workdir), a self-signed certificate generated on"
+                    + " first start.",
             "Edits of the configuration file and of the certificate store apply without a restart;"
-                + " SIGHUP re-reads both at once. SIGTERM (or Ctrl-C) stops: new calls are refused, calls in"
-                + " progress get --grace seconds.",
-            "Environment: UMSEC_CONFIG, UMSEC_SIP_PORT, UMSEC_TLS_PORT, UMSEC_WORKDIR stand for the options."})
+                    + " SIGHUP re-reads both at once. SIGTERM (or Ctrl-C) stops: new calls are refused, calls in"
+                    + " progress get --grace seconds.",
+            "Environment: UMSEC_CONFIG, UMSEC_SIP_PORT, UMSEC_TLS_PORT, UMSEC_WORKDIR stand for the options."
+        })
 final class ServerCommand implements Callable<Integer> {
 
     private static volatile boolean running;
@@ -36,43 +40,69 @@ final class ServerCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:UMSEC_CONFIG}",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            defaultValue = "${env:UMSEC_CONFIG}",
             description = "YAML configuration file (see umsec config default); env UMSEC_CONFIG")
     Path config;
 
-    @Option(names = "--sip-port", paramLabel = "PORT", defaultValue = "${env:UMSEC_SIP_PORT}",
+    @Option(
+            names = "--sip-port",
+            paramLabel = "PORT",
+            defaultValue = "${env:UMSEC_SIP_PORT}",
             description = "port for SIP over TCP (0 = any free port), overriding server.sipPort; env UMSEC_SIP_PORT")
     Integer sipPort;
 
-    @Option(names = "--tls-port", paramLabel = "PORT", defaultValue = "${env:UMSEC_TLS_PORT}",
+    @Option(
+            names = "--tls-port",
+            paramLabel = "PORT",
+            defaultValue = "${env:UMSEC_TLS_PORT}",
             description = "port for SIP over mutual TLS (0 = any free port), overriding server.tlsPort;"
                     + " env UMSEC_TLS_PORT")
     Integer tlsPort;
 
-    @Option(names = "--workdir", paramLabel = "DIR", defaultValue = "${env:UMSEC_WORKDIR}",
+    @Option(
+            names = "--workdir",
+            paramLabel = "DIR",
+            defaultValue = "${env:UMSEC_WORKDIR}",
             description = "directory the embedded default keeps ./var (certificates, recordings) in;"
                     + " default the current directory; env UMSEC_WORKDIR. Not used with --config (paths in a file"
                     + " are relative to the file)")
     Path workdir;
 
-    @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "30",
+    @Option(
+            names = "--grace",
+            paramLabel = "SECONDS",
+            defaultValue = "30",
             description = "on stop, how long calls in progress may continue (default ${DEFAULT-VALUE})")
     int graceSeconds;
 
-    @Option(names = "--sip-trace", description = "log every SIP message in and out (log category org.umsec.sip.trace);"
-            + " SDES keys are masked")
+    @Option(
+            names = "--sip-trace",
+            description =
+                    "log every SIP message in and out (log category org.umsec.sip.trace);" + " SDES keys are masked")
     boolean sipTrace;
 
-    @Option(names = "--trace-keys", description = "show SDES keys (a=crypto) in the SIP trace instead of masking them;"
-            + " and, when the SSLKEYLOGFILE environment variable names a file, write the TLS secrets there"
-            + " (NSS key log format, TLS 1.2, OpenSSL engine) so that Wireshark can decrypt a capture")
+    @Option(
+            names = "--trace-keys",
+            description = "show SDES keys (a=crypto) in the SIP trace instead of masking them;"
+                    + " and, when the SSLKEYLOGFILE environment variable names a file, write the TLS secrets there"
+                    + " (NSS key log format, TLS 1.2, OpenSSL engine) so that Wireshark can decrypt a capture")
     boolean traceKeys;
 
-    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
-            description = "log records on standard error as 'text' or 'json' (one object per line); default ${DEFAULT-VALUE}")
+    @Option(
+            names = "--log-format",
+            paramLabel = "FORMAT",
+            defaultValue = "text",
+            description =
+                    "log records on standard error as 'text' or 'json' (one object per line); default ${DEFAULT-VALUE}")
     String logFormat;
 
-    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "INFO",
+    @Option(
+            names = "--log-level",
+            paramLabel = "LEVEL",
+            defaultValue = "INFO",
             description = "lowest level logged: ERROR, WARN, INFO, DEBUG, TRACE; default ${DEFAULT-VALUE}")
     String logLevel;
 
@@ -88,7 +118,8 @@ final class ServerCommand implements Callable<Integer> {
      */
     ServerConfiguration configuration() throws CliException {
         if (config != null && workdir != null) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
                     "--workdir applies to the embedded default only; paths in " + config + " are relative to the file");
         }
         for (Integer p : new Integer[] {sipPort, tlsPort}) {
@@ -97,8 +128,8 @@ final class ServerCommand implements Callable<Integer> {
             }
         }
         if (workdir != null && !Files.isDirectory(workdir)) {
-            throw new CliException("--workdir " + workdir + ": " + (Files.exists(workdir) ? "is not a directory"
-                    : "no such directory"));
+            throw new CliException("--workdir " + workdir + ": "
+                    + (Files.exists(workdir) ? "is not a directory" : "no such directory"));
         }
         try {
             ServerConfiguration cfg = config == null
@@ -131,8 +162,8 @@ final class ServerCommand implements Callable<Integer> {
         try {
             format = Logging.Format.parse(logFormat);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--log-format must be text or json, was '"
-                    + logFormat + "'");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--log-format must be text or json, was '" + logFormat + "'");
         }
         try {
             level = Logging.level(logLevel);
@@ -152,8 +183,11 @@ final class ServerCommand implements Callable<Integer> {
         b.sipTrace(sipTrace || traceKeys).traceKeys(traceKeys);
         String keyLog = System.getenv("SSLKEYLOGFILE");
         if (traceKeys && keyLog != null && !keyLog.isBlank()) {
-            spec.commandLine().getErr().println("WARNING: writing TLS secrets to " + keyLog
-                    + " (SSLKEYLOGFILE): anyone who reads it can decrypt the signalling and the media keys of every call");
+            spec.commandLine()
+                    .getErr()
+                    .println(
+                            "WARNING: writing TLS secrets to " + keyLog
+                                    + " (SSLKEYLOGFILE): anyone who reads it can decrypt the signalling and the media keys of every call");
             b.keyLogFile(Path.of(keyLog));
         }
         UmsecServer server = b.build();
@@ -164,23 +198,39 @@ final class ServerCommand implements Callable<Integer> {
         }
         running = true;
         CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("Stopping: new calls are refused; draining {} call(s) in progress for up to {} s",
-                    server.activeCalls(), graceSeconds);
-            server.stop(Duration.ofSeconds(graceSeconds));
-            done.countDown();
-        }, "umsec-shutdown"));
-        Signals.handle("TERM", () -> log.info("SIGTERM received: stopping the server, {} call(s) in progress",
-                server.activeCalls()), true);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            log.info(
+                                    "Stopping: new calls are refused; draining {} call(s) in progress for up to {} s",
+                                    server.activeCalls(),
+                                    graceSeconds);
+                            server.stop(Duration.ofSeconds(graceSeconds));
+                            done.countDown();
+                        },
+                        "umsec-shutdown"));
+        Signals.handle(
+                "TERM",
+                () -> log.info("SIGTERM received: stopping the server, {} call(s) in progress", server.activeCalls()),
+                true);
         if (Signals.handle("HUP", () -> reload(server, log), false)) {
-            log.info("SIGHUP re-reads {} and the certificate store", config == null ? "the certificate store"
-                    : "the configuration " + config);
+            log.info(
+                    "SIGHUP re-reads {} and the certificate store",
+                    config == null ? "the certificate store" : "the configuration " + config);
         }
-        spec.commandLine().getOut().println("umsec server " + cfg.serverName() + " running"
-                + (server.tcpPort() > 0 ? "; SIP/TCP on " + cfg.bindAddress() + " port " + server.tcpPort() : "")
-                + (server.tlsPort() > 0 ? "; SIP/mutual TLS on " + cfg.bindAddress() + " port " + server.tlsPort() : "")
-                + server.certificate().map(i -> "; certificate SHA-1 " + i.sha1Thumbprint()).orElse("")
-                + ". Stop with Ctrl-C.");
+        spec.commandLine()
+                .getOut()
+                .println("umsec server " + cfg.serverName() + " running"
+                        + (server.tcpPort() > 0
+                                ? "; SIP/TCP on " + cfg.bindAddress() + " port " + server.tcpPort()
+                                : "")
+                        + (server.tlsPort() > 0
+                                ? "; SIP/mutual TLS on " + cfg.bindAddress() + " port " + server.tlsPort()
+                                : "")
+                        + server.certificate()
+                                .map(i -> "; certificate SHA-1 " + i.sha1Thumbprint())
+                                .orElse("")
+                        + ". Stop with Ctrl-C.");
         spec.commandLine().getOut().flush();
         done.await();
         return 0;
@@ -198,20 +248,29 @@ final class ServerCommand implements Callable<Integer> {
                         server.reload(configuration());
                     }
                 } catch (ConfigurationException e) {
-                    log.error("SIGHUP: configuration {} refused; the running configuration stays: {}", config,
+                    log.error(
+                            "SIGHUP: configuration {} refused; the running configuration stays: {}",
+                            config,
                             e.getMessage().replace('\n', ' '));
                 } catch (CliException e) {
-                    log.error("SIGHUP: configuration {} refused; the running configuration stays: {}", config,
+                    log.error(
+                            "SIGHUP: configuration {} refused; the running configuration stays: {}",
+                            config,
                             e.getMessage());
                 } catch (java.io.IOException | RuntimeException e) {
-                    log.error("SIGHUP: configuration {} not applied; the running configuration stays: {}", config,
+                    log.error(
+                            "SIGHUP: configuration {} not applied; the running configuration stays: {}",
+                            config,
                             e.toString());
                 }
             }
             try {
                 server.refreshCertificates();
-                log.info("SIGHUP: reload done; certificate in use: {}", server.certificate()
-                        .map(i -> "SHA-1 " + i.sha1Thumbprint() + ", valid until " + i.notAfter()).orElse("none"));
+                log.info(
+                        "SIGHUP: reload done; certificate in use: {}",
+                        server.certificate()
+                                .map(i -> "SHA-1 " + i.sha1Thumbprint() + ", valid until " + i.notAfter())
+                                .orElse("none"));
             } catch (java.io.IOException | RuntimeException e) {
                 log.error("SIGHUP: certificate store not re-read: {}", e.toString());
             }

@@ -19,8 +19,7 @@ final class Signals {
 
     private static final Logger LOG = LoggerFactory.getLogger(Signals.class);
 
-    private Signals() {
-    }
+    private Signals() {}
 
     /**
      * Installs {@code action} for a signal.
@@ -38,8 +37,8 @@ final class Signals {
             Object sig = signal.getConstructor(String.class).newInstance(name);
             Method handleMethod = handler.getMethod("handle", signal);
             Object[] previous = new Object[1];
-            Object proxy = Proxy.newProxyInstance(Signals.class.getClassLoader(), new Class<?>[] {handler},
-                    (p, m, args) -> switch (m.getName()) {
+            Object proxy = Proxy.newProxyInstance(
+                    Signals.class.getClassLoader(), new Class<?>[] {handler}, (p, m, args) -> switch (m.getName()) {
                         case "handle" -> {
                             try {
                                 action.run();
@@ -60,7 +59,9 @@ final class Signals {
             return true;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             Throwable cause = e instanceof InvocationTargetException ite && ite.getCause() != null ? ite.getCause() : e;
-            LOG.warn("Cannot handle SIG{} ({}); it keeps the JVM's default behaviour", name.toUpperCase(Locale.ROOT),
+            LOG.warn(
+                    "Cannot handle SIG{} ({}); it keeps the JVM's default behaviour",
+                    name.toUpperCase(Locale.ROOT),
                     cause.toString());
             return false;
         }

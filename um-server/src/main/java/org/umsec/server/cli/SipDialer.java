@@ -48,8 +48,7 @@ final class SipDialer implements AutoCloseable {
     private final CompletableFuture<SipRequest> peerBye = new CompletableFuture<>();
 
     /** Our call as the server knows it: only a BYE naming it ends it (anything else gets 481). */
-    record Dialog(String callId, String localTag, String remoteTag) {
-    }
+    record Dialog(String callId, String localTag, String remoteTag) {}
 
     private SipDialer(ClientOptions options, boolean secured, int timeoutSeconds, PrintWriter out) throws Exception {
         this.timeoutSeconds = timeoutSeconds;
@@ -59,8 +58,12 @@ final class SipDialer implements AutoCloseable {
             return t;
         });
         SipRequestHandler answerRequests = this::answer;
-        this.layer = TransactionLayer.builder().handler(answerRequests).scheduler(TimerScheduler.of(timers)).build();
-        SipClient.Builder b = SipClient.builder().handler(SipMessageHandler.of(layer))
+        this.layer = TransactionLayer.builder()
+                .handler(answerRequests)
+                .scheduler(TimerScheduler.of(timers))
+                .build();
+        SipClient.Builder b = SipClient.builder()
+                .handler(SipMessageHandler.of(layer))
                 .connectTimeout(java.time.Duration.ofSeconds(timeoutSeconds))
                 .handshakeTimeout(java.time.Duration.ofSeconds(timeoutSeconds));
         if (secured) {
@@ -77,7 +80,9 @@ final class SipDialer implements AutoCloseable {
         }
         Dialog d = dialog;
         // the peer's BYE: From carries its tag, To ours (RFC 3261 §12.2.2)
-        if (d == null || !d.callId().equals(r.callId()) || !r.to().tag().orElse("").equals(d.localTag())
+        if (d == null
+                || !d.callId().equals(r.callId())
+                || !r.to().tag().orElse("").equals(d.localTag())
                 || !r.from().tag().orElse("").equals(d.remoteTag())) {
             tx.respond(tx.createResponse(481).build());
             return;
@@ -105,8 +110,13 @@ final class SipDialer implements AutoCloseable {
      * Connects and prints what the connection established (TLS: protocol, cipher, the server's
      * chain with thumbprints, the name it matched).
      */
-    static SipDialer connect(TestConnectivityCommand.HostPort hp, boolean secured, ClientOptions options,
-            int timeoutSeconds, PrintWriter out) throws Exception {
+    static SipDialer connect(
+            TestConnectivityCommand.HostPort hp,
+            boolean secured,
+            ClientOptions options,
+            int timeoutSeconds,
+            PrintWriter out)
+            throws Exception {
         SipDialer d = new SipDialer(options, secured, timeoutSeconds, out);
         try {
             d.open(hp, secured, options, out);
@@ -134,8 +144,8 @@ final class SipDialer implements AutoCloseable {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TlsHandshakeException) {
                 // the validating handshake failed: show what the server presented, and then why
-                List<X509Certificate> chain = PeerChainProbe.fetch(new InetSocketAddress(address, hp.port()), expected,
-                        timeoutSeconds * 1000);
+                List<X509Certificate> chain = PeerChainProbe.fetch(
+                        new InetSocketAddress(address, hp.port()), expected, timeoutSeconds * 1000);
                 if (chain.isEmpty()) {
                     out.println("Server certificate chain: not received (the server closed the handshake before"
                             + " sending it, or sent none)");
@@ -166,9 +176,16 @@ final class SipDialer implements AutoCloseable {
         out.println(title);
         for (int i = 0; i < chain.size(); i++) {
             CertificateInfo info = CertificateInfo.of(chain.get(i));
-            out.printf("  [%d] subject %s%n      issuer  %s%n      serial %s, SHA-1 %s, %s, valid %s .. %s%n", i,
-                    info.subject().getName(), info.issuer().getName(), info.serialNumberHex(), info.sha1Thumbprint(),
-                    info.kind(), info.notBefore(), info.notAfter());
+            out.printf(
+                    "  [%d] subject %s%n      issuer  %s%n      serial %s, SHA-1 %s, %s, valid %s .. %s%n",
+                    i,
+                    info.subject().getName(),
+                    info.issuer().getName(),
+                    info.serialNumberHex(),
+                    info.sha1Thumbprint(),
+                    info.kind(),
+                    info.notBefore(),
+                    info.notAfter());
         }
     }
 
@@ -226,7 +243,8 @@ final class SipDialer implements AutoCloseable {
      * @param closedHint what to add when the peer closes the connection instead of answering
      */
     SipResponse request(SipRequest request, String closedHint) throws CliException {
-        CompletableFuture<SipResponse> f = layer.sendRequest(connection, request, ResponseListener.IGNORE).finalResponse();
+        CompletableFuture<SipResponse> f =
+                layer.sendRequest(connection, request, ResponseListener.IGNORE).finalResponse();
         try {
             return f.get(timeoutSeconds, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

@@ -41,7 +41,10 @@ import picocli.CommandLine.Parameters;
  * {@code umsec srtp streams | decrypt}: the RTP streams of a capture, and SRTP streams decrypted
  * into WAV files, for debugging calls. Captures are pcap or pcapng.
  */
-@Command(name = "srtp", mixinStandardHelpOptions = true, description = "SRTP debugging tools.",
+@Command(
+        name = "srtp",
+        mixinStandardHelpOptions = true,
+        description = "SRTP debugging tools.",
         subcommands = {SrtpCommand.Streams.class, SrtpCommand.Decrypt.class})
 final class SrtpCommand implements Runnable {
 
@@ -94,13 +97,16 @@ final class SrtpCommand implements Runnable {
     }
 
     /** One RTP stream: an SSRC from a source to a destination. */
-    record StreamKey(long ssrc, InetSocketAddress source, InetSocketAddress destination) {
-    }
+    record StreamKey(long ssrc, InetSocketAddress source, InetSocketAddress destination) {}
 
-    @Command(name = "streams", mixinStandardHelpOptions = true,
-            description = {"List the RTP streams of a capture (pcap or pcapng): SSRC, source and destination,"
-                + " packets and payload types. SRTP keeps the RTP header in clear, so encrypted streams are listed"
-                + " too; pick one for decrypt with --ssrc or --port."})
+    @Command(
+            name = "streams",
+            mixinStandardHelpOptions = true,
+            description = {
+                "List the RTP streams of a capture (pcap or pcapng): SSRC, source and destination,"
+                        + " packets and payload types. SRTP keeps the RTP header in clear, so encrypted streams are listed"
+                        + " too; pick one for decrypt with --ssrc or --port."
+            })
     static final class Streams implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -110,7 +116,8 @@ final class SrtpCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Map<StreamKey, long[]> streams = new LinkedHashMap<>(); // packets, payload-type bit set (0-127 in two longs)
+            Map<StreamKey, long[]> streams =
+                    new LinkedHashMap<>(); // packets, payload-type bit set (0-127 in two longs)
             long datagrams = 0;
             long untracked = 0;
             try (CaptureReader r = open(in)) {
@@ -120,7 +127,8 @@ final class SrtpCommand implements Runnable {
                     if (!isRtp(b)) {
                         continue;
                     }
-                    StreamKey k = new StreamKey(ssrc(b), d.get().source(), d.get().destination());
+                    StreamKey k =
+                            new StreamKey(ssrc(b), d.get().source(), d.get().destination());
                     long[] s = streams.get(k);
                     if (s == null) {
                         if (streams.size() >= MAX_STREAMS) {
@@ -146,38 +154,58 @@ final class SrtpCommand implements Runnable {
                         pts.add(pt + (pt == 0 ? " (PCMU)" : pt == 8 ? " (PCMA)" : ""));
                     }
                 }
-                o.printf("0x%08x  %-40s  %-40s  %8d  %s%n", e.getKey().ssrc(), endpoint(e.getKey().source()),
-                        endpoint(e.getKey().destination()), e.getValue()[0], String.join(", ", pts));
+                o.printf(
+                        "0x%08x  %-40s  %-40s  %8d  %s%n",
+                        e.getKey().ssrc(),
+                        endpoint(e.getKey().source()),
+                        endpoint(e.getKey().destination()),
+                        e.getValue()[0],
+                        String.join(", ", pts));
             }
-            o.printf("%d RTP stream(s) in %d UDP datagrams%s%n", streams.size(), datagrams,
-                    untracked > 0 ? "; " + untracked + " packets of further streams not listed (more than "
-                            + MAX_STREAMS + ")" : "");
+            o.printf(
+                    "%d RTP stream(s) in %d UDP datagrams%s%n",
+                    streams.size(),
+                    datagrams,
+                    untracked > 0
+                            ? "; " + untracked + " packets of further streams not listed (more than " + MAX_STREAMS
+                                    + ")"
+                            : "");
             o.flush();
             return 0;
         }
     }
 
-    @Command(name = "decrypt", mixinStandardHelpOptions = true,
-            description = {"Decrypt SRTP streams of a capture (pcap or pcapng; Ethernet, raw IP or Linux cooked,"
-                + " IPv4/IPv6, UDP) with SDES keys and write their G.711 audio as 16-bit PCM WAV.",
+    @Command(
+            name = "decrypt",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Decrypt SRTP streams of a capture (pcap or pcapng; Ethernet, raw IP or Linux cooked,"
+                        + " IPv4/IPv6, UDP) with SDES keys and write their G.711 audio as 16-bit PCM WAV.",
                 "Give one --crypto and one --out per direction: with the two a=crypto lines of a call (the offer's"
-                + " and the answer's) both directions are decrypted. Each key takes the first stream it"
-                + " authenticates (narrowed by --ssrc or --port; see umsec srtp streams).",
+                        + " and the answer's) both directions are decrypted. Each key takes the first stream it"
+                        + " authenticates (narrowed by --ssrc or --port; see umsec srtp streams).",
                 "Packets that fail authentication are counted and skipped. An existing output file is never"
-                + " touched unless --force is given, and then replaced only once the new file is complete."})
+                        + " touched unless --force is given, and then replaced only once the new file is complete."
+            })
     static final class Decrypt implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--crypto", required = true, paramLabel = "\"SUITE inline:KEY\"",
+        @Option(
+                names = "--crypto",
+                required = true,
+                paramLabel = "\"SUITE inline:KEY\"",
                 description = "a sender's SDES crypto attribute, e.g. \"AES_CM_128_HMAC_SHA1_80 inline:...\""
-                    + " (an a=crypto: prefix and tag are accepted); repeat for the other direction")
+                        + " (an a=crypto: prefix and tag are accepted); repeat for the other direction")
         List<String> crypto;
 
         @Option(names = "--in", required = true, paramLabel = "FILE", description = "capture file (pcap or pcapng)")
         Path in;
 
-        @Option(names = "--out", required = true, paramLabel = "FILE",
+        @Option(
+                names = "--out",
+                required = true,
+                paramLabel = "FILE",
                 description = "WAV file to write, one per --crypto, in the same order")
         List<Path> out;
 
@@ -220,8 +248,9 @@ final class SrtpCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             if (crypto.size() != out.size()) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "give one --out per --crypto (" + crypto.size()
-                        + " --crypto, " + out.size() + " --out)");
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "give one --out per --crypto (" + crypto.size() + " --crypto, " + out.size() + " --out)");
             }
             List<SrtpPolicy> policies = new ArrayList<>();
             for (int i = 0; i < crypto.size(); i++) {
@@ -232,7 +261,8 @@ final class SrtpCommand implements Runnable {
                 try {
                     wanted = Long.parseLong(ssrc.replaceFirst("^0[xX]", ""), 16);
                 } catch (NumberFormatException e) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "--ssrc must be hexadecimal, was " + ssrc);
+                    throw new CommandLine.ParameterException(
+                            spec.commandLine(), "--ssrc must be hexadecimal, was " + ssrc);
                 }
                 if (wanted > 0xFFFF_FFFFL) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--ssrc is 32 bits, was " + ssrc);
@@ -267,7 +297,8 @@ final class SrtpCommand implements Runnable {
                     } catch (NoSuchFileException e) {
                         throw new CliException("--out " + out.get(i) + ": folder " + parent + " does not exist");
                     } catch (AccessDeniedException e) {
-                        throw new CliException("--out " + out.get(i) + ": cannot write in " + parent + " (permission denied)");
+                        throw new CliException(
+                                "--out " + out.get(i) + ": cannot write in " + parent + " (permission denied)");
                     }
                     WavWriter w;
                     try {
@@ -286,12 +317,16 @@ final class SrtpCommand implements Runnable {
                 for (Direction d : dirs) {
                     if (d.decrypted == 0) {
                         String key = dirs.size() > 1 ? "--crypto #" + d.index : "this key";
-                        throw new CliException(d.considered == 0
-                                ? (wanted >= 0 ? String.format("no packet of stream 0x%08x", wanted) : "no packet of the stream")
-                                    + " could be decrypted with " + key + "; nothing written (see umsec srtp streams "
-                                    + in + ")"
-                                : "no packet of the stream could be decrypted with " + key + " (" + d.authFailed
-                                    + " failed authentication); nothing written");
+                        throw new CliException(
+                                d.considered == 0
+                                        ? (wanted >= 0
+                                                        ? String.format("no packet of stream 0x%08x", wanted)
+                                                        : "no packet of the stream")
+                                                + " could be decrypted with " + key
+                                                + "; nothing written (see umsec srtp streams "
+                                                + in + ")"
+                                        : "no packet of the stream could be decrypted with " + key + " (" + d.authFailed
+                                                + " failed authentication); nothing written");
                     }
                 }
                 for (Direction d : dirs) {
@@ -338,7 +373,9 @@ final class SrtpCommand implements Runnable {
                 for (Optional<UdpDatagram> d = reader.next(); d.isPresent(); d = reader.next()) {
                     datagrams++;
                     UdpDatagram u = d.get();
-                    if (port != null && u.source().getPort() != port && u.destination().getPort() != port) {
+                    if (port != null
+                            && u.source().getPort() != port
+                            && u.destination().getPort() != port) {
                         continue;
                     }
                     byte[] b = u.payload();
@@ -415,18 +452,32 @@ final class SrtpCommand implements Runnable {
             PrintWriter o = spec.commandLine().getOut();
             o.printf("Read %d UDP datagrams from %s%n", datagrams, in);
             for (Direction d : dirs) {
-                String stream = d.stream == null ? (wanted >= 0 ? String.format("SSRC 0x%08x", wanted) : "none")
-                        : String.format("SSRC 0x%08x %s -> %s", d.stream.ssrc(), endpoint(d.stream.source()),
-                                endpoint(d.stream.destination()));
-                o.printf("%sstream %s: %d packets, %d decrypted, %d failed authentication, %d replayed,"
-                        + " %d other failures, %d lost%n", dirs.size() > 1 ? "Direction " + d.index + ": " : "",
-                        stream, d.considered, d.decrypted, d.authFailed, d.replayed, d.otherFailed, d.stats.lost());
+                String stream = d.stream == null
+                        ? (wanted >= 0 ? String.format("SSRC 0x%08x", wanted) : "none")
+                        : String.format(
+                                "SSRC 0x%08x %s -> %s",
+                                d.stream.ssrc(), endpoint(d.stream.source()), endpoint(d.stream.destination()));
+                o.printf(
+                        "%sstream %s: %d packets, %d decrypted, %d failed authentication, %d replayed,"
+                                + " %d other failures, %d lost%n",
+                        dirs.size() > 1 ? "Direction " + d.index + ": " : "",
+                        stream,
+                        d.considered,
+                        d.decrypted,
+                        d.authFailed,
+                        d.replayed,
+                        d.otherFailed,
+                        d.stats.lost());
                 if (d.decrypted > 0) {
-                    o.printf("Wrote %d samples (%.2f s, %s) to %s%n", d.wav.samplesWritten(),
-                            d.wav.samplesWritten() / 8000.0, d.payloadType == 0 ? "PCMU" : "PCMA",
+                    o.printf(
+                            "Wrote %d samples (%.2f s, %s) to %s%n",
+                            d.wav.samplesWritten(),
+                            d.wav.samplesWritten() / 8000.0,
+                            d.payloadType == 0 ? "PCMU" : "PCMA",
                             out.get(d.index - 1));
                     if (d.assembler.samplesDropped() > 0) {
-                        o.printf("Dropped %d samples that ran ahead of the capture's clock (timestamp jumps)%n",
+                        o.printf(
+                                "Dropped %d samples that ran ahead of the capture's clock (timestamp jumps)%n",
                                 d.assembler.samplesDropped());
                     }
                 }
@@ -444,7 +495,8 @@ final class SrtpCommand implements Runnable {
                     Files.move(d.temp, d.target);
                 }
             } catch (FileAlreadyExistsException e) {
-                throw new CliException(out.get(d.index - 1) + " appeared while decrypting; not replacing it (use --force)");
+                throw new CliException(
+                        out.get(d.index - 1) + " appeared while decrypting; not replacing it (use --force)");
             }
         }
     }

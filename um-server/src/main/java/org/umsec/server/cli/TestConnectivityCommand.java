@@ -16,17 +16,26 @@ import picocli.CommandLine.Parameters;
  * given mode, shows the TLS handshake and the peer's chain, sends OPTIONS and prints the answer and
  * the round-trip time. Exit 0 on a 2xx answer, 1 with the reason otherwise.
  */
-@Command(name = "test-connectivity", mixinStandardHelpOptions = true,
-        description = {"Connect to a UM server, gateway or IP PBX, send SIP OPTIONS and report (R23).",
+@Command(
+        name = "test-connectivity",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Connect to a UM server, gateway or IP PBX, send SIP OPTIONS and report (R23).",
             "With --secured=true (the default) the connection is mutual TLS: the client certificate comes from"
-                + " --cert/--key or from the store's selection, the server's chain is checked against --trust"
-                + " or the store's trusted roots, and the server's certificate must name HOST (or --server-name)."})
+                    + " --cert/--key or from the store's selection, the server's chain is checked against --trust"
+                    + " or the store's trusted roots, and the server's certificate must name HOST (or --server-name)."
+        })
 final class TestConnectivityCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--secured", arity = "0..1", fallbackValue = "true", defaultValue = "true", paramLabel = "true|false",
+    @Option(
+            names = "--secured",
+            arity = "0..1",
+            fallbackValue = "true",
+            defaultValue = "true",
+            paramLabel = "true|false",
             description = "mutual TLS (default, port 5061) or plain TCP (port 5060)")
     boolean secured;
 
@@ -36,7 +45,11 @@ final class TestConnectivityCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ClientOptions client = new ClientOptions();
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "5", description = "connect/answer timeout (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "5",
+            description = "connect/answer timeout (default ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
     @Override
@@ -53,16 +66,21 @@ final class TestConnectivityCommand implements Callable<Integer> {
         String transport = secured ? "tls" : "tcp";
         String local = d.localHost();
         SipRequest req = SipRequest.builder(SipRequest.OPTIONS, "sip:" + hp + ";transport=" + transport)
-                .via(d.via()).maxForwards(70)
+                .via(d.via())
+                .maxForwards(70)
                 .from(NameAddress.of("sip:umsec-test@" + local).withTag(d.newTag()))
-                .to(NameAddress.of("sip:" + hp)).callId(d.newTag() + d.newTag() + "@umsec-test").cseq(1)
+                .to(NameAddress.of("sip:" + hp))
+                .callId(d.newTag() + d.newTag() + "@umsec-test")
+                .cseq(1)
                 .contact(NameAddress.of("sip:umsec-test@" + d.localHostPort() + ";transport=" + transport))
-                .header("Accept", "application/sdp").header("User-Agent", "umsec test-connectivity").build();
+                .header("Accept", "application/sdp")
+                .header("User-Agent", "umsec test-connectivity")
+                .build();
         String uri = req.requestUri();
         long t0 = System.nanoTime();
         out.println("Sent OPTIONS " + uri);
-        SipResponse r = d.request(req, secured
-                ? " (it may not trust our certificate, or our identity is not on its list)" : "");
+        SipResponse r = d.request(
+                req, secured ? " (it may not trust our certificate, or our identity is not on its list)" : "");
         long ms = (System.nanoTime() - t0) / 1_000_000;
         String line = "SIP/2.0 " + r.status() + " " + r.reasonPhrase();
         out.println("Answer: " + line + " (round trip " + ms + " ms)");
@@ -125,5 +143,4 @@ final class TestConnectivityCommand implements Callable<Integer> {
             return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
         }
     }
-
 }

@@ -9,10 +9,21 @@ import picocli.CommandLine.Command;
  * subcommands. Each subcommand's {@code --help} lists its options. Errors print one line and exit
  * non-zero: 1 for a failure, 2 for a usage error.
  */
-@Command(name = "umsec", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "umsec",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "SIP over mutual TLS, SRTP media and certificates for unified messaging (R22-R24).",
-        subcommands = {ServerCommand.class, TestConnectivityCommand.class, CallCommand.class, LoadCommand.class, CertsCommand.class, SrtpCommand.class,
-                ConfigCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            ServerCommand.class,
+            TestConnectivityCommand.class,
+            CallCommand.class,
+            LoadCommand.class,
+            CertsCommand.class,
+            SrtpCommand.class,
+            ConfigCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class UmsecCommand implements Runnable {
 
     @CommandLine.Spec

@@ -28,8 +28,7 @@ import org.umsec.server.config.YamlConfigReader.At;
  */
 final class ConfigBinder {
 
-    private ConfigBinder() {
-    }
+    private ConfigBinder() {}
 
     /**
      * @param source name for problems
@@ -83,8 +82,8 @@ final class ConfigBinder {
             } else if (v.equals("require")) {
                 b.revocation(RevocationPolicy.REQUIRE);
             } else {
-                problems.add(new ConfigurationProblem(source, r.line(), "server.revocation must be prefer or require, was '"
-                        + r.value() + "'"));
+                problems.add(new ConfigurationProblem(
+                        source, r.line(), "server.revocation must be prefer or require, was '" + r.value() + "'"));
             }
         }
         if (s.containsKey("dialPlans")) {
@@ -102,13 +101,21 @@ final class ConfigBinder {
                 try {
                     mode = VoipSecurityMode.parse((String) m.value());
                 } catch (IllegalArgumentException e) {
-                    problems.add(new ConfigurationProblem(source, m.line(), "dial plan '" + str(v, "name").orElse("?")
-                            + "': voipSecurity '" + m.value() + "' is not one of Unsecured, SIPSecured, Secured"));
+                    problems.add(new ConfigurationProblem(
+                            source,
+                            m.line(),
+                            "dial plan '" + str(v, "name").orElse("?") + "': voipSecurity '" + m.value()
+                                    + "' is not one of Unsecured, SIPSecured, Secured"));
                 }
             }
             VoipSecurityMode chosen = mode;
-            Optional<DialPlan> d = core(source, problems, lineOf(v, "name", dp.line()),
-                    () -> DialPlan.builder(str(v, "name").orElse("")).mode(chosen).build());
+            Optional<DialPlan> d = core(
+                    source,
+                    problems,
+                    lineOf(v, "name", dp.line()),
+                    () -> DialPlan.builder(str(v, "name").orElse(""))
+                            .mode(chosen)
+                            .build());
             if (d.isPresent()) {
                 int i = index++;
                 b.lines.put("dialPlan#" + i, dp.line());
@@ -120,7 +127,10 @@ final class ConfigBinder {
         for (YamlConfigReader.GatewayEntry g : doc.gateways()) {
             Map<String, At<Object>> v = g.values();
             IpGateway.Builder gb;
-            Optional<IpGateway.Builder> named = core(source, problems, lineOf(v, "name", g.line()),
+            Optional<IpGateway.Builder> named = core(
+                    source,
+                    problems,
+                    lineOf(v, "name", g.line()),
                     () -> IpGateway.builder(str(v, "name").orElse("")));
             if (named.isEmpty()) {
                 continue;
@@ -128,18 +138,36 @@ final class ConfigBinder {
             gb = named.get();
             boolean ok = true;
             if (v.containsKey("fqdn")) {
-                ok &= core(source, problems, v.get("fqdn").line(), () -> gb.fqdn(str(v, "fqdn").get())).isPresent();
+                ok &= core(
+                                source,
+                                problems,
+                                v.get("fqdn").line(),
+                                () -> gb.fqdn(str(v, "fqdn").get()))
+                        .isPresent();
             }
             if (v.containsKey("address")) {
-                ok &= core(source, problems, v.get("address").line(),
-                        () -> gb.address(str(v, "address").get())).isPresent();
+                ok &= core(
+                                source,
+                                problems,
+                                v.get("address").line(),
+                                () -> gb.address(str(v, "address").get()))
+                        .isPresent();
             }
             if (v.containsKey("port")) {
-                ok &= core(source, problems, v.get("port").line(), () -> gb.port(integer(v, "port").get())).isPresent();
+                ok &= core(
+                                source,
+                                problems,
+                                v.get("port").line(),
+                                () -> gb.port(integer(v, "port").get()))
+                        .isPresent();
             }
             if (v.containsKey("dialPlan")) {
-                ok &= core(source, problems, v.get("dialPlan").line(),
-                        () -> gb.dialPlan(str(v, "dialPlan").get())).isPresent();
+                ok &= core(
+                                source,
+                                problems,
+                                v.get("dialPlan").line(),
+                                () -> gb.dialPlan(str(v, "dialPlan").get()))
+                        .isPresent();
             }
             if (!ok) {
                 continue;
@@ -159,13 +187,19 @@ final class ConfigBinder {
         return b.build();
     }
 
-    private static void bindMedia(String source, Map<String, At<Object>> m, boolean legacyMediaAddress,
-            ServerConfiguration.Builder b, List<ConfigurationProblem> problems) {
+    private static void bindMedia(
+            String source,
+            Map<String, At<Object>> m,
+            boolean legacyMediaAddress,
+            ServerConfiguration.Builder b,
+            List<ConfigurationProblem> problems) {
         m.forEach((k, at) -> b.lines.put("media." + k, at.line()));
         str(m, "address").ifPresent(b::mediaBindAddress);
         str(m, "advertisedAddress").ifPresent(a -> {
             if (legacyMediaAddress) {
-                problems.add(new ConfigurationProblem(source, m.get("advertisedAddress").line(),
+                problems.add(new ConfigurationProblem(
+                        source,
+                        m.get("advertisedAddress").line(),
                         "media.advertisedAddress and server.mediaAddress are the same setting; give only one"));
             }
             b.mediaAddress(a);
@@ -180,14 +214,17 @@ final class ConfigBinder {
                 }
                 b.mediaPortRange(Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip()));
             } catch (NumberFormatException e) {
-                problems.add(new ConfigurationProblem(source, range.line(), "media.portRange must be LOW-HIGH,"
-                        + " for example 20000-39999, was '" + text + "'"));
+                problems.add(new ConfigurationProblem(
+                        source,
+                        range.line(),
+                        "media.portRange must be LOW-HIGH," + " for example 20000-39999, was '" + text + "'"));
             }
         }
     }
 
     /** Runs one core builder step; a refusal becomes a problem at {@code line} with core's message. */
-    private static <T> Optional<T> core(String source, List<ConfigurationProblem> problems, int line, Supplier<T> step) {
+    private static <T> Optional<T> core(
+            String source, List<ConfigurationProblem> problems, int line, Supplier<T> step) {
         try {
             return Optional.of(step.get());
         } catch (IllegalArgumentException | IllegalStateException e) {
@@ -210,14 +247,17 @@ final class ConfigBinder {
     }
 
     /** A path value resolved against {@code base}; a string that is no path (a NUL, say) is a problem. */
-    private static Optional<Path> path(String source, Map<String, At<Object>> m, String key, Path base,
-            List<ConfigurationProblem> problems) {
+    private static Optional<Path> path(
+            String source, Map<String, At<Object>> m, String key, Path base, List<ConfigurationProblem> problems) {
         Optional<String> text = str(m, key);
         try {
             return text.map(p -> base.resolve(p).normalize());
         } catch (InvalidPathException e) {
-            problems.add(new ConfigurationProblem(source, m.get(key).line(), "server." + key + ": '"
-                    + text.get().replaceAll("\\p{Cntrl}", "?") + "' is not a valid path: " + e.getReason()));
+            problems.add(new ConfigurationProblem(
+                    source,
+                    m.get(key).line(),
+                    "server." + key + ": '" + text.get().replaceAll("\\p{Cntrl}", "?") + "' is not a valid path: "
+                            + e.getReason()));
             return Optional.empty();
         }
     }

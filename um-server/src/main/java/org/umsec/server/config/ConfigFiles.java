@@ -23,8 +23,7 @@ import java.util.List;
  */
 public final class ConfigFiles {
 
-    private ConfigFiles() {
-    }
+    private ConfigFiles() {}
 
     /**
      * Explains why a file operation failed.
@@ -43,8 +42,10 @@ public final class ConfigFiles {
             why = "a path component is not a directory";
         } else if (e instanceof FileSystemException f && f.getReason() != null) {
             why = f.getReason().toLowerCase(java.util.Locale.ROOT);
-        } else if (e instanceof java.io.FileNotFoundException && e.getMessage() != null
-                && e.getMessage().endsWith(")") && e.getMessage().contains(" (")) {
+        } else if (e instanceof java.io.FileNotFoundException
+                && e.getMessage() != null
+                && e.getMessage().endsWith(")")
+                && e.getMessage().contains(" (")) {
             // java.io reports "<path> (No such file or directory)" or "<path> (Permission denied)"
             String m = e.getMessage();
             why = m.substring(m.lastIndexOf(" (") + 2, m.length() - 1).toLowerCase(java.util.Locale.ROOT);
@@ -74,12 +75,17 @@ public final class ConfigFiles {
         try (InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes(maxBytes + 1);
         } catch (IOException e) {
-            throw problem(source, 0, "cannot read the configuration: " + explain(file, e).substring(source.length() + 2));
+            throw problem(
+                    source,
+                    0,
+                    "cannot read the configuration: " + explain(file, e).substring(source.length() + 2));
         }
         if (bytes.length > maxBytes) {
             throw problem(source, 0, "cannot read the configuration: the file is larger than " + maxBytes + " bytes");
         }
-        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        CharsetDecoder d = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
         CharBuffer out = CharBuffer.allocate(bytes.length);
@@ -91,8 +97,11 @@ public final class ConfigFiles {
                     line++;
                 }
             }
-            throw problem(source, line, "cannot read the configuration: not UTF-8 text (malformed byte 0x"
-                    + String.format("%02x", bytes[in.position()] & 0xff) + " at byte " + in.position() + ")");
+            throw problem(
+                    source,
+                    line,
+                    "cannot read the configuration: not UTF-8 text (malformed byte 0x"
+                            + String.format("%02x", bytes[in.position()] & 0xff) + " at byte " + in.position() + ")");
         }
         d.flush(out);
         out.flip();

@@ -40,8 +40,9 @@ public final class ConfigWatcher implements AutoCloseable {
         this.scheduler = scheduler;
         this.onChange = onChange;
         this.service = FileSystems.getDefault().newWatchService();
-        this.file.getParent().register(service, StandardWatchEventKinds.ENTRY_MODIFY,
-                StandardWatchEventKinds.ENTRY_CREATE);
+        this.file
+                .getParent()
+                .register(service, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE);
         Thread t = new Thread(this::loop, "umsec-config-watch");
         t.setDaemon(true);
         t.start();
@@ -71,13 +72,16 @@ public final class ConfigWatcher implements AutoCloseable {
         if (pending != null) {
             pending.cancel(false);
         }
-        pending = scheduler.schedule(() -> {
-            try {
-                onChange.run();
-            } catch (RuntimeException e) {
-                LOG.warn("Applying the changed configuration failed: {}", e.toString());
-            }
-        }, DEBOUNCE_MS, TimeUnit.MILLISECONDS);
+        pending = scheduler.schedule(
+                () -> {
+                    try {
+                        onChange.run();
+                    } catch (RuntimeException e) {
+                        LOG.warn("Applying the changed configuration failed: {}", e.toString());
+                    }
+                },
+                DEBOUNCE_MS,
+                TimeUnit.MILLISECONDS);
     }
 
     @Override

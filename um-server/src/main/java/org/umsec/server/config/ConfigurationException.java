@@ -26,7 +26,8 @@ public final class ConfigurationException extends Exception {
         if (problems.isEmpty()) {
             throw new IllegalArgumentException("a ConfigurationException needs at least one problem");
         }
-        return problems.size() + (problems.size() == 1 ? " configuration problem:" : " configuration problems:")
+        return problems.size()
+                + (problems.size() == 1 ? " configuration problem:" : " configuration problems:")
                 + problems.stream().map(p -> "\n  " + p).collect(Collectors.joining());
     }
 

@@ -5,8 +5,8 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,8 +22,8 @@ import org.umsec.certs.RevocationPolicy;
 import org.umsec.core.ConfigProblem;
 import org.umsec.core.DialPlan;
 import org.umsec.core.HostNames;
-import org.umsec.core.IpGateway;
 import org.umsec.core.InvalidConfigurationException;
+import org.umsec.core.IpGateway;
 import org.umsec.core.Severity;
 import org.umsec.core.StartupPlan;
 import org.umsec.core.TrustList;
@@ -120,8 +120,8 @@ public final class ServerConfiguration {
     private final RevocationPolicy revocation;
     private final List<ConfigurationProblem> warnings;
 
-    private ServerConfiguration(Builder b, UmConfiguration core, StartupPlan startup,
-            List<ConfigurationProblem> warnings) {
+    private ServerConfiguration(
+            Builder b, UmConfiguration core, StartupPlan startup, List<ConfigurationProblem> warnings) {
         source = b.source;
         this.core = core;
         this.startup = startup;
@@ -210,7 +210,9 @@ public final class ServerConfiguration {
             if (in == null) {
                 throw new IllegalStateException("embedded default configuration missing: " + DEFAULT_RESOURCE);
             }
-            return ConfigBinder.bind("<embedded default>", new InputStreamReader(in, StandardCharsets.UTF_8),
+            return ConfigBinder.bind(
+                    "<embedded default>",
+                    new InputStreamReader(in, StandardCharsets.UTF_8),
                     workDirectory.toAbsolutePath());
         } catch (IOException | ConfigurationException e) {
             throw new IllegalStateException("embedded default configuration is broken", e);
@@ -272,9 +274,10 @@ public final class ServerConfiguration {
      *     has such a gateway)
      */
     public VoipSecurityMode modeOf(IpGateway gateway) {
-        return core.dialPlanForGateway(gateway).map(DialPlan::mode).orElseThrow(() ->
-                new IllegalArgumentException("gateway " + gateway.name() + " serves unknown dial plan "
-                        + gateway.dialPlan()));
+        return core.dialPlanForGateway(gateway)
+                .map(DialPlan::mode)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "gateway " + gateway.name() + " serves unknown dial plan " + gateway.dialPlan()));
     }
 
     /** @return address the SIP listeners bind to (an IP literal) */
@@ -580,8 +583,7 @@ public final class ServerConfiguration {
         /** Gateways (by position) read without a port: their R4 port problem says what to write. */
         final List<Integer> gatewaysWithoutPort = new ArrayList<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * @param s name used in problems (a file name); default {@value ServerConfiguration#CODE_SOURCE}
@@ -866,9 +868,10 @@ public final class ServerConfiguration {
             UmConfiguration core = null;
             // core's own checks of the server's name, FQDN and associated dial plan names, each at its line
             boolean nameOk = coreCheck(p, "server.name", () -> UmServer.builder(serverName, "localhost"));
-            boolean serverOk = coreCheck(p, "server.fqdn", () -> UmServer.builder(nameOk ? serverName : "um1", fqdn))
-                    && nameOk;
-            UmServer.Builder server = serverOk ? UmServer.builder(serverName, fqdn).startSecured(startSecured) : null;
+            boolean serverOk =
+                    coreCheck(p, "server.fqdn", () -> UmServer.builder(nameOk ? serverName : "um1", fqdn)) && nameOk;
+            UmServer.Builder server =
+                    serverOk ? UmServer.builder(serverName, fqdn).startSecured(startSecured) : null;
             for (String n : associatedDialPlans) {
                 serverOk &= coreCheck(p, "server.dialPlans", () -> DialPlan.builder(n));
                 if (serverOk) {
@@ -876,7 +879,8 @@ public final class ServerConfiguration {
                 }
             }
             if (serverOk) {
-                UmConfiguration.Builder b = UmConfiguration.builder(server.build()).dialPlans(dialPlans)
+                UmConfiguration.Builder b = UmConfiguration.builder(server.build())
+                        .dialPlans(dialPlans)
                         .gateways(gateways);
                 mailboxPolicies.forEach(b::mailboxPolicy);
                 core = b.build();
@@ -896,21 +900,29 @@ public final class ServerConfiguration {
             } catch (InvalidConfigurationException e) {
                 // validate() reports everything resolve() refuses; kept so that no path is unchecked
                 throw new ConfigurationException(e.problems().stream()
-                        .map(cp -> problem(Severity.ERROR, lineOf(cp.subject()), cp.message())).toList());
+                        .map(cp -> problem(Severity.ERROR, lineOf(cp.subject()), cp.message()))
+                        .toList());
             }
             if (startup.basis() == StartupPlan.Basis.START_SECURED && !startSecuredSet) {
                 // the default rule (secured unless told otherwise) decided: say so, nothing silent
-                p.add(problem(Severity.WARNING, at("server"), "no dial plan is associated and startSecured is not"
-                        + " set, so the server starts secured (" + startup.describe(sipPort, tlsPort) + "); set"
-                        + " startSecured to 1 or 0, or associate dial plans (server.dialPlans)"));
+                p.add(problem(
+                        Severity.WARNING,
+                        at("server"),
+                        "no dial plan is associated and startSecured is not"
+                                + " set, so the server starts secured (" + startup.describe(sipPort, tlsPort) + "); set"
+                                + " startSecured to 1 or 0, or associate dial plans (server.dialPlans)"));
             }
-            if (startup.tcpListener() && HostNames.canonicalIp(bindAddress).map(ServerConfiguration::isWildcard)
-                    .orElse(false)) {
-                p.add(problem(Severity.WARNING, lines.containsKey("server.bind") ? at("server.bind") : at("server"),
-                        "plain SIP over TCP (" + startup.describe(sipPort,
-                        tlsPort) + ") listens on every address (" + bindAddress + "); unsecured calls are taken from"
-                        + " trusted gateway addresses only, but set server.bind to an address of this host to"
-                        + " limit it"));
+            if (startup.tcpListener()
+                    && HostNames.canonicalIp(bindAddress)
+                            .map(ServerConfiguration::isWildcard)
+                            .orElse(false)) {
+                p.add(problem(
+                        Severity.WARNING,
+                        lines.containsKey("server.bind") ? at("server.bind") : at("server"),
+                        "plain SIP over TCP (" + startup.describe(sipPort, tlsPort) + ") listens on every address ("
+                                + bindAddress + "); unsecured calls are taken from"
+                                + " trusted gateway addresses only, but set server.bind to an address of this host to"
+                                + " limit it"));
             }
             return new ServerConfiguration(this, core, startup, p);
         }
@@ -918,11 +930,16 @@ public final class ServerConfiguration {
         /** Core's message, or for a gateway read without a port the R4 rule in the words of the file. */
         private String message(ConfigProblem cp) {
             ConfigProblem.Subject s = cp.subject();
-            if (s.kind() == ConfigProblem.Kind.GATEWAY && s.key().equals(Optional.of("port"))
-                    && gatewaysWithoutPort.contains(s.index()) && cp.isError()) {
+            if (s.kind() == ConfigProblem.Kind.GATEWAY
+                    && s.key().equals(Optional.of("port"))
+                    && gatewaysWithoutPort.contains(s.index())
+                    && cp.isError()) {
                 IpGateway g = gateways.get(s.index());
-                String mode = dialPlans.stream().filter(d -> d.name().equalsIgnoreCase(g.dialPlan())).findFirst()
-                        .map(d -> d.mode().displayName()).orElse("secured");
+                String mode = dialPlans.stream()
+                        .filter(d -> d.name().equalsIgnoreCase(g.dialPlan()))
+                        .findFirst()
+                        .map(d -> d.mode().displayName())
+                        .orElse("secured");
                 return "IP gateway '" + g.name() + "' serves " + mode + " dial plan '" + g.dialPlan()
                         + "' and has no port: a gateway on a SIPSecured or Secured dial plan needs 'port: 5061' (R4)";
             }
@@ -940,46 +957,69 @@ public final class ServerConfiguration {
         }
 
         private void serverChecks(List<ConfigurationProblem> p) {
-            for (String[] a : new String[][] {{"server.bind", bindAddress}, {"media.address", mediaBindAddress},
-                {"media.advertisedAddress", mediaAddress}}) {
+            for (String[] a : new String[][] {
+                {"server.bind", bindAddress},
+                {"media.address", mediaBindAddress},
+                {"media.advertisedAddress", mediaAddress}
+            }) {
                 if (a[1] != null && !HostNames.isIpLiteral(a[1])) {
-                    p.add(problem(Severity.ERROR, at(a[0]), a[0] + " must be an IP address, was '" + a[1] + "'"
-                            + (HostNames.isHostName(a[1]) ? " (a host name is not accepted here)" : "")));
+                    p.add(problem(
+                            Severity.ERROR,
+                            at(a[0]),
+                            a[0] + " must be an IP address, was '" + a[1] + "'"
+                                    + (HostNames.isHostName(a[1]) ? " (a host name is not accepted here)" : "")));
                 }
             }
             portCheck(p, "server.sipPort", sipPort);
             portCheck(p, "server.tlsPort", tlsPort);
             if (sipPort != 0 && sipPort == tlsPort) {
-                p.add(problem(Severity.ERROR, at("server.tlsPort"), "server.sipPort and server.tlsPort are both "
-                        + sipPort + "; TCP and TLS need separate ports (R2)"));
+                p.add(problem(
+                        Severity.ERROR,
+                        at("server.tlsPort"),
+                        "server.sipPort and server.tlsPort are both " + sipPort
+                                + "; TCP and TLS need separate ports (R2)"));
             }
             if (mediaPortMin < 1024 || mediaPortMax > 65535 || mediaPortMin % 2 != 0 || mediaPortMax <= mediaPortMin) {
-                p.add(problem(Severity.ERROR, at("media.portRange"), "media.portRange must be LOW-HIGH with an even"
-                        + " LOW of 1024 or more, HIGH above LOW and at most 65535 (RTP on even ports, RTCP on the"
-                        + " next), was " + mediaPortMin + "-" + mediaPortMax));
+                p.add(problem(
+                        Severity.ERROR,
+                        at("media.portRange"),
+                        "media.portRange must be LOW-HIGH with an even"
+                                + " LOW of 1024 or more, HIGH above LOW and at most 65535 (RTP on even ports, RTCP on the"
+                                + " next), was " + mediaPortMin + "-" + mediaPortMax));
             }
             positive(p, "server.maxRecordingSeconds", maxRecording);
             positive(p, "server.mediaTimeoutSeconds", mediaTimeout);
             positive(p, "server.ackTimeoutSeconds", ackTimeout);
             positive(p, "server.rtcpIntervalSeconds", rtcpInterval);
             if (callsPerGateway < 1 || callsPerGateway > MAX_CALLS) {
-                p.add(problem(Severity.ERROR, at("server.callsPerGateway"), "server.callsPerGateway must be 1.."
-                        + MAX_CALLS + ", was " + callsPerGateway));
+                p.add(problem(
+                        Severity.ERROR,
+                        at("server.callsPerGateway"),
+                        "server.callsPerGateway must be 1.." + MAX_CALLS + ", was " + callsPerGateway));
             }
             if (voicemailMaxBytes < 1024) {
-                p.add(problem(Severity.ERROR, at("voicemail.maxBytes"),
+                p.add(problem(
+                        Severity.ERROR,
+                        at("voicemail.maxBytes"),
                         "voicemail.maxBytes must be at least 1024, was " + voicemailMaxBytes));
             }
             if (voicemailMinFreeBytes < 0) {
-                p.add(problem(Severity.ERROR, at("voicemail.minFreeBytes"),
+                p.add(problem(
+                        Severity.ERROR,
+                        at("voicemail.minFreeBytes"),
                         "voicemail.minFreeBytes must be 0 or more, was " + voicemailMinFreeBytes));
             }
             if (parseAdmin(admin).isEmpty() && !admin.equals(ADMIN_OFF)) {
-                p.add(problem(Severity.ERROR, at("server.admin"), "server.admin must be IP:PORT (for example"
-                        + " 127.0.0.1:9090, [::1]:9090) or " + ADMIN_OFF + ", was '" + admin + "'"));
+                p.add(problem(
+                        Severity.ERROR,
+                        at("server.admin"),
+                        "server.admin must be IP:PORT (for example" + " 127.0.0.1:9090, [::1]:9090) or " + ADMIN_OFF
+                                + ", was '" + admin + "'"));
             }
             if (selfSignedValidityDays < 1 || selfSignedValidityDays > 3650) {
-                p.add(problem(Severity.ERROR, at("server.selfSignedValidityDays"),
+                p.add(problem(
+                        Severity.ERROR,
+                        at("server.selfSignedValidityDays"),
                         "server.selfSignedValidityDays must be 1..3650, was " + selfSignedValidityDays));
             }
             certificatePin.ifPresent(pin -> {
@@ -990,8 +1030,11 @@ public final class ServerConfiguration {
                 }
             });
             if (certificatePin.isPresent() && generateSelfSigned && at("server.generateSelfSigned") > 0) {
-                p.add(problem(Severity.ERROR, at("server.generateSelfSigned"), "server.generateSelfSigned: true"
-                        + " contradicts server.certificate: a pinned certificate is never generated"));
+                p.add(problem(
+                        Severity.ERROR,
+                        at("server.generateSelfSigned"),
+                        "server.generateSelfSigned: true"
+                                + " contradicts server.certificate: a pinned certificate is never generated"));
             }
         }
 

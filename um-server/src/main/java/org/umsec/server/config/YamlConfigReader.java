@@ -33,10 +33,29 @@ final class YamlConfigReader {
     /** Largest configuration file read, in characters. */
     static final int MAX_CHARS = ServerConfiguration.MAX_FILE_BYTES;
 
-    static final Set<String> SERVER_KEYS = Set.of("name", "fqdn", "sipPort", "tlsPort", "bind", "mediaAddress",
-            "store", "voicemail", "startSecured", "dialPlans", "maxRecordingSeconds", "mediaTimeoutSeconds",
-            "ackTimeoutSeconds", "rtcpIntervalSeconds", "greeting", "selfSignedValidityDays",
-            "certificate", "generateSelfSigned", "allowTierDowngrade", "revocation", "callsPerGateway", "admin");
+    static final Set<String> SERVER_KEYS = Set.of(
+            "name",
+            "fqdn",
+            "sipPort",
+            "tlsPort",
+            "bind",
+            "mediaAddress",
+            "store",
+            "voicemail",
+            "startSecured",
+            "dialPlans",
+            "maxRecordingSeconds",
+            "mediaTimeoutSeconds",
+            "ackTimeoutSeconds",
+            "rtcpIntervalSeconds",
+            "greeting",
+            "selfSignedValidityDays",
+            "certificate",
+            "generateSelfSigned",
+            "allowTierDowngrade",
+            "revocation",
+            "callsPerGateway",
+            "admin");
     static final Set<String> DIAL_PLAN_KEYS = Set.of("name", "voipSecurity");
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
     static final Set<String> MEDIA_KEYS = Set.of("portRange", "address", "advertisedAddress");
@@ -44,8 +63,7 @@ final class YamlConfigReader {
     static final Set<String> TOP_KEYS = Set.of("server", "dialPlans", "gateways", "media", "voicemail");
 
     /** A value with the line it was read from. */
-    public record At<T>(T value, int line) {
-    }
+    public record At<T>(T value, int line) {}
 
     /** The {@code server:} section as written; absent keys are empty. */
     public record ServerSection(int line, Map<String, At<Object>> values) {
@@ -59,12 +77,10 @@ final class YamlConfigReader {
     }
 
     /** One {@code dialPlans:} entry. */
-    public record DialPlanEntry(int line, Map<String, At<Object>> values) {
-    }
+    public record DialPlanEntry(int line, Map<String, At<Object>> values) {}
 
     /** One {@code gateways:} entry. */
-    public record GatewayEntry(int line, Map<String, At<Object>> values) {
-    }
+    public record GatewayEntry(int line, Map<String, At<Object>> values) {}
 
     /**
      * The whole document.
@@ -75,9 +91,12 @@ final class YamlConfigReader {
      * @param media the {@code media:} section, empty when absent
      * @param voicemail the {@code voicemail:} section ({@code maxBytes}, {@code minFreeBytes}), empty when absent
      */
-    public record Document(ServerSection server, List<DialPlanEntry> dialPlans, List<GatewayEntry> gateways,
-            Map<String, At<Object>> media, Map<String, At<Object>> voicemail) {
-    }
+    public record Document(
+            ServerSection server,
+            List<DialPlanEntry> dialPlans,
+            List<GatewayEntry> gateways,
+            Map<String, At<Object>> media,
+            Map<String, At<Object>> voicemail) {}
 
     private final String source;
     private final List<ConfigurationProblem> problems = new ArrayList<>();
@@ -111,14 +130,22 @@ final class YamlConfigReader {
 
     private Document readDocument(Reader reader) {
         Document empty = new Document(new ServerSection(0, Map.of()), List.of(), List.of(), Map.of(), Map.of());
-        LoadSettings settings = LoadSettings.builder().setLabel(source).setMaxAliasesForCollections(20)
-                .setAllowRecursiveKeys(false).setCodePointLimit(MAX_CHARS).setUseMarks(true).build();
+        LoadSettings settings = LoadSettings.builder()
+                .setLabel(source)
+                .setMaxAliasesForCollections(20)
+                .setAllowRecursiveKeys(false)
+                .setCodePointLimit(MAX_CHARS)
+                .setUseMarks(true)
+                .build();
         Optional<Node> root;
         try {
             // what api.lowlevel.Compose does, through packages the snakeyaml-engine module exports
             root = new Composer(settings, new ParserImpl(settings, new StreamReader(settings, reader))).getSingleNode();
         } catch (MarkedYamlEngineException e) {
-            int line = e.getProblemMark().or(e::getContextMark).map(m -> m.getLine() + 1).orElse(0);
+            int line = e.getProblemMark()
+                    .or(e::getContextMark)
+                    .map(m -> m.getLine() + 1)
+                    .orElse(0);
             problems.add(new ConfigurationProblem(source, line, "not valid YAML: " + e.getProblem()));
             return empty;
         } catch (YamlEngineException e) {
@@ -126,7 +153,8 @@ final class YamlConfigReader {
             return empty;
         }
         if (root.isEmpty()) {
-            problems.add(new ConfigurationProblem(source, 0, "the file is empty; it needs at least a 'server:' section"));
+            problems.add(
+                    new ConfigurationProblem(source, 0, "the file is empty; it needs at least a 'server:' section"));
             return empty;
         }
         Map<String, NodeTuple> top = mapping(root.get(), "the document", TOP_KEYS);
@@ -145,8 +173,8 @@ final class YamlConfigReader {
         NodeTuple dp = top.get("dialPlans");
         if (dp != null) {
             for (Node n : sequence(dp.getValueNode(), "dialPlans")) {
-                Map<String, At<Object>> v = readEntry(n, "dial plan", DIAL_PLAN_KEYS, Map.of(
-                        "name", Kind.STRING, "voipSecurity", Kind.STRING));
+                Map<String, At<Object>> v = readEntry(
+                        n, "dial plan", DIAL_PLAN_KEYS, Map.of("name", Kind.STRING, "voipSecurity", Kind.STRING));
                 if (v != null) {
                     dialPlans.add(new DialPlanEntry(line(n), v));
                 }
@@ -156,8 +184,21 @@ final class YamlConfigReader {
         NodeTuple gw = top.get("gateways");
         if (gw != null) {
             for (Node n : sequence(gw.getValueNode(), "gateways")) {
-                Map<String, At<Object>> v = readEntry(n, "gateway", GATEWAY_KEYS, Map.of("name", Kind.STRING,
-                        "fqdn", Kind.STRING, "address", Kind.STRING, "port", Kind.PORT, "dialPlan", Kind.STRING));
+                Map<String, At<Object>> v = readEntry(
+                        n,
+                        "gateway",
+                        GATEWAY_KEYS,
+                        Map.of(
+                                "name",
+                                Kind.STRING,
+                                "fqdn",
+                                Kind.STRING,
+                                "address",
+                                Kind.STRING,
+                                "port",
+                                Kind.PORT,
+                                "dialPlan",
+                                Kind.STRING));
                 if (v != null) {
                     gateways.add(new GatewayEntry(line(n), v));
                 }
@@ -172,25 +213,50 @@ final class YamlConfigReader {
         Map<String, At<Object>> voicemail = Map.of();
         NodeTuple vm = top.get("voicemail");
         if (vm != null) {
-            Map<String, At<Object>> v = readEntry(vm.getValueNode(), "voicemail", VOICEMAIL_KEYS,
+            Map<String, At<Object>> v = readEntry(
+                    vm.getValueNode(),
+                    "voicemail",
+                    VOICEMAIL_KEYS,
                     Map.of("maxBytes", Kind.LONG, "minFreeBytes", Kind.LONG));
             voicemail = v == null ? Map.of() : v;
         }
         return new Document(server, dialPlans, gateways, media, voicemail);
     }
 
-    private enum Kind { STRING, PORT, INT, LONG, STRING_LIST, BOOLEAN }
+    private enum Kind {
+        STRING,
+        PORT,
+        INT,
+        LONG,
+        STRING_LIST,
+        BOOLEAN
+    }
 
     private Map<String, At<Object>> readServer(Node node) {
         Map<String, Kind> kinds = new LinkedHashMap<>();
-        for (String k : List.of("name", "fqdn", "bind", "mediaAddress", "store", "voicemail", "greeting",
-                "certificate", "revocation", "admin")) {
+        for (String k : List.of(
+                "name",
+                "fqdn",
+                "bind",
+                "mediaAddress",
+                "store",
+                "voicemail",
+                "greeting",
+                "certificate",
+                "revocation",
+                "admin")) {
             kinds.put(k, Kind.STRING);
         }
         kinds.put("sipPort", Kind.PORT);
         kinds.put("tlsPort", Kind.PORT);
-        for (String k : List.of("startSecured", "maxRecordingSeconds", "mediaTimeoutSeconds", "ackTimeoutSeconds",
-                "rtcpIntervalSeconds", "selfSignedValidityDays", "callsPerGateway")) {
+        for (String k : List.of(
+                "startSecured",
+                "maxRecordingSeconds",
+                "mediaTimeoutSeconds",
+                "ackTimeoutSeconds",
+                "rtcpIntervalSeconds",
+                "selfSignedValidityDays",
+                "callsPerGateway")) {
             kinds.put(k, Kind.INT);
         }
         kinds.put("dialPlans", Kind.STRING_LIST);
@@ -228,8 +294,10 @@ final class YamlConfigReader {
             return items;
         }
         if (!(value instanceof ScalarNode scalar)) {
-            problems.add(new ConfigurationProblem(source, line(value), key + " must be a single value, not a "
-                    + (value instanceof SequenceNode ? "list" : "mapping")));
+            problems.add(new ConfigurationProblem(
+                    source,
+                    line(value),
+                    key + " must be a single value, not a " + (value instanceof SequenceNode ? "list" : "mapping")));
             return null;
         }
         String text = scalar.getValue().trim();
@@ -244,8 +312,8 @@ final class YamlConfigReader {
                 if (text.equals("true") || text.equals("false")) {
                     return Boolean.valueOf(text);
                 }
-                problems.add(new ConfigurationProblem(source, line(value), key + " must be true or false, was '" + text
-                        + "'"));
+                problems.add(new ConfigurationProblem(
+                        source, line(value), key + " must be true or false, was '" + text + "'"));
                 return null;
             case PORT:
             case INT:
@@ -254,18 +322,19 @@ final class YamlConfigReader {
                 try {
                     n = Long.parseLong(text);
                 } catch (NumberFormatException ex) {
-                    problems.add(new ConfigurationProblem(source, line(value), key + " must be a whole number, was '"
-                            + text + "'"));
+                    problems.add(new ConfigurationProblem(
+                            source, line(value), key + " must be a whole number, was '" + text + "'"));
                     return null;
                 }
                 if (kind == Kind.PORT && (n < 0 || n > 65535)) {
-                    problems.add(new ConfigurationProblem(source, line(value), key + " must be a port 0..65535, was "
-                            + n));
+                    problems.add(
+                            new ConfigurationProblem(source, line(value), key + " must be a port 0..65535, was " + n));
                     return null;
                 }
                 if (kind == Kind.LONG) {
                     if (n < 0) {
-                        problems.add(new ConfigurationProblem(source, line(value), key + " must be 0 or more, was " + n));
+                        problems.add(
+                                new ConfigurationProblem(source, line(value), key + " must be 0 or more, was " + n));
                         return null;
                     }
                     return n;
@@ -288,14 +357,17 @@ final class YamlConfigReader {
         Map<String, NodeTuple> out = new LinkedHashMap<>();
         for (NodeTuple t : mapping.getValue()) {
             if (!(t.getKeyNode() instanceof ScalarNode key)) {
-                problems.add(new ConfigurationProblem(source, line(t.getKeyNode()), "keys in " + what
-                        + " must be plain names"));
+                problems.add(new ConfigurationProblem(
+                        source, line(t.getKeyNode()), "keys in " + what + " must be plain names"));
                 continue;
             }
             String k = key.getValue();
             if (!allowed.contains(k)) {
-                problems.add(new ConfigurationProblem(source, line(key), "unknown key '" + k + "' in " + what
-                        + " (allowed: " + String.join(", ", allowed.stream().sorted().toList()) + ")"));
+                problems.add(new ConfigurationProblem(
+                        source,
+                        line(key),
+                        "unknown key '" + k + "' in " + what + " (allowed: "
+                                + String.join(", ", allowed.stream().sorted().toList()) + ")"));
             } else if (out.containsKey(k)) {
                 problems.add(new ConfigurationProblem(source, line(key), "key '" + k + "' given twice in " + what));
             } else {

@@ -40,8 +40,7 @@ public final class G711 {
         }
     }
 
-    private G711() {
-    }
+    private G711() {}
 
     /**
      * Encodes one 16-bit linear sample as µ-law.

@@ -95,7 +95,11 @@ public final class MediaSession {
     private ScheduledFuture<?> rtcpTask;
     private volatile ScheduledFuture<?> promptTask;
 
-    private MediaSession(DatagramSocket rtp, DatagramSocket rtcp, Clock clock, ScheduledExecutorService scheduler,
+    private MediaSession(
+            DatagramSocket rtp,
+            DatagramSocket rtcp,
+            Clock clock,
+            ScheduledExecutorService scheduler,
             MetricsSink metrics) {
         this.rtp = rtp;
         this.rtcp = rtcp;
@@ -114,8 +118,8 @@ public final class MediaSession {
      * @return the session, not yet started
      * @throws IOException if no port pair could be bound
      */
-    public static MediaSession open(InetAddress bind, Clock clock, ScheduledExecutorService scheduler,
-            MetricsSink metrics) throws IOException {
+    public static MediaSession open(
+            InetAddress bind, Clock clock, ScheduledExecutorService scheduler, MetricsSink metrics) throws IOException {
         return open(bind, 20000, 39999, clock, scheduler, metrics);
     }
 
@@ -133,8 +137,9 @@ public final class MediaSession {
      * @return the session, not yet started
      * @throws IOException if no pair in the range could be bound, naming the range
      */
-    public static MediaSession open(InetAddress bind, int low, int high, Clock clock,
-            ScheduledExecutorService scheduler, MetricsSink metrics) throws IOException {
+    public static MediaSession open(
+            InetAddress bind, int low, int high, Clock clock, ScheduledExecutorService scheduler, MetricsSink metrics)
+            throws IOException {
         int pairs = (high - low + 1) / 2;
         if (pairs < 1 || low % 2 != 0) {
             throw new IllegalArgumentException("media port range " + low + "-" + high + " holds no even/odd port pair");
@@ -189,9 +194,16 @@ public final class MediaSession {
      * @param rtcpInterval time between RTCP reports
      * @param listener told when the media ends by itself
      */
-    public void start(CallInfo callInfo, CallHandler.Call handlerCall, InetSocketAddress rtcpPeer,
-            Optional<SrtpPolicy> inbound, Optional<SrtpPolicy> outbound, Duration maxRecording, Duration timeout,
-            Duration rtcpInterval, EndListener listener) {
+    public void start(
+            CallInfo callInfo,
+            CallHandler.Call handlerCall,
+            InetSocketAddress rtcpPeer,
+            Optional<SrtpPolicy> inbound,
+            Optional<SrtpPolicy> outbound,
+            Duration maxRecording,
+            Duration timeout,
+            Duration rtcpInterval,
+            EndListener listener) {
         this.info = callInfo;
         this.call = handlerCall;
         this.peerRtp = callInfo.mediaPeer();
@@ -208,8 +220,8 @@ public final class MediaSession {
         rtpThread.start();
         rtcpThread.start();
         startPrompt(handlerCall.prompt());
-        rtcpTask = scheduler.scheduleAtFixedRate(this::sendRtcp, rtcpInterval.toMillis(), rtcpInterval.toMillis(),
-                TimeUnit.MILLISECONDS);
+        rtcpTask = scheduler.scheduleAtFixedRate(
+                this::sendRtcp, rtcpInterval.toMillis(), rtcpInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void startPrompt(short[] prompt) {
@@ -223,47 +235,54 @@ public final class MediaSession {
         int[] pos = {0};
         byte[] payload = new byte[SAMPLES_PER_PACKET];
         byte[] buf = new byte[RtpPacket.FIXED_HEADER + SAMPLES_PER_PACKET + 64];
-        promptTask = scheduler.scheduleAtFixedRate(() -> {
-            if (stopped.get() || pos[0] >= prompt.length) {
-                ScheduledFuture<?> self = promptTask;
-                if (self != null) {
-                    self.cancel(false); // the prompt is over
-                }
-                return;
-            }
-            if (generation[0] != outboundGeneration) {
-                generation[0] = outboundGeneration; // re-keyed: new outbound context (RFC 4568 §7.1.4)
-                tx[0] = outboundPolicy.map(SrtpSession::outbound).orElse(null);
-            }
-            int n = Math.min(SAMPLES_PER_PACKET, prompt.length - pos[0]);
-            int pt = sendPayloadType >= 0 ? sendPayloadType : info.payloadType();
-            if (!sending) {
-                pos[0] += n; // on hold: the prompt plays on in silence
-                ts[0] = (ts[0] + n) & 0xFFFF_FFFFL;
-                return;
-            }
-            G711.encode(pt, prompt, pos[0], n, payload, 0);
-            int len = RtpPacket.write(buf, 0, pt, pos[0] == 0, seq[0], ts[0], ssrc, payload, 0, n);
-            if (tx[0] != null) {
-                len = tx[0].protectRtp(buf, 0, len);
-                if (len < 0) {
-                    LOG.warn("Call {}: SRTP protect failed: {}; greeting stopped", info.callId(), SrtpStatus.name(len));
-                    pos[0] = prompt.length;
-                    return;
-                }
-            }
-            try {
-                rtp.send(new DatagramPacket(buf, len, peerRtp));
-                sentPackets++;
-                sentOctets += n;
-                sentTimestamp = ts[0];
-            } catch (IOException e) {
-                LOG.debug("Call {}: sending prompt failed: {}", info.callId(), e.toString());
-            }
-            pos[0] += n;
-            seq[0] = (seq[0] + 1) & 0xFFFF;
-            ts[0] = (ts[0] + n) & 0xFFFF_FFFFL;
-        }, 0, 20, TimeUnit.MILLISECONDS);
+        promptTask = scheduler.scheduleAtFixedRate(
+                () -> {
+                    if (stopped.get() || pos[0] >= prompt.length) {
+                        ScheduledFuture<?> self = promptTask;
+                        if (self != null) {
+                            self.cancel(false); // the prompt is over
+                        }
+                        return;
+                    }
+                    if (generation[0] != outboundGeneration) {
+                        generation[0] = outboundGeneration; // re-keyed: new outbound context (RFC 4568 §7.1.4)
+                        tx[0] = outboundPolicy.map(SrtpSession::outbound).orElse(null);
+                    }
+                    int n = Math.min(SAMPLES_PER_PACKET, prompt.length - pos[0]);
+                    int pt = sendPayloadType >= 0 ? sendPayloadType : info.payloadType();
+                    if (!sending) {
+                        pos[0] += n; // on hold: the prompt plays on in silence
+                        ts[0] = (ts[0] + n) & 0xFFFF_FFFFL;
+                        return;
+                    }
+                    G711.encode(pt, prompt, pos[0], n, payload, 0);
+                    int len = RtpPacket.write(buf, 0, pt, pos[0] == 0, seq[0], ts[0], ssrc, payload, 0, n);
+                    if (tx[0] != null) {
+                        len = tx[0].protectRtp(buf, 0, len);
+                        if (len < 0) {
+                            LOG.warn(
+                                    "Call {}: SRTP protect failed: {}; greeting stopped",
+                                    info.callId(),
+                                    SrtpStatus.name(len));
+                            pos[0] = prompt.length;
+                            return;
+                        }
+                    }
+                    try {
+                        rtp.send(new DatagramPacket(buf, len, peerRtp));
+                        sentPackets++;
+                        sentOctets += n;
+                        sentTimestamp = ts[0];
+                    } catch (IOException e) {
+                        LOG.debug("Call {}: sending prompt failed: {}", info.callId(), e.toString());
+                    }
+                    pos[0] += n;
+                    seq[0] = (seq[0] + 1) & 0xFFFF;
+                    ts[0] = (ts[0] + n) & 0xFFFF_FFFFL;
+                },
+                0,
+                20,
+                TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -351,7 +370,11 @@ public final class MediaSession {
                     stats.update(p.sequenceNumber(), p.timestamp(), clock.millis() * 8);
                     // the repeated end packets of an event are dropped by the decoder, whatever their sequence
                     for (TelephoneEvents.Digit d : dtmf.accept(p, buf)) {
-                        LOG.debug("Call {}: DTMF {} ({} ms)", info.callId(), d.digit(), d.duration().toMillis());
+                        LOG.debug(
+                                "Call {}: DTMF {} ({} ms)",
+                                info.callId(),
+                                d.digit(),
+                                d.duration().toMillis());
                         if (!handler.dtmf(d.digit(), d.duration())) {
                             endBySelf(CallEndReason.HANDLER_ENDED);
                             return;
@@ -359,8 +382,9 @@ public final class MediaSession {
                     }
                     continue;
                 }
-                if (parsed.isEmpty() || (parsed.get().payloadType() != G711.PAYLOAD_TYPE_PCMU
-                        && parsed.get().payloadType() != G711.PAYLOAD_TYPE_PCMA)) {
+                if (parsed.isEmpty()
+                        || (parsed.get().payloadType() != G711.PAYLOAD_TYPE_PCMU
+                                && parsed.get().payloadType() != G711.PAYLOAD_TYPE_PCMA)) {
                     otherRejected++;
                     continue; // not RTP, or comfort noise / DTMF events: not recorded
                 }
@@ -463,10 +487,23 @@ public final class MediaSession {
             Rtcp.ReportBlock block = null;
             if (stats.received() > 0) {
                 long dlsr = lastSrMiddle == 0 ? 0 : (System.nanoTime() - lastSrArrivalNanos) * 65536 / 1_000_000_000L;
-                block = new Rtcp.ReportBlock(0, stats.fractionLostAndReset(), stats.lost(),
-                        stats.extendedHighestSequence(), stats.jitter(), lastSrMiddle, dlsr);
+                block = new Rtcp.ReportBlock(
+                        0,
+                        stats.fractionLostAndReset(),
+                        stats.lost(),
+                        stats.extendedHighestSequence(),
+                        stats.jitter(),
+                        lastSrMiddle,
+                        dlsr);
             }
-            int len = Rtcp.write(b, ssrc, clock.instant(), sentTimestamp, sentPackets, sentOctets, block,
+            int len = Rtcp.write(
+                    b,
+                    ssrc,
+                    clock.instant(),
+                    sentTimestamp,
+                    sentPackets,
+                    sentOctets,
+                    block,
                     "umsec@" + info.callId().hashCode());
             if (rtcpTx != null) {
                 len = rtcpTx.protectRtcp(b, 0, len);
@@ -496,8 +533,14 @@ public final class MediaSession {
      * @param outbound this side's new key, or empty to keep the current one
      * @param overlap how long packets under the previous inbound key stay acceptable
      */
-    public synchronized void renegotiate(InetSocketAddress rtpPeer, InetSocketAddress rtcpPeer, int payloadType, boolean send,
-            Optional<SrtpPolicy> inbound, Optional<SrtpPolicy> outbound, Duration overlap) {
+    public synchronized void renegotiate(
+            InetSocketAddress rtpPeer,
+            InetSocketAddress rtcpPeer,
+            int payloadType,
+            boolean send,
+            Optional<SrtpPolicy> inbound,
+            Optional<SrtpPolicy> outbound,
+            Duration overlap) {
         this.peerRtp = rtpPeer;
         this.peerRtcp = rtcpPeer;
         this.sendPayloadType = payloadType;
@@ -558,8 +601,18 @@ public final class MediaSession {
         if (call == null) {
             return;
         }
-        CallSummary s = new CallSummary(info, reason, clock.instant(), stats.received(), stats.lost(), authFailed,
-                replayed, otherRejected, rtcpReceived.get(), rtcpSent.get(), stats.jitter());
+        CallSummary s = new CallSummary(
+                info,
+                reason,
+                clock.instant(),
+                stats.received(),
+                stats.lost(),
+                authFailed,
+                replayed,
+                otherRejected,
+                rtcpReceived.get(),
+                rtcpSent.get(),
+                stats.jitter());
         try {
             call.end(s);
         } catch (IOException | RuntimeException e) {

@@ -33,6 +33,7 @@ public final class PcmAssembler {
     public static final int MAX_GAP_SAMPLES = 16_000;
     /** Audio allowed beyond the elapsed wall-clock time, in samples (0.5 s at 8 kHz): network jitter. */
     public static final int JITTER_ALLOWANCE_SAMPLES = 4_000;
+
     private static final int SAMPLE_RATE = 8000;
     private static final int CHUNK = 160;
 

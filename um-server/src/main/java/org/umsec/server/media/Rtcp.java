@@ -15,21 +15,32 @@ final class Rtcp {
     static final int SDES = 202;
     private static final long NTP_EPOCH_OFFSET = 2_208_988_800L;
 
-    private Rtcp() {
-    }
+    private Rtcp() {}
 
     /** Report-block values about the stream we receive. */
-    record ReportBlock(long sourceSsrc, int fractionLost, long cumulativeLost, long extendedHighest, long jitter,
-            long lastSr, long delaySinceLastSr) {
-    }
+    record ReportBlock(
+            long sourceSsrc,
+            int fractionLost,
+            long cumulativeLost,
+            long extendedHighest,
+            long jitter,
+            long lastSr,
+            long delaySinceLastSr) {}
 
     /**
      * Writes SR (when {@code sentPackets > 0}) or RR, plus SDES CNAME.
      *
      * @return the length written
      */
-    static int write(byte[] b, long ssrc, Instant now, long rtpTimestamp, long sentPackets, long sentOctets,
-            ReportBlock block, String cname) {
+    static int write(
+            byte[] b,
+            long ssrc,
+            Instant now,
+            long rtpTimestamp,
+            long sentPackets,
+            long sentOctets,
+            ReportBlock block,
+            String cname) {
         int p = 0;
         int rc = block == null ? 0 : 1;
         if (sentPackets > 0) {
@@ -110,7 +121,9 @@ final class Rtcp {
                 return -1;
             }
             if (pt == SR && lsr == 0 && size >= 28) {
-                lsr = ((b[p + 10] & 0xFFL) << 24) | ((b[p + 11] & 0xFFL) << 16) | ((b[p + 12] & 0xFFL) << 8)
+                lsr = ((b[p + 10] & 0xFFL) << 24)
+                        | ((b[p + 11] & 0xFFL) << 16)
+                        | ((b[p + 12] & 0xFFL) << 8)
                         | (b[p + 13] & 0xFFL);
             }
             p += size;

@@ -35,8 +35,14 @@ import java.util.Optional;
  * @param payloadOffset offset of the payload in the parsed array
  * @param payloadLength length of the payload (padding removed)
  */
-public record RtpPacket(int payloadType, boolean marker, int sequenceNumber, long timestamp, long ssrc,
-        int payloadOffset, int payloadLength) {
+public record RtpPacket(
+        int payloadType,
+        boolean marker,
+        int sequenceNumber,
+        long timestamp,
+        long ssrc,
+        int payloadOffset,
+        int payloadLength) {
 
     /** Length of the fixed header. */
     public static final int FIXED_HEADER = 12;
@@ -87,8 +93,8 @@ public record RtpPacket(int payloadType, boolean marker, int sequenceNumber, lon
             end -= pad;
         }
         int seq = ((buf[off + 2] & 0xFF) << 8) | (buf[off + 3] & 0xFF);
-        return Optional.of(new RtpPacket(pt, (b1 & 0x80) != 0, seq, readU32(buf, off + 4), readU32(buf, off + 8),
-                off + pos, end - pos));
+        return Optional.of(new RtpPacket(
+                pt, (b1 & 0x80) != 0, seq, readU32(buf, off + 4), readU32(buf, off + 8), off + pos, end - pos));
     }
 
     /**
@@ -107,8 +113,17 @@ public record RtpPacket(int payloadType, boolean marker, int sequenceNumber, lon
      * @return the packet length
      * @throws IllegalArgumentException if the payload type is out of range
      */
-    public static int write(byte[] dst, int dstOff, int payloadType, boolean marker, int seq, long timestamp,
-            long ssrc, byte[] payload, int payloadOff, int payloadLen) {
+    public static int write(
+            byte[] dst,
+            int dstOff,
+            int payloadType,
+            boolean marker,
+            int seq,
+            long timestamp,
+            long ssrc,
+            byte[] payload,
+            int payloadOff,
+            int payloadLen) {
         if (payloadType < 0 || payloadType > 127) {
             throw new IllegalArgumentException("payload type must be 0..127, was " + payloadType);
         }

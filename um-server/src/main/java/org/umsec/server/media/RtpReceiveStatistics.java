@@ -17,6 +17,7 @@ public final class RtpReceiveStatistics {
     public static final int MAX_DROPOUT = 3000;
     /** Largest backward jump taken as reordering (RFC 3550 A.1). */
     public static final int MAX_MISORDER = 100;
+
     private static final int SEQ_MOD = 1 << 16;
 
     private boolean started;

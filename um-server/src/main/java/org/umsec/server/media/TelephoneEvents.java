@@ -29,6 +29,7 @@ public final class TelephoneEvents {
     public static final int PAYLOAD_LENGTH = 4;
     /** How many ended events are remembered to drop their repeated end packets. */
     static final int REMEMBERED = 4;
+
     private static final String DIGITS = "0123456789*#ABCD";
 
     /**
@@ -37,8 +38,7 @@ public final class TelephoneEvents {
      * @param digit {@code 0-9}, {@code *}, {@code #} or {@code A-D}
      * @param duration how long it was pressed (the event's duration field, at 8 kHz)
      */
-    public record Digit(char digit, Duration duration) {
-    }
+    public record Digit(char digit, Duration duration) {}
 
     private long current = -1;
     private int currentEvent;

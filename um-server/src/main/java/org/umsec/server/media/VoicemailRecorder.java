@@ -3,8 +3,8 @@ package org.umsec.server.media;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
@@ -25,13 +25,13 @@ import javax.sound.sampled.AudioFormat;
 import javax.sound.sampled.AudioInputStream;
 import javax.sound.sampled.AudioSystem;
 import javax.sound.sampled.UnsupportedAudioFileException;
+import org.umsec.core.SecurityEvent;
+import org.umsec.core.SecurityEventListener;
+import org.umsec.core.SecurityEventType;
 import org.umsec.server.CallHandler;
 import org.umsec.server.CallInfo;
 import org.umsec.server.CallSummary;
 import org.umsec.server.config.ServerConfiguration;
-import org.umsec.core.SecurityEvent;
-import org.umsec.core.SecurityEventListener;
-import org.umsec.core.SecurityEventType;
 
 /**
  * The default {@link CallHandler}: plays a greeting and records what the caller says, as unified
@@ -66,8 +66,8 @@ import org.umsec.core.SecurityEventType;
 public final class VoicemailRecorder implements CallHandler {
 
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     /** Most DTMF digits kept in a recording's metadata. */
     private static final int MAX_DIGITS = 64;
@@ -137,7 +137,7 @@ public final class VoicemailRecorder implements CallHandler {
     public static short[] readGreeting(Path file) throws IOException {
         AudioFormat target = new AudioFormat(8000, 16, 1, true, false);
         try (AudioInputStream in = AudioSystem.getAudioInputStream(file.toFile());
-             AudioInputStream conv = AudioSystem.getAudioInputStream(target, in)) {
+                AudioInputStream conv = AudioSystem.getAudioInputStream(target, in)) {
             byte[] b = conv.readNBytes(8000 * 2 * 30); // at most 30 s
             ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
             short[] s = new short[b.length / 2];
@@ -146,8 +146,9 @@ public final class VoicemailRecorder implements CallHandler {
             }
             return s;
         } catch (UnsupportedAudioFileException | IllegalArgumentException e) {
-            throw new IOException("greeting " + file + " is not a WAV file that can be converted to 8 kHz mono: "
-                    + e.getMessage(), e);
+            throw new IOException(
+                    "greeting " + file + " is not a WAV file that can be converted to 8 kHz mono: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -202,11 +203,15 @@ public final class VoicemailRecorder implements CallHandler {
         if (free >= minFreeBytes) {
             return Optional.empty();
         }
-        String why = free < 0 ? "free space for recordings cannot be read"
+        String why = free < 0
+                ? "free space for recordings cannot be read"
                 : "free space for recordings is below the minimum";
-        events.onEvent(SecurityEvent.builder(SecurityEventType.RECORDING_DISK_LOW, clock).message(
-                "New call refused: " + why).field("directory", directory).field("freeBytes", free)
-                .field("minFreeBytes", minFreeBytes).build());
+        events.onEvent(SecurityEvent.builder(SecurityEventType.RECORDING_DISK_LOW, clock)
+                .message("New call refused: " + why)
+                .field("directory", directory)
+                .field("freeBytes", free)
+                .field("minFreeBytes", minFreeBytes)
+                .build());
         return Optional.of(why);
     }
 
@@ -265,11 +270,14 @@ public final class VoicemailRecorder implements CallHandler {
                 if (!limitReached) {
                     limitReached = true;
                     events.onEvent(SecurityEvent.builder(SecurityEventType.RECORDING_LIMIT_REACHED, clock)
-                            .message("Recording stopped at voicemail.maxBytes").field("callId", info.callId())
-                            .field("file", wav.getFileName()).field("maxBytes", maxBytes).build());
+                            .message("Recording stopped at voicemail.maxBytes")
+                            .field("callId", info.callId())
+                            .field("file", wav.getFileName())
+                            .field("maxBytes", maxBytes)
+                            .build());
                 }
-                throw new RecordingLimitException("recording " + wav.getFileName() + " reached voicemail.maxBytes ("
-                        + maxBytes + " bytes)");
+                throw new RecordingLimitException(
+                        "recording " + wav.getFileName() + " reached voicemail.maxBytes (" + maxBytes + " bytes)");
             }
 
             @Override
@@ -297,7 +305,8 @@ public final class VoicemailRecorder implements CallHandler {
             return;
         }
         if (posix(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } else {
             Files.createDirectories(dir);
         }
@@ -317,7 +326,8 @@ public final class VoicemailRecorder implements CallHandler {
                 + "  \"gateway\": " + q(i.gateway()) + ",\n"
                 + "  \"dialPlan\": " + q(i.dialPlan()) + ",\n"
                 + "  \"mode\": " + q(i.mode().displayName()) + ",\n"
-                + "  \"srtpSuite\": " + (i.srtpSuite().isPresent() ? q(i.srtpSuite().get()) : "null") + ",\n"
+                + "  \"srtpSuite\": "
+                + (i.srtpSuite().isPresent() ? q(i.srtpSuite().get()) : "null") + ",\n"
                 + "  \"payloadType\": " + i.payloadType() + ",\n"
                 + "  \"started\": " + q(i.started().toString()) + ",\n"
                 + "  \"ended\": " + q(s.ended().toString()) + ",\n"
@@ -372,7 +382,7 @@ public final class VoicemailRecorder implements CallHandler {
         private short[] greeting = defaultGreeting();
         private long maxBytes = ServerConfiguration.DEFAULT_VOICEMAIL_MAX_BYTES;
         private long minFreeBytes = ServerConfiguration.DEFAULT_VOICEMAIL_MIN_FREE_BYTES;
-        private SecurityEventListener events = e -> { };
+        private SecurityEventListener events = e -> {};
         private Clock clock = Clock.systemUTC();
         private ToLongFunction<Path> freeSpace = VoicemailRecorder::usableSpace;
 

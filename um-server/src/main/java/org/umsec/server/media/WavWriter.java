@@ -58,8 +58,8 @@ public final class WavWriter implements AutoCloseable {
         if (sampleRate < 1 || sampleRate > 192_000) {
             throw new IllegalArgumentException("sample rate must be 1..192000, was " + sampleRate);
         }
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        FileChannel ch = FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         WavWriter w = new WavWriter(ch, sampleRate);
         try {
             w.writeHeader();
@@ -88,8 +88,10 @@ public final class WavWriter implements AutoCloseable {
         }
         Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         FileChannel ch = file.getFileSystem().supportedFileAttributeViews().contains("posix")
-                ? FileChannel.open(file, options, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rw-------")))
+                ? FileChannel.open(
+                        file,
+                        options,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
                 : FileChannel.open(file, options);
         WavWriter w = new WavWriter(ch, sampleRate);
         try {

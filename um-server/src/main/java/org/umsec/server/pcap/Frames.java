@@ -19,11 +19,12 @@ final class Frames {
     static final int LINKTYPE_LINUX_SLL = 113;
     static final int LINKTYPE_LINUX_SLL2 = 276;
 
-    private Frames() {
-    }
+    private Frames() {}
 
     static void checkLinkType(int linkType) throws PcapFormatException {
-        if (linkType != LINKTYPE_ETHERNET && linkType != LINKTYPE_RAW && linkType != LINKTYPE_LINUX_SLL
+        if (linkType != LINKTYPE_ETHERNET
+                && linkType != LINKTYPE_RAW
+                && linkType != LINKTYPE_LINUX_SLL
                 && linkType != LINKTYPE_LINUX_SLL2) {
             throw new PcapFormatException("unsupported link type " + linkType
                     + " (supported: 1 Ethernet, 101 raw IP, 113 Linux cooked, 276 Linux cooked v2)");
@@ -87,7 +88,10 @@ final class Frames {
         int ihl = (f[pos] & 0x0F) * 4;
         int total = be16(f, pos + 2);
         int fragment = be16(f, pos + 6);
-        if (ihl < 20 || total < ihl || (fragment & 0x1FFF) != 0 || (fragment & 0x2000) != 0
+        if (ihl < 20
+                || total < ihl
+                || (fragment & 0x1FFF) != 0
+                || (fragment & 0x2000) != 0
                 || (f[pos + 9] & 0xFF) != 17) {
             return null; // not UDP, or a fragment: reassembly is out of scope for a debugging tool
         }
@@ -129,8 +133,8 @@ final class Frames {
             return null; // truncated by the snap length or inconsistent
         }
         byte[] payload = Arrays.copyOfRange(f, pos + 8, pos + len);
-        return new UdpDatagram(time, new InetSocketAddress(src, be16(f, pos)), new InetSocketAddress(dst, be16(f, pos + 2)),
-                payload);
+        return new UdpDatagram(
+                time, new InetSocketAddress(src, be16(f, pos)), new InetSocketAddress(dst, be16(f, pos + 2)), payload);
     }
 
     private static int be16(byte[] b, int i) {

@@ -53,14 +53,27 @@ public final class PcapReader implements CaptureReader {
         }
         int magicBe = (int) be32(g, 0);
         switch (magicBe) {
-            case 0xa1b2c3d4 -> { bigEndian = true; nanos = false; }
-            case 0xd4c3b2a1 -> { bigEndian = false; nanos = false; }
-            case 0xa1b23c4d -> { bigEndian = true; nanos = true; }
-            case 0x4d3cb2a1 -> { bigEndian = false; nanos = true; }
-            case 0x0a0d0d0a -> throw new PcapFormatException(
-                    "this is a pcapng file: read it with PcapngReader (CaptureReader.open picks the reader)");
-            default -> throw new PcapFormatException(
-                    String.format("not a pcap file: unknown magic number 0x%08x", magicBe));
+            case 0xa1b2c3d4 -> {
+                bigEndian = true;
+                nanos = false;
+            }
+            case 0xd4c3b2a1 -> {
+                bigEndian = false;
+                nanos = false;
+            }
+            case 0xa1b23c4d -> {
+                bigEndian = true;
+                nanos = true;
+            }
+            case 0x4d3cb2a1 -> {
+                bigEndian = false;
+                nanos = true;
+            }
+            case 0x0a0d0d0a ->
+                throw new PcapFormatException(
+                        "this is a pcapng file: read it with PcapngReader (CaptureReader.open picks the reader)");
+            default ->
+                throw new PcapFormatException(String.format("not a pcap file: unknown magic number 0x%08x", magicBe));
         }
         linkType = (int) (u32(g, 20) & 0x0FFF_FFFF);
         Frames.checkLinkType(linkType);
@@ -95,22 +108,23 @@ public final class PcapReader implements CaptureReader {
             }
             records++;
             if (n < 16) {
-                throw new PcapFormatException("record " + records + " at offset " + recordOffset
-                        + ": file ends inside the record header");
+                throw new PcapFormatException(
+                        "record " + records + " at offset " + recordOffset + ": file ends inside the record header");
             }
             long sec = u32(header16, 0);
             long frac = u32(header16, 4);
             long incl = u32(header16, 8);
             if (incl > MAX_RECORD) {
-                throw new PcapFormatException("record " + records + " at offset " + recordOffset
-                        + ": captured length " + incl + " exceeds the limit of " + MAX_RECORD);
+                throw new PcapFormatException("record " + records + " at offset " + recordOffset + ": captured length "
+                        + incl + " exceeds the limit of " + MAX_RECORD);
             }
             byte[] frame = new byte[(int) incl];
             if (readFully(frame, frame.length) < frame.length) {
                 throw new PcapFormatException("record " + records + " at offset " + recordOffset
                         + ": file ends inside the record (" + incl + " bytes announced)");
             }
-            Instant time = Instant.ofEpochSecond(sec, nanos ? Math.min(frac, 999_999_999) : Math.min(frac, 999_999) * 1000);
+            Instant time =
+                    Instant.ofEpochSecond(sec, nanos ? Math.min(frac, 999_999_999) : Math.min(frac, 999_999) * 1000);
             UdpDatagram d = Frames.decode(linkType, frame, time);
             if (d != null) {
                 return Optional.of(d);
@@ -133,8 +147,12 @@ public final class PcapReader implements CaptureReader {
     }
 
     private long u32(byte[] b, int i) {
-        return bigEndian ? be32(b, i)
-                : ((long) (b[i + 3] & 0xFF) << 24) | ((b[i + 2] & 0xFF) << 16) | ((b[i + 1] & 0xFF) << 8) | (b[i] & 0xFF);
+        return bigEndian
+                ? be32(b, i)
+                : ((long) (b[i + 3] & 0xFF) << 24)
+                        | ((b[i + 2] & 0xFF) << 16)
+                        | ((b[i + 1] & 0xFF) << 8)
+                        | (b[i] & 0xFF);
     }
 
     private static long be32(byte[] b, int i) {
@@ -149,5 +167,4 @@ public final class PcapReader implements CaptureReader {
     public void close() throws IOException {
         in.close();
     }
-
 }

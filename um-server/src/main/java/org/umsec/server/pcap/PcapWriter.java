@@ -46,7 +46,12 @@ public final class PcapWriter implements AutoCloseable {
         this.out = out;
         this.framing = framing;
         ByteBuffer g = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-        g.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535)
+        g.putInt(0xa1b2c3d4)
+                .putShort((short) 2)
+                .putShort((short) 4)
+                .putInt(0)
+                .putInt(0)
+                .putInt(65535)
                 .putInt(framing.linkType);
         out.write(g.array());
     }
@@ -63,8 +68,9 @@ public final class PcapWriter implements AutoCloseable {
      * @throws IOException if writing fails
      * @throws IllegalArgumentException if the address families differ or the payload is too long
      */
-    public void write(Instant time, InetSocketAddress source, InetSocketAddress destination, byte[] payload, int off,
-            int len) throws IOException {
+    public void write(
+            Instant time, InetSocketAddress source, InetSocketAddress destination, byte[] payload, int off, int len)
+            throws IOException {
         if (len > 65000) {
             throw new IllegalArgumentException("payload too long: " + len);
         }
@@ -78,24 +84,40 @@ public final class PcapWriter implements AutoCloseable {
         int frameLen = linkLen + ipLen + 8 + len;
         ByteBuffer f = ByteBuffer.allocate(16 + frameLen);
         f.order(ByteOrder.LITTLE_ENDIAN);
-        f.putInt((int) time.getEpochSecond()).putInt(time.getNano() / 1000).putInt(frameLen).putInt(frameLen);
+        f.putInt((int) time.getEpochSecond())
+                .putInt(time.getNano() / 1000)
+                .putInt(frameLen)
+                .putInt(frameLen);
         f.order(ByteOrder.BIG_ENDIAN);
         int etherType = v6 ? 0x86DD : 0x0800;
         if (framing == Framing.ETHERNET) {
             f.put(new byte[12]).putShort((short) etherType);
         } else {
-            f.putShort((short) 0).putShort((short) 1).putShort((short) 6).put(new byte[8]).putShort((short) etherType);
+            f.putShort((short) 0)
+                    .putShort((short) 1)
+                    .putShort((short) 6)
+                    .put(new byte[8])
+                    .putShort((short) etherType);
         }
         if (v6) {
             f.putInt(0x6000_0000).putShort((short) (8 + len)).put((byte) 17).put((byte) 64);
             f.put(source.getAddress().getAddress()).put(destination.getAddress().getAddress());
         } else {
             int ipStart = f.position();
-            f.put((byte) 0x45).put((byte) 0).putShort((short) (20 + 8 + len)).putInt(0).put((byte) 64).put((byte) 17)
-                    .putShort((short) 0).put(source.getAddress().getAddress()).put(destination.getAddress().getAddress());
+            f.put((byte) 0x45)
+                    .put((byte) 0)
+                    .putShort((short) (20 + 8 + len))
+                    .putInt(0)
+                    .put((byte) 64)
+                    .put((byte) 17)
+                    .putShort((short) 0)
+                    .put(source.getAddress().getAddress())
+                    .put(destination.getAddress().getAddress());
             f.putShort(ipStart + 10, ipv4Checksum(f.array(), ipStart));
         }
-        f.putShort((short) source.getPort()).putShort((short) destination.getPort()).putShort((short) (8 + len))
+        f.putShort((short) source.getPort())
+                .putShort((short) destination.getPort())
+                .putShort((short) (8 + len))
                 .putShort((short) 0);
         f.put(payload, off, len);
         out.write(f.array());

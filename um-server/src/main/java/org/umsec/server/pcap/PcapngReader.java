@@ -58,8 +58,7 @@ public final class PcapngReader implements CaptureReader {
     private long skipped;
 
     /** One interface of the current section: its link type, snap length and time stamp unit. */
-    private record Interface(int linkType, long snapLength, long unitsPerSecond, boolean powerOfTwo, int exponent) {
-    }
+    private record Interface(int linkType, long snapLength, long unitsPerSecond, boolean powerOfTwo, int exponent) {}
 
     /**
      * Reads the first section header.
@@ -140,7 +139,8 @@ public final class PcapngReader implements CaptureReader {
         byte[] rest = checkedBody(blockOffset, total, 12);
         int major = u16(rest, 0);
         if (major != 1) {
-            throw error(blocks, blockOffset, "pcapng version " + major + "." + u16(rest, 2) + " is not supported (1.x)");
+            throw error(
+                    blocks, blockOffset, "pcapng version " + major + "." + u16(rest, 2) + " is not supported (1.x)");
         }
         interfaces.clear();
     }
@@ -245,8 +245,10 @@ public final class PcapngReader implements CaptureReader {
 
     private Interface iface(long id, long blockOffset) throws PcapFormatException {
         if (id < 0 || id >= interfaces.size()) {
-            throw error(blocks, blockOffset, "packet for interface " + id + ", but the section declares "
-                    + interfaces.size());
+            throw error(
+                    blocks,
+                    blockOffset,
+                    "packet for interface " + id + ", but the section declares " + interfaces.size());
         }
         return interfaces.get((int) id);
     }
@@ -255,8 +257,10 @@ public final class PcapngReader implements CaptureReader {
         // ts is unsigned; units per second is 10^n or 2^n
         long seconds = Long.divideUnsigned(ts, i.unitsPerSecond());
         long rest = Long.remainderUnsigned(ts, i.unitsPerSecond());
-        long nanos = BigInteger.valueOf(rest).multiply(BigInteger.valueOf(1_000_000_000L))
-                .divide(BigInteger.valueOf(i.unitsPerSecond())).longValue();
+        long nanos = BigInteger.valueOf(rest)
+                .multiply(BigInteger.valueOf(1_000_000_000L))
+                .divide(BigInteger.valueOf(i.unitsPerSecond()))
+                .longValue();
         if (seconds > Instant.MAX.getEpochSecond()) {
             return Instant.MAX;
         }
@@ -281,8 +285,12 @@ public final class PcapngReader implements CaptureReader {
     }
 
     private long u32(byte[] b, int i) {
-        return bigEndian ? be32(b, i)
-                : ((long) (b[i + 3] & 0xFF) << 24) | ((b[i + 2] & 0xFF) << 16) | ((b[i + 1] & 0xFF) << 8) | (b[i] & 0xFF);
+        return bigEndian
+                ? be32(b, i)
+                : ((long) (b[i + 3] & 0xFF) << 24)
+                        | ((b[i + 2] & 0xFF) << 16)
+                        | ((b[i + 1] & 0xFF) << 8)
+                        | (b[i] & 0xFF);
     }
 
     private int u16(byte[] b, int i) {

@@ -20,16 +20,18 @@ public final class PrometheusText {
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ") (.*)");
-    private static final Pattern TYPE = Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped|unknown)");
+    private static final Pattern TYPE =
+            Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped|unknown)");
     private static final Pattern SAMPLE = Pattern.compile("(" + NAME + ")(\\{(.*)\\})? (\\S+)( -?\\d+)?");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"(,|$)");
+    private static final Pattern LABEL =
+            Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"(,|$)");
 
     /** Series name with sorted labels, e.g. {@code umsec_calls_ended_total{reason="max_length"}}, to value. */
     private final Map<String, Double> series = new LinkedHashMap<>();
+
     private final Map<String, String> types = new HashMap<>();
 
-    private PrometheusText() {
-    }
+    private PrometheusText() {}
 
     /**
      * @param text the exposition
@@ -86,7 +88,8 @@ public final class PrometheusText {
                 throw new IllegalArgumentException("line " + n + ": sample before any TYPE: " + l);
             }
             String type = p.types.get(family);
-            boolean belongs = openMetrics && type.equals("counter") ? name.equals(family + "_total") || name.equals(family + "_created")
+            boolean belongs = openMetrics && type.equals("counter")
+                    ? name.equals(family + "_total") || name.equals(family + "_created")
                     : name.equals(family);
             if (!belongs) {
                 throw new IllegalArgumentException("line " + n + ": sample " + name + " outside its family " + family);
@@ -122,7 +125,8 @@ public final class PrometheusText {
             StringBuilder key = new StringBuilder(name);
             if (!labels.isEmpty()) {
                 key.append('{');
-                labels.forEach((k, val) -> key.append(k).append("=\"").append(val).append("\","));
+                labels.forEach(
+                        (k, val) -> key.append(k).append("=\"").append(val).append("\","));
                 key.setCharAt(key.length() - 1, '}');
             }
             if (p.series.put(key.toString(), v) != null) {

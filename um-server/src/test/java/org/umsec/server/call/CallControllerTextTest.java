@@ -17,9 +17,14 @@ class CallControllerTextTest {
     void aDetailWithCrLfAndControlCharactersStillBuildsTheResponse() {
         String hostile = "bad SDP: a=rtcp:4\r\nX-Injected: yes\u001b[31m\"q\"\\";
         SipRequest invite = SipRequest.builder("INVITE", "sip:voicemail@um.example.test")
-                .via(Via.of("TCP", "127.0.0.1", 5060, Via.MAGIC_COOKIE + "x1")).header("From", "<sip:a@gw>;tag=1")
-                .header("To", "<sip:voicemail@um.example.test>").callId("c").cseq(1).build();
-        SipResponse r = CallController.withReason(invite.createResponse(488), "Not Acceptable\r\nHere", hostile).build();
+                .via(Via.of("TCP", "127.0.0.1", 5060, Via.MAGIC_COOKIE + "x1"))
+                .header("From", "<sip:a@gw>;tag=1")
+                .header("To", "<sip:voicemail@um.example.test>")
+                .callId("c")
+                .cseq(1)
+                .build();
+        SipResponse r = CallController.withReason(invite.createResponse(488), "Not Acceptable\r\nHere", hostile)
+                .build();
         assertThat(r.status()).isEqualTo(488);
         assertThat(r.header("X-Injected")).isEmpty();
         assertThat(r.reasonPhrase()).isEqualTo("Not Acceptable  Here");

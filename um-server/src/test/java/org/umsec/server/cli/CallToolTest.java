@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -21,8 +20,8 @@ import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.testing.TestPki;
 import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.UmsecServer;
+import org.umsec.server.config.ServerConfiguration;
 
 /** {@code umsec call}: a BYE from the server, a server that never answers, --verbose and --show-keys. */
 class CallToolTest {
@@ -37,10 +36,20 @@ class CallToolTest {
     }
 
     ServerConfiguration.Builder plain() {
-        return ServerConfiguration.builder().fqdn("um.example.test").bindAddress("127.0.0.1").sipPort(0).tlsPort(0)
-                .store(dir.resolve("certs")).voicemail(dir.resolve("vm")).dialPlan("p", VoipSecurityMode.UNSECURED)
+        return ServerConfiguration.builder()
+                .fqdn("um.example.test")
+                .bindAddress("127.0.0.1")
+                .sipPort(0)
+                .tlsPort(0)
+                .store(dir.resolve("certs"))
+                .voicemail(dir.resolve("vm"))
+                .dialPlan("p", VoipSecurityMode.UNSECURED)
                 .associateDialPlan("p")
-                .gateway(IpGateway.builder("lab").address("127.0.0.1").port(5060).dialPlan("p").build());
+                .gateway(IpGateway.builder("lab")
+                        .address("127.0.0.1")
+                        .port(5060)
+                        .dialPlan("p")
+                        .build());
     }
 
     @Test
@@ -49,8 +58,10 @@ class CallToolTest {
         try (UmsecServer s = server(plain().maxRecording(Duration.ofSeconds(1)))) {
             CliRunner call = CliRunner.run("call", "--secured=false", "--seconds", "20", "127.0.0.1:" + s.tcpPort());
             assertThat(call.exit()).as(call.out() + call.err()).isZero();
-            assertThat(call.out()).contains("Answered: 200 OK",
-                    "The server ended the call: BYE (Reason: SIP;cause=200;text=\"MAX_LENGTH\"); answered 200 OK")
+            assertThat(call.out())
+                    .contains(
+                            "Answered: 200 OK",
+                            "The server ended the call: BYE (Reason: SIP;cause=200;text=\"MAX_LENGTH\"); answered 200 OK")
                     .doesNotContain("Hung up", "Sent 1000 packets");
         }
     }
@@ -59,7 +70,8 @@ class CallToolTest {
     void aServerThatNeverAnswersEndsAtTheTimeout() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             Thread sink = new Thread(() -> {
-                try (Socket s = silent.accept(); InputStream in = s.getInputStream()) {
+                try (Socket s = silent.accept();
+                        InputStream in = s.getInputStream()) {
                     in.transferTo(java.io.OutputStream.nullOutputStream()); // reads the INVITE, never answers
                 } catch (java.io.IOException e) {
                     // the client went away
@@ -67,7 +79,8 @@ class CallToolTest {
             });
             sink.setDaemon(true);
             sink.start();
-            CliRunner call = CliRunner.run("call", "--secured=false", "--timeout", "1", "127.0.0.1:" + silent.getLocalPort());
+            CliRunner call =
+                    CliRunner.run("call", "--secured=false", "--timeout", "1", "127.0.0.1:" + silent.getLocalPort());
             assertThat(call.exit()).isEqualTo(1);
             assertThat(call.err()).contains("no answer within 1 s");
         }
@@ -84,21 +97,44 @@ class CallToolTest {
         Path cert = Files.writeString(dir.resolve("gw.crt"), CertificateFiles.toPem(gwCert.chain()));
         Path key = Files.writeString(dir.resolve("gw.key"), CertificateFiles.toPem(gwCert.privateKey()));
         Path root = Files.writeString(dir.resolve("root.crt"), CertificateFiles.toPem(pki.rootCertificate()));
-        ServerConfiguration.Builder b = plain().dialPlan("s", VoipSecurityMode.SECURED).associateDialPlan("s")
-                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").port(5061).dialPlan("s").build());
+        ServerConfiguration.Builder b = plain().dialPlan("s", VoipSecurityMode.SECURED)
+                .associateDialPlan("s")
+                .gateway(IpGateway.builder("gw1")
+                        .fqdn("gw1.example.test")
+                        .port(5061)
+                        .dialPlan("s")
+                        .build());
         try (UmsecServer s = server(b)) {
-            String[] base = {"call", "--cert", cert.toString(), "--key", key.toString(), "--trust", root.toString(),
-                "--server-name", "um.example.test", "--seconds", "1", "127.0.0.1:" + s.tlsPort()};
+            String[] base = {
+                "call",
+                "--cert",
+                cert.toString(),
+                "--key",
+                key.toString(),
+                "--trust",
+                root.toString(),
+                "--server-name",
+                "um.example.test",
+                "--seconds",
+                "1",
+                "127.0.0.1:" + s.tlsPort()
+            };
             CliRunner verbose = CliRunner.run(concat(base, "--verbose"));
             assertThat(verbose.exit()).as(verbose.out() + verbose.err()).isZero();
-            assertThat(verbose.out()).contains("SDP offer:", "SDP answer:", "m=audio", "RTP/SAVP",
-                    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<masked; --show-keys prints it>")
+            assertThat(verbose.out())
+                    .contains(
+                            "SDP offer:",
+                            "SDP answer:",
+                            "m=audio",
+                            "RTP/SAVP",
+                            "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<masked; --show-keys prints it>")
                     .doesNotContain("--crypto \"");
             assertThat(verbose.out()).doesNotContainPattern("inline:[A-Za-z0-9+/]{20,}");
 
             CliRunner keys = CliRunner.run(concat(base, "--verbose", "--show-keys"));
             assertThat(keys.exit()).as(keys.out() + keys.err()).isZero();
-            Matcher m = Pattern.compile("--crypto \"(AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/=]+)\"").matcher(keys.out());
+            Matcher m = Pattern.compile("--crypto \"(AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/=]+)\"")
+                    .matcher(keys.out());
             assertThat(m.find()).as(keys.out()).isTrue();
             String ours = m.group(1);
             assertThat(m.find()).isTrue();
@@ -114,11 +150,17 @@ class CallToolTest {
 
     @Test
     void usageErrorsExitWith2() {
-        assertThat(CliRunner.run("call", "--codec", "G729", "127.0.0.1:1").exit()).isEqualTo(2);
-        assertThat(CliRunner.run("call", "--suite", "NONE", "127.0.0.1:1").exit()).isEqualTo(2);
-        assertThat(CliRunner.run("call", "--secured=false", "127.0.0.1:99999").exit()).isEqualTo(2);
-        assertThat(CliRunner.run("test-connectivity", "--secured=false", "[::1").exit()).isEqualTo(2);
-        assertThat(CliRunner.run("test-connectivity", "--cert", "x.pem", "127.0.0.1:1").exit()).isEqualTo(2);
+        assertThat(CliRunner.run("call", "--codec", "G729", "127.0.0.1:1").exit())
+                .isEqualTo(2);
+        assertThat(CliRunner.run("call", "--suite", "NONE", "127.0.0.1:1").exit())
+                .isEqualTo(2);
+        assertThat(CliRunner.run("call", "--secured=false", "127.0.0.1:99999").exit())
+                .isEqualTo(2);
+        assertThat(CliRunner.run("test-connectivity", "--secured=false", "[::1").exit())
+                .isEqualTo(2);
+        assertThat(CliRunner.run("test-connectivity", "--cert", "x.pem", "127.0.0.1:1")
+                        .exit())
+                .isEqualTo(2);
         assertThat(CliRunner.run("call", "--no-such-option").exit()).isEqualTo(2);
     }
 

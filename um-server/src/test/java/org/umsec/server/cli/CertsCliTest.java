@@ -58,13 +58,23 @@ class CertsCliTest {
 
     @Test
     void exportingACaIssuedCertificateAdvisesTrustingTheRootAndExportsIt() throws Exception {
-        CliRunner pem = certs("export", "--alias", "um1", "--out", dir.resolve("um1.pem").toString());
+        CliRunner pem = certs(
+                "export", "--alias", "um1", "--out", dir.resolve("um1.pem").toString());
         assertThat(pem.exit()).as(pem.err()).isZero();
-        assertThat(pem.out()).contains("issued by the CA", "peers should trust that CA's root, not this certificate",
-                "umsec certs export --root --alias um1");
+        assertThat(pem.out())
+                .contains(
+                        "issued by the CA",
+                        "peers should trust that CA's root, not this certificate",
+                        "umsec certs export --root --alias um1");
         assertThat(read(dir.resolve("um1.pem"))).isEqualTo(caIssued.certificate());
 
-        CliRunner root = certs("export", "--root", "--alias", "um1", "--out", dir.resolve("root.pem").toString());
+        CliRunner root = certs(
+                "export",
+                "--root",
+                "--alias",
+                "um1",
+                "--out",
+                dir.resolve("root.pem").toString());
         assertThat(root.exit()).as(root.err()).isZero();
         assertThat(read(dir.resolve("root.pem"))).isEqualTo(PKI.rootCertificate());
         assertThat(root.out()).contains("import it on the peer as a trusted root");
@@ -72,21 +82,47 @@ class CertsCliTest {
 
     @Test
     void exportsDerPkcs7AndPkcs12WithThePasswordFromAFile() throws Exception {
-        assertThat(certs("export", "--alias", "um1", "--format", "DER", "--out", dir.resolve("um1.der").toString()).exit())
+        assertThat(certs(
+                                "export",
+                                "--alias",
+                                "um1",
+                                "--format",
+                                "DER",
+                                "--out",
+                                dir.resolve("um1.der").toString())
+                        .exit())
                 .isZero();
         assertThat(read(dir.resolve("um1.der"))).isEqualTo(caIssued.certificate());
-        assertThat(Files.readAllBytes(dir.resolve("um1.der"))).isEqualTo(caIssued.certificate().getEncoded());
+        assertThat(Files.readAllBytes(dir.resolve("um1.der")))
+                .isEqualTo(caIssued.certificate().getEncoded());
 
-        assertThat(certs("export", "--alias", "um1", "--format", "PKCS7", "--out", dir.resolve("um1.p7b").toString())
-                .exit()).isZero();
-        CertPath path = CertificateFactory.getInstance("X.509").generateCertPath(
-                new ByteArrayInputStream(Files.readAllBytes(dir.resolve("um1.p7b"))), "PKCS7");
+        assertThat(certs(
+                                "export",
+                                "--alias",
+                                "um1",
+                                "--format",
+                                "PKCS7",
+                                "--out",
+                                dir.resolve("um1.p7b").toString())
+                        .exit())
+                .isZero();
+        CertPath path = CertificateFactory.getInstance("X.509")
+                .generateCertPath(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("um1.p7b"))), "PKCS7");
         // a PKCS#7 certificate set has no order
-        assertThat(new java.util.ArrayList<Object>(path.getCertificates())).containsExactlyInAnyOrderElementsOf(caIssued.chain());
+        assertThat(new java.util.ArrayList<Object>(path.getCertificates()))
+                .containsExactlyInAnyOrderElementsOf(caIssued.chain());
 
         Path pwFile = Files.writeString(dir.resolve("pw.txt"), "s3cret pass\nignored second line\n");
-        CliRunner p12 = certs("export", "--alias", "um1", "--format", "PKCS12", "--password", "file:" + pwFile,
-                "--out", dir.resolve("um1.p12").toString());
+        CliRunner p12 = certs(
+                "export",
+                "--alias",
+                "um1",
+                "--format",
+                "PKCS12",
+                "--password",
+                "file:" + pwFile,
+                "--out",
+                dir.resolve("um1.p12").toString());
         assertThat(p12.exit()).as(p12.err()).isZero();
         assertThat(p12.out()).contains("with the private key");
         assertThat(Files.getPosixFilePermissions(dir.resolve("um1.p12")))
@@ -97,21 +133,61 @@ class CertsCliTest {
         assertThat(ks.getKey(entry, "s3cret pass".toCharArray())).isEqualTo(caIssued.privateKey());
         assertThat(ks.getCertificate(entry)).isEqualTo(caIssued.certificate());
         // and back into another store with pass:
-        CliRunner back = CliRunner.run("certs", "import", "--pkcs12", dir.resolve("um1.p12").toString(), "--password",
-                "pass:s3cret pass", "--store", dir.resolve("other").toString());
+        CliRunner back = CliRunner.run(
+                "certs",
+                "import",
+                "--pkcs12",
+                dir.resolve("um1.p12").toString(),
+                "--password",
+                "pass:s3cret pass",
+                "--store",
+                dir.resolve("other").toString());
         assertThat(back.exit()).as(back.err()).isZero();
         // the other store does not trust the CA: it says so
         assertThat(back.err()).contains("Warning", "does not trust", "umsec certs trust ROOT.pem");
 
         // usage errors: 2
-        assertThat(certs("export", "--alias", "um1", "--format", "PKCS12", "--out", dir.resolve("x.p12").toString())
-                .exit()).isEqualTo(2);
-        assertThat(certs("export", "--alias", "um1", "--password", "x", "--out", dir.resolve("x.pem").toString()).exit())
+        assertThat(certs(
+                                "export",
+                                "--alias",
+                                "um1",
+                                "--format",
+                                "PKCS12",
+                                "--out",
+                                dir.resolve("x.p12").toString())
+                        .exit())
                 .isEqualTo(2);
-        assertThat(certs("export", "--root", "--format", "PKCS12", "--password", "x", "--out",
-                dir.resolve("x.p12").toString()).exit()).isEqualTo(2);
-        CliRunner noFile = certs("export", "--alias", "um1", "--format", "PKCS12", "--password",
-                "file:" + dir.resolve("missing"), "--out", dir.resolve("x.p12").toString());
+        assertThat(certs(
+                                "export",
+                                "--alias",
+                                "um1",
+                                "--password",
+                                "x",
+                                "--out",
+                                dir.resolve("x.pem").toString())
+                        .exit())
+                .isEqualTo(2);
+        assertThat(certs(
+                                "export",
+                                "--root",
+                                "--format",
+                                "PKCS12",
+                                "--password",
+                                "x",
+                                "--out",
+                                dir.resolve("x.p12").toString())
+                        .exit())
+                .isEqualTo(2);
+        CliRunner noFile = certs(
+                "export",
+                "--alias",
+                "um1",
+                "--format",
+                "PKCS12",
+                "--password",
+                "file:" + dir.resolve("missing"),
+                "--out",
+                dir.resolve("x.p12").toString());
         assertThat(noFile.exit()).isEqualTo(1);
         assertThat(noFile.err()).contains("no such file", "missing");
         assertThat(dir.resolve("x.p12")).doesNotExist();
@@ -119,17 +195,21 @@ class CertsCliTest {
 
     @Test
     void passwordSourcesAreLikeOpensslPassin() throws Exception {
-        assertThat(Passwords.resolve("env:UMSEC_PW", Map.of("UMSEC_PW", "from env"))).isEqualTo("from env".toCharArray());
-        assertThatThrownBy(() -> Passwords.resolve("env:NOPE", Map.of())).isInstanceOf(CliException.class)
+        assertThat(Passwords.resolve("env:UMSEC_PW", Map.of("UMSEC_PW", "from env")))
+                .isEqualTo("from env".toCharArray());
+        assertThatThrownBy(() -> Passwords.resolve("env:NOPE", Map.of()))
+                .isInstanceOf(CliException.class)
                 .hasMessageContaining("NOPE is not set");
         assertThat(Passwords.resolve("pass:env:literal", Map.of())).isEqualTo("env:literal".toCharArray());
         assertThat(Passwords.resolve("plain", Map.of())).isEqualTo("plain".toCharArray());
         Path crlf = Files.writeString(dir.resolve("crlf"), "windows\r\n");
         assertThat(Passwords.resolve("file:" + crlf, Map.of())).isEqualTo("windows".toCharArray());
-        assertThatThrownBy(() -> Passwords.resolve("file:" + dir, Map.of())).isInstanceOf(CliException.class)
+        assertThatThrownBy(() -> Passwords.resolve("file:" + dir, Map.of()))
+                .isInstanceOf(CliException.class)
                 .hasMessageContaining("is a directory");
         Path big = Files.write(dir.resolve("big"), new byte[Passwords.MAX_FILE_BYTES + 1]);
-        assertThatThrownBy(() -> Passwords.resolve("file:" + big, Map.of())).isInstanceOf(CliException.class)
+        assertThatThrownBy(() -> Passwords.resolve("file:" + big, Map.of()))
+                .isInstanceOf(CliException.class)
                 .hasMessageContaining("larger than");
     }
 
@@ -145,29 +225,47 @@ class CertsCliTest {
         assertThat(again.err()).contains("no trusted root with thumbprint");
         assertThat(certs("untrust", "not-hex").exit()).isEqualTo(2);
         // by SHA-256, after trusting it again
-        assertThat(certs("trust", Files.writeString(dir.resolve("root.pem"),
-                CertificateFiles.toPem(PKI.rootCertificate())).toString()).exit()).isZero();
-        assertThat(certs("untrust", CertificateInfo.of(PKI.rootCertificate()).sha256Thumbprint()).exit()).isZero();
+        assertThat(certs(
+                                "trust",
+                                Files.writeString(
+                                                dir.resolve("root.pem"), CertificateFiles.toPem(PKI.rootCertificate()))
+                                        .toString())
+                        .exit())
+                .isZero();
+        assertThat(certs("untrust", CertificateInfo.of(PKI.rootCertificate()).sha256Thumbprint())
+                        .exit())
+                .isZero();
         assertThat(CertificateStore.open(store).contents().trustedRoots()).isEmpty();
     }
 
     @Test
     void trustingACaIssuedLeafWarns() throws Exception {
-        Path leaf = Files.writeString(dir.resolve("gw.pem"),
+        Path leaf = Files.writeString(
+                dir.resolve("gw.pem"),
                 CertificateFiles.toPem(PKI.leaf("gw1.example.test").build().certificate()));
         CliRunner r = certs("trust", leaf.toString());
         assertThat(r.exit()).isZero();
-        assertThat(r.err()).contains("Warning", "is a leaf certificate issued by the CA", "trust that CA's root instead",
-                "umsec certs untrust");
+        assertThat(r.err())
+                .contains(
+                        "Warning",
+                        "is a leaf certificate issued by the CA",
+                        "trust that CA's root instead",
+                        "umsec certs untrust");
         Path root = Files.writeString(dir.resolve("root.pem"), CertificateFiles.toPem(PKI.rootCertificate()));
         assertThat(certs("trust", root.toString()).err()).doesNotContain("Warning");
     }
 
     @Test
     void removeDeletesPersonalCertificatesAndDropsPendingRequests() throws Exception {
-        CliRunner req = certs("request", "--dns", "um2.example.test", "--out", dir.resolve("um2.csr").toString());
+        CliRunner req = certs(
+                "request",
+                "--dns",
+                "um2.example.test",
+                "--out",
+                dir.resolve("um2.csr").toString());
         assertThat(req.exit()).as(req.err()).isZero();
-        String requestAlias = CertificateStore.open(store).pendingRequests().get(0).alias();
+        String requestAlias =
+                CertificateStore.open(store).pendingRequests().get(0).alias();
         CliRunner wrongKind = certs("remove", requestAlias);
         assertThat(wrongKind.exit()).isEqualTo(1);
         assertThat(wrongKind.err()).contains("is a pending request", "--request");
@@ -187,25 +285,60 @@ class CertsCliTest {
 
     @Test
     void importSignedWarnsWhenTheRootIsNotTrustedHere() throws Exception {
-        assertThat(certs("request", "--dns", "um3.example.test", "--out", dir.resolve("um3.csr").toString()).exit())
+        assertThat(certs(
+                                "request",
+                                "--dns",
+                                "um3.example.test",
+                                "--out",
+                                dir.resolve("um3.csr").toString())
+                        .exit())
                 .isZero();
         // a lab CA in another store signs it: this store does not trust that CA
         Path caStore = dir.resolve("ca-store");
-        CliRunner sign = CliRunner.run("certs", "sign", "--csr", dir.resolve("um3.csr").toString(), "--out",
-                dir.resolve("um3.pem").toString(), "--store", caStore.toString());
+        CliRunner sign = CliRunner.run(
+                "certs",
+                "sign",
+                "--csr",
+                dir.resolve("um3.csr").toString(),
+                "--out",
+                dir.resolve("um3.pem").toString(),
+                "--store",
+                caStore.toString());
         assertThat(sign.exit()).as(sign.err()).isZero();
         CliRunner imp = certs("import", "--signed", dir.resolve("um3.pem").toString());
         assertThat(imp.exit()).as(imp.err()).isZero();
         assertThat(imp.err()).contains("Warning", "umsec lab CA lab-ca", "does not trust");
         // once the CA root is trusted, the same kind of import is quiet
-        CliRunner rootOut = CliRunner.run("certs", "export", "--ca", "lab-ca", "--out", dir.resolve("lab.pem").toString(),
-                "--store", caStore.toString());
+        CliRunner rootOut = CliRunner.run(
+                "certs",
+                "export",
+                "--ca",
+                "lab-ca",
+                "--out",
+                dir.resolve("lab.pem").toString(),
+                "--store",
+                caStore.toString());
         assertThat(rootOut.exit()).isZero();
         assertThat(certs("trust", dir.resolve("lab.pem").toString()).exit()).isZero();
-        assertThat(certs("request", "--dns", "um4.example.test", "--out", dir.resolve("um4.csr").toString()).exit())
+        assertThat(certs(
+                                "request",
+                                "--dns",
+                                "um4.example.test",
+                                "--out",
+                                dir.resolve("um4.csr").toString())
+                        .exit())
                 .isZero();
-        assertThat(CliRunner.run("certs", "sign", "--csr", dir.resolve("um4.csr").toString(), "--out",
-                dir.resolve("um4.pem").toString(), "--store", caStore.toString()).exit()).isZero();
+        assertThat(CliRunner.run(
+                                "certs",
+                                "sign",
+                                "--csr",
+                                dir.resolve("um4.csr").toString(),
+                                "--out",
+                                dir.resolve("um4.pem").toString(),
+                                "--store",
+                                caStore.toString())
+                        .exit())
+                .isZero();
         CliRunner quiet = certs("import", "--signed", dir.resolve("um4.pem").toString());
         assertThat(quiet.exit()).isZero();
         assertThat(quiet.err()).doesNotContain("Warning");
@@ -216,8 +349,24 @@ class CertsCliTest {
         assertThat(certs("import").exit()).isEqualTo(2);
         assertThat(certs("import", "--cert", "x.pem").exit()).isEqualTo(2);
         assertThat(certs("new-self-signed").exit()).isEqualTo(2);
-        assertThat(certs("request", "--out", dir.resolve("r.csr").toString()).exit()).isEqualTo(2);
-        assertThat(certs("export", "--ca", "lab", "--root", "--out", dir.resolve("x.pem").toString()).exit()).isEqualTo(2);
-        assertThat(certs("export", "--format", "XML", "--out", dir.resolve("x.pem").toString()).exit()).isEqualTo(2);
+        assertThat(certs("request", "--out", dir.resolve("r.csr").toString()).exit())
+                .isEqualTo(2);
+        assertThat(certs(
+                                "export",
+                                "--ca",
+                                "lab",
+                                "--root",
+                                "--out",
+                                dir.resolve("x.pem").toString())
+                        .exit())
+                .isEqualTo(2);
+        assertThat(certs(
+                                "export",
+                                "--format",
+                                "XML",
+                                "--out",
+                                dir.resolve("x.pem").toString())
+                        .exit())
+                .isEqualTo(2);
     }
 }

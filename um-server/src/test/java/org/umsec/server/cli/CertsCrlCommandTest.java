@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.umsec.certs.CertificateFiles;
@@ -48,7 +47,13 @@ class CertsCrlCommandTest {
         CliRunner refused = CliRunner.run("certs", "crl", "import", "--store", s, foreign.toString());
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err()).contains("foreign.crl", "UNTRUSTED_ISSUER");
-        CliRunner garbage = CliRunner.run("certs", "crl", "import", "--store", s, dir.resolve("missing.crl").toString());
+        CliRunner garbage = CliRunner.run(
+                "certs",
+                "crl",
+                "import",
+                "--store",
+                s,
+                dir.resolve("missing.crl").toString());
         assertThat(garbage.exit()).isEqualTo(1);
         assertThat(garbage.err()).contains("missing.crl");
 

@@ -21,8 +21,8 @@ import org.umsec.certs.PersonalCertificate;
 import org.umsec.certs.testing.TestPki;
 import org.umsec.core.IpGateway;
 import org.umsec.core.VoipSecurityMode;
-import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.UmsecServer;
+import org.umsec.server.config.ServerConfiguration;
 
 /**
  * {@code umsec load} against the real server: secured calls over mutual TLS with SDES-SRTP both
@@ -64,17 +64,34 @@ class LoadCommandTest {
         }
         AudioFormat f = new AudioFormat(8000, 16, 1, true, false);
         wav = dir.resolve("prompt.wav");
-        AudioSystem.write(new AudioInputStream(new ByteArrayInputStream(pcm), f, pcm.length / 2),
-                AudioFileFormat.Type.WAVE, wav.toFile());
+        AudioSystem.write(
+                new AudioInputStream(new ByteArrayInputStream(pcm), f, pcm.length / 2),
+                AudioFileFormat.Type.WAVE,
+                wav.toFile());
     }
 
     private UmsecServer server() throws Exception {
-        ServerConfiguration c = ServerConfiguration.builder().fqdn("um.example.test").bindAddress("127.0.0.1")
-                .sipPort(0).tlsPort(0).store(dir.resolve("store")).voicemail(dir.resolve("vm"))
-                .dialPlan("s", VoipSecurityMode.SECURED).dialPlan("p", VoipSecurityMode.UNSECURED)
-                .associateDialPlan("s").associateDialPlan("p")
-                .gateway(IpGateway.builder("gw1").fqdn("gw1.example.test").port(5061).dialPlan("s").build())
-                .gateway(IpGateway.builder("lab").address("127.0.0.1").port(5060).dialPlan("p").build())
+        ServerConfiguration c = ServerConfiguration.builder()
+                .fqdn("um.example.test")
+                .bindAddress("127.0.0.1")
+                .sipPort(0)
+                .tlsPort(0)
+                .store(dir.resolve("store"))
+                .voicemail(dir.resolve("vm"))
+                .dialPlan("s", VoipSecurityMode.SECURED)
+                .dialPlan("p", VoipSecurityMode.UNSECURED)
+                .associateDialPlan("s")
+                .associateDialPlan("p")
+                .gateway(IpGateway.builder("gw1")
+                        .fqdn("gw1.example.test")
+                        .port(5061)
+                        .dialPlan("s")
+                        .build())
+                .gateway(IpGateway.builder("lab")
+                        .address("127.0.0.1")
+                        .port(5060)
+                        .dialPlan("p")
+                        .build())
                 .build();
         UmsecServer s = UmsecServer.builder(c).registerJmx(false).build();
         s.start();
@@ -82,8 +99,19 @@ class LoadCommandTest {
     }
 
     private String[] tls(UmsecServer s, String... args) {
-        String[] common = {"load", "--cert", cert.toString(), "--key", key.toString(), "--trust", root.toString(),
-            "--server-name", "um.example.test", "--interval", "0"};
+        String[] common = {
+            "load",
+            "--cert",
+            cert.toString(),
+            "--key",
+            key.toString(),
+            "--trust",
+            root.toString(),
+            "--server-name",
+            "um.example.test",
+            "--interval",
+            "0"
+        };
         String[] all = new String[common.length + args.length + 1];
         System.arraycopy(common, 0, all, 0, common.length);
         System.arraycopy(args, 0, all, common.length, args.length);
@@ -103,36 +131,57 @@ class LoadCommandTest {
     @Test
     void twentySecuredCallsOverMutualTlsWithSrtpBothWaysAllComplete() throws Exception {
         try (UmsecServer s = server()) {
-            CliRunner r = CliRunner.run(tls(s, "--calls", "20", "--rate", "20", "--concurrency", "20", "--hold", "1",
-                    "--wav", wav.toString()));
+            CliRunner r = CliRunner.run(tls(
+                    s, "--calls", "20", "--rate", "20", "--concurrency", "20", "--hold", "1", "--wav", wav.toString()));
             String out = r.out();
             assertThat(r.exit()).as(out + r.err()).isZero();
-            assertThat(out).contains("over mutual TLS (SRTP AES_CM_128_HMAC_SHA1_80, PCMU)",
-                    "TLS handshake: 1 full handshake, TLSv1.3", "setup latency p50", "generator CPU");
+            assertThat(out)
+                    .contains(
+                            "over mutual TLS (SRTP AES_CM_128_HMAC_SHA1_80, PCMU)",
+                            "TLS handshake: 1 full handshake, TLSv1.3",
+                            "setup latency p50",
+                            "generator CPU");
             assertThat(number(out, "attempted +(\\d+)")).isEqualTo(20);
             assertThat(number(out, "answered +(\\d+) \\(100.0 %\\)")).isEqualTo(20);
             assertThat(number(out, "failed +(\\d+)")).isZero();
-            assertThat(number(out, "completed +(\\d+) \\(BYE answered 200 OK\\)")).isEqualTo(20);
+            assertThat(number(out, "completed +(\\d+) \\(BYE answered 200 OK\\)"))
+                    .isEqualTo(20);
             assertThat(number(out, "media +(\\d+) calls")).isEqualTo(20);
             // every call sent SRTP, and what came back authenticated under the key the server answered with
-            assertThat(number(out, "RTP sent \\d+ \\(\\S+ per call, min (\\d+)")).isPositive();
+            assertThat(number(out, "RTP sent \\d+ \\(\\S+ per call, min (\\d+)"))
+                    .isPositive();
             assertThat(number(out, "received (\\d+) \\(")).isPositive();
-            assertThat(number(out, "lost \\d+ \\(\\d+ calls with loss\\), rejected (\\d+)")).isZero();
+            assertThat(number(out, "lost \\d+ \\(\\d+ calls with loss\\), rejected (\\d+)"))
+                    .isZero();
             assertThat(number(out, "SRTCP sent (\\d+)")).isGreaterThanOrEqualTo(20);
-            assertThat(number(out, "SRTCP sent \\d+, received \\d+, rejected (\\d+)")).isZero();
+            assertThat(number(out, "SRTCP sent \\d+, received \\d+, rejected (\\d+)"))
+                    .isZero();
             assertThat(out).contains("handshakes    1 full handshake");
             // the server saw the same calls: it accepted 20, decrypted our SRTP and recorded every call
             assertThat(s.metrics().getCallsAccepted()).isEqualTo(20);
             assertThat(s.metrics().getRtpPacketsReceived()).isPositive();
-            assertThat(s.metrics().getSrtpPacketsFailed().values().stream().mapToLong(Long::longValue).sum()).isZero();
+            assertThat(s.metrics().getSrtpPacketsFailed().values().stream()
+                            .mapToLong(Long::longValue)
+                            .sum())
+                    .isZero();
         }
     }
 
     @Test
     void plainTcpCallsWithRtpAndRefusedCallsAreReportedByStatus() throws Exception {
         try (UmsecServer s = server()) {
-            CliRunner plain = CliRunner.run("load", "--secured=false", "--calls", "4", "--rate", "10", "--hold", "0.3",
-                    "--interval", "0.2", "127.0.0.1:" + s.tcpPort());
+            CliRunner plain = CliRunner.run(
+                    "load",
+                    "--secured=false",
+                    "--calls",
+                    "4",
+                    "--rate",
+                    "10",
+                    "--hold",
+                    "0.3",
+                    "--interval",
+                    "0.2",
+                    "127.0.0.1:" + s.tcpPort());
             assertThat(plain.exit()).as(plain.out() + plain.err()).isZero();
             assertThat(plain.out()).contains("over TCP (plain RTP, PCMU)", "TLS handshake: none (TCP connect");
             assertThat(number(plain.out(), "answered +(\\d+)")).isEqualTo(4);
@@ -157,7 +206,8 @@ class LoadCommandTest {
             CliRunner r = CliRunner.run(tls(s, "--duration", "1", "--rate", "20", "--concurrency", "2", "--hold", "2"));
             assertThat(r.exit()).as(r.out() + r.err()).isZero();
             assertThat(number(r.out(), "attempted +(\\d+)")).isEqualTo(2);
-            assertThat(number(r.out(), "(\\d+) skipped at the concurrency limit")).isPositive();
+            assertThat(number(r.out(), "(\\d+) skipped at the concurrency limit"))
+                    .isPositive();
             assertThat(number(r.out(), "completed +(\\d+)")).isEqualTo(2);
         }
     }

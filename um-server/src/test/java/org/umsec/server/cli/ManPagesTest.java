@@ -23,7 +23,8 @@ class ManPagesTest {
     @Test
     void everyCommandHasAPageListingEveryOptionAndCompletionKnowsEverySubcommand() throws Exception {
         List<Path> written = ManPages.write(dir);
-        CommandLine root = UmsecCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        CommandLine root =
+                UmsecCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
         int pages = check(root, dir.resolve("man/man1"));
         assertThat(written).hasSize(pages + 1);
         assertThat(pages).isGreaterThan(10);
@@ -43,8 +44,13 @@ class ManPagesTest {
         Path page = man.resolve(spec.qualifiedName("-") + ".1");
         assertThat(page).exists();
         String t = Files.readString(page);
-        assertThat(t).startsWith(".\\\"").contains(".TH \"" + spec.qualifiedName("-").toUpperCase(java.util.Locale.ROOT)
-                + "\" \"1\"", ".SH NAME", ".SH SYNOPSIS", ".SH EXIT STATUS");
+        assertThat(t)
+                .startsWith(".\\\"")
+                .contains(
+                        ".TH \"" + spec.qualifiedName("-").toUpperCase(java.util.Locale.ROOT) + "\" \"1\"",
+                        ".SH NAME",
+                        ".SH SYNOPSIS",
+                        ".SH EXIT STATUS");
         for (OptionSpec o : spec.options()) {
             if (!o.hidden()) {
                 assertThat(t).as(page + " documents " + o.longestName()).contains(ManPages.esc(o.longestName()));
@@ -82,8 +88,16 @@ class ManPagesTest {
         assertThat(c.tlsListener()).isTrue();
         // the unit the archive ships runs it with the hardening the README promises
         String unit = Files.readString(Path.of("src/dist/systemd/umsec.service"));
-        assertThat(unit).contains("User=umsec", "NoNewPrivileges=yes", "ProtectSystem=strict",
-                "ReadWritePaths=/var/lib/umsec", "CapabilityBoundingSet=\n", "ExecReload=/bin/kill -HUP $MAINPID",
-                "SuccessExitStatus=143", "--config /etc/umsec/umsec.yaml").doesNotContain("MemoryDenyWriteExecute=yes");
+        assertThat(unit)
+                .contains(
+                        "User=umsec",
+                        "NoNewPrivileges=yes",
+                        "ProtectSystem=strict",
+                        "ReadWritePaths=/var/lib/umsec",
+                        "CapabilityBoundingSet=\n",
+                        "ExecReload=/bin/kill -HUP $MAINPID",
+                        "SuccessExitStatus=143",
+                        "--config /etc/umsec/umsec.yaml")
+                .doesNotContain("MemoryDenyWriteExecute=yes");
     }
 }

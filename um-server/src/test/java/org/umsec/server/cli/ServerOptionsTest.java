@@ -20,7 +20,8 @@ class ServerOptionsTest {
     Path dir;
 
     private ServerCommand parse(String... args) {
-        CommandLine cl = UmsecCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        CommandLine cl =
+                UmsecCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
         CommandLine.ParseResult r = cl.parseArgs(args);
         return (ServerCommand) r.subcommand().commandSpec().userObject();
     }
@@ -34,14 +35,18 @@ class ServerOptionsTest {
         assertThat(c.store()).isEqualTo(dir.toAbsolutePath().resolve("var/certs"));
         assertThat(c.voicemail()).isEqualTo(dir.toAbsolutePath().resolve("var/voicemail"));
         // and the start-up description names those ports, not 5060/5061
-        assertThat(c.startupPlan().describe(c.sipPort(), c.tlsPort())).contains("TLS 5071").doesNotContain("5061");
+        assertThat(c.startupPlan().describe(c.sipPort(), c.tlsPort()))
+                .contains("TLS 5071")
+                .doesNotContain("5061");
     }
 
     @Test
     void portsOverrideAFileAndAreCheckedLikeTheFile() throws Exception {
         Path f = dir.resolve("umsec.yaml");
         Files.writeString(f, "server:\n  startSecured: 0\n  bind: 127.0.0.1\n");
-        assertThat(parse("server", "--config", f.toString(), "--sip-port", "5072").configuration().sipPort())
+        assertThat(parse("server", "--config", f.toString(), "--sip-port", "5072")
+                        .configuration()
+                        .sipPort())
                 .isEqualTo(5072);
         CliRunner same = CliRunner.run("server", "--config", f.toString(), "--sip-port", "5061", "--tls-port", "5061");
         assertThat(same.exit()).isEqualTo(1);
@@ -56,7 +61,8 @@ class ServerOptionsTest {
         CliRunner port = CliRunner.run("server", "--sip-port", "70000");
         assertThat(port.exit()).isEqualTo(2);
         assertThat(port.err()).contains("a port must be 0..65535, was 70000");
-        CliRunner noDir = CliRunner.run("server", "--workdir", dir.resolve("missing").toString());
+        CliRunner noDir =
+                CliRunner.run("server", "--workdir", dir.resolve("missing").toString());
         assertThat(noDir.exit()).isEqualTo(1);
         assertThat(noDir.err()).contains("missing: no such directory");
     }
@@ -84,15 +90,19 @@ class ServerOptionsTest {
         assertThat(CliRunner.run("config", "check", dir.toString()).err())
                 .contains(dir + ": cannot read the configuration: is a directory, not a file");
         Path latin1 = dir.resolve("latin1.yaml");
-        Files.write(latin1, "server:\n  name: um1\n  fqdn: caf\u00e9.example.test\n".getBytes(
-                java.nio.charset.StandardCharsets.ISO_8859_1));
+        Files.write(
+                latin1,
+                "server:\n  name: um1\n  fqdn: caf\u00e9.example.test\n"
+                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         CliRunner bad = CliRunner.run("config", "check", latin1.toString());
         assertThat(bad.exit()).isEqualTo(1);
-        assertThat(bad.err()).contains(latin1 + ":3: cannot read the configuration: not UTF-8 text (malformed byte 0xe9");
+        assertThat(bad.err())
+                .contains(latin1 + ":3: cannot read the configuration: not UTF-8 text (malformed byte 0xe9");
         Path big = dir.resolve("big.yaml");
         Files.write(big, new byte[ServerConfiguration.MAX_FILE_BYTES + 1]);
-        assertThat(CliRunner.run("config", "check", big.toString()).err()).contains(big + ": cannot read the"
-                + " configuration: the file is larger than " + ServerConfiguration.MAX_FILE_BYTES + " bytes");
+        assertThat(CliRunner.run("config", "check", big.toString()).err())
+                .contains(big + ": cannot read the" + " configuration: the file is larger than "
+                        + ServerConfiguration.MAX_FILE_BYTES + " bytes");
         // the server says the same
         assertThat(CliRunner.run("server", "--config", missing.toString()).err())
                 .contains(missing + ": cannot read the configuration: no such file or directory");

@@ -47,15 +47,17 @@ class ServerProcessTest {
     }
 
     static void pump(InputStream in, BlockingQueue<String> q) {
-        Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    q.add(l);
-                }
-            } catch (IOException e) {
-                q.add("<pump: " + e + ">");
-            }
-        }, "test-pump");
+        Thread t = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                        for (String l; (l = r.readLine()) != null; ) {
+                            q.add(l);
+                        }
+                    } catch (IOException e) {
+                        q.add("<pump: " + e + ">");
+                    }
+                },
+                "test-pump");
         t.setDaemon(true);
         t.start();
     }
@@ -77,7 +79,9 @@ class ServerProcessTest {
     }
 
     void signal(String sig) throws Exception {
-        Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start();
+        Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid()))
+                .inheritIO()
+                .start();
         assertThat(k.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(k.exitValue()).isZero();
     }
@@ -85,30 +89,46 @@ class ServerProcessTest {
     @Test
     void sighupReloadsSigtermDrainsAndLogsAreJsonLines() throws Exception {
         Path cfg = dir.resolve("umsec.yaml");
-        Files.writeString(cfg, String.join("\n",
-                "server:",
-                "  name: um-proc",
-                "  fqdn: um.example.test",
-                "  bind: 127.0.0.1",
-                "  sipPort: 0",
-                "  tlsPort: 0",
-                "  store: ./certs",
-                "  voicemail: ./voicemail",
-                "  startSecured: 0",
-                "  dialPlans: [plain]",
-                "dialPlans:",
-                "  - name: plain",
-                "    voipSecurity: Unsecured",
-                "gateways:",
-                "  - name: pbx",
-                "    address: 127.0.0.1",
-                "    port: 5060",
-                "    dialPlan: plain",
-                ""));
+        Files.writeString(
+                cfg,
+                String.join(
+                        "\n",
+                        "server:",
+                        "  name: um-proc",
+                        "  fqdn: um.example.test",
+                        "  bind: 127.0.0.1",
+                        "  sipPort: 0",
+                        "  tlsPort: 0",
+                        "  store: ./certs",
+                        "  voicemail: ./voicemail",
+                        "  startSecured: 0",
+                        "  dialPlans: [plain]",
+                        "dialPlans:",
+                        "  - name: plain",
+                        "    voipSecurity: Unsecured",
+                        "gateways:",
+                        "  - name: pbx",
+                        "    address: 127.0.0.1",
+                        "    port: 5060",
+                        "    dialPlan: plain",
+                        ""));
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        process = new ProcessBuilder(java.toString(), "-cp", cp, UmsecCommand.class.getName(), "server", "--config",
-                cfg.toString(), "--log-format", "json", "--log-level", "INFO", "--grace", "1").directory(dir.toFile())
+        process = new ProcessBuilder(
+                        java.toString(),
+                        "-cp",
+                        cp,
+                        UmsecCommand.class.getName(),
+                        "server",
+                        "--config",
+                        cfg.toString(),
+                        "--log-format",
+                        "json",
+                        "--log-level",
+                        "INFO",
+                        "--grace",
+                        "1")
+                .directory(dir.toFile())
                 .start();
         pump(process.getInputStream(), out);
         pump(process.getErrorStream(), err);

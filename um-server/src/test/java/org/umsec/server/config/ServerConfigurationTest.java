@@ -8,7 +8,6 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.umsec.core.IpGateway;
@@ -34,44 +33,62 @@ class ServerConfigurationTest {
         assertThat(c.dialPlan("dp-secure").orElseThrow().mode()).isEqualTo(VoipSecurityMode.SECURED);
         assertThat(c.dialPlan("DP-PLAIN").orElseThrow().mode()).isEqualTo(VoipSecurityMode.UNSECURED);
         // no bind address: plain TCP on every address is reported (the one warning of the example)
-        assertThat(c.warnings()).singleElement().satisfies(w -> assertThat(w.toString())
-                .startsWith(f + ":1: warning: plain SIP over TCP").contains("set server.bind"));
-        assertThat(c.gateways()).containsExactly(
-                IpGateway.builder("gw1").fqdn("gw1.example.test").address("127.0.0.1").port(5061).dialPlan("dp-secure").build(),
-                IpGateway.builder("pbx-lab").address("127.0.0.1").port(5060).dialPlan("dp-plain").build());
+        assertThat(c.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.toString())
+                        .startsWith(f + ":1: warning: plain SIP over TCP")
+                        .contains("set server.bind"));
+        assertThat(c.gateways())
+                .containsExactly(
+                        IpGateway.builder("gw1")
+                                .fqdn("gw1.example.test")
+                                .address("127.0.0.1")
+                                .port(5061)
+                                .dialPlan("dp-secure")
+                                .build(),
+                        IpGateway.builder("pbx-lab")
+                                .address("127.0.0.1")
+                                .port(5060)
+                                .dialPlan("dp-plain")
+                                .build());
         assertThat(c.startupModes()).containsExactlyInAnyOrder(VoipSecurityMode.SECURED, VoipSecurityMode.UNSECURED);
         assertThat(c.tcpListener()).isTrue();
         assertThat(c.tlsListener()).isTrue();
         assertThat(c.trustList().isTrustedName("gw1.example.test")).isTrue();
-        assertThat(c.trustList().isTrustedAddress(InetAddress.getByName("127.0.0.1"))).isTrue();
+        assertThat(c.trustList().isTrustedAddress(InetAddress.getByName("127.0.0.1")))
+                .isTrue();
         assertThat(c.trustList().isTrustedName("evil.example.test")).isFalse();
     }
 
     @Test
     void twoGatewaysOnTheSameHostAndPortAreRefusedWithTheLineOfTheSecondsFqdn() {
-        String yaml = String.join("\n",
-                "server:",                           // 1
-                "  name: um1",                        // 2
-                "  fqdn: um.example.test",            // 3
-                "  dialPlans: [dp-s]",                // 4
-                "dialPlans:",                         // 5
-                "  - name: dp-s",                     // 6
-                "    voipSecurity: Secured",          // 7
-                "gateways:",                          // 8
-                "  - name: gw1",                      // 9
-                "    fqdn: gw.example.test",          // 10
-                "    port: 5061",                     // 11
-                "    dialPlan: dp-s",                 // 12
-                "  - name: gw2",                      // 13
-                "    fqdn: GW.example.test.",         // 14
-                "    port: 5061",                     // 15
-                "    dialPlan: dp-s",                 // 16
+        String yaml = String.join(
+                "\n",
+                "server:", // 1
+                "  name: um1", // 2
+                "  fqdn: um.example.test", // 3
+                "  dialPlans: [dp-s]", // 4
+                "dialPlans:", // 5
+                "  - name: dp-s", // 6
+                "    voipSecurity: Secured", // 7
+                "gateways:", // 8
+                "  - name: gw1", // 9
+                "    fqdn: gw.example.test", // 10
+                "    port: 5061", // 11
+                "    dialPlan: dp-s", // 12
+                "  - name: gw2", // 13
+                "    fqdn: GW.example.test.", // 14
+                "    port: 5061", // 15
+                "    dialPlan: dp-s", // 16
                 "");
         assertThatThrownBy(() -> ServerConfiguration.load("dup.yaml", new StringReader(yaml), dir))
-                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems())
-                        .map(ConfigurationProblem::toString)
-                        .containsExactly("dup.yaml:14: IP gateways 'gw1' and 'gw2' have the same FQDN"
-                                + " 'gw.example.test' and port 5061; each trusted device must be configured once"));
+                .isInstanceOfSatisfying(
+                        ConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .map(ConfigurationProblem::toString)
+                                .containsExactly(
+                                        "dup.yaml:14: IP gateways 'gw1' and 'gw2' have the same FQDN"
+                                                + " 'gw.example.test' and port 5061; each trusted device must be configured once"));
     }
 
     /**
@@ -82,52 +99,80 @@ class ServerConfigurationTest {
     void aPathThatIsNoPathIsAProblemWithItsLine() {
         String yaml = "server:\n  fqdn: um.example.test\n  store: \"var\\0certs\"\n";
         assertThatThrownBy(() -> ServerConfiguration.load("nul.yaml", new StringReader(yaml), dir))
-                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems())
-                        .map(ConfigurationProblem::toString)
-                        .anySatisfy(p -> assertThat(p).startsWith("nul.yaml:3: server.store: 'var?certs' is not a"
-                                + " valid path")));
+                .isInstanceOfSatisfying(
+                        ConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .map(ConfigurationProblem::toString)
+                                .anySatisfy(p -> assertThat(p)
+                                        .startsWith("nul.yaml:3: server.store: 'var?certs' is not a" + " valid path")));
     }
 
     @Test
     void everyProblemIsReportedAtOnceWithFileAndLine() {
-        String yaml = String.join("\n",
-                "server:",                           // 1
-                "  name: um1",                        // 2
-                "  sipPort: seventy",                 // 3
-                "  tlsPort: 70000",                   // 4
-                "  startSecured: 2",                  // 5
-                "  dialPlans: [dp-a, dp-missing]",    // 6
-                "  colour: blue",                     // 7
-                "dialPlans:",                         // 8
-                "  - name: dp-a",                     // 9
-                "    voipSecurity: VerySecure",       // 10
-                "  - name: dp-b",                     // 11
-                "    voipSecurity: Secured",          // 12
-                "gateways:",                          // 13
-                "  - name: gw1",                      // 14
-                "    address: 10.0.0.1",              // 15
-                "    dialPlan: dp-b",                 // 16
-                "  - name: gw2",                      // 17
-                "    address: not-an-ip",             // 18
-                "    dialPlan: dp-nowhere",           // 19
+        String yaml = String.join(
+                "\n",
+                "server:", // 1
+                "  name: um1", // 2
+                "  sipPort: seventy", // 3
+                "  tlsPort: 70000", // 4
+                "  startSecured: 2", // 5
+                "  dialPlans: [dp-a, dp-missing]", // 6
+                "  colour: blue", // 7
+                "dialPlans:", // 8
+                "  - name: dp-a", // 9
+                "    voipSecurity: VerySecure", // 10
+                "  - name: dp-b", // 11
+                "    voipSecurity: Secured", // 12
+                "gateways:", // 13
+                "  - name: gw1", // 14
+                "    address: 10.0.0.1", // 15
+                "    dialPlan: dp-b", // 16
+                "  - name: gw2", // 17
+                "    address: not-an-ip", // 18
+                "    dialPlan: dp-nowhere", // 19
                 "");
         assertThatThrownBy(() -> ServerConfiguration.load("bad.yaml", new StringReader(yaml), dir))
                 .isInstanceOfSatisfying(ConfigurationException.class, e -> {
-                    List<String> p = e.problems().stream().map(ConfigurationProblem::toString).toList();
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:3:").contains("sipPort")
-                            .contains("seventy"));
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:4:").contains("70000"));
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:5: warning:").contains("StartSecured 2"));
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:6:").contains("dp-missing"));
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:7:").contains("unknown key 'colour'"));
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:10:").contains("VerySecure"));
+                    List<String> p = e.problems().stream()
+                            .map(ConfigurationProblem::toString)
+                            .toList();
+                    assertThat(p)
+                            .anySatisfy(s -> assertThat(s)
+                                    .startsWith("bad.yaml:3:")
+                                    .contains("sipPort")
+                                    .contains("seventy"));
+                    assertThat(p)
+                            .anySatisfy(
+                                    s -> assertThat(s).startsWith("bad.yaml:4:").contains("70000"));
+                    assertThat(p)
+                            .anySatisfy(s -> assertThat(s)
+                                    .startsWith("bad.yaml:5: warning:")
+                                    .contains("StartSecured 2"));
+                    assertThat(p)
+                            .anySatisfy(
+                                    s -> assertThat(s).startsWith("bad.yaml:6:").contains("dp-missing"));
+                    assertThat(p)
+                            .anySatisfy(
+                                    s -> assertThat(s).startsWith("bad.yaml:7:").contains("unknown key 'colour'"));
+                    assertThat(p)
+                            .anySatisfy(s ->
+                                    assertThat(s).startsWith("bad.yaml:10:").contains("VerySecure"));
                     // gw1: on a Secured plan without FQDN or port 5061 (R4), and dp-b is not associated
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:14:").contains("has no FQDN")
-                            .contains("(R4)"));
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:14:").contains("needs 'port: 5061'"));
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:16:").contains("not associated"));
+                    assertThat(p)
+                            .anySatisfy(s -> assertThat(s)
+                                    .startsWith("bad.yaml:14:")
+                                    .contains("has no FQDN")
+                                    .contains("(R4)"));
+                    assertThat(p)
+                            .anySatisfy(s ->
+                                    assertThat(s).startsWith("bad.yaml:14:").contains("needs 'port: 5061'"));
+                    assertThat(p)
+                            .anySatisfy(s ->
+                                    assertThat(s).startsWith("bad.yaml:16:").contains("not associated"));
                     // gw2: core's address rule, at the line of the key
-                    assertThat(p).anySatisfy(s -> assertThat(s).startsWith("bad.yaml:18:").contains("not-an-ip"));
+                    assertThat(p)
+                            .anySatisfy(s ->
+                                    assertThat(s).startsWith("bad.yaml:18:").contains("not-an-ip"));
                     assertThat(e.getMessage()).contains("configuration problems:");
                 });
     }
@@ -164,7 +209,8 @@ class ServerConfigurationTest {
     void startSecuredDecidesWhenNoDialPlanIsAssociated() throws Exception {
         ServerConfiguration one = ServerConfiguration.builder().startSecured(1).build();
         ServerConfiguration zero = ServerConfiguration.builder().startSecured(0).build();
-        assertThat(one.startupModes()).containsExactlyInAnyOrder(VoipSecurityMode.SIP_SECURED, VoipSecurityMode.SECURED);
+        assertThat(one.startupModes())
+                .containsExactlyInAnyOrder(VoipSecurityMode.SIP_SECURED, VoipSecurityMode.SECURED);
         assertThat(one.tlsListener()).isTrue();
         assertThat(one.startupPlan().basis()).isEqualTo(org.umsec.core.StartupPlan.Basis.START_SECURED);
         assertThat(zero.startupModes()).containsExactly(VoipSecurityMode.UNSECURED);
@@ -173,45 +219,74 @@ class ServerConfigurationTest {
 
     @Test
     void builtInCodeProblemsNameTheCodeSource() {
-        assertThatThrownBy(() -> ServerConfiguration.builder().dialPlan("a", VoipSecurityMode.SECURED)
-                .dialPlan("a", VoipSecurityMode.UNSECURED).fqdn("bad host!").build())
-                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems())
-                        .extracting(ConfigurationProblem::toString)
-                        .anySatisfy(s -> assertThat(s).startsWith("<configuration>: ").contains("bad host!")));
-        assertThatThrownBy(() -> ServerConfiguration.builder().dialPlan("a", VoipSecurityMode.SECURED)
-                .dialPlan("a", VoipSecurityMode.UNSECURED).build())
-                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems())
-                        .extracting(ConfigurationProblem::toString)
-                        .anySatisfy(s -> assertThat(s).startsWith("<configuration>: ").contains("used more than once")));
+        assertThatThrownBy(() -> ServerConfiguration.builder()
+                        .dialPlan("a", VoipSecurityMode.SECURED)
+                        .dialPlan("a", VoipSecurityMode.UNSECURED)
+                        .fqdn("bad host!")
+                        .build())
+                .isInstanceOfSatisfying(
+                        ConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .extracting(ConfigurationProblem::toString)
+                                .anySatisfy(s -> assertThat(s)
+                                        .startsWith("<configuration>: ")
+                                        .contains("bad host!")));
+        assertThatThrownBy(() -> ServerConfiguration.builder()
+                        .dialPlan("a", VoipSecurityMode.SECURED)
+                        .dialPlan("a", VoipSecurityMode.UNSECURED)
+                        .build())
+                .isInstanceOfSatisfying(
+                        ConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .extracting(ConfigurationProblem::toString)
+                                .anySatisfy(s -> assertThat(s)
+                                        .startsWith("<configuration>: ")
+                                        .contains("used more than once")));
     }
 
     @Test
     void serverAddressesFollowCoresIpLiteralRule() throws Exception {
         for (String bad : List.of("999.1.1.1", "1.2.3", "gw.example.test", "2001:db8::zz", "010.0.0.1")) {
-            assertThatThrownBy(() -> ServerConfiguration.builder().bindAddress(bad).build())
-                    .isInstanceOf(ConfigurationException.class).hasMessageContaining("server.bind must be an IP address");
+            assertThatThrownBy(
+                            () -> ServerConfiguration.builder().bindAddress(bad).build())
+                    .isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("server.bind must be an IP address");
         }
-        assertThat(ServerConfiguration.builder().bindAddress("::1").mediaAddress("[2001:db8::1]").startSecured(0)
-                .build().bindAddress()).isEqualTo("::1");
+        assertThat(ServerConfiguration.builder()
+                        .bindAddress("::1")
+                        .mediaAddress("[2001:db8::1]")
+                        .startSecured(0)
+                        .build()
+                        .bindAddress())
+                .isEqualTo("::1");
     }
 
     @Test
     void umSecurityCoreErrorsRefuseAndItsWarningsAreKept() throws Exception {
         // Dial plan names are case-insensitive (as in Exchange): "DP" and "dp" are one name used twice.
-        assertThatThrownBy(() -> ServerConfiguration.builder().dialPlan("DP", VoipSecurityMode.UNSECURED)
-                .dialPlan("dp", VoipSecurityMode.UNSECURED).build())
+        assertThatThrownBy(() -> ServerConfiguration.builder()
+                        .dialPlan("DP", VoipSecurityMode.UNSECURED)
+                        .dialPlan("dp", VoipSecurityMode.UNSECURED)
+                        .build())
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("Dial plan name 'dp' is used more than once (names are case-insensitive)");
         // An Unsecured gateway on the TLS port is legal but suspicious: a warning, not a refusal.
-        ServerConfiguration c = ServerConfiguration.builder().dialPlan("dp", VoipSecurityMode.UNSECURED)
-                .gateway(IpGateway.builder("pbx").address("192.0.2.1").port(5061).dialPlan("dp").build())
+        ServerConfiguration c = ServerConfiguration.builder()
+                .dialPlan("dp", VoipSecurityMode.UNSECURED)
+                .gateway(IpGateway.builder("pbx")
+                        .address("192.0.2.1")
+                        .port(5061)
+                        .dialPlan("dp")
+                        .build())
                 .build();
-        assertThat(c.warnings()).anySatisfy(w -> assertThat(w.toString()).contains("on port 5061, the SIP-over-TLS port"));
+        assertThat(c.warnings())
+                .anySatisfy(w -> assertThat(w.toString()).contains("on port 5061, the SIP-over-TLS port"));
         assertThat(c.umConfiguration().dialPlans()).hasSize(1);
     }
 
     private void assertProblem(String yaml, String text) {
         assertThatThrownBy(() -> ServerConfiguration.load("x.yaml", new StringReader(yaml), dir))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining(text);
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining(text);
     }
 }

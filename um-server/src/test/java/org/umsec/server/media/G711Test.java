@@ -49,8 +49,12 @@ class G711Test {
         for (int c = 0; c < 256; c++) {
             byte code = (byte) c;
             byte expectedU = c == 0x7F ? (byte) 0xFF : code; // µ-law has two zeros; 0 encodes as 0xFF
-            assertThat(G711.linearToUlaw(G711.ulawToLinear(code))).as("µ-law %02x", c).isEqualTo(expectedU);
-            assertThat(G711.linearToAlaw(G711.alawToLinear(code))).as("A-law %02x", c).isEqualTo(code);
+            assertThat(G711.linearToUlaw(G711.ulawToLinear(code)))
+                    .as("µ-law %02x", c)
+                    .isEqualTo(expectedU);
+            assertThat(G711.linearToAlaw(G711.alawToLinear(code)))
+                    .as("A-law %02x", c)
+                    .isEqualTo(code);
         }
     }
 
@@ -77,15 +81,18 @@ class G711Test {
         for (int c = 0; c < 256; c++) {
             all[c] = (byte) c;
         }
-        for (AudioFormat.Encoding enc : new AudioFormat.Encoding[] {AudioFormat.Encoding.ULAW, AudioFormat.Encoding.ALAW}) {
+        for (AudioFormat.Encoding enc :
+                new AudioFormat.Encoding[] {AudioFormat.Encoding.ULAW, AudioFormat.Encoding.ALAW}) {
             AudioFormat src = new AudioFormat(enc, 8000, 8, 1, 1, 8000, false);
             AudioFormat pcm = new AudioFormat(AudioFormat.Encoding.PCM_SIGNED, 8000, 16, 1, 2, 8000, false);
-            try (AudioInputStream in = AudioSystem.getAudioInputStream(pcm,
-                    new AudioInputStream(new ByteArrayInputStream(all), src, 256))) {
+            try (AudioInputStream in = AudioSystem.getAudioInputStream(
+                    pcm, new AudioInputStream(new ByteArrayInputStream(all), src, 256))) {
                 ByteBuffer jdk = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
                 for (int c = 0; c < 256; c++) {
                     short expected = jdk.getShort(2 * c);
-                    short ours = enc == AudioFormat.Encoding.ULAW ? G711.ulawToLinear((byte) c) : G711.alawToLinear((byte) c);
+                    short ours = enc == AudioFormat.Encoding.ULAW
+                            ? G711.ulawToLinear((byte) c)
+                            : G711.alawToLinear((byte) c);
                     assertThat(ours).as("%s %02x", enc, c).isEqualTo(expected);
                 }
             }
@@ -103,7 +110,8 @@ class G711Test {
             assertThat(codes[i]).isEqualTo(G711.linearToAlaw(pcm[i]));
             assertThat(back[i]).isEqualTo(G711.alawToLinear(codes[i]));
         }
-        assertThatThrownBy(() -> G711.decode(9, codes, 0, 1, back, 0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> G711.decode(9, codes, 0, 1, back, 0))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("9");
     }
 }

@@ -11,8 +11,15 @@ class RtcpTest {
     void senderAndReceiverReportsAreValidCompoundPackets() {
         byte[] b = new byte[256];
         Instant now = Instant.parse("2026-11-28T10:00:00.5Z");
-        int len = Rtcp.write(b, 0x11223344L, now, 1234, 10, 1600,
-                new Rtcp.ReportBlock(0x55667788L, 12, 3, 70000, 40, 0, 0), "umsec@x");
+        int len = Rtcp.write(
+                b,
+                0x11223344L,
+                now,
+                1234,
+                10,
+                1600,
+                new Rtcp.ReportBlock(0x55667788L, 12, 3, 70000, 40, 0, 0),
+                "umsec@x");
         assertThat(len % 4).isZero();
         assertThat(b[1] & 0xFF).isEqualTo(200);
         assertThat(((b[2] & 0xFF) << 8 | (b[3] & 0xFF)) * 4 + 4).isEqualTo(52); // SR with one report block

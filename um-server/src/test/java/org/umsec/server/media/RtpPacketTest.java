@@ -21,11 +21,36 @@ class RtpPacketTest {
     @Test
     void parsesCsrcExtensionAndPadding() {
         byte[] b = {
-            (byte) 0xB1, 0x00, 0x00, 0x01, 0, 0, 0, 2, 0, 0, 0, 3, // V=2 P X CC=1, PT 0
-            0, 0, 0, 9, // CSRC
-            (byte) 0xBE, (byte) 0xDE, 0x00, 0x01, 1, 2, 3, 4, // extension, one word
-            10, 11, 12, // payload
-            0, 0, 3 // padding of 3
+            (byte) 0xB1,
+            0x00,
+            0x00,
+            0x01,
+            0,
+            0,
+            0,
+            2,
+            0,
+            0,
+            0,
+            3, // V=2 P X CC=1, PT 0
+            0,
+            0,
+            0,
+            9, // CSRC
+            (byte) 0xBE,
+            (byte) 0xDE,
+            0x00,
+            0x01,
+            1,
+            2,
+            3,
+            4, // extension, one word
+            10,
+            11,
+            12, // payload
+            0,
+            0,
+            3 // padding of 3
         };
         RtpPacket p = RtpPacket.parse(b, 0, b.length).orElseThrow();
         assertThat(p.payloadOffset()).isEqualTo(24);

@@ -56,8 +56,10 @@ class TelephoneEventsTest {
         assertThat(packet(1000, 7, false, 400)).isEmpty();
         assertThat(packet(1000, 7, false, 800)).isEmpty();
         // the end packets of '7' are lost; '8' starts, and is a single-packet event
-        assertThat(packet(3000, 8, true, 320)).containsExactly(
-                new TelephoneEvents.Digit('7', Duration.ofMillis(100)), new TelephoneEvents.Digit('8', Duration.ofMillis(40)));
+        assertThat(packet(3000, 8, true, 320))
+                .containsExactly(
+                        new TelephoneEvents.Digit('7', Duration.ofMillis(100)),
+                        new TelephoneEvents.Digit('8', Duration.ofMillis(40)));
         assertThat(packet(1000, 7, true, 1200)).isEmpty(); // its end, arriving very late, is not a second '7'
     }
 
@@ -66,7 +68,8 @@ class TelephoneEventsTest {
         assertThat(press(1000, 16, 2)).isEmpty(); // flash
         assertThat(press(2000, 255, 2)).isEmpty();
         int len = RtpPacket.write(buf, 0, 101, false, seq++, 4000, 0x42, new byte[3], 0, 3);
-        assertThat(decoder.accept(RtpPacket.parse(buf, 0, len).orElseThrow(), buf)).isEmpty();
+        assertThat(decoder.accept(RtpPacket.parse(buf, 0, len).orElseThrow(), buf))
+                .isEmpty();
         assertThat(TelephoneEvents.event('#')).isEqualTo(11);
         assertThat(TelephoneEvents.event('a')).isEqualTo(12);
         assertThatThrownBy(() -> TelephoneEvents.event('x')).isInstanceOf(IllegalArgumentException.class);

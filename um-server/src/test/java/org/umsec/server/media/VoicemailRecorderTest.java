@@ -30,9 +30,18 @@ class VoicemailRecorderTest {
     Path dir;
 
     static CallInfo info(String caller, String callId) {
-        return new CallInfo(callId, caller, "sip:vm@um", "gw1", "dp", VoipSecurityMode.SECURED,
-                new InetSocketAddress("127.0.0.1", 5061), new InetSocketAddress("127.0.0.1", 4000),
-                Optional.of("AES_CM_128_HMAC_SHA1_80"), 0, Instant.parse("2026-11-28T10:15:00Z"));
+        return new CallInfo(
+                callId,
+                caller,
+                "sip:vm@um",
+                "gw1",
+                "dp",
+                VoipSecurityMode.SECURED,
+                new InetSocketAddress("127.0.0.1", 5061),
+                new InetSocketAddress("127.0.0.1", 4000),
+                Optional.of("AES_CM_128_HMAC_SHA1_80"),
+                0,
+                Instant.parse("2026-11-28T10:15:00Z"));
     }
 
     @Test
@@ -77,10 +86,10 @@ class VoicemailRecorderTest {
         Path vm = dir.resolve("vm");
         assertThat(Files.size(vm.resolve(base + ".wav"))).isEqualTo(WavWriter.HEADER_SIZE + 6);
         assertThat(Files.size(vm.resolve(base + "-2.wav"))).isEqualTo(WavWriter.HEADER_SIZE + 4);
-        assertThat(Files.readString(vm.resolve(base + ".json"))).contains("\"callId\": \"a/b\"",
-                "\"recording\": \"" + base + ".wav\"");
-        assertThat(Files.readString(vm.resolve(base + "-2.json"))).contains("\"callId\": \"a:b\"",
-                "\"recording\": \"" + base + "-2.wav\"");
+        assertThat(Files.readString(vm.resolve(base + ".json")))
+                .contains("\"callId\": \"a/b\"", "\"recording\": \"" + base + ".wav\"");
+        assertThat(Files.readString(vm.resolve(base + "-2.json")))
+                .contains("\"callId\": \"a:b\"", "\"recording\": \"" + base + "-2.wav\"");
         // an existing file is never opened again, whoever made it
         Files.writeString(vm.resolve(base + "-3.wav"), "not ours");
         CallHandler.Call c3 = r.answer(info("sip:alice@x", "a b"));
@@ -105,15 +114,21 @@ class VoicemailRecorderTest {
                 .isEqualTo("rwx------");
         for (String ext : new String[] {".wav", ".json"}) {
             assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
-                    Files.getPosixFilePermissions(vm.resolve(base + ext)))).as(ext).isEqualTo("rw-------");
+                            Files.getPosixFilePermissions(vm.resolve(base + ext))))
+                    .as(ext)
+                    .isEqualTo("rw-------");
         }
     }
 
     @Test
     void maxBytesStopsTheRecordingWithAnEventAndKeepsAValidFile() throws Exception {
         java.util.List<org.umsec.core.SecurityEvent> events = new java.util.ArrayList<>();
-        VoicemailRecorder r = VoicemailRecorder.builder(dir).greeting(new short[0]).maxBytes(1044)
-                .minFreeBytes(0).events(events::add).build();
+        VoicemailRecorder r = VoicemailRecorder.builder(dir)
+                .greeting(new short[0])
+                .maxBytes(1044)
+                .minFreeBytes(0)
+                .events(events::add)
+                .build();
         CallInfo i = info("sip:alice@x", "big");
         CallHandler.Call c = r.answer(i);
         short[] chunk = new short[160];
@@ -121,7 +136,8 @@ class VoicemailRecorderTest {
         for (int k = 0; k < 3; k++) {
             c.audio(chunk, 0, 160); // 960 bytes of samples so far
         }
-        assertThatThrownBy(() -> c.audio(chunk, 0, 160)).isInstanceOf(RecordingLimitException.class)
+        assertThatThrownBy(() -> c.audio(chunk, 0, 160))
+                .isInstanceOf(RecordingLimitException.class)
                 .hasMessageContaining("voicemail.maxBytes");
         assertThatThrownBy(() -> c.audio(chunk, 0, 160)).isInstanceOf(RecordingLimitException.class);
         c.end(summary(i, CallEndReason.RECORDING_LIMIT));
@@ -142,8 +158,11 @@ class VoicemailRecorderTest {
     void belowTheFreeSpaceFloorNewCallsAreRefusedWithAnEvent() {
         java.util.List<org.umsec.core.SecurityEvent> events = new java.util.ArrayList<>();
         long[] free = {10_000};
-        VoicemailRecorder r = VoicemailRecorder.builder(dir.resolve("not-yet")).minFreeBytes(5_000)
-                .events(events::add).freeSpace(p -> free[0]).build();
+        VoicemailRecorder r = VoicemailRecorder.builder(dir.resolve("not-yet"))
+                .minFreeBytes(5_000)
+                .events(events::add)
+                .freeSpace(p -> free[0])
+                .build();
         assertThat(r.unavailable()).isEmpty();
         free[0] = 4_999;
         assertThat(r.unavailable()).contains("free space for recordings is below the minimum");
@@ -154,10 +173,17 @@ class VoicemailRecorderTest {
         free[0] = -1; // unreadable: refused too
         assertThat(r.unavailable()).contains("free space for recordings cannot be read");
         // 0 turns the check off; the real probe reads the nearest existing parent
-        assertThat(VoicemailRecorder.builder(dir).minFreeBytes(0).freeSpace(p -> 0).build().unavailable()).isEmpty();
+        assertThat(VoicemailRecorder.builder(dir)
+                        .minFreeBytes(0)
+                        .freeSpace(p -> 0)
+                        .build()
+                        .unavailable())
+                .isEmpty();
         assertThat(VoicemailRecorder.usableSpace(dir.resolve("a/b/c"))).isPositive();
-        assertThatThrownBy(() -> VoicemailRecorder.builder(dir).maxBytes(100)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> VoicemailRecorder.builder(dir).minFreeBytes(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> VoicemailRecorder.builder(dir).maxBytes(100))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> VoicemailRecorder.builder(dir).minFreeBytes(-1))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -180,7 +206,9 @@ class VoicemailRecorderTest {
             b.putShort(v);
         }
         AudioFormat fmt = new AudioFormat(rate, 16, 1, true, false);
-        AudioSystem.write(new AudioInputStream(new ByteArrayInputStream(b.array()), fmt, s.length),
-                AudioFileFormat.Type.WAVE, f.toFile());
+        AudioSystem.write(
+                new AudioInputStream(new ByteArrayInputStream(b.array()), fmt, s.length),
+                AudioFileFormat.Type.WAVE,
+                f.toFile());
     }
 }

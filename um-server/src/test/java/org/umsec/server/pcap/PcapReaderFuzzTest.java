@@ -30,7 +30,8 @@ class PcapReaderFuzzTest {
                 assertThat(u.payload().length).isLessThanOrEqualTo(PcapReader.MAX_RECORD);
                 assertThat(u.source().getPort()).isBetween(0, 65535);
                 assertThat(u.destination().getPort()).isBetween(0, 65535);
-                assertThat(u.source().getAddress().getClass()).isEqualTo(u.destination().getAddress().getClass());
+                assertThat(u.source().getAddress().getClass())
+                        .isEqualTo(u.destination().getAddress().getClass());
                 assertThat(datagrams + r.skipped()).isLessThanOrEqualTo(maxRecords);
             }
             assertThat(datagrams + r.skipped()).isLessThanOrEqualTo(maxRecords);

@@ -14,9 +14,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 class PcapReaderTest {
 
@@ -47,7 +47,13 @@ class PcapReaderTest {
     @Test
     void skipsNonUdpAndReadsBigEndianNanosecondFiles() throws Exception {
         ByteBuffer b = ByteBuffer.allocate(200).order(ByteOrder.BIG_ENDIAN);
-        b.putInt(0xa1b23c4d).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(101);
+        b.putInt(0xa1b23c4d)
+                .putShort((short) 2)
+                .putShort((short) 4)
+                .putInt(0)
+                .putInt(0)
+                .putInt(65535)
+                .putInt(101);
         byte[] tcp = ipv4(6, new byte[20]);
         b.putInt(1).putInt(5).putInt(tcp.length).putInt(tcp.length).put(tcp);
         byte[] udp = ipv4(17, new byte[] {0x0F, (byte) 0xA0, 0x13, (byte) 0x88, 0, 10, 0, 0, 42, 43});
@@ -65,17 +71,23 @@ class PcapReaderTest {
     @Test
     void garbageEndsWithAClearMessage() throws Exception {
         assertThatThrownBy(() -> new PcapReader(new ByteArrayInputStream("hello".getBytes())))
-                .isInstanceOf(PcapFormatException.class).hasMessageContaining("24-byte");
+                .isInstanceOf(PcapFormatException.class)
+                .hasMessageContaining("24-byte");
         assertThatThrownBy(() -> new PcapReader(new ByteArrayInputStream(new byte[24])))
-                .isInstanceOf(PcapFormatException.class).hasMessageContaining("magic");
+                .isInstanceOf(PcapFormatException.class)
+                .hasMessageContaining("magic");
         ByteBuffer ng = ByteBuffer.allocate(24).putInt(0x0a0d0d0a);
         assertThatThrownBy(() -> new PcapReader(new ByteArrayInputStream(ng.array())))
-                .isInstanceOf(PcapFormatException.class).hasMessageContaining("pcapng");
+                .isInstanceOf(PcapFormatException.class)
+                .hasMessageContaining("pcapng");
 
-        ByteBuffer huge = header(1).putInt(0).putInt(0).putInt(Integer.MAX_VALUE).putInt(Integer.MAX_VALUE);
+        ByteBuffer huge =
+                header(1).putInt(0).putInt(0).putInt(Integer.MAX_VALUE).putInt(Integer.MAX_VALUE);
         try (PcapReader r = new PcapReader(new ByteArrayInputStream(huge.array(), 0, huge.position()))) {
-            assertThatThrownBy(r::next).isInstanceOf(PcapFormatException.class)
-                    .hasMessageContaining("record 1 at offset 24").hasMessageContaining("exceeds");
+            assertThatThrownBy(r::next)
+                    .isInstanceOf(PcapFormatException.class)
+                    .hasMessageContaining("record 1 at offset 24")
+                    .hasMessageContaining("exceeds");
         }
         ByteBuffer cut = header(1).putInt(0).putInt(0).putInt(100).putInt(100).put(new byte[10]);
         try (PcapReader r = new PcapReader(new ByteArrayInputStream(cut.array(), 0, cut.position()))) {
@@ -83,7 +95,8 @@ class PcapReaderTest {
         }
         ByteBuffer wrongLink = header(105);
         assertThatThrownBy(() -> new PcapReader(new ByteArrayInputStream(wrongLink.array(), 0, 24)))
-                .isInstanceOf(PcapFormatException.class).hasMessageContaining("link type 105");
+                .isInstanceOf(PcapFormatException.class)
+                .hasMessageContaining("link type 105");
     }
 
     /**
@@ -105,21 +118,31 @@ class PcapReaderTest {
             List<byte[]> written = new ArrayList<>();
             List<Integer> recordEnds = new ArrayList<>(); // offset after each record
             List<Boolean> isWritten = new ArrayList<>();
-            try (PcapWriter w = new PcapWriter(bytes, rnd.nextBoolean() ? PcapWriter.Framing.ETHERNET
-                    : PcapWriter.Framing.LINUX_SLL)) {
+            try (PcapWriter w = new PcapWriter(
+                    bytes, rnd.nextBoolean() ? PcapWriter.Framing.ETHERNET : PcapWriter.Framing.LINUX_SLL)) {
                 for (int r = rnd.nextInt(6); r > 0; r--) {
                     if (rnd.nextInt(3) == 0) {
                         byte[] junk = new byte[rnd.nextInt(120)];
                         rnd.nextBytes(junk);
-                        bytes.write(ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(2)
-                                .putInt(junk.length).putInt(junk.length).array());
+                        bytes.write(ByteBuffer.allocate(16)
+                                .order(ByteOrder.LITTLE_ENDIAN)
+                                .putInt(1)
+                                .putInt(2)
+                                .putInt(junk.length)
+                                .putInt(junk.length)
+                                .array());
                         bytes.write(junk);
                         isWritten.add(false);
                     } else {
                         byte[] payload = new byte[rnd.nextInt(200)];
                         rnd.nextBytes(payload);
                         boolean v6 = rnd.nextBoolean();
-                        w.write(T, v6 ? b : a, v6 ? c : new InetSocketAddress(a.getAddress(), 4001), payload, 0,
+                        w.write(
+                                T,
+                                v6 ? b : a,
+                                v6 ? c : new InetSocketAddress(a.getAddress(), 4001),
+                                payload,
+                                0,
                                 payload.length);
                         written.add(payload);
                         isWritten.add(true);
@@ -159,8 +182,8 @@ class PcapReaderTest {
             }
             List<byte[]> fromWriter = new ArrayList<>();
             for (UdpDatagram d : got) {
-                if (d.source().equals(b) && d.destination().equals(c) || d.source().equals(a)
-                        && d.destination().getPort() == 4001) {
+                if (d.source().equals(b) && d.destination().equals(c)
+                        || d.source().equals(a) && d.destination().getPort() == 4001) {
                     fromWriter.add(d.payload());
                 }
             }
@@ -170,14 +193,27 @@ class PcapReaderTest {
 
     private static ByteBuffer header(int link) {
         ByteBuffer b = ByteBuffer.allocate(400).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(link);
+        b.putInt(0xa1b2c3d4)
+                .putShort((short) 2)
+                .putShort((short) 4)
+                .putInt(0)
+                .putInt(0)
+                .putInt(65535)
+                .putInt(link);
         return b;
     }
 
     private static byte[] ipv4(int proto, byte[] payload) {
         ByteBuffer b = ByteBuffer.allocate(20 + payload.length);
-        b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + payload.length)).putInt(0).put((byte) 64)
-                .put((byte) proto).putShort((short) 0).put(new byte[] {10, 0, 0, 1}).put(new byte[] {10, 0, 0, 2})
+        b.put((byte) 0x45)
+                .put((byte) 0)
+                .putShort((short) (20 + payload.length))
+                .putInt(0)
+                .put((byte) 64)
+                .put((byte) proto)
+                .putShort((short) 0)
+                .put(new byte[] {10, 0, 0, 1})
+                .put(new byte[] {10, 0, 0, 2})
                 .put(payload);
         return b.array();
     }

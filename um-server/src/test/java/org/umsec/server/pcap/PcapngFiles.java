@@ -9,8 +9,7 @@ import java.nio.ByteOrder;
 /** Test helper: rewrites a classic pcap file (as {@link PcapWriter} makes them) as pcapng. */
 public final class PcapngFiles {
 
-    private PcapngFiles() {
-    }
+    private PcapngFiles() {}
 
     /**
      * @param pcap a little-endian microsecond pcap file
@@ -24,9 +23,18 @@ public final class PcapngFiles {
         int linkType = in.getInt(20);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         // section header: BOM, version 1.0, section length unknown (-1), no options
-        out.write(block(order, 0x0A0D0D0A, b(order, 16).putInt(0x1A2B3C4D).putShort((short) 1).putShort((short) 0)
-                .putLong(-1)));
-        ByteBuffer idb = b(order, nanos ? 16 : 8).putShort((short) linkType).putShort((short) 0).putInt(65535);
+        out.write(block(
+                order,
+                0x0A0D0D0A,
+                b(order, 16)
+                        .putInt(0x1A2B3C4D)
+                        .putShort((short) 1)
+                        .putShort((short) 0)
+                        .putLong(-1)));
+        ByteBuffer idb = b(order, nanos ? 16 : 8)
+                .putShort((short) linkType)
+                .putShort((short) 0)
+                .putInt(65535);
         if (nanos) {
             idb.putShort((short) 9).putShort((short) 1).put((byte) 9).put(new byte[3]);
         }
@@ -40,7 +48,11 @@ public final class PcapngFiles {
             int orig = in.getInt(pos + 12);
             long ts = nanos ? sec * 1_000_000_000L + usec * 1000 : sec * 1_000_000L + usec;
             int padded = (incl + 3) & ~3;
-            ByteBuffer epb = b(order, 20 + padded).putInt(0).putInt((int) (ts >>> 32)).putInt((int) ts).putInt(incl)
+            ByteBuffer epb = b(order, 20 + padded)
+                    .putInt(0)
+                    .putInt((int) (ts >>> 32))
+                    .putInt((int) ts)
+                    .putInt(incl)
                     .putInt(orig);
             epb.put(pcap, pos + 16, incl);
             out.write(block(order, 6, epb));
@@ -55,7 +67,13 @@ public final class PcapngFiles {
 
     static byte[] block(ByteOrder order, int type, ByteBuffer body) {
         int total = 12 + body.capacity();
-        return ByteBuffer.allocate(total).order(order).putInt(type).putInt(total).put(body.array()).putInt(total).array();
+        return ByteBuffer.allocate(total)
+                .order(order)
+                .putInt(type)
+                .putInt(total)
+                .put(body.array())
+                .putInt(total)
+                .array();
     }
 
     /**

@@ -22,10 +22,20 @@ class PcapngReaderTest {
     static byte[] pcap(PcapWriter.Framing framing) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (PcapWriter w = new PcapWriter(bytes, framing)) {
-            w.write(T, new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 40000),
-                    new InetSocketAddress(InetAddress.getByName("192.0.2.2"), 20000), new byte[] {1, 2, 3}, 0, 3);
-            w.write(T.plusMillis(20), new InetSocketAddress(InetAddress.getByName("2001:db8::1"), 5004),
-                    new InetSocketAddress(InetAddress.getByName("2001:db8::2"), 5006), new byte[] {4, 5, 6, 7, 8}, 0, 5);
+            w.write(
+                    T,
+                    new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 40000),
+                    new InetSocketAddress(InetAddress.getByName("192.0.2.2"), 20000),
+                    new byte[] {1, 2, 3},
+                    0,
+                    3);
+            w.write(
+                    T.plusMillis(20),
+                    new InetSocketAddress(InetAddress.getByName("2001:db8::1"), 5004),
+                    new InetSocketAddress(InetAddress.getByName("2001:db8::2"), 5006),
+                    new byte[] {4, 5, 6, 7, 8},
+                    0,
+                    5);
         }
         return bytes.toByteArray();
     }
@@ -44,9 +54,12 @@ class PcapngReaderTest {
                     assertThat(got).hasSize(2);
                     for (int i = 0; i < 2; i++) {
                         assertThat(got.get(i).time()).isEqualTo(expected.get(i).time());
-                        assertThat(got.get(i).source()).isEqualTo(expected.get(i).source());
-                        assertThat(got.get(i).destination()).isEqualTo(expected.get(i).destination());
-                        assertThat(got.get(i).payload()).isEqualTo(expected.get(i).payload());
+                        assertThat(got.get(i).source())
+                                .isEqualTo(expected.get(i).source());
+                        assertThat(got.get(i).destination())
+                                .isEqualTo(expected.get(i).destination());
+                        assertThat(got.get(i).payload())
+                                .isEqualTo(expected.get(i).payload());
                     }
                 }
             }
@@ -68,36 +81,48 @@ class PcapngReaderTest {
         byte[] ng = PcapngFiles.fromPcap(pcap(PcapWriter.Framing.ETHERNET), ByteOrder.LITTLE_ENDIAN, false);
         // truncated in the middle of the last block
         assertThatThrownBy(() -> PcapngFiles.readAll(Arrays.copyOf(ng, ng.length - 3)))
-                .isInstanceOf(PcapFormatException.class).hasMessageContaining("file ends inside the block");
+                .isInstanceOf(PcapFormatException.class)
+                .hasMessageContaining("file ends inside the block");
         // the trailing length of the first packet block disagrees
         int firstEpb = 28 + 20 + 16; // SHB, IDB, NRB
         byte[] bad = ng.clone();
-        int len = ByteBuffer.wrap(bad, firstEpb + 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        int len = ByteBuffer.wrap(bad, firstEpb + 4, 4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getInt();
         bad[firstEpb + len - 4] ^= 4;
-        assertThatThrownBy(() -> PcapngFiles.readAll(bad)).isInstanceOf(PcapFormatException.class)
-                .hasMessageContaining("block 4 at offset " + firstEpb).hasMessageContaining("at the end");
+        assertThatThrownBy(() -> PcapngFiles.readAll(bad))
+                .isInstanceOf(PcapFormatException.class)
+                .hasMessageContaining("block 4 at offset " + firstEpb)
+                .hasMessageContaining("at the end");
         // a huge block length is refused before anything is allocated
         byte[] huge = ng.clone();
         ByteBuffer.wrap(huge, firstEpb + 4, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(0x7FFF_FFF0);
-        assertThatThrownBy(() -> PcapngFiles.readAll(huge)).isInstanceOf(PcapFormatException.class)
+        assertThatThrownBy(() -> PcapngFiles.readAll(huge))
+                .isInstanceOf(PcapFormatException.class)
                 .hasMessageContaining("exceeds the limit of " + PcapngReader.MAX_BLOCK);
         // a packet for an interface that was never described
         byte[] iface = ng.clone();
         ByteBuffer.wrap(iface, firstEpb + 8, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(7);
-        assertThatThrownBy(() -> PcapngFiles.readAll(iface)).isInstanceOf(PcapFormatException.class)
+        assertThatThrownBy(() -> PcapngFiles.readAll(iface))
+                .isInstanceOf(PcapFormatException.class)
                 .hasMessageContaining("interface 7");
         // a captured length past the block
         byte[] cap = ng.clone();
-        ByteBuffer.wrap(cap, firstEpb + 8 + 12, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(100_000);
-        assertThatThrownBy(() -> PcapngFiles.readAll(cap)).isInstanceOf(PcapFormatException.class)
+        ByteBuffer.wrap(cap, firstEpb + 8 + 12, 4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(100_000);
+        assertThatThrownBy(() -> PcapngFiles.readAll(cap))
+                .isInstanceOf(PcapFormatException.class)
                 .hasMessageContaining("runs past the block");
         // a bad byte-order magic
         byte[] bom = ng.clone();
         bom[8] = 0;
-        assertThatThrownBy(() -> PcapngFiles.readAll(bom)).isInstanceOf(PcapFormatException.class)
+        assertThatThrownBy(() -> PcapngFiles.readAll(bom))
+                .isInstanceOf(PcapFormatException.class)
                 .hasMessageContaining("byte-order magic");
         // classic pcap reader tells what it is
-        assertThatThrownBy(() -> new PcapReader(new ByteArrayInputStream(ng))).isInstanceOf(PcapFormatException.class)
+        assertThatThrownBy(() -> new PcapReader(new ByteArrayInputStream(ng)))
+                .isInstanceOf(PcapFormatException.class)
                 .hasMessageContaining("pcapng");
     }
 

@@ -2,7 +2,6 @@ package org.umsec.sip.codec;
 
 import java.util.Objects;
 import java.util.Optional;
-
 import org.umsec.sip.SipHeaders;
 import org.umsec.sip.SipResponse;
 import org.umsec.sip.internal.SipInternals;
@@ -73,7 +72,8 @@ public final class SipDecodeError {
         if (!request || status == 0) {
             return Optional.empty();
         }
-        return SipInternals.get().errorResponse(status, SipResponse.standardReason(status) + " (" + reason + ")", headers);
+        return SipInternals.get()
+                .errorResponse(status, SipResponse.standardReason(status) + " (" + reason + ")", headers);
     }
 
     @Override

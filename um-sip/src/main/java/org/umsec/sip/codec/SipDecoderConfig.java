@@ -72,9 +72,14 @@ public final class SipDecoderConfig {
      * @return a builder holding this configuration's values
      */
     public Builder toBuilder() {
-        return new Builder().maxStartLineLength(maxStartLineLength).maxHeaderLineLength(maxHeaderLineLength)
-                .maxHeaderCount(maxHeaderCount).maxHeaderBytes(maxHeaderBytes).maxBodyLength(maxBodyLength)
-                .validateHeaders(validateHeaders).requireContentLength(requireContentLength)
+        return new Builder()
+                .maxStartLineLength(maxStartLineLength)
+                .maxHeaderLineLength(maxHeaderLineLength)
+                .maxHeaderCount(maxHeaderCount)
+                .maxHeaderBytes(maxHeaderBytes)
+                .maxBodyLength(maxBodyLength)
+                .validateHeaders(validateHeaders)
+                .requireContentLength(requireContentLength)
                 .answerKeepAlivePings(answerKeepAlivePings);
     }
 
@@ -133,8 +138,7 @@ public final class SipDecoderConfig {
         private boolean requireContentLength = true;
         private boolean answerKeepAlivePings = true;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         private static int positive(int v, String name) {
             if (v <= 0) {

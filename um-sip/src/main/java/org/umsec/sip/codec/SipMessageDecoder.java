@@ -5,10 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ByteProcessor;
-
 import java.util.List;
 import java.util.Objects;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.sip.internal.MessageAssembler;
@@ -80,8 +78,11 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
     /** @param config limits and switches */
     public SipMessageDecoder(SipDecoderConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.scanner = new MessageScanner(config.maxStartLineLength(), config.maxHeaderLineLength(),
-                config.maxHeaderCount(), config.validateHeaders());
+        this.scanner = new MessageScanner(
+                config.maxStartLineLength(),
+                config.maxHeaderLineLength(),
+                config.maxHeaderCount(),
+                config.validateHeaders());
     }
 
     /** Finds CRLF CRLF; remembers its progress so bytes are looked at once even when they trickle in. */
@@ -245,7 +246,8 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
         int limit = Math.min(readable, config.maxHeaderBytes());
         int found = -1;
         if (scanned < limit) {
-            found = in.hasArray() ? findInArray(in.array(), in.arrayOffset(), ri + scanned, ri + limit)
+            found = in.hasArray()
+                    ? findInArray(in.array(), in.arrayOffset(), ri + scanned, ri + limit)
                     : in.forEachByte(ri + scanned, limit - scanned, finder);
             scanned = found < 0 ? limit : found - ri + 1;
         }
@@ -307,14 +309,17 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
     }
 
     private static boolean startsWithSip(ByteBuf in, int ri) {
-        return in.readableBytes() >= 4 && in.getByte(ri) == 'S' && in.getByte(ri + 1) == 'I'
-                && in.getByte(ri + 2) == 'P' && in.getByte(ri + 3) == '/';
+        return in.readableBytes() >= 4
+                && in.getByte(ri) == 'S'
+                && in.getByte(ri + 1) == 'I'
+                && in.getByte(ri + 2) == 'P'
+                && in.getByte(ri + 3) == '/';
     }
 
     private SipDecodeError error(int status, String reason, boolean request, boolean close) {
         LOG.debug("rejecting SIP message: {} {}{}", status, reason, close ? " (closing)" : "");
-        return new SipDecodeError(status, reason, request, close,
-                MessageAssembler.detachedHeaders(scanArray, scanOffset, scanner));
+        return new SipDecodeError(
+                status, reason, request, close, MessageAssembler.detachedHeaders(scanArray, scanOffset, scanner));
     }
 
     private void fatal(List<Object> out, int status, String reason, boolean request, boolean withHeaders) {
@@ -322,8 +327,8 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
             out.add(error(status, reason, request, true));
         } else {
             LOG.debug("rejecting SIP message: {} {} (closing)", status, reason);
-            out.add(new SipDecodeError(status, reason, request, true,
-                    SipInternals.get().headers(List.of(), List.of())));
+            out.add(new SipDecodeError(
+                    status, reason, request, true, SipInternals.get().headers(List.of(), List.of())));
         }
         state = DISCARD;
     }
@@ -345,8 +350,13 @@ public final class SipMessageDecoder extends ByteToMessageDecoder {
             }
             LOG.debug("connection closed inside a SIP message ({} bytes)", in.readableBytes());
             in.skipBytes(in.readableBytes());
-            out.add(new SipDecodeError(400, "Connection closed inside a message", request, true,
-                    state == BODY ? MessageAssembler.detachedHeaders(scanArray, scanOffset, scanner)
+            out.add(new SipDecodeError(
+                    400,
+                    "Connection closed inside a message",
+                    request,
+                    true,
+                    state == BODY
+                            ? MessageAssembler.detachedHeaders(scanArray, scanOffset, scanner)
                             : SipInternals.get().headers(List.of(), List.of())));
             state = DISCARD;
         }

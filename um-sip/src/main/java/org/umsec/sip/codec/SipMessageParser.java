@@ -1,7 +1,6 @@
 package org.umsec.sip.codec;
 
 import java.util.Objects;
-
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.internal.MessageAssembler;
 import org.umsec.sip.internal.MessageScanner;
@@ -19,8 +18,11 @@ public final class SipMessageParser {
     /** @param config limits and switches (Content-Length requirement is ignored) */
     public SipMessageParser(SipDecoderConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.scanners = ThreadLocal.withInitial(() -> new MessageScanner(config.maxStartLineLength(),
-                config.maxHeaderLineLength(), config.maxHeaderCount(), config.validateHeaders()));
+        this.scanners = ThreadLocal.withInitial(() -> new MessageScanner(
+                config.maxStartLineLength(),
+                config.maxHeaderLineLength(),
+                config.maxHeaderCount(),
+                config.validateHeaders()));
     }
 
     /** A parser with the default configuration. */
@@ -36,16 +38,26 @@ public final class SipMessageParser {
      */
     public SipMessage parse(byte[] data) throws SipDecodeException {
         if (data.length > config.maxHeaderBytes() + (long) config.maxBodyLength()) {
-            throw new SipDecodeException(new SipDecodeError(513, "Message too large", true, false,
+            throw new SipDecodeException(new SipDecodeError(
+                    513,
+                    "Message too large",
+                    true,
+                    false,
                     org.umsec.sip.internal.SipInternals.get().headers(java.util.List.of(), java.util.List.of())));
         }
         MessageScanner sc = scanners.get();
         SipMessage m = MessageAssembler.parseWhole(data, sc, null);
         if (m == null) {
             int he = MessageAssembler.headerEnd(data, 0, data.length);
-            throw new SipDecodeException(new SipDecodeError(sc.errorStatus, sc.errorReason, sc.request,
-                    false, he < 0 ? org.umsec.sip.internal.SipInternals.get().headers(java.util.List.of(),
-                            java.util.List.of()) : MessageAssembler.detachedHeaders(data, leadingCrlfs(data), sc)));
+            throw new SipDecodeException(new SipDecodeError(
+                    sc.errorStatus,
+                    sc.errorReason,
+                    sc.request,
+                    false,
+                    he < 0
+                            ? org.umsec.sip.internal.SipInternals.get()
+                                    .headers(java.util.List.of(), java.util.List.of())
+                            : MessageAssembler.detachedHeaders(data, leadingCrlfs(data), sc)));
         }
         return m;
     }

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.sip.DialogId;
@@ -72,7 +71,9 @@ public final class Dialog {
         this.id = new DialogId(req.callId(), invite.localTag(), req.from().tag().orElse(""));
         this.local = req.to().withTag(invite.localTag());
         this.remote = req.from();
-        this.remoteTarget = req.contacts().isEmpty() ? req.from().uri() : req.contacts().get(0).uri();
+        this.remoteTarget = req.contacts().isEmpty()
+                ? req.from().uri()
+                : req.contacts().get(0).uri();
         this.routeSet = List.copyOf(req.recordRoutes());
         this.remoteCSeq = req.cseq().sequence();
     }
@@ -231,8 +232,13 @@ public final class Dialog {
         synchronized (this) {
             cseq = ++localCSeq;
         }
-        SipRequest.Builder b = SipRequest.builder(method, remoteTarget).via(via).maxForwards(70).from(local).to(remote)
-                .callId(id.callId()).cseq(cseq);
+        SipRequest.Builder b = SipRequest.builder(method, remoteTarget)
+                .via(via)
+                .maxForwards(70)
+                .from(local)
+                .to(remote)
+                .callId(id.callId())
+                .cseq(cseq);
         for (NameAddress r : routeSet) {
             b.route(r);
         }
@@ -380,7 +386,9 @@ public final class Dialog {
             }
             sessionTimer = null;
         }
-        LOG.info("Dialog {}: session interval {} passed without a refresh; ending the session", id.callId(),
+        LOG.info(
+                "Dialog {}: session interval {} passed without a refresh; ending the session",
+                id.callId(),
                 sessionInterval);
         layer.terminate(this, DialogEnd.SESSION_EXPIRED);
     }

@@ -1,7 +1,6 @@
 package org.umsec.sip.dialog;
 
 import java.util.Objects;
-
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.sip.SipConnection;
 import org.umsec.sip.transport.TlsSessionInfo;
@@ -53,7 +52,8 @@ public record DialogBinding(SipConnection connection, String peer, boolean secur
                 return "tls:" + tls.get().trustedAs().toLowerCase(java.util.Locale.ROOT);
             }
         }
-        return (connection.isSecure() ? "tls:" : "tcp:") + connection.remoteAddress().getAddress().getHostAddress();
+        return (connection.isSecure() ? "tls:" : "tcp:")
+                + connection.remoteAddress().getAddress().getHostAddress();
     }
 
     /**

@@ -25,8 +25,7 @@ public interface DialogHandler {
     void onDialogRequest(Dialog dialog, ServerTransaction transaction);
 
     /** The ACK for a 2xx of this dialog (RFC 3261 §13.3.1.4). Default: ignored. */
-    default void onAck(Dialog dialog, SipRequest ack) {
-    }
+    default void onAck(Dialog dialog, SipRequest ack) {}
 
     /**
      * The dialog ended without the application ending it; it is no longer matched. When
@@ -38,6 +37,5 @@ public interface DialogHandler {
      * An INVITE was cancelled before the application created its dialog (the layer already answered 487).
      * Default: ignored.
      */
-    default void onCancelled(ServerTransaction invite) {
-    }
+    default void onCancelled(ServerTransaction invite) {}
 }

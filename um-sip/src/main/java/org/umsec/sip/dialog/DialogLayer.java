@@ -10,7 +10,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.core.SecurityEvent;
@@ -182,7 +181,9 @@ public final class DialogLayer implements SipRequestHandler {
             return;
         }
         if (!d.acceptCSeq(req.cseq().sequence())) {
-            tx.respond(tx.createResponse(500).reason("Server Internal Error - CSeq out of order").build());
+            tx.respond(tx.createResponse(500)
+                    .reason("Server Internal Error - CSeq out of order")
+                    .build());
             return;
         }
         switch (req.method()) {
@@ -193,8 +194,11 @@ public final class DialogLayer implements SipRequestHandler {
                 }
                 if (!d.beginInvite(tx)) {
                     // RFC 3261 §14.2: a second INVITE before the first was answered
-                    tx.respond(tx.createResponse(500).header("Retry-After",
-                            Integer.toString(ThreadLocalRandom.current().nextInt(11))).build());
+                    tx.respond(tx.createResponse(500)
+                            .header(
+                                    "Retry-After",
+                                    Integer.toString(ThreadLocalRandom.current().nextInt(11)))
+                            .build());
                     return;
                 }
                 handler.onDialogRequest(d, tx);
@@ -210,8 +214,12 @@ public final class DialogLayer implements SipRequestHandler {
     }
 
     private static boolean needsDialog(String method) {
-        return method.equals(SipRequest.BYE) || method.equals(SipRequest.UPDATE) || method.equals(SipRequest.INFO)
-                || method.equals(SipRequest.PRACK) || method.equals(SipRequest.NOTIFY) || method.equals(SipRequest.REFER);
+        return method.equals(SipRequest.BYE)
+                || method.equals(SipRequest.UPDATE)
+                || method.equals(SipRequest.INFO)
+                || method.equals(SipRequest.PRACK)
+                || method.equals(SipRequest.NOTIFY)
+                || method.equals(SipRequest.REFER);
     }
 
     private void bye(Dialog d, ServerTransaction tx) {
@@ -348,11 +356,15 @@ public final class DialogLayer implements SipRequestHandler {
         }
         OptionalSe se = OptionalSe.of(req);
         if (se.seconds < 0) {
-            tx.respond(tx.createResponse(400).reason("Bad Request - malformed Session-Expires").build());
+            tx.respond(tx.createResponse(400)
+                    .reason("Bad Request - malformed Session-Expires")
+                    .build());
             return true;
         }
         if (se.seconds > 0 && se.seconds < minSe) {
-            tx.respond(tx.createResponse(422).header("Min-SE", Integer.toString(minSe)).build());
+            tx.respond(tx.createResponse(422)
+                    .header("Min-SE", Integer.toString(minSe))
+                    .build());
             return true;
         }
         return false;
@@ -392,12 +404,16 @@ public final class DialogLayer implements SipRequestHandler {
             return;
         }
         SecurityEvent.Builder e = SecurityEvent.builder(SecurityEventType.DIALOG_REQUEST_REFUSED, clock)
-                .message("In-dialog " + method + " refused: " + why).field("peer", conn.remoteAddress())
-                .field("peerIdentity", DialogBinding.peerOf(conn)).field("method", method)
-                .field("callId", printable(callId)).field("reason", why)
+                .message("In-dialog " + method + " refused: " + why)
+                .field("peer", conn.remoteAddress())
+                .field("peerIdentity", DialogBinding.peerOf(conn))
+                .field("method", method)
+                .field("callId", printable(callId))
+                .field("reason", why)
                 .field("transport", conn.isSecure() ? "TLS" : "TCP");
         if (matched != null) {
-            e.field("dialogPeer", matched.binding().peer()).field("dialogMode", matched.binding().mode());
+            e.field("dialogPeer", matched.binding().peer())
+                    .field("dialogMode", matched.binding().mode());
         }
         try {
             events.onEvent(e.build());
@@ -446,8 +462,7 @@ public final class DialogLayer implements SipRequestHandler {
         private SecurityEventListener events;
         private Clock clock = Clock.systemUTC();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** @param h the application (required) @return this */
         public Builder handler(DialogHandler h) {

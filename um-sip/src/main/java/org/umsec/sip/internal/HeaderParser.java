@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.umsec.sip.CSeq;
 import org.umsec.sip.NameAddress;
 import org.umsec.sip.Via;
@@ -187,8 +186,9 @@ public final class HeaderParser {
         return new String(out, 0, n, StandardCharsets.UTF_8);
     }
 
-    private static final String[] COMMON_PARAMS = {"tag", "branch", "rport", "received", "lr", "transport", "maddr",
-        "ttl", "expires", "q", "user", "method"};
+    private static final String[] COMMON_PARAMS = {
+        "tag", "branch", "rport", "received", "lr", "transport", "maddr", "ttl", "expires", "q", "user", "method"
+    };
 
     /** Parameter names in lower case; the common ones without allocating. */
     private String paramName(int s, int e) {
@@ -263,6 +263,7 @@ public final class HeaderParser {
      * @return null or the reason
      */
     private String[] kv = new String[8];
+
     private int kvCount;
 
     /** The parameters collected by the last {@link #params(boolean)} call, as an immutable map. */
@@ -414,8 +415,16 @@ public final class HeaderParser {
             }
             if (out != null) {
                 Map<String, String> params = collected();
-                String proto = protoEnd - s == 3 && ve - vs == 3 && a[s] == 'S' && a[s + 1] == 'I' && a[s + 2] == 'P'
-                        && a[vs] == '2' && a[vs + 1] == '.' && a[vs + 2] == '0' ? "SIP/2.0" : str(s, protoEnd) + "/" + str(vs, ve);
+                String proto = protoEnd - s == 3
+                                && ve - vs == 3
+                                && a[s] == 'S'
+                                && a[s + 1] == 'I'
+                                && a[s + 2] == 'P'
+                                && a[vs] == '2'
+                                && a[vs + 1] == '.'
+                                && a[vs + 2] == '0'
+                        ? "SIP/2.0"
+                        : str(s, protoEnd) + "/" + str(vs, ve);
                 out.add(new Via(proto, transport(ts, te), str(hs, he), port, params));
             }
             skipLws();
@@ -586,7 +595,10 @@ public final class HeaderParser {
             return err;
         }
         int len = stop - start;
-        boolean sip = len > 4 && (a[start] | 0x20) == 's' && (a[start + 1] | 0x20) == 'i' && (a[start + 2] | 0x20) == 'p'
+        boolean sip = len > 4
+                && (a[start] | 0x20) == 's'
+                && (a[start + 1] | 0x20) == 'i'
+                && (a[start + 2] | 0x20) == 'p'
                 && (a[start + 3] == ':' || ((a[start + 3] | 0x20) == 's' && a[start + 4] == ':'));
         if (sip) {
             int hostStart = start;

@@ -53,6 +53,7 @@ public final class HeaderTable {
     private static final byte[][] LOWER = new byte[COUNT][];
     /** Open-addressing table: hash of the lower-case name to id; 0 = empty. */
     private static final int TABLE_SIZE = 256;
+
     private static final byte[] TABLE = new byte[TABLE_SIZE];
     /** Compact form letter (lower case, a..z) to id. */
     private static final byte[] BY_COMPACT = new byte[26];
@@ -98,8 +99,7 @@ public final class HeaderTable {
         def(REASON, "Reason", (char) 0);
     }
 
-    private HeaderTable() {
-    }
+    private HeaderTable() {}
 
     private static void def(int id, String name, char compact) {
         CANONICAL[id] = name;

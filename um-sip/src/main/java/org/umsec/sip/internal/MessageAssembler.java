@@ -2,19 +2,16 @@ package org.umsec.sip.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
 import org.umsec.sip.SipHeaders;
 import org.umsec.sip.SipMessage;
 
 /** Turns a scanned frame into a model object, and parses whole messages held in memory. */
 public final class MessageAssembler {
-    private MessageAssembler() {
-    }
+    private MessageAssembler() {}
 
     /**
      * Builds the message over {@code frame} (heap buffer, reader index 0) whose header section the
@@ -24,8 +21,7 @@ public final class MessageAssembler {
         SipInternals in = SipInternals.get();
         byte[] a = frame.array();
         int base = frame.arrayOffset();
-        SipHeaders headers = in.headers(a, base, sc.count, sc.spans,
-                Arrays.copyOf(sc.ids, sc.count));
+        SipHeaders headers = in.headers(a, base, sc.count, sc.spans, Arrays.copyOf(sc.ids, sc.count));
         // Content-Length present (framing then used it, so it equals the body length) and no folding: the
         // received bytes are already the wire form and can be written back with one copy.
         boolean canonical = !sc.folded && sc.contentLength == bodyLength;
@@ -33,12 +29,26 @@ public final class MessageAssembler {
             String method = methodString(a, base + sc.methodStart, base + sc.methodEnd);
             return in.request(frame, headers, method, sc.uriStart, sc.uriEnd, headerLength, bodyLength, canonical);
         }
-        return in.response(frame, headers, sc.status, sc.reasonStart, sc.reasonEnd, headerLength, bodyLength,
-                canonical);
+        return in.response(
+                frame, headers, sc.status, sc.reasonStart, sc.reasonEnd, headerLength, bodyLength, canonical);
     }
 
-    private static final String[] METHODS = {"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO",
-        "UPDATE", "PRACK", "SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "PUBLISH"};
+    private static final String[] METHODS = {
+        "INVITE",
+        "ACK",
+        "BYE",
+        "CANCEL",
+        "OPTIONS",
+        "REGISTER",
+        "INFO",
+        "UPDATE",
+        "PRACK",
+        "SUBSCRIBE",
+        "NOTIFY",
+        "REFER",
+        "MESSAGE",
+        "PUBLISH"
+    };
 
     /** Method string for bytes, reusing constants for the standard methods (no allocation for them). */
     public static String methodString(byte[] a, int s, int e) {
@@ -61,8 +71,7 @@ public final class MessageAssembler {
     public static SipHeaders detachedHeaders(byte[] a, int start, MessageScanner sc) {
         List<String> names = new ArrayList<>(sc.count);
         List<String> values = new ArrayList<>(sc.count);
-        SipHeaders view = SipInternals.get().headers(a, start, sc.count, sc.spans,
-                Arrays.copyOf(sc.ids, sc.count));
+        SipHeaders view = SipInternals.get().headers(a, start, sc.count, sc.spans, Arrays.copyOf(sc.ids, sc.count));
         for (int i = 0; i < sc.count; i++) {
             names.add(view.name(i));
             values.add(view.value(i));
@@ -98,8 +107,11 @@ public final class MessageAssembler {
             sc.errorStatus = 400;
             sc.errorReason = "Missing end of header section";
             sc.count = 0;
-            sc.request = !(data.length - start >= 4 && data[start] == 'S' && data[start + 1] == 'I'
-                    && data[start + 2] == 'P' && data[start + 3] == '/');
+            sc.request = !(data.length - start >= 4
+                    && data[start] == 'S'
+                    && data[start + 1] == 'I'
+                    && data[start + 2] == 'P'
+                    && data[start + 3] == '/');
             if (errorOut != null) {
                 errorOut[0] = sc;
             }

@@ -233,8 +233,14 @@ public final class MessageScanner {
     }
 
     private static boolean isSip20(byte[] a, int s, int e) {
-        return e - s == 7 && a[s] == 'S' && a[s + 1] == 'I' && a[s + 2] == 'P' && a[s + 3] == '/' && a[s + 4] == '2'
-                && a[s + 5] == '.' && a[s + 6] == '0';
+        return e - s == 7
+                && a[s] == 'S'
+                && a[s + 1] == 'I'
+                && a[s + 2] == 'P'
+                && a[s + 3] == '/'
+                && a[s + 4] == '2'
+                && a[s + 5] == '.'
+                && a[s + 6] == '0';
     }
 
     private static boolean isSipVersion(byte[] a, int s, int e) {
@@ -291,8 +297,8 @@ public final class MessageScanner {
                 fail(400, err);
             }
         }
-        if (overflowContentLengthBad || (overflowContentLength != NO_CONTENT_LENGTH
-                && contentLength != NO_CONTENT_LENGTH)) {
+        if (overflowContentLengthBad
+                || (overflowContentLength != NO_CONTENT_LENGTH && contentLength != NO_CONTENT_LENGTH)) {
             failFraming("Malformed or multiple Content-Length");
         } else if (overflowContentLength != NO_CONTENT_LENGTH) {
             contentLength = overflowContentLength;

@@ -1,9 +1,7 @@
 package org.umsec.sip.internal;
 
 import io.netty.buffer.ByteBuf;
-
 import java.util.List;
-
 import org.umsec.sip.SipHeaders;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.SipRequest;
@@ -36,8 +34,7 @@ public abstract class SipInternals {
      * A response to a rejected request with the well-formed ones of Via, From, To, Call-ID and CSeq
      * copied from {@code requestHeaders}; empty when there is no usable Via.
      */
-    public abstract java.util.Optional<SipResponse> errorResponse(int status, String reason,
-            SipHeaders requestHeaders);
+    public abstract java.util.Optional<SipResponse> errorResponse(int status, String reason, SipHeaders requestHeaders);
 
     /** Headers over {@code src[base + span]}; {@code spans} holds four ints per header and is copied. */
     public abstract SipHeaders headers(byte[] src, int base, int count, int[] spans, byte[] ids);
@@ -50,10 +47,24 @@ public abstract class SipInternals {
      * encoder's wire form (no folded lines, one Content-Length equal to the body length) (owned, released with the message). Offsets are relative
      * to {@code base} in {@code frame.array()}.
      */
-    public abstract SipRequest request(ByteBuf frame, SipHeaders headers, String method, int uriStart, int uriEnd,
-            int bodyStart, int bodyLength, boolean canonical);
+    public abstract SipRequest request(
+            ByteBuf frame,
+            SipHeaders headers,
+            String method,
+            int uriStart,
+            int uriEnd,
+            int bodyStart,
+            int bodyLength,
+            boolean canonical);
 
     /** A response whose bytes live in {@code frame}. */
-    public abstract SipResponse response(ByteBuf frame, SipHeaders headers, int status, int reasonStart,
-            int reasonEnd, int bodyStart, int bodyLength, boolean canonical);
+    public abstract SipResponse response(
+            ByteBuf frame,
+            SipHeaders headers,
+            int status,
+            int reasonStart,
+            int reasonEnd,
+            int bodyStart,
+            int bodyLength,
+            boolean canonical);
 }

@@ -63,7 +63,8 @@ public final class CryptoAttribute {
         }
 
         String toSdp() {
-            StringBuilder sb = new StringBuilder("inline:").append(Base64.getEncoder().encodeToString(keyMaterial));
+            StringBuilder sb =
+                    new StringBuilder("inline:").append(Base64.getEncoder().encodeToString(keyMaterial));
             lifetime.ifPresent(l -> {
                 sb.append('|');
                 if (l > 0 && Long.bitCount(l) == 1) {
@@ -80,8 +81,10 @@ public final class CryptoAttribute {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof KeyParam && java.util.Arrays.equals(keyMaterial, ((KeyParam) o).keyMaterial)
-                    && lifetime.equals(((KeyParam) o).lifetime) && mki.equals(((KeyParam) o).mki)
+            return o instanceof KeyParam
+                    && java.util.Arrays.equals(keyMaterial, ((KeyParam) o).keyMaterial)
+                    && lifetime.equals(((KeyParam) o).lifetime)
+                    && mki.equals(((KeyParam) o).mki)
                     && mkiLength == ((KeyParam) o).mkiLength;
         }
 
@@ -184,8 +187,8 @@ public final class CryptoAttribute {
                 mkiLength = (int) SdpNumbers.number(p.substring(colon + 1), 1, 128, "a=crypto MKI length");
                 long value = SdpNumbers.number(p.substring(0, colon), 0, Long.MAX_VALUE, "a=crypto MKI value");
                 if (mkiLength < 8 && value >= 1L << (8 * mkiLength)) {
-                    throw new SdpParseException("a=crypto MKI value " + value + " does not fit in " + mkiLength
-                            + " octets");
+                    throw new SdpParseException(
+                            "a=crypto MKI value " + value + " does not fit in " + mkiLength + " octets");
                 }
                 mki = OptionalLong.of(value);
             } else {
@@ -278,8 +281,11 @@ public final class CryptoAttribute {
         List<String> out = new ArrayList<>();
         for (String p : sessionParams) {
             String u = p.toUpperCase(Locale.ROOT);
-            boolean known = p.equals(UNENCRYPTED_SRTCP) || p.equals(UNENCRYPTED_SRTP) || p.equals(UNAUTHENTICATED_SRTP)
-                    || p.startsWith("-") || (u.startsWith("KDR=") && validKdr(p));
+            boolean known = p.equals(UNENCRYPTED_SRTCP)
+                    || p.equals(UNENCRYPTED_SRTP)
+                    || p.equals(UNAUTHENTICATED_SRTP)
+                    || p.startsWith("-")
+                    || (u.startsWith("KDR=") && validKdr(p));
             if (!known) {
                 out.add(p);
             }
@@ -298,7 +304,8 @@ public final class CryptoAttribute {
 
     /** The attribute value for the wire, key material included. */
     public String toSdpValue() {
-        StringBuilder sb = new StringBuilder().append(tag).append(' ').append(suite).append(' ');
+        StringBuilder sb =
+                new StringBuilder().append(tag).append(' ').append(suite).append(' ');
         for (int i = 0; i < keyParams.size(); i++) {
             if (i > 0) {
                 sb.append(';');
@@ -317,7 +324,9 @@ public final class CryptoAttribute {
             return false;
         }
         CryptoAttribute c = (CryptoAttribute) o;
-        return tag == c.tag && suite.equals(c.suite) && keyParams.equals(c.keyParams)
+        return tag == c.tag
+                && suite.equals(c.suite)
+                && keyParams.equals(c.keyParams)
                 && sessionParams.equals(c.sessionParams);
     }
 

@@ -37,8 +37,7 @@ public final class MediaDescription {
         // RFC 8866 §5.14: <port>/<number of ports>; RTP uses a port pair per stream (RFC 3550 §11)
         long lastPort = (long) port + (long) (rtp ? 2 : 1) * portCount - 1;
         if (portCount < 1 || (portCount > 1 && port > 0 && lastPort > SdpNumbers.MAX_PORT)) {
-            throw new SdpParseException("m= port " + port + "/" + portCount + " runs past port "
-                    + SdpNumbers.MAX_PORT);
+            throw new SdpParseException("m= port " + port + "/" + portCount + " runs past port " + SdpNumbers.MAX_PORT);
         }
         if (rtp) {
             for (String f : formats) {
@@ -96,8 +95,8 @@ public final class MediaDescription {
                 // a=rtcp:<port> [<nettype> <addrtype> <connection-address>]
                 String[] f = v.split(" ", -1);
                 if (f.length != 1 && f.length != 4) {
-                    throw new SdpParseException("a=rtcp needs a port and optionally an address: "
-                            + SdpNumbers.shorten(v));
+                    throw new SdpParseException(
+                            "a=rtcp needs a port and optionally an address: " + SdpNumbers.shorten(v));
                 }
                 int port = SdpNumbers.port(f[0], "a=rtcp port");
                 if (port == 0) {
@@ -109,15 +108,15 @@ public final class MediaDescription {
                 // a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding parameters>]
                 int sp = v.indexOf(' ');
                 if (sp < 0) {
-                    throw new SdpParseException("a=rtpmap needs a payload type and an encoding: "
-                            + SdpNumbers.shorten(v));
+                    throw new SdpParseException(
+                            "a=rtpmap needs a payload type and an encoding: " + SdpNumbers.shorten(v));
                 }
                 SdpNumbers.payloadType(v.substring(0, sp), "a=rtpmap payload type");
                 String[] enc = v.substring(sp + 1).trim().split("/", -1);
                 // the clock rate is mandatory in RFC 8866, but RFC 4475's valid messages omit it (a=rtpmap:31 LPC)
                 if (enc.length > 3 || enc[0].isEmpty()) {
-                    throw new SdpParseException("a=rtpmap encoding must be <name>/<clock rate>[/<channels>]: "
-                            + SdpNumbers.shorten(v));
+                    throw new SdpParseException(
+                            "a=rtpmap encoding must be <name>/<clock rate>[/<channels>]: " + SdpNumbers.shorten(v));
                 }
                 if (enc.length >= 2) {
                     SdpNumbers.number(enc[1], 1, SdpNumbers.MAX_CLOCK_RATE, "a=rtpmap clock rate");
@@ -264,7 +263,9 @@ public final class MediaDescription {
             }
             if (map.isPresent()) {
                 String[] enc = map.get().split("/");
-                if (enc.length >= 2 && enc[0].equalsIgnoreCase(encoding) && enc[1].equals(Integer.toString(clockRate))) {
+                if (enc.length >= 2
+                        && enc[0].equalsIgnoreCase(encoding)
+                        && enc[1].equals(Integer.toString(clockRate))) {
                     return OptionalInt.of(Integer.parseInt(f));
                 }
             }
@@ -334,9 +335,14 @@ public final class MediaDescription {
             return false;
         }
         MediaDescription m = (MediaDescription) o;
-        return media.equals(m.media) && port == m.port && portCount == m.portCount && proto.equals(m.proto)
-                && formats.equals(m.formats) && Objects.equals(connection, m.connection)
-                && otherLines.equals(m.otherLines) && attributes.equals(m.attributes);
+        return media.equals(m.media)
+                && port == m.port
+                && portCount == m.portCount
+                && proto.equals(m.proto)
+                && formats.equals(m.formats)
+                && Objects.equals(connection, m.connection)
+                && otherLines.equals(m.otherLines)
+                && attributes.equals(m.attributes);
     }
 
     @Override

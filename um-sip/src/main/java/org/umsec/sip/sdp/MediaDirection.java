@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** Media direction attributes (RFC 8866 §6.7, RFC 3264 §5.1); {@link #SENDRECV} when none is given. */
 public enum MediaDirection {
-    SENDRECV, SENDONLY, RECVONLY, INACTIVE;
+    SENDRECV,
+    SENDONLY,
+    RECVONLY,
+    INACTIVE;
 
     /** The attribute name, such as {@code sendrecv}. */
     public String attributeName() {

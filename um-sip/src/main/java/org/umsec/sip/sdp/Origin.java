@@ -12,8 +12,8 @@ import java.util.Objects;
  * @param addrType       {@code IP4} or {@code IP6}
  * @param address        unicast address of the originator
  */
-public record Origin(String username, String sessionId, String sessionVersion, String netType, String addrType,
-        String address) {
+public record Origin(
+        String username, String sessionId, String sessionVersion, String netType, String addrType, String address) {
     /** Checks for nulls. */
     public Origin {
         Objects.requireNonNull(username, "username");

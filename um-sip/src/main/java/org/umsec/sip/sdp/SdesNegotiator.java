@@ -13,8 +13,7 @@ import java.util.Optional;
  * accepted. Strength follows the declaration order of {@link SdesCryptoSuite}. Stateless.
  */
 public final class SdesNegotiator {
-    private SdesNegotiator() {
-    }
+    private SdesNegotiator() {}
 
     /**
      * The outcome of answering an offer.
@@ -23,8 +22,7 @@ public final class SdesNegotiator {
      * @param answer  the line to put in the answer (same tag and suite, the answerer's fresh key)
      * @param suite   the chosen suite
      */
-    public record Selection(CryptoAttribute offered, CryptoAttribute answer, SdesCryptoSuite suite) {
-    }
+    public record Selection(CryptoAttribute offered, CryptoAttribute answer, SdesCryptoSuite suite) {}
 
     /**
      * Crypto lines for an offer, one per suite in the given order with tags 1, 2, ...; each with a fresh
@@ -38,8 +36,8 @@ public final class SdesNegotiator {
         List<CryptoAttribute> out = new ArrayList<>();
         int tag = 1;
         for (SdesCryptoSuite s : suites) {
-            out.add(new CryptoAttribute(tag++, s.suiteName(), List.of(CryptoAttribute.KeyParam.of(freshKey(s, random))),
-                    List.of()));
+            out.add(new CryptoAttribute(
+                    tag++, s.suiteName(), List.of(CryptoAttribute.KeyParam.of(freshKey(s, random))), List.of()));
         }
         return out;
     }
@@ -61,15 +59,18 @@ public final class SdesNegotiator {
      *
      * @return the selection, or empty when nothing acceptable was offered (answer 488)
      */
-    public static Optional<Selection> answer(List<CryptoAttribute> offered, Collection<SdesCryptoSuite> supported,
-            SecureRandom random) {
+    public static Optional<Selection> answer(
+            List<CryptoAttribute> offered, Collection<SdesCryptoSuite> supported, SecureRandom random) {
         Objects.requireNonNull(random, "random");
         CryptoAttribute best = null;
         SdesCryptoSuite bestSuite = null;
         for (CryptoAttribute c : offered) {
             Optional<SdesCryptoSuite> s = c.knownSuite();
-            if (s.isEmpty() || !supported.contains(s.get()) || !c.unknownSessionParams().isEmpty()
-                    || c.unencryptedSrtp() || c.unauthenticatedSrtp()) {
+            if (s.isEmpty()
+                    || !supported.contains(s.get())
+                    || !c.unknownSessionParams().isEmpty()
+                    || c.unencryptedSrtp()
+                    || c.unauthenticatedSrtp()) {
                 continue;
             }
             boolean lengthsOk = true;
@@ -87,8 +88,11 @@ public final class SdesNegotiator {
         if (best == null) {
             return Optional.empty();
         }
-        CryptoAttribute answer = new CryptoAttribute(best.tag(), best.suite(),
-                List.of(CryptoAttribute.KeyParam.of(freshKey(bestSuite, random))), best.sessionParams());
+        CryptoAttribute answer = new CryptoAttribute(
+                best.tag(),
+                best.suite(),
+                List.of(CryptoAttribute.KeyParam.of(freshKey(bestSuite, random))),
+                best.sessionParams());
         return Optional.of(new Selection(best, answer, bestSuite));
     }
 

@@ -43,8 +43,7 @@ import org.umsec.srtp.replay.ReplayWindow;
  * Stateless and thread-safe.
  */
 public final class SdesSrtp {
-    private SdesSrtp() {
-    }
+    private SdesSrtp() {}
 
     /**
      * The SRTP policy an {@code a=crypto} line describes.
@@ -67,22 +66,26 @@ public final class SdesSrtp {
      */
     public static SrtpPolicy.Builder policyBuilder(CryptoAttribute line) throws SdesPolicyException {
         Objects.requireNonNull(line, "line");
-        SrtpSuite suite = SrtpSuite.fromSdesName(line.suite()).orElseThrow(() -> new SdesPolicyException(
-                SdesPolicyException.Reason.UNSUPPORTED_SUITE, "unsupported suite " + SdpNumbers.shorten(line.suite())));
+        SrtpSuite suite = SrtpSuite.fromSdesName(line.suite())
+                .orElseThrow(() -> new SdesPolicyException(
+                        SdesPolicyException.Reason.UNSUPPORTED_SUITE,
+                        "unsupported suite " + SdpNumbers.shorten(line.suite())));
         SrtpPolicy.Builder b = SrtpPolicy.builder(suite);
         int need = suite.masterKeyLength() + suite.masterSaltLength();
         long lifetime = Long.MAX_VALUE;
         for (CryptoAttribute.KeyParam k : line.keyParams()) {
             byte[] km = k.keyMaterial();
             if (km.length != need) {
-                throw new SdesPolicyException(SdesPolicyException.Reason.KEY_LENGTH, "key is " + km.length + " bytes, "
-                        + suite.sdesName() + " needs " + need);
+                throw new SdesPolicyException(
+                        SdesPolicyException.Reason.KEY_LENGTH,
+                        "key is " + km.length + " bytes, " + suite.sdesName() + " needs " + need);
             }
             byte[] key = Arrays.copyOfRange(km, 0, suite.masterKeyLength());
             byte[] salt = Arrays.copyOfRange(km, suite.masterKeyLength(), km.length);
             Arrays.fill(km, (byte) 0);
-            SrtpMasterKey mk = k.mki().isPresent() ? SrtpMasterKey.of(key, salt, mki(k.mki().getAsLong(),
-                    k.mkiLength())) : SrtpMasterKey.of(key, salt);
+            SrtpMasterKey mk = k.mki().isPresent()
+                    ? SrtpMasterKey.of(key, salt, mki(k.mki().getAsLong(), k.mkiLength()))
+                    : SrtpMasterKey.of(key, salt);
             Arrays.fill(key, (byte) 0);
             Arrays.fill(salt, (byte) 0);
             try {
@@ -95,7 +98,8 @@ public final class SdesSrtp {
             }
         }
         if (lifetime != Long.MAX_VALUE) {
-            b.keyLifetime(Math.min(lifetime, SrtpPolicy.MAX_SRTP_LIFETIME),
+            b.keyLifetime(
+                    Math.min(lifetime, SrtpPolicy.MAX_SRTP_LIFETIME),
                     Math.min(lifetime, SrtpPolicy.MAX_SRTCP_LIFETIME));
         }
         List<String> refused = new ArrayList<>();
@@ -112,7 +116,8 @@ public final class SdesSrtp {
             }
         }
         if (!refused.isEmpty()) {
-            throw new SdesPolicyException(SdesPolicyException.Reason.SESSION_PARAMETER,
+            throw new SdesPolicyException(
+                    SdesPolicyException.Reason.SESSION_PARAMETER,
                     "session parameters not supported: " + SdpNumbers.shorten(String.join(" ", refused)));
         }
         return b;
@@ -139,8 +144,8 @@ public final class SdesSrtp {
         }
         byte[] ks = Arrays.copyOf(k, k.length + s.length);
         System.arraycopy(s, 0, ks, k.length, s.length);
-        CryptoAttribute line = new CryptoAttribute(tag, suite.sdesName(), List.of(CryptoAttribute.KeyParam.of(ks)),
-                List.of());
+        CryptoAttribute line =
+                new CryptoAttribute(tag, suite.sdesName(), List.of(CryptoAttribute.KeyParam.of(ks)), List.of());
         Arrays.fill(ks, (byte) 0);
         Arrays.fill(k, (byte) 0);
         return line;

@@ -3,7 +3,6 @@ package org.umsec.sip.sdp;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Objects;
-
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SecurityEventType;

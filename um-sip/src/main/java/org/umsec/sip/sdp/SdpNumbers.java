@@ -19,8 +19,7 @@ final class SdpNumbers {
     /** Longest decimal number read, in digits; more is refused before any arithmetic. */
     private static final int MAX_DIGITS = 20;
 
-    private SdpNumbers() {
-    }
+    private SdpNumbers() {}
 
     /**
      * Parses an unsigned decimal number in {@code min..max}.
@@ -34,14 +33,14 @@ final class SdpNumbers {
      */
     static long number(String text, long min, long max, String what) throws SdpParseException {
         if (text.isEmpty() || text.length() > MAX_DIGITS) {
-            throw new SdpParseException(what + " must be a number " + min + ".." + max + ", was '" + shorten(text)
-                    + "'");
+            throw new SdpParseException(
+                    what + " must be a number " + min + ".." + max + ", was '" + shorten(text) + "'");
         }
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c < '0' || c > '9') {
-                throw new SdpParseException(what + " must be a number " + min + ".." + max + ", was '"
-                        + shorten(text) + "'");
+                throw new SdpParseException(
+                        what + " must be a number " + min + ".." + max + ", was '" + shorten(text) + "'");
             }
         }
         int z = 0;
@@ -68,8 +67,8 @@ final class SdpNumbers {
      */
     static void digits(String text, String what) throws SdpParseException {
         if (text.isEmpty() || text.length() > MAX_DIGITS || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw new SdpParseException(what + " must be a number of 1 to " + MAX_DIGITS + " digits, was '"
-                    + shorten(text) + "'");
+            throw new SdpParseException(
+                    what + " must be a number of 1 to " + MAX_DIGITS + " digits, was '" + shorten(text) + "'");
         }
     }
 

@@ -210,7 +210,9 @@ public final class SessionDescription {
                     int colon = v.indexOf(':');
                     SdpAttribute a;
                     try {
-                        a = colon < 0 ? SdpAttribute.flag(v) : new SdpAttribute(v.substring(0, colon), v.substring(colon + 1));
+                        a = colon < 0
+                                ? SdpAttribute.flag(v)
+                                : new SdpAttribute(v.substring(0, colon), v.substring(colon + 1));
                     } catch (IllegalArgumentException e) {
                         throw new SdpParseException("malformed a= line: " + v);
                     }
@@ -222,7 +224,9 @@ public final class SessionDescription {
                     }
                     break;
                 }
-                case 'i': case 'b': case 'k':
+                case 'i':
+                case 'b':
+                case 'k':
                     if (type == 'b') {
                         checkBandwidth(v);
                     }
@@ -232,7 +236,11 @@ public final class SessionDescription {
                         b.otherLines.add(l);
                     }
                     break;
-                case 'u': case 'e': case 'p': case 'r': case 'z':
+                case 'u':
+                case 'e':
+                case 'p':
+                case 'r':
+                case 'z':
                     if (m != null) {
                         throw new SdpParseException(type + "= inside a media section");
                     }
@@ -368,8 +376,12 @@ public final class SessionDescription {
             return false;
         }
         SessionDescription s = (SessionDescription) o;
-        return origin.equals(s.origin) && sessionName.equals(s.sessionName) && Objects.equals(connection, s.connection)
-                && timing.equals(s.timing) && otherLines.equals(s.otherLines) && attributes.equals(s.attributes)
+        return origin.equals(s.origin)
+                && sessionName.equals(s.sessionName)
+                && Objects.equals(connection, s.connection)
+                && timing.equals(s.timing)
+                && otherLines.equals(s.otherLines)
+                && attributes.equals(s.attributes)
                 && media.equals(s.media);
     }
 
@@ -394,8 +406,7 @@ public final class SessionDescription {
         private final List<SdpAttribute> attributes = new ArrayList<>();
         private final List<MediaDescription> media = new ArrayList<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Sets the origin (required). */
         public Builder origin(Origin o) {

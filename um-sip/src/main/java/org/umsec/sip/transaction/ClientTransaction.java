@@ -1,7 +1,6 @@
 package org.umsec.sip.transaction;
 
 import java.util.concurrent.CompletableFuture;
-
 import org.umsec.sip.SipRequest;
 import org.umsec.sip.SipResponse;
 

@@ -9,7 +9,7 @@ import org.umsec.sip.SipResponse;
 @FunctionalInterface
 public interface ResponseListener {
     /** No-op listener. */
-    ResponseListener IGNORE = r -> { };
+    ResponseListener IGNORE = r -> {};
 
     /** A response (1xx or final) matched this transaction. */
     void onResponse(SipResponse response);

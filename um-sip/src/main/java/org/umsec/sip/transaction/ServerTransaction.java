@@ -1,7 +1,6 @@
 package org.umsec.sip.transaction;
 
 import java.util.Optional;
-
 import org.umsec.sip.DialogId;
 import org.umsec.sip.SipConnection;
 import org.umsec.sip.SipRequest;

@@ -27,13 +27,11 @@ public interface SipRequestHandler {
      * @param ack        the ACK (a copy that does not need releasing)
      * @param connection where it came from
      */
-    default void onAck(SipRequest ack, SipConnection connection) {
-    }
+    default void onAck(SipRequest ack, SipConnection connection) {}
 
     /**
      * An INVITE was cancelled by the caller before its final response; the layer has already answered the
      * CANCEL with 200 and the INVITE with 487 (RFC 3261 §9.2). Default: ignored.
      */
-    default void onCancelled(ServerTransaction invite) {
-    }
+    default void onCancelled(ServerTransaction invite) {}
 }

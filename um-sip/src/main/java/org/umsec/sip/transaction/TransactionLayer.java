@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.core.SecurityEvent;
@@ -197,8 +196,8 @@ public final class TransactionLayer {
         if (top.hasRfc3261Branch()) {
             return top.branch().orElseThrow() + "|" + sentBy + "|" + method;
         }
-        return "2543|" + r.callId() + "|" + r.cseq().sequence() + "|" + r.from().tag().orElse("") + "|" + sentBy + "|"
-                + method;
+        return "2543|" + r.callId() + "|" + r.cseq().sequence() + "|"
+                + r.from().tag().orElse("") + "|" + sentBy + "|" + method;
     }
 
     private void onRequest(SipConnection conn, SipRequest req) {
@@ -218,7 +217,9 @@ public final class TransactionLayer {
         }
         String key = serverKey(req, method);
         if (servers.size() >= maxServerTransactions) {
-            LOG.warn("server transaction limit {} reached; answering 503 to {}", maxServerTransactions,
+            LOG.warn(
+                    "server transaction limit {} reached; answering 503 to {}",
+                    maxServerTransactions,
                     conn.remoteAddress());
             conn.send(req.createResponse(503).header("Retry-After", "5").build());
             return;
@@ -263,8 +264,10 @@ public final class TransactionLayer {
     }
 
     private void peerLimitReached(SipConnection conn, InetAddress peer, SipRequest req) {
-        conn.send(req.createResponse(503).reason("Service Unavailable (too many transactions from this peer)")
-                .header("Retry-After", "5").build());
+        conn.send(req.createResponse(503)
+                .reason("Service Unavailable (too many transactions from this peer)")
+                .header("Retry-After", "5")
+                .build());
         // one event per peer per second, carrying how many requests were refused since the last one
         long now = clock.millis();
         if (refusedPerPeer.size() > 10_000) {
@@ -281,14 +284,20 @@ public final class TransactionLayer {
             refused = state[1];
             state[1] = 0;
         }
-        LOG.warn("peer {} reached its limit of {} server transactions; answering 503", peer.getHostAddress(), maxPerPeer);
+        LOG.warn(
+                "peer {} reached its limit of {} server transactions; answering 503",
+                peer.getHostAddress(),
+                maxPerPeer);
         if (events != null) {
             try {
                 events.onEvent(SecurityEvent.builder(SecurityEventType.PEER_LIMIT_REACHED, clock)
                         .message("peer " + peer.getHostAddress() + " reached its limit of " + maxPerPeer
                                 + " server transactions; requests answered 503")
-                        .field("resource", "serverTransactions").field("limit", maxPerPeer)
-                        .field("remote", String.valueOf(conn.remoteAddress())).field("refused", refused).build());
+                        .field("resource", "serverTransactions")
+                        .field("limit", maxPerPeer)
+                        .field("remote", String.valueOf(conn.remoteAddress()))
+                        .field("refused", refused)
+                        .build());
             } catch (RuntimeException e) {
                 LOG.warn("security event listener failed", e);
             }
@@ -369,11 +378,15 @@ public final class TransactionLayer {
      */
     public SipRequest createAck(SipRequest invite, SipResponse ok) {
         List<NameAddress> contacts = ok.contacts();
-        String target = contacts.isEmpty() ? invite.requestUri() : contacts.get(0).uri();
+        String target =
+                contacts.isEmpty() ? invite.requestUri() : contacts.get(0).uri();
         Via top = invite.topVia();
         SipRequest.Builder b = SipRequest.builder(SipRequest.ACK, target)
                 .via(new Via(top.protocol(), top.transport(), top.host(), top.port(), Map.of("branch", newBranch())))
-                .from(invite.from()).to(ok.to()).callId(invite.callId()).cseq(invite.cseq().sequence());
+                .from(invite.from())
+                .to(ok.to())
+                .callId(invite.callId())
+                .cseq(invite.cseq().sequence());
         List<NameAddress> rr = ok.recordRoutes();
         for (int i = rr.size() - 1; i >= 0; i--) {
             b.route(rr.get(i));
@@ -384,7 +397,10 @@ public final class TransactionLayer {
     static SipRequest nonSuccessAck(SipRequest invite, SipResponse resp) {
         SipRequest.Builder b = SipRequest.builder(SipRequest.ACK, invite.requestUri())
                 .header("Via", invite.topVia().toString())
-                .from(invite.from()).to(resp.to()).callId(invite.callId()).cseq(invite.cseq().sequence());
+                .from(invite.from())
+                .to(resp.to())
+                .callId(invite.callId())
+                .cseq(invite.cseq().sequence());
         for (NameAddress r : invite.routes()) {
             b.route(r);
         }
@@ -394,7 +410,10 @@ public final class TransactionLayer {
     static SipRequest cancelFor(SipRequest invite) {
         SipRequest.Builder b = SipRequest.builder(SipRequest.CANCEL, invite.requestUri())
                 .header("Via", invite.topVia().toString())
-                .from(invite.from()).to(invite.to()).callId(invite.callId()).cseq(invite.cseq().sequence());
+                .from(invite.from())
+                .to(invite.to())
+                .callId(invite.callId())
+                .cseq(invite.cseq().sequence());
         for (NameAddress r : invite.routes()) {
             b.route(r);
         }
@@ -486,14 +505,15 @@ public final class TransactionLayer {
 
         @Override
         public Optional<DialogId> dialogId() {
-            return Optional.of(new DialogId(request.callId(), localTag, request.from().tag().orElse("")));
+            return Optional.of(new DialogId(
+                    request.callId(), localTag, request.from().tag().orElse("")));
         }
 
         @Override
         public void respond(SipResponse response) {
             if (!respondQuietly(response)) {
-                throw new IllegalStateException("transaction already completed: " + request.method() + " "
-                        + request.callId());
+                throw new IllegalStateException(
+                        "transaction already completed: " + request.method() + " " + request.callId());
             }
         }
 
@@ -717,8 +737,7 @@ public final class TransactionLayer {
         private boolean sendTrying = true;
         private SecureRandom random = new SecureRandom();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** The application (required). */
         public Builder handler(SipRequestHandler h) {

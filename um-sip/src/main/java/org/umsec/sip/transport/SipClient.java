@@ -1,5 +1,13 @@
 package org.umsec.sip.transport;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -10,16 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.ssl.SslContext;
-
 import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SignallingTransport;
 import org.umsec.sip.SipMessage;
@@ -67,7 +65,8 @@ public final class SipClient implements AutoCloseable {
     private final EventLoopGroup group;
     private final Endpoint endpoint;
     private final SslContext sslContext;
-    private final ConcurrentHashMap<SipPeer, CompletableFuture<TransportConnection>> connections = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<SipPeer, CompletableFuture<TransportConnection>> connections =
+            new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final SipTrace trace;
 
@@ -78,9 +77,20 @@ public final class SipClient implements AutoCloseable {
         PeerTrustManager tm = b.tls == null ? null : new PeerTrustManager(b.tls.peers(), null);
         this.sslContext = b.tls == null ? null : SslContexts.client(b.tls, tm);
         this.trace = new SipTrace(options.sipTrace(), options.traceKeys());
-        this.endpoint = new Endpoint(b.handler, b.events, b.clock, null, null, tm,
-                b.tls == null ? null : b.tls.engine().resolve(), b.handlerExecutor, options.maxPendingMessages(), null,
-                options.decoderConfig().answerKeepAlivePings(), trace, null);
+        this.endpoint = new Endpoint(
+                b.handler,
+                b.events,
+                b.clock,
+                null,
+                null,
+                tm,
+                b.tls == null ? null : b.tls.engine().resolve(),
+                b.handlerExecutor,
+                options.maxPendingMessages(),
+                null,
+                options.decoderConfig().answerKeepAlivePings(),
+                trace,
+                null);
         this.group = EventLoops.group(ioMode, options.ioThreads(), "sip-client");
     }
 
@@ -111,7 +121,9 @@ public final class SipClient implements AutoCloseable {
         while (true) {
             CompletableFuture<TransportConnection> existing = connections.get(peer);
             if (existing != null) {
-                if (!existing.isDone() || (!existing.isCompletedExceptionally() && existing.join().isOpen())) {
+                if (!existing.isDone()
+                        || (!existing.isCompletedExceptionally()
+                                && existing.join().isOpen())) {
                     return existing;
                 }
                 connections.remove(peer, existing);
@@ -148,32 +160,45 @@ public final class SipClient implements AutoCloseable {
      * @return completes when written
      */
     public CompletableFuture<Void> send(SipPeer peer, SipMessage message) {
-        return connect(peer).handle((c, err) -> {
-            if (err != null) {
-                message.release();
-                return CompletableFuture.<Void>failedFuture(err);
-            }
-            return c.sendAsync(message);
-        }).thenCompose(f -> f);
+        return connect(peer)
+                .handle((c, err) -> {
+                    if (err != null) {
+                        message.release();
+                        return CompletableFuture.<Void>failedFuture(err);
+                    }
+                    return c.sendAsync(message);
+                })
+                .thenCompose(f -> f);
     }
 
     private void open(SipPeer peer, CompletableFuture<TransportConnection> result) {
         Builder b = config;
         SipChannel connection = new SipChannel(endpoint, peer.transport(), false, peer, ids.incrementAndGet());
-        Bootstrap bs = new Bootstrap().group(group).channel(EventLoops.channel(ioMode))
+        Bootstrap bs = new Bootstrap()
+                .group(group)
+                .channel(EventLoops.channel(ioMode))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) b.connectTimeout.toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                .option(
+                        ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(options.writeLowWaterMark(), options.writeHighWaterMark()))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        Pipelines.build(ch.pipeline(), peer.transport() == SignallingTransport.TLS
-                                ? Pipelines.ssl(sslContext, ch.alloc(), peer.host(), peer.port()) : null,
-                                options.handshakeTimeout(), options.idleTimeout(), options.decoderConfig(), connection, trace);
+                        Pipelines.build(
+                                ch.pipeline(),
+                                peer.transport() == SignallingTransport.TLS
+                                        ? Pipelines.ssl(sslContext, ch.alloc(), peer.host(), peer.port())
+                                        : null,
+                                options.handshakeTimeout(),
+                                options.idleTimeout(),
+                                options.decoderConfig(),
+                                connection,
+                                trace);
                     }
                 });
-        InetSocketAddress remote = peer.address().map(a -> new InetSocketAddress(a, peer.port()))
+        InetSocketAddress remote = peer.address()
+                .map(a -> new InetSocketAddress(a, peer.port()))
                 .orElseGet(() -> InetSocketAddress.createUnresolved(peer.host(), peer.port()));
         ChannelFuture cf = bs.connect(remote);
         cf.addListener(f -> {
@@ -219,8 +244,7 @@ public final class SipClient implements AutoCloseable {
         private TransportOptions.Builder options = TransportOptions.builder().ioThreads(1);
         private TransportOptions snapshot;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Replaces the connection options with {@code o} (the same type configures {@link SipServer};

@@ -1,7 +1,6 @@
 package org.umsec.sip.transport;
 
 import java.util.Objects;
-
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.transaction.TransactionLayer;
 
@@ -31,8 +30,7 @@ public interface SipMessageHandler {
      *
      * @param connection the connection
      */
-    default void onConnectionClosed(TransportConnection connection) {
-    }
+    default void onConnectionClosed(TransportConnection connection) {}
 
     /**
      * Feeds a transaction layer: every message goes to {@link TransactionLayer#onMessage}, and closed

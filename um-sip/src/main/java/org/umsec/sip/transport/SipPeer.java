@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-
 import org.umsec.core.SignallingTransport;
 
 /**
@@ -101,7 +100,10 @@ public final class SipPeer {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SipPeer p && p.transport == transport && p.host.equals(host) && p.port == port
+        return o instanceof SipPeer p
+                && p.transport == transport
+                && p.host.equals(host)
+                && p.port == port
                 && Objects.equals(p.address, address);
     }
 

@@ -1,5 +1,17 @@
 package org.umsec.sip.transport;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -20,20 +32,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.ssl.SslContext;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.GlobalEventExecutor;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.core.SecurityEvent;
@@ -203,17 +201,34 @@ public final class SipServer implements AutoCloseable {
         this.sslContext = b.tlsEnabled ? SslContexts.server(b.tls, tm, b.keyLogFile != null) : null;
         this.keyLog = b.keyLogFile != null && b.tlsEnabled ? KeyLog.open(b.keyLogFile) : null;
         // lookups of trusted names run here, several at once, one per name, each bounded
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1024),
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                4,
+                4,
+                30,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(1024),
                 new DefaultThreadFactory("sip-server-resolver", true));
         pool.allowCoreThreadTimeOut(true);
         this.blocking = pool;
         this.sources = new SourceTrust(pool, b.clock, b.resolveTtl, b.resolveTimeout);
         this.sources.register(trustLists());
         this.trace = new SipTrace(options.sipTrace(), options.traceKeys());
-        this.serverDecoder = options.decoderConfig().toBuilder().answerKeepAlivePings(false).build();
-        this.endpoint = new Endpoint(b.handler, b.events, b.clock, b.tcpEnabled ? tcpTrust::get : null, sources, tm,
-                b.tlsEnabled ? b.tls.engine().resolve() : null, b.handlerExecutor, options.maxPendingMessages(),
-                b.preAuthTimeout, options.decoderConfig().answerKeepAlivePings(), trace, keyLog);
+        this.serverDecoder =
+                options.decoderConfig().toBuilder().answerKeepAlivePings(false).build();
+        this.endpoint = new Endpoint(
+                b.handler,
+                b.events,
+                b.clock,
+                b.tcpEnabled ? tcpTrust::get : null,
+                sources,
+                tm,
+                b.tlsEnabled ? b.tls.engine().resolve() : null,
+                b.handlerExecutor,
+                options.maxPendingMessages(),
+                b.preAuthTimeout,
+                options.decoderConfig().answerKeepAlivePings(),
+                trace,
+                keyLog);
         // a change of roots, intermediates or CRLs in the store re-checks the established TLS peers
         this.trustWatch = b.tlsEnabled ? b.tls.peers().addTrustListener(this::revalidate) : null;
         this.group = EventLoops.group(ioMode, options.ioThreads(), "sip-server");
@@ -234,12 +249,16 @@ public final class SipServer implements AutoCloseable {
     private void bind() throws IOException {
         try {
             if (config.tcpEnabled) {
-                tcpChannel = bootstrap(SignallingTransport.TCP).bind(new InetSocketAddress(config.bindAddress, config.tcpPort))
-                        .sync().channel();
+                tcpChannel = bootstrap(SignallingTransport.TCP)
+                        .bind(new InetSocketAddress(config.bindAddress, config.tcpPort))
+                        .sync()
+                        .channel();
             }
             if (config.tlsEnabled) {
-                tlsChannel = bootstrap(SignallingTransport.TLS).bind(new InetSocketAddress(config.bindAddress, config.tlsPort))
-                        .sync().channel();
+                tlsChannel = bootstrap(SignallingTransport.TLS)
+                        .bind(new InetSocketAddress(config.bindAddress, config.tlsPort))
+                        .sync()
+                        .channel();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -249,30 +268,41 @@ public final class SipServer implements AutoCloseable {
             close();
             throw new IOException("cannot bind SIP listeners: " + e.getMessage(), e);
         }
-        LOG.info("SIP server listening: TCP {}, TLS {} ({} I/O{})",
-                tcpChannel == null ? "off" : tcpChannel.localAddress(), tlsChannel == null ? "off" : tlsChannel.localAddress(),
-                ioMode, endpoint.engine() == null ? "" : ", TLS engine " + endpoint.engine());
+        LOG.info(
+                "SIP server listening: TCP {}, TLS {} ({} I/O{})",
+                tcpChannel == null ? "off" : tcpChannel.localAddress(),
+                tlsChannel == null ? "off" : tlsChannel.localAddress(),
+                ioMode,
+                endpoint.engine() == null ? "" : ", TLS engine " + endpoint.engine());
         if (keyLog != null) {
-            LOG.warn("TLS key log enabled: the secrets of every TLS session are written to {}; whoever reads it can"
-                    + " decrypt captured SIP and the SDES keys of every call. TLS 1.2 only while it is on.", keyLog.file());
+            LOG.warn(
+                    "TLS key log enabled: the secrets of every TLS session are written to {}; whoever reads it can"
+                            + " decrypt captured SIP and the SDES keys of every call. TLS 1.2 only while it is on.",
+                    keyLog.file());
             endpoint.publish(SecurityEvent.builder(SecurityEventType.INSECURE_OPTION_ENABLED, config.clock)
                     .message("TLS key log (SSLKEYLOGFILE) enabled: TLS secrets are written to " + keyLog.file())
-                    .field("option", "keyLogFile").field("file", keyLog.file()).build());
+                    .field("option", "keyLogFile")
+                    .field("file", keyLog.file())
+                    .build());
         }
         if (trace.enabled() && trace.keys()) {
             endpoint.publish(SecurityEvent.builder(SecurityEventType.INSECURE_OPTION_ENABLED, config.clock)
                     .message("SIP trace with SDES keys enabled: media keys are written to the log")
-                    .field("option", "traceKeys").build());
+                    .field("option", "traceKeys")
+                    .build());
         }
     }
 
     private ServerBootstrap bootstrap(SignallingTransport transport) {
         Builder b = config;
-        return new ServerBootstrap().group(group).channel(EventLoops.serverChannel(ioMode))
+        return new ServerBootstrap()
+                .group(group)
+                .channel(EventLoops.serverChannel(ioMode))
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                .childOption(
+                        ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(options.writeLowWaterMark(), options.writeHighWaterMark()))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -292,21 +322,32 @@ public final class SipServer implements AutoCloseable {
                             live.remove(connection);
                         });
                         channels.add(ch);
-                        Pipelines.build(ch.pipeline(),
-                                transport == SignallingTransport.TLS ? Pipelines.ssl(sslContext, ch.alloc(), null, 0) : null,
-                                options.handshakeTimeout(), options.idleTimeout(), serverDecoder, connection, trace);
+                        Pipelines.build(
+                                ch.pipeline(),
+                                transport == SignallingTransport.TLS
+                                        ? Pipelines.ssl(sslContext, ch.alloc(), null, 0)
+                                        : null,
+                                options.handshakeTimeout(),
+                                options.idleTimeout(),
+                                serverDecoder,
+                                connection,
+                                trace);
                     }
                 });
     }
 
     /** @return the bound TCP port (useful with port 0), empty when the TCP listener is off */
     public OptionalInt tcpPort() {
-        return tcpChannel == null ? OptionalInt.empty() : OptionalInt.of(((InetSocketAddress) tcpChannel.localAddress()).getPort());
+        return tcpChannel == null
+                ? OptionalInt.empty()
+                : OptionalInt.of(((InetSocketAddress) tcpChannel.localAddress()).getPort());
     }
 
     /** @return the bound TLS port (useful with port 0), empty when the TLS listener is off */
     public OptionalInt tlsPort() {
-        return tlsChannel == null ? OptionalInt.empty() : OptionalInt.of(((InetSocketAddress) tlsChannel.localAddress()).getPort());
+        return tlsChannel == null
+                ? OptionalInt.empty()
+                : OptionalInt.of(((InetSocketAddress) tlsChannel.localAddress()).getPort());
     }
 
     /** @return the connection options this server was started with */
@@ -414,15 +455,16 @@ public final class SipServer implements AutoCloseable {
                         LOG.warn("re-check of {} failed", c, e);
                     }
                 }
-                CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> {
-                    int closed = 0;
-                    for (CompletableFuture<Boolean> f : all) {
-                        if (Boolean.TRUE.equals(f.getNow(false))) {
-                            closed++;
-                        }
-                    }
-                    result.complete(closed);
-                });
+                CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))
+                        .whenComplete((v, e) -> {
+                            int closed = 0;
+                            for (CompletableFuture<Boolean> f : all) {
+                                if (Boolean.TRUE.equals(f.getNow(false))) {
+                                    closed++;
+                                }
+                            }
+                            result.complete(closed);
+                        });
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             result.completeExceptionally(e);
@@ -495,8 +537,7 @@ public final class SipServer implements AutoCloseable {
         private TransportOptions.Builder options = TransportOptions.builder();
         private TransportOptions snapshot;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         private static int port(int p) {
             if (p < 0 || p > 65535) {

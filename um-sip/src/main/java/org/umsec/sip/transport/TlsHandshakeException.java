@@ -2,7 +2,6 @@ package org.umsec.sip.transport;
 
 import java.util.Objects;
 import java.util.Optional;
-
 import javax.net.ssl.SSLException;
 
 /**
@@ -21,7 +20,8 @@ public final class TlsHandshakeException extends SSLException {
      * @param peerCertificate summary of the peer's certificate, or null
      * @param cause what the engine reported
      */
-    public TlsHandshakeException(HandshakeFailureReason reason, String message, String peerCertificate, Throwable cause) {
+    public TlsHandshakeException(
+            HandshakeFailureReason reason, String message, String peerCertificate, Throwable cause) {
         super(reason + ": " + message, cause);
         this.reason = Objects.requireNonNull(reason, "reason");
         this.peerCertificate = peerCertificate;

@@ -16,8 +16,8 @@ public enum TlsPolicy {
     /** TLS 1.3 only: the smallest attack surface, but refuses TLS 1.2-only devices. */
     TLS13_ONLY(List.of("TLSv1.3"));
 
-    private static final List<String> TLS13_SUITES = List.of(
-            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
+    private static final List<String> TLS13_SUITES =
+            List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
     private static final List<String> TLS12_SUITES = List.of(
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",

@@ -4,7 +4,6 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-
 import org.umsec.core.CertificateIdentity;
 
 /**
@@ -30,8 +29,14 @@ public final class TlsSessionInfo {
      * @param trustedAs the trust-list entry (server side) or dialled host (client side) it matched
      * @param serverName the SNI host name the client asked for, or null
      */
-    public TlsSessionInfo(String protocol, String cipherSuite, TlsEngine engine, List<X509Certificate> peerCertificates,
-            CertificateIdentity peerIdentity, String trustedAs, String serverName) {
+    public TlsSessionInfo(
+            String protocol,
+            String cipherSuite,
+            TlsEngine engine,
+            List<X509Certificate> peerCertificates,
+            CertificateIdentity peerIdentity,
+            String trustedAs,
+            String serverName) {
         this.protocol = Objects.requireNonNull(protocol, "protocol");
         this.cipherSuite = Objects.requireNonNull(cipherSuite, "cipherSuite");
         this.engine = Objects.requireNonNull(engine, "engine");

@@ -5,9 +5,7 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-
 import javax.net.ssl.X509ExtendedKeyManager;
-
 import org.umsec.certs.CertificateProvider;
 import org.umsec.certs.PeerCertificateValidator;
 import org.umsec.sip.transport.internal.FixedKeyManager;
@@ -85,8 +83,7 @@ public final class TlsSettings {
         private TlsPolicy policy = TlsPolicy.COMPATIBLE;
         private TlsEngine engine = TlsEngine.AUTO;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Presents the certificate currently selected by the provider; rotations apply to the next

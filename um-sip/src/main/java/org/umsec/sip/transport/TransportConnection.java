@@ -3,7 +3,6 @@ package org.umsec.sip.transport;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-
 import org.umsec.core.SignallingTransport;
 import org.umsec.sip.SipConnection;
 import org.umsec.sip.SipMessage;

@@ -2,7 +2,6 @@ package org.umsec.sip.transport;
 
 import java.time.Duration;
 import java.util.Objects;
-
 import org.umsec.sip.codec.SipDecoderConfig;
 
 /**
@@ -139,8 +138,7 @@ public final class TransportOptions {
         private boolean sipTrace;
         private boolean traceKeys;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         static Duration positive(Duration d, String what) {
             Objects.requireNonNull(d, what);

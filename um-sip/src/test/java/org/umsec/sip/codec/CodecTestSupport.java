@@ -6,19 +6,16 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.SipRequest;
 import org.umsec.sip.SipResponse;
 
 /** Feeding helpers for decoder tests on {@link EmbeddedChannel}. */
 final class CodecTestSupport {
-    private CodecTestSupport() {
-    }
+    private CodecTestSupport() {}
 
     static EmbeddedChannel channel() {
         return channel(SipDecoderConfig.defaults());
@@ -97,12 +94,14 @@ final class CodecTestSupport {
         List<String> bn = new ArrayList<>();
         for (int i = 0; i < a.headers().size(); i++) {
             if (!a.headers().canonicalName(i).equals("Content-Length")) {
-                an.add(a.headers().canonicalName(i).toLowerCase() + ": " + a.headers().value(i));
+                an.add(a.headers().canonicalName(i).toLowerCase() + ": "
+                        + a.headers().value(i));
             }
         }
         for (int i = 0; i < b.headers().size(); i++) {
             if (!b.headers().canonicalName(i).equals("Content-Length")) {
-                bn.add(b.headers().canonicalName(i).toLowerCase() + ": " + b.headers().value(i));
+                bn.add(b.headers().canonicalName(i).toLowerCase() + ": "
+                        + b.headers().value(i));
             }
         }
         assertThat(bn).isEqualTo(an);

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-
 import java.nio.charset.StandardCharsets;
-
 import org.junit.jupiter.api.Test;
 import org.umsec.sip.SipMessage;
 
@@ -22,7 +20,11 @@ class HeaderSpanPackingTest {
         StringBuilder pad = new StringBuilder();
         int lines = 0;
         while (pad.length() < padding) {
-            pad.append("X-Pad-").append(lines++).append(": ").append("a".repeat(900)).append("\r\n");
+            pad.append("X-Pad-")
+                    .append(lines++)
+                    .append(": ")
+                    .append("a".repeat(900))
+                    .append("\r\n");
         }
         return "INVITE sip:bob@example.com SIP/2.0\r\n"
                 + "Via: SIP/2.0/TLS gw1.example.com:5061;branch=z9hG4bK-first\r\n"
@@ -36,7 +38,9 @@ class HeaderSpanPackingTest {
     }
 
     private static SipMessageParser parser() {
-        return new SipMessageParser(SipDecoderConfig.builder().maxHeaderBytes(256 * 1024).maxHeaderCount(500)
+        return new SipMessageParser(SipDecoderConfig.builder()
+                .maxHeaderBytes(256 * 1024)
+                .maxHeaderCount(500)
                 .build());
     }
 
@@ -77,8 +81,12 @@ class HeaderSpanPackingTest {
             String wire = out.toString(StandardCharsets.UTF_8);
             out.release();
             // folded, so re-encoded header by header from the offsets: every value must come back intact
-            assertThat(wire).contains("Call-ID: late-call-id@gw1.example.com\r\n", "Subject: folded continued\r\n",
-                    "CSeq: 7 INVITE\r\n").endsWith("\r\n\r\nbody");
+            assertThat(wire)
+                    .contains(
+                            "Call-ID: late-call-id@gw1.example.com\r\n",
+                            "Subject: folded continued\r\n",
+                            "CSeq: 7 INVITE\r\n")
+                    .endsWith("\r\n\r\nbody");
             SipMessage again = parser().parse(wire.getBytes(StandardCharsets.UTF_8));
             assertThat(again.headers().size()).isEqualTo(m.headers().size());
             for (int i = 0; i < m.headers().size(); i++) {
@@ -91,7 +99,9 @@ class HeaderSpanPackingTest {
     @Test
     void decoderFromAStreamKeepsBodyAndKeysAfterTheFrameCopy() {
         EmbeddedChannel ch = new EmbeddedChannel(new SipMessageDecoder(SipDecoderConfig.builder()
-                .maxHeaderBytes(256 * 1024).maxHeaderCount(500).build()));
+                .maxHeaderBytes(256 * 1024)
+                .maxHeaderCount(500)
+                .build()));
         byte[] bytes = message(70_000).getBytes(StandardCharsets.UTF_8);
         // two messages in one read, then one split across reads
         ByteBuf two = Unpooled.buffer();

@@ -9,7 +9,6 @@ import static org.umsec.sip.codec.CodecTestSupport.feedWhole;
 import static org.umsec.sip.codec.CodecTestSupport.releaseAll;
 
 import io.netty.channel.embedded.EmbeddedChannel;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -36,28 +34,28 @@ class Rfc4475TortureTest {
 
     /** How each invalid message must be rejected on a stream: status, and whether the connection survives. */
     private static final Map<String, Object[]> INVALID = Map.ofEntries(
-            Map.entry("badinv01", new Object[] {400, true}),   // §3.1.2.1
-            Map.entry("ncl", new Object[] {400, false}),       // §3.1.2.3 unrecoverable framing error
-            Map.entry("scalar02", new Object[] {400, true}),   // §3.1.2.4
-            Map.entry("scalarlg", new Object[] {400, true}),   // §3.1.2.5 response: dropped
-            Map.entry("quotbal", new Object[] {400, true}),    // §3.1.2.6
-            Map.entry("ltgtruri", new Object[] {400, true}),   // §3.1.2.7
-            Map.entry("lwsruri", new Object[] {400, true}),    // §3.1.2.8 (strict)
-            Map.entry("lwsstart", new Object[] {400, true}),   // §3.1.2.9 (strict)
-            Map.entry("trws", new Object[] {400, true}),       // §3.1.2.10 (strict)
-            Map.entry("escruri", new Object[] {400, true}),    // §3.1.2.11 (strict)
-            Map.entry("baddate", new Object[] {400, true}),    // §3.1.2.12 (strict)
-            Map.entry("regbadct", new Object[] {400, true}),   // §3.1.2.13 (strict)
-            Map.entry("badaspec", new Object[] {400, true}),   // §3.1.2.14 (strict)
-            Map.entry("baddn", new Object[] {400, true}),      // §3.1.2.15 (strict)
-            Map.entry("badvers", new Object[] {505, true}),    // §3.1.2.16
+            Map.entry("badinv01", new Object[] {400, true}), // §3.1.2.1
+            Map.entry("ncl", new Object[] {400, false}), // §3.1.2.3 unrecoverable framing error
+            Map.entry("scalar02", new Object[] {400, true}), // §3.1.2.4
+            Map.entry("scalarlg", new Object[] {400, true}), // §3.1.2.5 response: dropped
+            Map.entry("quotbal", new Object[] {400, true}), // §3.1.2.6
+            Map.entry("ltgtruri", new Object[] {400, true}), // §3.1.2.7
+            Map.entry("lwsruri", new Object[] {400, true}), // §3.1.2.8 (strict)
+            Map.entry("lwsstart", new Object[] {400, true}), // §3.1.2.9 (strict)
+            Map.entry("trws", new Object[] {400, true}), // §3.1.2.10 (strict)
+            Map.entry("escruri", new Object[] {400, true}), // §3.1.2.11 (strict)
+            Map.entry("baddate", new Object[] {400, true}), // §3.1.2.12 (strict)
+            Map.entry("regbadct", new Object[] {400, true}), // §3.1.2.13 (strict)
+            Map.entry("badaspec", new Object[] {400, true}), // §3.1.2.14 (strict)
+            Map.entry("baddn", new Object[] {400, true}), // §3.1.2.15 (strict)
+            Map.entry("badvers", new Object[] {505, true}), // §3.1.2.16
             Map.entry("mismatch01", new Object[] {400, true}), // §3.1.2.17
             Map.entry("mismatch02", new Object[] {400, true}), // §3.1.2.18
-            Map.entry("bigcode", new Object[] {400, true}),    // §3.1.2.19 response: dropped
-            Map.entry("insuf", new Object[] {400, true}),      // §3.3.1
-            Map.entry("multi01", new Object[] {400, true}),    // §3.3.8
-            Map.entry("mcl01", new Object[] {400, false}),     // §3.3.9 fatal framing error on streams
-            Map.entry("test", new Object[] {400, true}));      // extra file: header line without colon
+            Map.entry("bigcode", new Object[] {400, true}), // §3.1.2.19 response: dropped
+            Map.entry("insuf", new Object[] {400, true}), // §3.3.1
+            Map.entry("multi01", new Object[] {400, true}), // §3.3.8
+            Map.entry("mcl01", new Object[] {400, false}), // §3.3.9 fatal framing error on streams
+            Map.entry("test", new Object[] {400, true})); // extra file: header line without colon
 
     private static final String NEXT = "OPTIONS sip:next@example.com SIP/2.0\r\n"
             + "Via: SIP/2.0/TCP next.example.com;branch=z9hG4bKnext\r\n"
@@ -99,7 +97,8 @@ class Rfc4475TortureTest {
     }
 
     static Stream<Arguments> valid() throws IOException {
-        return rows().stream().filter(r -> r.valid && !r.name.equals("inv2543") && !r.name.equals("dblreq"))
+        return rows().stream()
+                .filter(r -> r.valid && !r.name.equals("inv2543") && !r.name.equals("dblreq"))
                 .map(Arguments::of);
     }
 
@@ -126,8 +125,11 @@ class Rfc4475TortureTest {
         for (boolean byteByByte : new boolean[] {false, true}) {
             EmbeddedChannel ch = CodecTestSupport.channel();
             List<Object> out = byteByByte ? feedByteByByte(ch, data) : feedWhole(ch, data);
-            assertThat(out).as("%s byteByByte=%s", row.name, byteByByte).hasSize(1)
-                    .first().isInstanceOf(SipMessage.class);
+            assertThat(out)
+                    .as("%s byteByByte=%s", row.name, byteByByte)
+                    .hasSize(1)
+                    .first()
+                    .isInstanceOf(SipMessage.class);
             SipMessage m = (SipMessage) out.get(0);
             // typed access works on every valid message
             assertThat(m.vias()).isNotEmpty();
@@ -158,20 +160,27 @@ class Rfc4475TortureTest {
         for (boolean byteByByte : new boolean[] {false, true}) {
             EmbeddedChannel ch = CodecTestSupport.channel();
             List<Object> out = byteByByte ? feedByteByByte(ch, data) : feedWhole(ch, data);
-            assertThat(out).as("%s byteByByte=%s", row.name, byteByByte).hasSize(1)
-                    .first().isInstanceOf(SipDecodeError.class);
+            assertThat(out)
+                    .as("%s byteByByte=%s", row.name, byteByByte)
+                    .hasSize(1)
+                    .first()
+                    .isInstanceOf(SipDecodeError.class);
             SipDecodeError err = (SipDecodeError) out.get(0);
             assertThat(err.status()).as(err.reason()).isEqualTo(status);
             assertThat(err.closeConnection()).as(err.reason()).isEqualTo(!usable);
             if (err.isRequest() && !err.headers().contains("Via")) {
-                assertThat(err.errorResponse()).as("no Via, no route for a response").isEmpty();
+                assertThat(err.errorResponse())
+                        .as("no Via, no route for a response")
+                        .isEmpty();
             } else if (err.isRequest()) {
                 SipResponse resp = err.errorResponse().orElseThrow();
                 assertThat(resp.status()).isEqualTo(status);
                 assertThat(resp.headers().getAll("Via")).isEqualTo(err.headers().getAll("Via"));
                 assertThat(resp.reasonPhrase()).contains(err.reason());
             } else {
-                assertThat(err.errorResponse()).as("responses are dropped, not answered").isEmpty();
+                assertThat(err.errorResponse())
+                        .as("responses are dropped, not answered")
+                        .isEmpty();
             }
             // the connection stays usable where the RFC says so
             List<Object> next = feedWhole(ch, bytes(NEXT));
@@ -200,8 +209,8 @@ class Rfc4475TortureTest {
         Object next = ch.readInbound();
         assertThat(next).isNull();
         // With datagram framing the same message is rejected outright.
-        SipDecodeException e = org.assertj.core.api.Assertions.catchThrowableOfType(SipDecodeException.class,
-                () -> SipMessageParser.withDefaults().parse(data));
+        SipDecodeException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+                SipDecodeException.class, () -> SipMessageParser.withDefaults().parse(data));
         assertThat(e.error().status()).isEqualTo(400);
     }
 
@@ -214,7 +223,8 @@ class Rfc4475TortureTest {
         for (boolean byteByByte : new boolean[] {false, true}) {
             EmbeddedChannel ch = CodecTestSupport.channel();
             List<Object> out = byteByByte ? feedByteByByte(ch, data) : feedWhole(ch, data);
-            List<Object> messages = out.stream().filter(o -> !(o instanceof SipKeepAlive)).toList();
+            List<Object> messages =
+                    out.stream().filter(o -> !(o instanceof SipKeepAlive)).toList();
             assertThat(messages).hasSize(3);
             assertThat(((SipRequest) messages.get(0)).method()).isEqualTo("REGISTER");
             assertThat(((SipRequest) messages.get(1)).method()).isEqualTo("INVITE");
@@ -302,7 +312,8 @@ class Rfc4475TortureTest {
         assertThat(c1.contacts().get(0).uri()).isEqualTo("sip:+19725552222@gw1.example.net");
         SipMessage c2 = parseDatagram(message("cparam02"));
         assertThat(c2.contacts().get(0).params()).isEmpty();
-        assertThat(SipUri.parse(c2.contacts().get(0).uri()).orElseThrow().param("unknownparam")).contains("");
+        assertThat(SipUri.parse(c2.contacts().get(0).uri()).orElseThrow().param("unknownparam"))
+                .contains("");
         SipMessage r = parseDatagram(message("regescrt"));
         assertThat(SipUri.parse(r.contacts().get(0).uri()).orElseThrow().headers())
                 .containsEntry("Route", "<sip:sip.example.com>");

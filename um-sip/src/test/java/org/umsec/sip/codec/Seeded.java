@@ -20,8 +20,7 @@ final class Seeded {
         void check(Random random) throws Exception;
     }
 
-    private Seeded() {
-    }
+    private Seeded() {}
 
     /**
      * Runs {@code property} {@code tries} times, or once with the seed given in {@code umsec.seed}.
@@ -38,8 +37,8 @@ final class Seeded {
             try {
                 property.check(new Random(seed));
             } catch (Throwable t) {
-                AssertionError e = new AssertionError("property failed with seed " + seed + " (replay with -Dumsec.seed="
-                        + seed + "): " + t, t);
+                AssertionError e = new AssertionError(
+                        "property failed with seed " + seed + " (replay with -Dumsec.seed=" + seed + "): " + t, t);
                 System.err.println(e.getMessage());
                 throw e;
             }

@@ -12,14 +12,12 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
-
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
-
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.SipResponse;
 
@@ -31,11 +29,17 @@ import org.umsec.sip.SipResponse;
 class SipCodecFuzzTest {
 
     /** Limits small enough that fuzzed inputs reach every limit path. */
-    private static final SipDecoderConfig TIGHT = SipDecoderConfig.builder().maxStartLineLength(200)
-            .maxHeaderLineLength(300).maxHeaderCount(12).maxHeaderBytes(600).maxBodyLength(300).build();
+    private static final SipDecoderConfig TIGHT = SipDecoderConfig.builder()
+            .maxStartLineLength(200)
+            .maxHeaderLineLength(300)
+            .maxHeaderCount(12)
+            .maxHeaderBytes(600)
+            .maxBodyLength(300)
+            .build();
 
     /** Framing only: for the error responses, which echo malformed request headers on purpose. */
-    private static final SipDecoderConfig LENIENT = SipDecoderConfig.builder().validateHeaders(false).build();
+    private static final SipDecoderConfig LENIENT =
+            SipDecoderConfig.builder().validateHeaders(false).build();
 
     private static final Field CUMULATION;
 
@@ -75,12 +79,14 @@ class SipCodecFuzzTest {
         List<String> whole = feed(config, data, null, 0, true);
         List<String> split = feed(config, data, new SplittableRandom(hash), 0, false);
         if (!split.equals(whole)) {
-            fail("split " + split + " vs whole " + whole + ", input " + HexFormat.of().formatHex(data));
+            fail("split " + split + " vs whole " + whole + ", input "
+                    + HexFormat.of().formatHex(data));
         }
         if (data.length <= 256) {
             List<String> bytewise = feed(config, data, null, 1, false);
             if (!bytewise.equals(whole)) {
-                fail("byte by byte " + bytewise + " vs whole " + whole + ", input " + HexFormat.of().formatHex(data));
+                fail("byte by byte " + bytewise + " vs whole " + whole + ", input "
+                        + HexFormat.of().formatHex(data));
             }
         }
     }
@@ -123,8 +129,8 @@ class SipCodecFuzzTest {
      * Feeds {@code data}: whole ({@code splits == null, fixed == 0}), in fixed chunks, or in random ones; with
      * {@code deep}, checks each output's meaning (the other feeds are compared with the deep one).
      */
-    private static List<String> feed(SipDecoderConfig config, byte[] data, SplittableRandom splits, int fixed,
-            boolean deep) {
+    private static List<String> feed(
+            SipDecoderConfig config, byte[] data, SplittableRandom splits, int fixed, boolean deep) {
         SipMessageDecoder decoder = new SipMessageDecoder(config);
         EmbeddedChannel ch = new EmbeddedChannel(decoder);
         List<String> seen = new ArrayList<>();
@@ -133,7 +139,9 @@ class SipCodecFuzzTest {
         try {
             int i = 0;
             while (i < data.length) {
-                int n = fixed > 0 ? fixed : splits == null ? data.length : 1 + splits.nextInt(Math.min(64, data.length));
+                int n = fixed > 0
+                        ? fixed
+                        : splits == null ? data.length : 1 + splits.nextInt(Math.min(64, data.length));
                 n = Math.min(n, data.length - i);
                 ch.writeInbound(Unpooled.wrappedBuffer(data, i, n));
                 i += n;
@@ -144,13 +152,15 @@ class SipCodecFuzzTest {
                 }
             }
             ByteBuf held = (ByteBuf) CUMULATION.get(decoder);
-            boolean partial = held != null && held.isReadable()
+            boolean partial = held != null
+                    && held.isReadable()
                     && !(held.readableBytes() == 1 && held.getByte(held.readerIndex()) == '\r');
             boolean before = closed;
             ch.finish();
             closed = collect(ch, seen, closed, deep);
             if (partial && !before) {
-                assertThat(closed).as("a stream ending inside a message ends with a closing error: %s", seen)
+                assertThat(closed)
+                        .as("a stream ending inside a message ends with a closing error: %s", seen)
                         .isTrue();
             }
         } catch (ReflectiveOperationException e) {
@@ -198,7 +208,8 @@ class SipCodecFuzzTest {
         while ((o = ch.readOutbound()) != null) {
             ByteBuf b = (ByteBuf) o;
             try {
-                assertThat(b.toString(java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo("\r\n");
+                assertThat(b.toString(java.nio.charset.StandardCharsets.ISO_8859_1))
+                        .isEqualTo("\r\n");
             } finally {
                 b.release();
             }
@@ -255,7 +266,8 @@ class SipCodecFuzzTest {
                 SipResponse d = (SipResponse) out.get(0);
                 assertThat(d.status()).isEqualTo(e.status());
                 assertThat(d.headers().size())
-                        .isEqualTo(r.headers().size() + (r.header("Content-Length").isPresent() ? 0 : 1));
+                        .isEqualTo(
+                                r.headers().size() + (r.header("Content-Length").isPresent() ? 0 : 1));
                 assertThat(d.reasonPhrase()).isEqualTo(r.reasonPhrase());
             } finally {
                 releaseAll(out);

@@ -7,12 +7,9 @@ import static org.umsec.sip.codec.CodecTestSupport.releaseAll;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-
 import java.util.ArrayList;
 import java.util.List;
-
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.umsec.sip.NameAddress;
 import org.umsec.sip.SipMessage;
@@ -53,7 +50,10 @@ class SipCodecPropertiesTest {
         StringBuilder sb = new StringBuilder();
         for (int n = r.nextInt(21); n > 0; n--) {
             int k = r.nextInt(100);
-            sb.append(k == 0 ? '\u00e9' : k == 1 ? '\u00df' : k == 2 ? '\u4e2d' : (char) (' ' + r.nextInt('~' - ' ' + 1)));
+            sb.append(
+                    k == 0
+                            ? '\u00e9'
+                            : k == 1 ? '\u00df' : k == 2 ? '\u4e2d' : (char) (' ' + r.nextInt('~' - ' ' + 1)));
         }
         return sb.toString();
     }
@@ -84,10 +84,11 @@ class SipCodecPropertiesTest {
         for (int i = 0; i <= vias; i++) {
             b.via(Via.of(i % 2 == 0 ? "TLS" : "TCP", host, i == 0 ? -1 : 5060 + i, "z9hG4bK" + tag + i));
         }
-        b.from(new NameAddress(display.isEmpty() ? null : display, "sip:" + user + "@" + host,
-                java.util.Map.of("tag", tag)))
+        b.from(new NameAddress(
+                        display.isEmpty() ? null : display, "sip:" + user + "@" + host, java.util.Map.of("tag", tag)))
                 .to(NameAddress.of("sips:" + host))
-                .callId(tag + "@" + host).cseq(seq)
+                .callId(tag + "@" + host)
+                .cseq(seq)
                 .contact(NameAddress.of("sip:" + user + "@" + host + ";transport=tls"))
                 .header("X-" + user.replace('%', 'p'), display.trim());
         if (!body.isEmpty()) {
@@ -130,15 +131,19 @@ class SipCodecPropertiesTest {
                 if (r.nextInt(3) == 0) {
                     stream.writeBytes("\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 }
-                SipMessage m = r.nextBoolean() ? message(r)
-                        : ((SipRequest) message(r)).createResponse(100 + r.nextInt(600)).toTag("t").build();
+                SipMessage m = r.nextBoolean()
+                        ? message(r)
+                        : ((SipRequest) message(r))
+                                .createResponse(100 + r.nextInt(600))
+                                .toTag("t")
+                                .build();
                 sent.add(m);
                 stream.writeBytes(encode(m));
             }
             byte[] wire = stream.toByteArray();
             EmbeddedChannel ch = CodecTestSupport.channel();
             List<Object> out = new ArrayList<>();
-            for (int i = 0; i < wire.length;) {
+            for (int i = 0; i < wire.length; ) {
                 int n = Math.min(wire.length - i, 1 + r.nextInt(r.nextBoolean() ? 8 : 700));
                 ch.writeInbound(Unpooled.wrappedBuffer(wire, i, n));
                 out.addAll(CodecTestSupport.drain(ch));
@@ -186,7 +191,8 @@ class SipCodecPropertiesTest {
     }
 
     private static void arbitraryBytesNeverCrashOrLeak(byte[] junk) {
-        EmbeddedChannel ch = CodecTestSupport.channel(SipDecoderConfig.builder().maxHeaderBytes(512).build());
+        EmbeddedChannel ch = CodecTestSupport.channel(
+                SipDecoderConfig.builder().maxHeaderBytes(512).build());
         byte[] prefix = "INVITE sip:a@b SIP/2.0\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         List<Object> out = CodecTestSupport.feedWhole(ch, prefix);
         out.addAll(CodecTestSupport.feedWhole(ch, junk));

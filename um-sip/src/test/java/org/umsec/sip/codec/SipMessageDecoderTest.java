@@ -9,10 +9,8 @@ import static org.umsec.sip.codec.CodecTestSupport.releaseAll;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
-
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.SipRequest;
@@ -79,7 +77,8 @@ class SipMessageDecoderTest {
 
     @Test
     void compactFormsBodyAndPipelinedMessages() {
-        String sdp = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+        String sdp =
+                "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
         String two = withBody(sdp) + OPTIONS;
         for (boolean byteByByte : new boolean[] {false, true}) {
             EmbeddedChannel ch = CodecTestSupport.channel();
@@ -119,7 +118,8 @@ class SipMessageDecoderTest {
 
     @Test
     void pingsCanBeLeftToTheApplication() {
-        EmbeddedChannel ch = CodecTestSupport.channel(SipDecoderConfig.builder().answerKeepAlivePings(false).build());
+        EmbeddedChannel ch = CodecTestSupport.channel(
+                SipDecoderConfig.builder().answerKeepAlivePings(false).build());
         assertThat(feedWhole(ch, bytes("\r\n\r\n"))).containsExactly(SipKeepAlive.PING);
         assertThat(outboundText(ch)).isEmpty();
         assertThat(ch.finish()).isFalse();
@@ -131,7 +131,8 @@ class SipMessageDecoderTest {
         String big = withBody("x".repeat(5000));
         for (boolean byteByByte : new boolean[] {false, true}) {
             EmbeddedChannel ch = CodecTestSupport.channel(cfg);
-            List<Object> out = byteByByte ? feedByteByByte(ch, bytes(big + OPTIONS)) : feedWhole(ch, bytes(big + OPTIONS));
+            List<Object> out =
+                    byteByByte ? feedByteByByte(ch, bytes(big + OPTIONS)) : feedWhole(ch, bytes(big + OPTIONS));
             assertThat(out).hasSize(2);
             SipDecodeError err = (SipDecodeError) out.get(0);
             assertThat(err.status()).isEqualTo(413);
@@ -167,7 +168,10 @@ class SipMessageDecoderTest {
 
     @Test
     void endlessStartLineGets414AndCloses() {
-        SipDecoderConfig cfg = SipDecoderConfig.builder().maxStartLineLength(100).maxHeaderBytes(1000).build();
+        SipDecoderConfig cfg = SipDecoderConfig.builder()
+                .maxStartLineLength(100)
+                .maxHeaderBytes(1000)
+                .build();
         EmbeddedChannel ch = CodecTestSupport.channel(cfg);
         // Held up to the header-section limit (the line may still end), then answered and closed.
         assertThat(feedByteByByte(ch, bytes("INVITE sip:" + "a".repeat(900)))).isEmpty();
@@ -214,13 +218,18 @@ class SipMessageDecoderTest {
     /** Fuzzing finding, the other way round: a start line over its limit inside an over-long header section. */
     @Test
     void overLongStartLineInAnOverLongHeaderSectionIs414InOneReadAsInMany() {
-        SipDecoderConfig cfg = SipDecoderConfig.builder().maxStartLineLength(200).maxHeaderBytes(600).build();
+        SipDecoderConfig cfg = SipDecoderConfig.builder()
+                .maxStartLineLength(200)
+                .maxHeaderBytes(600)
+                .build();
         String msg = "INVITE sip:" + "a".repeat(300) + "@example.com SIP/2.0\r\nX-Long: " + "b".repeat(400) + "\r\n";
         for (boolean whole : new boolean[] {true, false}) {
             EmbeddedChannel ch = CodecTestSupport.channel(cfg);
             List<Object> out = whole ? feedWhole(ch, bytes(msg)) : feedByteByByte(ch, bytes(msg));
             assertThat(out).as("whole: %s", whole).hasSize(1);
-            assertThat(((SipDecodeError) out.get(0)).status()).as("whole: %s", whole).isEqualTo(414);
+            assertThat(((SipDecodeError) out.get(0)).status())
+                    .as("whole: %s", whole)
+                    .isEqualTo(414);
             assertThat(((SipDecodeError) out.get(0)).closeConnection()).isTrue();
             ch.finishAndReleaseAll();
         }
@@ -228,7 +237,10 @@ class SipMessageDecoderTest {
 
     @Test
     void tooManyHeadersAndTooLongHeaderGet513() {
-        SipDecoderConfig cfg = SipDecoderConfig.builder().maxHeaderCount(12).maxHeaderLineLength(200).build();
+        SipDecoderConfig cfg = SipDecoderConfig.builder()
+                .maxHeaderCount(12)
+                .maxHeaderLineLength(200)
+                .build();
         EmbeddedChannel ch = CodecTestSupport.channel(cfg);
         String many = OPTIONS.replace("Accept:", "X-A: 1\r\nX-B: 2\r\nX-C: 3\r\nX-D: 4\r\nAccept:");
         String longLine = OPTIONS.replace("Accept: application/sdp", "Accept: application/sdp,\r\n " + "x".repeat(300));
@@ -257,7 +269,8 @@ class SipMessageDecoderTest {
 
     @Test
     void foldedAndMultiValuedHeadersAndListSplitting() {
-        String m = OPTIONS.replace("Accept: application/sdp\r\n",
+        String m = OPTIONS.replace(
+                "Accept: application/sdp\r\n",
                 "Accept: application/sdp,\r\n  text/plain\r\nAccept: a/b\r\nX-Q: \"a, b\", <sip:x@y;p=1,2>, c\r\n"
                         + "Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\nRoute: <sip:p3.example.com;lr>\r\n");
         EmbeddedChannel ch = CodecTestSupport.channel();
@@ -266,7 +279,8 @@ class SipMessageDecoderTest {
         assertThat(r.headers().getAll("accept")).containsExactly("application/sdp, text/plain", "a/b");
         assertThat(r.headers().values("ACCEPT")).containsExactly("application/sdp", "text/plain", "a/b");
         assertThat(r.headers().values("X-Q")).containsExactly("\"a, b\"", "<sip:x@y;p=1,2>", "c");
-        assertThat(r.routes()).extracting(a -> a.uri())
+        assertThat(r.routes())
+                .extracting(a -> a.uri())
                 .containsExactly("sip:p1.example.com;lr", "sip:p2.example.com;lr", "sip:p3.example.com;lr");
         assertThat(r.recordRoutes()).isEmpty();
         releaseAll(out);
@@ -280,7 +294,8 @@ class SipMessageDecoderTest {
                 .via(org.umsec.sip.Via.of("TCP", "h.example.com", -1, "z9hG4bKx"))
                 .from(org.umsec.sip.NameAddress.of("sip:a@example.com").withTag("t"))
                 .to(org.umsec.sip.NameAddress.of("sip:bob@example.com"))
-                .callId("m1@h").cseq(5)
+                .callId("m1@h")
+                .cseq(5)
                 .header("Content-Length", "999")
                 .body("text/plain", "héllo")
                 .build();
@@ -289,8 +304,10 @@ class SipMessageDecoderTest {
         ByteBuf b = ch.readOutbound();
         String wire = b.toString(StandardCharsets.UTF_8);
         b.release();
-        assertThat(wire).startsWith("MESSAGE sip:bob@example.com SIP/2.0\r\n")
-                .contains("\r\nContent-Length: 6\r\n\r\nhéllo").doesNotContain("999");
+        assertThat(wire)
+                .startsWith("MESSAGE sip:bob@example.com SIP/2.0\r\n")
+                .contains("\r\nContent-Length: 6\r\n\r\nhéllo")
+                .doesNotContain("999");
         assertThat(outboundText(ch)).isEqualTo("\r\n\r\n\r\n");
         assertThat(ch.finish()).isFalse();
     }

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.junit.jupiter.api.Test;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
@@ -33,7 +32,9 @@ class DialogLayerTest {
     private final List<ServerTransaction> cancelledEarly = new ArrayList<>();
     private final List<SecurityEvent> events = new CopyOnWriteArrayList<>();
 
-    private final DialogLayer dialogs = DialogLayer.builder().scheduler(clock).events(events::add)
+    private final DialogLayer dialogs = DialogLayer.builder()
+            .scheduler(clock)
+            .events(events::add)
             .handler(new DialogHandler() {
                 @Override
                 public void onRequest(ServerTransaction tx) {
@@ -59,23 +60,31 @@ class DialogLayerTest {
                 public void onCancelled(ServerTransaction invite) {
                     cancelledEarly.add(invite);
                 }
-            }).build();
-    private final TransactionLayer transactions = TransactionLayer.builder().handler(dialogs).scheduler(clock).build();
+            })
+            .build();
+    private final TransactionLayer transactions =
+            TransactionLayer.builder().handler(dialogs).scheduler(clock).build();
 
     /** The gateway's TLS connection, the same gateway's second TLS connection, another gateway, a TCP peer. */
     private final FakeConnection gwTls = new FakeConnection(true, "192.0.2.10");
+
     private final FakeConnection gwTls2 = new FakeConnection(true, "192.0.2.10");
     private final FakeConnection otherGw = new FakeConnection(true, "192.0.2.20");
     private final FakeConnection pbxTcp = new FakeConnection(false, "192.0.2.10");
     private int branch;
 
-    private SipRequest request(String method, String callId, String fromTag, String toTag, long cseq, String... headers) {
+    private SipRequest request(
+            String method, String callId, String fromTag, String toTag, long cseq, String... headers) {
         SipRequest.Builder b = SipRequest.builder(method, "sip:um@um.example.test")
                 .via(Via.of("TLS", "gw.example.test", 5061, Via.MAGIC_COOKIE + "b" + (++branch)))
                 .from(NameAddress.of("sip:alice@gw.example.test").withTag(fromTag))
-                .to(toTag == null ? NameAddress.of("sip:um@um.example.test")
-                        : NameAddress.of("sip:um@um.example.test").withTag(toTag))
-                .callId(callId).cseq(cseq).header("Contact", "<sip:alice@192.0.2.10:5061;transport=tls>");
+                .to(
+                        toTag == null
+                                ? NameAddress.of("sip:um@um.example.test")
+                                : NameAddress.of("sip:um@um.example.test").withTag(toTag))
+                .callId(callId)
+                .cseq(cseq)
+                .header("Contact", "<sip:alice@192.0.2.10:5061;transport=tls>");
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
@@ -87,7 +96,8 @@ class DialogLayerTest {
         transactions.onMessage(gwTls, request("INVITE", callId, "from1", null, 1));
         ServerTransaction tx = initial.remove(initial.size() - 1);
         Dialog d = dialogs.createDialog(tx, DialogBinding.of(gwTls, VoipSecurityMode.SECURED));
-        assertThat(d.respond(tx, tx.createResponse(200).body("application/sdp", "v=0\r\n"))).isTrue();
+        assertThat(d.respond(tx, tx.createResponse(200).body("application/sdp", "v=0\r\n")))
+                .isTrue();
         return d;
     }
 
@@ -141,7 +151,10 @@ class DialogLayerTest {
         assertThat(gwTls.lastResponse().status()).isEqualTo(481);
         transactions.onMessage(gwTls, request("BYE", "c3", "otherfrom", d.id().localTag(), 4));
         assertThat(gwTls.lastResponse().status()).isEqualTo(481);
-        assertThat(events).extracting(e -> e.field("reason").orElseThrow()).containsOnly("no-dialog").hasSize(3);
+        assertThat(events)
+                .extracting(e -> e.field("reason").orElseThrow())
+                .containsOnly("no-dialog")
+                .hasSize(3);
         assertThat(ended).isEmpty();
         assertThat(dialogs.dialogCount()).isOne();
     }
@@ -186,7 +199,8 @@ class DialogLayerTest {
         assertThat(gwTls.count(200)).isEqualTo(3);
         clock.advance(Duration.ofMillis(1)); // 4·T1 later
         assertThat(gwTls.count(200)).isEqualTo(4);
-        assertThat(gwTls.lastResponse().body()).isEqualTo("v=0\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(gwTls.lastResponse().body())
+                .isEqualTo("v=0\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         // an ACK from someone else does not stop it
         transactions.onMessage(otherGw, request("ACK", "c6", "from1", d.id().localTag(), 1));
         assertThat(lastEvent().field("method")).contains("ACK");
@@ -227,7 +241,9 @@ class DialogLayerTest {
         assertThat(gwTls.count(200)).as("only the 200 for the CANCEL").isOne();
         assertThat(dialogs.dialogCount()).isZero();
         clock.advance(Duration.ofMinutes(1));
-        assertThat(gwTls.count(200)).as("no retransmission of a 200 that was never sent").isOne();
+        assertThat(gwTls.count(200))
+                .as("no retransmission of a 200 that was never sent")
+                .isOne();
     }
 
     @Test
@@ -284,14 +300,24 @@ class DialogLayerTest {
 
     @Test
     void sessionTimerShortIntervalGets422AndAMissedRefreshEndsTheSession() {
-        transactions.onMessage(gwTls, request("INVITE", "c13", "from1", null, 1, "Supported", "timer",
-                "Session-Expires", "60"));
+        transactions.onMessage(
+                gwTls, request("INVITE", "c13", "from1", null, 1, "Supported", "timer", "Session-Expires", "60"));
         assertThat(gwTls.lastResponse().status()).isEqualTo(422);
         assertThat(gwTls.lastResponse().header("Min-SE")).contains("90");
         assertThat(initial).isEmpty();
 
-        transactions.onMessage(gwTls, request("INVITE", "c13", "from1", null, 2, "Supported", "timer",
-                "Session-Expires", "120;refresher=uac"));
+        transactions.onMessage(
+                gwTls,
+                request(
+                        "INVITE",
+                        "c13",
+                        "from1",
+                        null,
+                        2,
+                        "Supported",
+                        "timer",
+                        "Session-Expires",
+                        "120;refresher=uac"));
         ServerTransaction tx = initial.get(0);
         Dialog d = dialogs.createDialog(tx, DialogBinding.of(gwTls, VoipSecurityMode.SECURED));
         assertThat(d.respond(tx, tx.createResponse(200))).isTrue();
@@ -303,8 +329,18 @@ class DialogLayerTest {
 
         // refreshed by UPDATE after 60 s: the session now lasts until 60 + 120 - 32 s
         clock.advance(Duration.ofSeconds(60));
-        transactions.onMessage(gwTls, request("UPDATE", "c13", "from1", d.id().localTag(), 3, "Supported", "timer",
-                "Session-Expires", "120"));
+        transactions.onMessage(
+                gwTls,
+                request(
+                        "UPDATE",
+                        "c13",
+                        "from1",
+                        d.id().localTag(),
+                        3,
+                        "Supported",
+                        "timer",
+                        "Session-Expires",
+                        "120"));
         ServerTransaction update = inDialog.get(0);
         assertThat(d.respond(update, update.createResponse(200))).isTrue();
         clock.advance(Duration.ofSeconds(87));
@@ -329,15 +365,18 @@ class DialogLayerTest {
         assertThat(gwTls.lastResponse().header("Require")).isEmpty();
         assertThat(d.sessionInterval()).isEmpty();
         transactions.onMessage(gwTls, request("ACK", "c16", "from1", d.id().localTag(), 1));
-        transactions.onMessage(gwTls, request("UPDATE", "c16", "from1", d.id().localTag(), 2, "Supported", "timer",
-                "Session-Expires", "90"));
+        transactions.onMessage(
+                gwTls,
+                request("UPDATE", "c16", "from1", d.id().localTag(), 2, "Supported", "timer", "Session-Expires", "90"));
         ServerTransaction update = inDialog.get(0);
         d.respond(update, update.createResponse(200));
         assertThat(d.sessionInterval()).contains(Duration.ofSeconds(90));
         transactions.onMessage(gwTls, request("UPDATE", "c16", "from1", d.id().localTag(), 3));
         ServerTransaction plain = inDialog.get(1);
         d.respond(plain, plain.createResponse(200));
-        assertThat(d.sessionInterval()).as("a refresh without timers turns the timer off").isEmpty();
+        assertThat(d.sessionInterval())
+                .as("a refresh without timers turns the timer off")
+                .isEmpty();
         clock.advance(Duration.ofHours(1));
         assertThat(ended).isEmpty();
     }
@@ -364,7 +403,12 @@ class DialogLayerTest {
     }
 
     private static SipRequest sameTransaction(SipRequest invite, String method) {
-        return SipRequest.builder(method, invite.requestUri()).header("Via", invite.topVia().toString())
-                .from(invite.from()).to(invite.to()).callId(invite.callId()).cseq(invite.cseq().sequence()).build();
+        return SipRequest.builder(method, invite.requestUri())
+                .header("Via", invite.topVia().toString())
+                .from(invite.from())
+                .to(invite.to())
+                .callId(invite.callId())
+                .cseq(invite.cseq().sequence())
+                .build();
     }
 }

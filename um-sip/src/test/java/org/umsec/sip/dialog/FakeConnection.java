@@ -3,7 +3,6 @@ package org.umsec.sip.dialog;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.umsec.sip.SipConnection;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.SipResponse;
@@ -50,6 +49,8 @@ final class FakeConnection implements SipConnection {
     }
 
     synchronized long count(int status) {
-        return sent.stream().filter(m -> m instanceof SipResponse r && r.status() == status).count();
+        return sent.stream()
+                .filter(m -> m instanceof SipResponse r && r.status() == status)
+                .count();
     }
 }

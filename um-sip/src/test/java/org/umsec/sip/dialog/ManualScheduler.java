@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-
 import org.umsec.sip.transaction.TimerScheduler;
 
 /** A {@link TimerScheduler} whose time only moves when the test says so. */
@@ -36,8 +35,10 @@ final class ManualScheduler implements TimerScheduler {
         while (true) {
             Task next;
             synchronized (this) {
-                next = tasks.stream().filter(t -> !t.cancelled && t.due <= target)
-                        .min(Comparator.comparingLong(t -> t.due)).orElse(null);
+                next = tasks.stream()
+                        .filter(t -> !t.cancelled && t.due <= target)
+                        .min(Comparator.comparingLong(t -> t.due))
+                        .orElse(null);
                 if (next == null) {
                     now = target;
                     return;

@@ -3,13 +3,11 @@ package org.umsec.sip.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
-
 import org.umsec.sip.CSeq;
 import org.umsec.sip.NameAddress;
 import org.umsec.sip.Via;
@@ -22,11 +20,21 @@ import org.umsec.sip.Via;
 class HeaderParserFuzzTest {
 
     /** The grammars, in the order the first input byte selects them (modulo their number). */
-    static final List<String> KINDS = List.of("Via", "From", "Contact", "Route", "Request-URI", "CSeq",
-            "Max-Forwards", "Call-ID", "Content-Type", "Date");
+    static final List<String> KINDS = List.of(
+            "Via",
+            "From",
+            "Contact",
+            "Route",
+            "Request-URI",
+            "CSeq",
+            "Max-Forwards",
+            "Call-ID",
+            "Content-Type",
+            "Date");
 
     /** Bytes around the value that would change the outcome if a parser read past its range. */
     private static final byte[] BEFORE = "<\"\\;,: ".getBytes(StandardCharsets.ISO_8859_1);
+
     private static final byte[] AFTER = "\\\">;,:@ x".getBytes(StandardCharsets.ISO_8859_1);
 
     /**
@@ -50,24 +58,29 @@ class HeaderParserFuzzTest {
         Object inPlace = parse(kind, exact, 0, exact.length, true);
         Object validated = parse(kind, exact, 0, exact.length, false);
         Object embedded = parse(kind, padded, BEFORE.length, BEFORE.length + exact.length, true);
-        assertThat(verdict(validated)).as("%s: validate vs parse of [%s]", KINDS.get(kind), text)
+        assertThat(verdict(validated))
+                .as("%s: validate vs parse of [%s]", KINDS.get(kind), text)
                 .isEqualTo(verdict(inPlace));
-        assertThat(embedded).as("%s: embedded vs exact [%s]", KINDS.get(kind), text).isEqualTo(inPlace);
+        assertThat(embedded)
+                .as("%s: embedded vs exact [%s]", KINDS.get(kind), text)
+                .isEqualTo(inPlace);
 
         if (kind == 0 && inPlace instanceof List) {
             @SuppressWarnings("unchecked")
             List<Via> vias = (List<Via>) inPlace;
             assertThat(vias).isNotEmpty();
             String again = vias.stream().map(Via::toString).collect(Collectors.joining(", "));
-            assertThat(parse(0, bytes(again), 0, bytes(again).length, true)).as("re-parse of [%s] from [%s]", again,
-                    text).isEqualTo(vias);
+            assertThat(parse(0, bytes(again), 0, bytes(again).length, true))
+                    .as("re-parse of [%s] from [%s]", again, text)
+                    .isEqualTo(vias);
         } else if (kind >= 1 && kind <= 3 && inPlace instanceof List) {
             @SuppressWarnings("unchecked")
             List<NameAddress> addresses = (List<NameAddress>) inPlace;
             assertThat(addresses).isNotEmpty();
             String again = addresses.stream().map(NameAddress::toString).collect(Collectors.joining(", "));
             assertThat(parse(kind, bytes(again), 0, bytes(again).length, true))
-                    .as("re-parse of [%s] from [%s]", again, text).isEqualTo(addresses);
+                    .as("re-parse of [%s] from [%s]", again, text)
+                    .isEqualTo(addresses);
         } else if (kind == 5 && inPlace instanceof List) {
             @SuppressWarnings("unchecked")
             List<Long> r = (List<Long>) inPlace;
@@ -75,7 +88,9 @@ class HeaderParserFuzzTest {
             assertThat(r.get(1)).isGreaterThanOrEqualTo(0L).isLessThan(r.get(2));
             assertThat(r.get(2)).isLessThanOrEqualTo(exact.length);
             for (long i = r.get(1); i < r.get(2); i++) {
-                assertThat(HeaderParser.isToken(exact[(int) i])).as("CSeq method byte").isTrue();
+                assertThat(HeaderParser.isToken(exact[(int) i]))
+                        .as("CSeq method byte")
+                        .isTrue();
             }
         } else if (kind == 6) {
             assertThat((Long) inPlace).isBetween(-1L, 255L);

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
@@ -24,8 +23,10 @@ class SdesTransportGuardTest {
     private static SipRequest invite(String sdp) {
         SipRequest.Builder b = SipRequest.builder("INVITE", "sip:um@example.com")
                 .via(Via.of("TCP", "gw.example.com", 5060, "z9hG4bK1"))
-                .from(NameAddress.of("sip:gw@example.com").withTag("1")).to(NameAddress.of("sip:um@example.com"))
-                .callId("call-1").cseq(1);
+                .from(NameAddress.of("sip:gw@example.com").withTag("1"))
+                .to(NameAddress.of("sip:um@example.com"))
+                .callId("call-1")
+                .cseq(1);
         if (sdp != null) {
             b.body("application/sdp", sdp);
         }
@@ -36,10 +37,15 @@ class SdesTransportGuardTest {
         MediaDescription.Builder m = MediaDescription.builder("audio", 4000, withCrypto ? "RTP/SAVP" : "RTP/AVP")
                 .rtpFormat(0, "PCMU/8000");
         if (withCrypto) {
-            m.crypto(SdesNegotiator.offer(List.of(SdesCryptoSuite.AES_CM_128_HMAC_SHA1_80), new SecureRandom()).get(0));
+            m.crypto(SdesNegotiator.offer(List.of(SdesCryptoSuite.AES_CM_128_HMAC_SHA1_80), new SecureRandom())
+                    .get(0));
         }
-        return SessionDescription.builder().origin(new Origin("-", "1", "1", "IN", "IP4", "192.0.2.1"))
-                .connection(Connection.ip4("192.0.2.1")).media(m.build()).build().toSdp();
+        return SessionDescription.builder()
+                .origin(new Origin("-", "1", "1", "IN", "IP4", "192.0.2.1"))
+                .connection(Connection.ip4("192.0.2.1"))
+                .media(m.build())
+                .build()
+                .toSdp();
     }
 
     @Test

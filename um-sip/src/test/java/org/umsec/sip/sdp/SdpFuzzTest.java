@@ -3,7 +3,6 @@ package org.umsec.sip.sdp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -98,7 +97,8 @@ class SdpFuzzTest {
             c.kdr().ifPresent(k -> assertThat(k).isBetween(0, 24));
         } catch (IllegalStateException e) {
             // documented for a malformed KDR parameter; such a line is "unknown" to an answerer
-            assertThat(c.unknownSessionParams()).anyMatch(p -> p.toUpperCase(java.util.Locale.ROOT).startsWith("KDR="));
+            assertThat(c.unknownSessionParams())
+                    .anyMatch(p -> p.toUpperCase(java.util.Locale.ROOT).startsWith("KDR="));
         }
         checkNoKeys(c.toString(), List.of(c));
         for (CryptoAttribute.KeyParam k : c.keyParams()) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.security.SecureRandom;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class SessionDescriptionTest {
@@ -51,15 +50,23 @@ class SessionDescriptionTest {
     @Test
     void buildsAudioOfferAndAnswerPicksStrongestCommonSuite() throws SdpParseException {
         SecureRandom rnd = new SecureRandom();
-        List<CryptoAttribute> offered = SdesNegotiator.offer(List.of(SdesCryptoSuite.AES_CM_128_HMAC_SHA1_80,
-                SdesCryptoSuite.AES_256_CM_HMAC_SHA1_80, SdesCryptoSuite.AEAD_AES_256_GCM), rnd);
+        List<CryptoAttribute> offered = SdesNegotiator.offer(
+                List.of(
+                        SdesCryptoSuite.AES_CM_128_HMAC_SHA1_80,
+                        SdesCryptoSuite.AES_256_CM_HMAC_SHA1_80,
+                        SdesCryptoSuite.AEAD_AES_256_GCM),
+                rnd);
         MediaDescription.Builder mb = MediaDescription.builder("audio", 40000, "RTP/SAVP")
-                .rtpFormat(0, "PCMU/8000").rtpFormat(101, "telephone-event/8000")
-                .attribute(new SdpAttribute("fmtp", "101 0-16")).direction(MediaDirection.SENDRECV);
+                .rtpFormat(0, "PCMU/8000")
+                .rtpFormat(101, "telephone-event/8000")
+                .attribute(new SdpAttribute("fmtp", "101 0-16"))
+                .direction(MediaDirection.SENDRECV);
         offered.forEach(mb::crypto);
         SessionDescription offer = SessionDescription.builder()
                 .origin(new Origin("-", "1", "1", "IN", "IP4", "192.0.2.10"))
-                .connection(Connection.ip4("192.0.2.10")).media(mb.build()).build();
+                .connection(Connection.ip4("192.0.2.10"))
+                .media(mb.build())
+                .build();
         SessionDescription parsed = SessionDescription.parse(offer.toSdp());
         assertThat(parsed).isEqualTo(offer);
         assertThat(parsed.hasSdesKeys()).isTrue();
@@ -71,19 +78,26 @@ class SessionDescriptionTest {
         assertThat(a.cryptos().get(2).keyParams().get(0).keyMaterial()).hasSize(44);
 
         // answerer without GCM: picks AES_256_CM_HMAC_SHA1_80 (tag 2) over AES_CM_128
-        SdesNegotiator.Selection sel = SdesNegotiator.answer(a.cryptos(),
-                List.of(SdesCryptoSuite.AES_CM_128_HMAC_SHA1_80, SdesCryptoSuite.AES_256_CM_HMAC_SHA1_80), rnd)
+        SdesNegotiator.Selection sel = SdesNegotiator.answer(
+                        a.cryptos(),
+                        List.of(SdesCryptoSuite.AES_CM_128_HMAC_SHA1_80, SdesCryptoSuite.AES_256_CM_HMAC_SHA1_80),
+                        rnd)
                 .orElseThrow();
         assertThat(sel.suite()).isEqualTo(SdesCryptoSuite.AES_256_CM_HMAC_SHA1_80);
         assertThat(sel.answer().tag()).isEqualTo(2);
-        assertThat(sel.answer().keyParams().get(0).keyMaterial()).hasSize(46)
+        assertThat(sel.answer().keyParams().get(0).keyMaterial())
+                .hasSize(46)
                 .isNotEqualTo(sel.offered().keyParams().get(0).keyMaterial());
-        assertThat(SdesNegotiator.accepted(a.cryptos(), sel.answer())).contains(a.cryptos().get(1));
+        assertThat(SdesNegotiator.accepted(a.cryptos(), sel.answer()))
+                .contains(a.cryptos().get(1));
         // answerer with everything: GCM-256
-        assertThat(SdesNegotiator.answer(a.cryptos(), List.of(SdesCryptoSuite.values()), rnd).orElseThrow().suite())
+        assertThat(SdesNegotiator.answer(a.cryptos(), List.of(SdesCryptoSuite.values()), rnd)
+                        .orElseThrow()
+                        .suite())
                 .isEqualTo(SdesCryptoSuite.AEAD_AES_256_GCM);
         // nothing in common
-        assertThat(SdesNegotiator.answer(a.cryptos(), List.of(SdesCryptoSuite.AES_CM_128_HMAC_SHA1_32), rnd)).isEmpty();
+        assertThat(SdesNegotiator.answer(a.cryptos(), List.of(SdesCryptoSuite.AES_CM_128_HMAC_SHA1_32), rnd))
+                .isEmpty();
     }
 
     @Test
@@ -95,7 +109,8 @@ class SessionDescriptionTest {
                 CryptoAttribute.parse("2 AES_256_CM_HMAC_SHA1_80 inline:" + k30),
                 CryptoAttribute.parse("3 AES_CM_128_HMAC_SHA1_80 inline:" + k30 + " UNENCRYPTED_SRTP"),
                 CryptoAttribute.parse("4 AES_CM_128_HMAC_SHA1_32 inline:" + k30 + " KDR=3 UNENCRYPTED_SRTCP -FOO"));
-        SdesNegotiator.Selection sel = SdesNegotiator.answer(offered, List.of(SdesCryptoSuite.values()), rnd).orElseThrow();
+        SdesNegotiator.Selection sel = SdesNegotiator.answer(offered, List.of(SdesCryptoSuite.values()), rnd)
+                .orElseThrow();
         assertThat(sel.offered().tag()).isEqualTo(4);
         assertThat(sel.answer().sessionParams()).containsExactly("KDR=3", "UNENCRYPTED_SRTCP", "-FOO");
         assertThat(sel.offered().kdr()).hasValue(3);
@@ -108,32 +123,51 @@ class SessionDescriptionTest {
     void cryptoAttributeRoundTripsAndRejectsMalformedInput() throws SdpParseException {
         String v = "7 AEAD_AES_128_GCM inline:MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=|1048576|255:1 KDR=0 UNAUTHENTICATED_SRTP";
         CryptoAttribute c = CryptoAttribute.parse(v);
-        assertThat(c.toSdpValue()).isEqualTo(
-                "7 AEAD_AES_128_GCM inline:MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=|2^20|255:1 KDR=0 UNAUTHENTICATED_SRTP");
+        assertThat(c.toSdpValue())
+                .isEqualTo(
+                        "7 AEAD_AES_128_GCM inline:MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=|2^20|255:1 KDR=0 UNAUTHENTICATED_SRTP");
         assertThat(CryptoAttribute.parse(c.toSdpValue())).isEqualTo(c);
-        for (String bad : new String[] {"", "1 AES_CM_128_HMAC_SHA1_80", "0 S inline:AAAA", "x S inline:AAAA",
-            "1234567890 S inline:AAAA", "1 S inline:***", "1 S key:AAAA", "1 S inline:AAAA|2^99",
-            "1 S inline:AAAA|1:0", "1 S inline:AAAA|256:1", "1 S inline:AAAA|1:4|2^20", "1 S inline:AAAA|0",
-            "1 S inline:AAAA|1|2|3"}) {
+        for (String bad : new String[] {
+            "",
+            "1 AES_CM_128_HMAC_SHA1_80",
+            "0 S inline:AAAA",
+            "x S inline:AAAA",
+            "1234567890 S inline:AAAA",
+            "1 S inline:***",
+            "1 S key:AAAA",
+            "1 S inline:AAAA|2^99",
+            "1 S inline:AAAA|1:0",
+            "1 S inline:AAAA|256:1",
+            "1 S inline:AAAA|1:4|2^20",
+            "1 S inline:AAAA|0",
+            "1 S inline:AAAA|1|2|3"
+        }) {
             assertThatThrownBy(() -> CryptoAttribute.parse(bad)).as(bad).isInstanceOf(SdpParseException.class);
         }
         // a malformed KDR is refused when parsed (it used to throw IllegalStateException later, from kdr())
         assertThatThrownBy(() -> CryptoAttribute.parse("1 S inline:AAAA KDR=99"))
-                .isInstanceOf(SdpParseException.class).hasMessageContaining("KDR");
+                .isInstanceOf(SdpParseException.class)
+                .hasMessageContaining("KDR");
     }
 
     @Test
     void rejectsMalformedDescriptions() {
-        String[] bad = {"", "v=1\r\n", "v=0\r\ns=-\r\nt=0 0\r\n", "v=0\r\no=a b\r\ns=-\r\nt=0 0\r\n",
+        String[] bad = {
+            "",
+            "v=1\r\n",
+            "v=0\r\ns=-\r\nt=0 0\r\n",
+            "v=0\r\no=a b\r\ns=-\r\nt=0 0\r\n",
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio x RTP/AVP 0\r\n",
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP\r\n",
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nc=IN IP4\r\n",
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/SAVP 0\r\na=crypto:1 X\r\n",
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nbogus\r\n",
             "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\nt=0 0\r\n",
-            "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\n" + "x".repeat(70000)};
+            "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\n" + "x".repeat(70000)
+        };
         for (String b : bad) {
-            assertThatThrownBy(() -> SessionDescription.parse(b)).as(b.length() > 80 ? "huge" : b)
+            assertThatThrownBy(() -> SessionDescription.parse(b))
+                    .as(b.length() > 80 ? "huge" : b)
                     .isInstanceOf(SdpParseException.class);
         }
     }

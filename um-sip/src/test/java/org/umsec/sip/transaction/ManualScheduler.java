@@ -34,8 +34,10 @@ final class ManualScheduler implements TimerScheduler {
         while (true) {
             Task next;
             synchronized (this) {
-                next = tasks.stream().filter(t -> !t.cancelled && t.due <= target)
-                        .min(Comparator.comparingLong(t -> t.due)).orElse(null);
+                next = tasks.stream()
+                        .filter(t -> !t.cancelled && t.due <= target)
+                        .min(Comparator.comparingLong(t -> t.due))
+                        .orElse(null);
                 if (next == null) {
                     now = target;
                     return;

@@ -3,7 +3,6 @@ package org.umsec.sip.transaction;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.umsec.sip.SipConnection;
 import org.umsec.sip.SipMessage;
 

@@ -8,7 +8,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-
 import org.junit.jupiter.api.Test;
 import org.umsec.sip.DialogId;
 import org.umsec.sip.NameAddress;
@@ -52,20 +50,26 @@ class TransactionLayerTest {
             cancelled.add(invite);
         }
     };
-    private final TransactionLayer layer = TransactionLayer.builder().handler(app).scheduler(scheduler).build();
+    private final TransactionLayer layer =
+            TransactionLayer.builder().handler(app).scheduler(scheduler).build();
 
     private static SipRequest request(String method, String branch) {
         return SipRequest.builder(method, "sip:um@um.example.com")
                 .via(Via.of("TLS", "gw.example.com", 5061, branch))
                 .from(NameAddress.of("sip:gw@example.com").withTag("gwtag"))
                 .to(NameAddress.of("sip:um@um.example.com"))
-                .callId("call-" + branch).cseq(1).build();
+                .callId("call-" + branch)
+                .cseq(1)
+                .build();
     }
 
     private static SipRequest sameTx(SipRequest invite, String method) {
         SipRequest.Builder b = SipRequest.builder(method, invite.requestUri())
-                .header("Via", invite.topVia().toString()).from(invite.from()).to(invite.to())
-                .callId(invite.callId()).cseq(invite.cseq().sequence());
+                .header("Via", invite.topVia().toString())
+                .from(invite.from())
+                .to(invite.to())
+                .callId(invite.callId())
+                .cseq(invite.cseq().sequence());
         return b.build();
     }
 
@@ -80,7 +84,9 @@ class TransactionLayerTest {
         ServerTransaction tx = received.get(0);
         assertThat(tx.request().method()).isEqualTo("OPTIONS");
         assertThat(conn.sent).as("no 100 Trying for non-INVITE").isEmpty();
-        tx.respond(tx.createResponse(200).header("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS").build());
+        tx.respond(tx.createResponse(200)
+                .header("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS")
+                .build());
         SipResponse ok = (SipResponse) conn.last();
         assertThat(ok.status()).isEqualTo(200);
         assertThat(ok.to().tag()).contains(tx.localTag());
@@ -97,13 +103,16 @@ class TransactionLayerTest {
         SipRequest invite = request("INVITE", "z9hG4bKi1");
         layer.onMessage(conn, invite.copy());
         assertThat(status(0)).isEqualTo(100);
-        assertThat(((SipResponse) conn.sent.get(0)).to().tag()).as("100 carries no tag").isEmpty();
+        assertThat(((SipResponse) conn.sent.get(0)).to().tag())
+                .as("100 carries no tag")
+                .isEmpty();
         ServerTransaction tx = received.get(0);
         tx.respond(tx.createResponse(180).build());
         tx.respond(tx.createResponse(486).build());
         assertThat(status(1)).isEqualTo(180);
         assertThat(status(2)).isEqualTo(486);
-        assertThat(((SipResponse) conn.sent.get(1)).to().tag()).isEqualTo(((SipResponse) conn.sent.get(2)).to().tag());
+        assertThat(((SipResponse) conn.sent.get(1)).to().tag())
+                .isEqualTo(((SipResponse) conn.sent.get(2)).to().tag());
         assertThat(layer.serverTransactionCount()).as("waiting for ACK").isOne();
         layer.onMessage(conn, sameTx(invite, "ACK"));
         assertThat(acks).as("ACK for non-2xx stays in the transaction").isEmpty();
@@ -127,11 +136,17 @@ class TransactionLayerTest {
         SipRequest invite = request("INVITE", "z9hG4bKi3");
         layer.onMessage(conn, invite.copy());
         ServerTransaction tx = received.get(0);
-        tx.respond(tx.createResponse(200).contact(NameAddress.of("sip:um@um.example.com;transport=tls")).build());
+        tx.respond(tx.createResponse(200)
+                .contact(NameAddress.of("sip:um@um.example.com;transport=tls"))
+                .build());
         assertThat(layer.serverTransactionCount()).isZero();
         SipRequest ack = SipRequest.builder("ACK", "sip:um@um.example.com;transport=tls")
                 .via(Via.of("TLS", "gw.example.com", 5061, "z9hG4bKack3"))
-                .from(invite.from()).to(((SipResponse) conn.last()).to()).callId(invite.callId()).cseq(1).build();
+                .from(invite.from())
+                .to(((SipResponse) conn.last()).to())
+                .callId(invite.callId())
+                .cseq(1)
+                .build();
         layer.onMessage(conn, ack);
         assertThat(acks).hasSize(1);
         assertThat(DialogId.atUas(acks.get(0))).isEqualTo(tx.dialogId().orElseThrow());
@@ -168,9 +183,12 @@ class TransactionLayerTest {
 
     @Test
     void byeAndHandlerExceptionsAndRetransmissions() {
-        TransactionLayer failing = TransactionLayer.builder().scheduler(scheduler).handler(tx -> {
-            throw new IllegalStateException("boom");
-        }).build();
+        TransactionLayer failing = TransactionLayer.builder()
+                .scheduler(scheduler)
+                .handler(tx -> {
+                    throw new IllegalStateException("boom");
+                })
+                .build();
         failing.onMessage(conn, request("BYE", "z9hG4bKb1"));
         assertThat(status(0)).isEqualTo(500);
         assertThat(failing.serverTransactionCount()).isZero();
@@ -187,14 +205,20 @@ class TransactionLayerTest {
         layer.onMessage(conn, request("OPTIONS", "z9hG4bKg2"));
         assertThat(layer.serverTransactionCount()).isEqualTo(2);
         scheduler.advance(Duration.ofSeconds(33));
-        assertThat(layer.serverTransactionCount()).as("OPTIONS dropped after 64*T1").isOne();
+        assertThat(layer.serverTransactionCount())
+                .as("OPTIONS dropped after 64*T1")
+                .isOne();
         scheduler.advance(TransactionLayer.DEFAULT_INVITE_ANSWER_TIMEOUT);
         assertThat(((SipResponse) conn.last()).status()).isEqualTo(408);
     }
 
     @Test
     void serverTransactionLimitAnswers503() {
-        TransactionLayer small = TransactionLayer.builder().handler(app).scheduler(scheduler).maxServerTransactions(2).build();
+        TransactionLayer small = TransactionLayer.builder()
+                .handler(app)
+                .scheduler(scheduler)
+                .maxServerTransactions(2)
+                .build();
         small.onMessage(conn, request("OPTIONS", "z9hG4bKl1"));
         small.onMessage(conn, request("OPTIONS", "z9hG4bKl2"));
         small.onMessage(conn, request("OPTIONS", "z9hG4bKl3"));
@@ -206,8 +230,11 @@ class TransactionLayerTest {
     void rfc2543RequestsWithoutBranchStillMatchTheirAck() {
         SipRequest invite = SipRequest.builder("INVITE", "sip:um@um.example.com")
                 .header("Via", "SIP/2.0/TCP old.example.com")
-                .from(NameAddress.of("sip:old@example.com")).to(NameAddress.of("sip:um@um.example.com"))
-                .callId("old-1").cseq(7).build();
+                .from(NameAddress.of("sip:old@example.com"))
+                .to(NameAddress.of("sip:um@um.example.com"))
+                .callId("old-1")
+                .cseq(7)
+                .build();
         layer.onMessage(conn, invite.copy());
         ServerTransaction tx = received.get(0);
         tx.respond(tx.createResponse(404).build());
@@ -237,7 +264,8 @@ class TransactionLayerTest {
         assertThat(ct.finalResponse().get().status()).isEqualTo(200);
         assertThat(seen).hasSize(1);
         assertThat(layer.clientTransactionCount()).isZero();
-        assertThat(DialogId.atUac(ct.finalResponse().get())).isEqualTo(new DialogId(options.callId(), "gwtag", "remote"));
+        assertThat(DialogId.atUac(ct.finalResponse().get()))
+                .isEqualTo(new DialogId(options.callId(), "gwtag", "remote"));
     }
 
     @Test
@@ -250,9 +278,12 @@ class TransactionLayerTest {
         assertThat(inv.finalResponse()).isNotDone();
         layer.onMessage(conn, responseTo(inviteReq, 180, "r")); // provisional does not stop Timer B here
         scheduler.advance(Duration.ofMillis(1));
-        assertThatThrownBy(() -> opt.finalResponse().get()).isInstanceOf(ExecutionException.class)
-                .hasCauseInstanceOf(TransactionTimeoutException.class).hasMessageContaining("Timer F");
-        assertThatThrownBy(() -> inv.finalResponse().get()).hasCauseInstanceOf(TransactionTimeoutException.class)
+        assertThatThrownBy(() -> opt.finalResponse().get())
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(TransactionTimeoutException.class)
+                .hasMessageContaining("Timer F");
+        assertThatThrownBy(() -> inv.finalResponse().get())
+                .hasCauseInstanceOf(TransactionTimeoutException.class)
                 .hasMessageContaining("Timer B");
         assertThat(layer.clientTransactionCount()).isZero();
     }
@@ -274,16 +305,22 @@ class TransactionLayerTest {
         SipRequest invite2 = request("INVITE", layer.newBranch());
         ClientTransaction ct2 = layer.sendRequest(conn, invite2.copy(), ResponseListener.IGNORE);
         int before = conn.sent.size();
-        layer.onMessage(conn, invite2.createResponse(200).toTag("ok")
-                .contact(NameAddress.of("sip:gw@192.0.2.9:5061;transport=tls"))
-                .recordRoute(NameAddress.of("sip:p1.example.com;lr")).recordRoute(NameAddress.of("sip:p2.example.com;lr"))
-                .build());
+        layer.onMessage(
+                conn,
+                invite2.createResponse(200)
+                        .toTag("ok")
+                        .contact(NameAddress.of("sip:gw@192.0.2.9:5061;transport=tls"))
+                        .recordRoute(NameAddress.of("sip:p1.example.com;lr"))
+                        .recordRoute(NameAddress.of("sip:p2.example.com;lr"))
+                        .build());
         SipResponse ok = ct2.finalResponse().get();
         assertThat(conn.sent).as("no automatic ACK for 2xx").hasSize(before);
         SipRequest ack2 = layer.createAck(ct2.request(), ok);
         assertThat(ack2.requestUri()).isEqualTo("sip:gw@192.0.2.9:5061;transport=tls");
         assertThat(ack2.topVia().branch()).isNotEqualTo(invite2.topVia().branch());
-        assertThat(ack2.routes()).extracting(NameAddress::uri).containsExactly("sip:p2.example.com;lr", "sip:p1.example.com;lr");
+        assertThat(ack2.routes())
+                .extracting(NameAddress::uri)
+                .containsExactly("sip:p2.example.com;lr", "sip:p1.example.com;lr");
         assertThat(ack2.to().tag()).contains("ok");
     }
 
@@ -303,7 +340,9 @@ class TransactionLayerTest {
         assertThat(ct.finalResponse().get().status()).isEqualTo(487);
         assertThat(((SipRequest) conn.last()).method()).isEqualTo("ACK");
         assertThat(layer.clientTransactionCount()).isZero();
-        assertThat(layer.sendRequest(conn, request("OPTIONS", layer.newBranch()), ResponseListener.IGNORE).cancel()).isFalse();
+        assertThat(layer.sendRequest(conn, request("OPTIONS", layer.newBranch()), ResponseListener.IGNORE)
+                        .cancel())
+                .isFalse();
     }
 
     @Test
@@ -362,33 +401,46 @@ class TransactionLayerTest {
 
     @Test
     void wiredToTheCodecOnAChannel() {
-        TransactionLayer server = TransactionLayer.builder().scheduler(scheduler).handler(tx ->
-                tx.respond(tx.createResponse(200).header("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS").build())).build();
+        TransactionLayer server = TransactionLayer.builder()
+                .scheduler(scheduler)
+                .handler(tx -> tx.respond(tx.createResponse(200)
+                        .header("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS")
+                        .build()))
+                .build();
         EmbeddedChannel ch = new EmbeddedChannel();
         ChannelConnection c = new ChannelConnection(ch);
-        ch.pipeline().addLast(new SipMessageDecoder(), new SipMessageEncoder(), new SimpleChannelInboundHandler<Object>(false) {
-            @Override
-            protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-                if (msg instanceof SipMessage) {
-                    server.onMessage(c, (SipMessage) msg);
-                } else if (msg instanceof SipDecodeError && server.onDecodeError(c, (SipDecodeError) msg)) {
-                    ctx.close();
-                }
-            }
-        });
+        ch.pipeline()
+                .addLast(
+                        new SipMessageDecoder(),
+                        new SipMessageEncoder(),
+                        new SimpleChannelInboundHandler<Object>(false) {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+                                if (msg instanceof SipMessage) {
+                                    server.onMessage(c, (SipMessage) msg);
+                                } else if (msg instanceof SipDecodeError
+                                        && server.onDecodeError(c, (SipDecodeError) msg)) {
+                                    ctx.close();
+                                }
+                            }
+                        });
         String options = "OPTIONS sip:um@um.example.com SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKw1\r\n"
                 + "From: <sip:gw@example.com>;tag=a\r\nTo: <sip:um@um.example.com>\r\nCall-ID: w1\r\nCSeq: 1 OPTIONS\r\n"
                 + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
-        ch.writeInbound(Unpooled.copiedBuffer(options + options.replace("CSeq: 1 OPTIONS", "CSeq: 1 INVITE"),
-                StandardCharsets.UTF_8));
+        ch.writeInbound(Unpooled.copiedBuffer(
+                options + options.replace("CSeq: 1 OPTIONS", "CSeq: 1 INVITE"), StandardCharsets.UTF_8));
         ByteBuf out = ch.readOutbound();
         String wire = out.toString(StandardCharsets.UTF_8);
         out.release();
-        assertThat(wire).startsWith("SIP/2.0 200 OK\r\n").contains("Allow: INVITE").contains("branch=z9hG4bKw1");
+        assertThat(wire)
+                .startsWith("SIP/2.0 200 OK\r\n")
+                .contains("Allow: INVITE")
+                .contains("branch=z9hG4bKw1");
         out = ch.readOutbound();
         wire = out.toString(StandardCharsets.UTF_8);
         out.release();
-        assertThat(wire).startsWith("SIP/2.0 400 Bad Request (CSeq method does not match the Request-Line)\r\n")
+        assertThat(wire)
+                .startsWith("SIP/2.0 400 Bad Request (CSeq method does not match the Request-Line)\r\n")
                 .contains("Call-ID: w1");
         assertThat(ch.isOpen()).isTrue();
         ch.writeInbound(Unpooled.copiedBuffer("garbage\r\n\r\n", StandardCharsets.UTF_8));

@@ -5,7 +5,6 @@ import static org.umsec.sip.transport.Lab.GATEWAY_FQDN;
 import static org.umsec.sip.transport.Lab.SERVER_FQDN;
 import static org.umsec.sip.transport.Lab.WAIT_SECONDS;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -19,7 +18,6 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
 import javax.sip.ClientTransaction;
 import javax.sip.Dialog;
 import javax.sip.DialogTerminatedEvent;
@@ -42,7 +40,6 @@ import javax.sip.header.ViaHeader;
 import javax.sip.message.MessageFactory;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,9 +66,15 @@ class JainSipInteropTest {
     @BeforeAll
     static void start() throws Exception {
         lab = new Lab(dir);
-        server = SipServer.builder().tcp(false).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .tls(lab.serverTls(TlsEngine.AUTO)).trustList(TrustList.of(List.of(GATEWAY_FQDN)))
-                .handler(RESPONDER).events(lab.events::add).start();
+        server = SipServer.builder()
+                .tcp(false)
+                .tlsPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .tls(lab.serverTls(TlsEngine.AUTO))
+                .trustList(TrustList.of(List.of(GATEWAY_FQDN)))
+                .handler(RESPONDER)
+                .events(lab.events::add)
+                .start();
 
         char[] pw = "changeit".toCharArray();
         KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -98,7 +101,8 @@ class JainSipInteropTest {
         p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", JainSipLoggers.Server.class.getName());
         p.setProperty("gov.nist.javax.sip.TLS_CLIENT_AUTH_TYPE", "Enabled");
         p.setProperty("gov.nist.javax.sip.TLS_CLIENT_PROTOCOLS", "TLSv1.2");
-        p.setProperty("gov.nist.javax.sip.ENABLED_CIPHER_SUITES",
+        p.setProperty(
+                "gov.nist.javax.sip.ENABLED_CIPHER_SUITES",
                 "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384");
         p.setProperty("javax.net.ssl.keyStore", keyStore.toString());
         p.setProperty("javax.net.ssl.keyStorePassword", "changeit");
@@ -107,8 +111,13 @@ class JainSipInteropTest {
         p.setProperty("javax.net.ssl.trustStorePassword", "changeit");
         p.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
         // the RI's default security manager provider reads the JSSE system properties
-        for (String k : List.of("javax.net.ssl.keyStore", "javax.net.ssl.keyStorePassword", "javax.net.ssl.keyStoreType",
-                "javax.net.ssl.trustStore", "javax.net.ssl.trustStorePassword", "javax.net.ssl.trustStoreType")) {
+        for (String k : List.of(
+                "javax.net.ssl.keyStore",
+                "javax.net.ssl.keyStorePassword",
+                "javax.net.ssl.keyStoreType",
+                "javax.net.ssl.trustStore",
+                "javax.net.ssl.trustStorePassword",
+                "javax.net.ssl.trustStoreType")) {
             System.setProperty(k, p.getProperty(k));
         }
         SipFactory sf = SipFactory.getInstance();
@@ -121,8 +130,13 @@ class JainSipInteropTest {
 
     @AfterAll
     static void stop() {
-        for (String k : List.of("javax.net.ssl.keyStore", "javax.net.ssl.keyStorePassword", "javax.net.ssl.keyStoreType",
-                "javax.net.ssl.trustStore", "javax.net.ssl.trustStorePassword", "javax.net.ssl.trustStoreType")) {
+        for (String k : List.of(
+                "javax.net.ssl.keyStore",
+                "javax.net.ssl.keyStorePassword",
+                "javax.net.ssl.keyStoreType",
+                "javax.net.ssl.trustStore",
+                "javax.net.ssl.trustStorePassword",
+                "javax.net.ssl.trustStoreType")) {
             System.clearProperty(k);
         }
         if (stack != null) {
@@ -141,7 +155,9 @@ class JainSipInteropTest {
             CSeqHeader cseq = (CSeqHeader) r.getHeader(CSeqHeader.NAME);
             if (r.getStatusCode() == 200 && Request.INVITE.equals(cseq.getMethod())) {
                 try {
-                    Dialog d = e.getDialog() != null ? e.getDialog() : e.getClientTransaction().getDialog();
+                    Dialog d = e.getDialog() != null
+                            ? e.getDialog()
+                            : e.getClientTransaction().getDialog();
                     d.sendAck(d.createAck(cseq.getSeqNumber()));
                 } catch (Exception ex) {
                     throw new IllegalStateException(ex);
@@ -150,24 +166,19 @@ class JainSipInteropTest {
         }
 
         @Override
-        public void processRequest(RequestEvent e) {
-        }
+        public void processRequest(RequestEvent e) {}
 
         @Override
-        public void processTimeout(TimeoutEvent e) {
-        }
+        public void processTimeout(TimeoutEvent e) {}
 
         @Override
-        public void processIOException(IOExceptionEvent e) {
-        }
+        public void processIOException(IOExceptionEvent e) {}
 
         @Override
-        public void processTransactionTerminated(TransactionTerminatedEvent e) {
-        }
+        public void processTransactionTerminated(TransactionTerminatedEvent e) {}
 
         @Override
-        public void processDialogTerminated(DialogTerminatedEvent e) {
-        }
+        public void processDialogTerminated(DialogTerminatedEvent e) {}
     }
 
     private static Request request(String method, String body) throws Exception {
@@ -182,9 +193,15 @@ class JainSipInteropTest {
         Address to = af.createAddress(af.createSipURI("um", SERVER_FQDN));
         List<ViaHeader> vias = new ArrayList<>();
         vias.add(hf.createViaHeader("127.0.0.1", localPort, "tls", null));
-        Request r = mf.createRequest(uri, method, provider.getNewCallId(), hf.createCSeqHeader(1L, method),
-                hf.createFromHeader(from, UUID.randomUUID().toString().substring(0, 8)), hf.createToHeader(to, null),
-                vias, hf.createMaxForwardsHeader(70));
+        Request r = mf.createRequest(
+                uri,
+                method,
+                provider.getNewCallId(),
+                hf.createCSeqHeader(1L, method),
+                hf.createFromHeader(from, UUID.randomUUID().toString().substring(0, 8)),
+                hf.createToHeader(to, null),
+                vias,
+                hf.createMaxForwardsHeader(70));
         SipURI contact = af.createSipURI("gw", "127.0.0.1");
         contact.setPort(localPort);
         contact.setTransportParam("tls");
@@ -221,7 +238,8 @@ class JainSipInteropTest {
         invite.sendRequest();
         Response ok = awaitResponse(Request.INVITE);
         assertThat(ok.getStatusCode()).isEqualTo(200);
-        assertThat(new String(ok.getRawContent(), java.nio.charset.StandardCharsets.UTF_8)).contains("a=crypto:");
+        assertThat(new String(ok.getRawContent(), java.nio.charset.StandardCharsets.UTF_8))
+                .contains("a=crypto:");
         assertThat(RESPONDER.received.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo("INVITE");
         // the RI acknowledges the 2xx through the dialog, on the same mutual-TLS connection
         assertThat(RESPONDER.received.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo("ACK");

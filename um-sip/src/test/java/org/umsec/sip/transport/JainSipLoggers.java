@@ -1,31 +1,26 @@
 package org.umsec.sip.transport;
 
-import java.util.Properties;
-
 import gov.nist.core.ServerLogger;
 import gov.nist.core.StackLogger;
 import gov.nist.javax.sip.message.SIPMessage;
+import java.util.Properties;
 
 /** Quiet loggers for the JAIN-SIP RI, whose default ones need log4j 1.x. */
 final class JainSipLoggers {
-    private JainSipLoggers() {
-    }
+    private JainSipLoggers() {}
 
     /** Stack logger: errors to SLF4J, the rest dropped. */
     public static final class Stack implements StackLogger {
         private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("jain-sip");
 
         /** Created by the RI by reflection. */
-        public Stack() {
-        }
+        public Stack() {}
 
         @Override
-        public void logStackTrace() {
-        }
+        public void logStackTrace() {}
 
         @Override
-        public void logStackTrace(int traceLevel) {
-        }
+        public void logStackTrace(int traceLevel) {}
 
         @Override
         public int getLineCount() {
@@ -38,16 +33,13 @@ final class JainSipLoggers {
         }
 
         @Override
-        public void logDebug(String message) {
-        }
+        public void logDebug(String message) {}
 
         @Override
-        public void logDebug(String message, Exception ex) {
-        }
+        public void logDebug(String message, Exception ex) {}
 
         @Override
-        public void logTrace(String message) {
-        }
+        public void logTrace(String message) {}
 
         @Override
         public void logFatalError(String message) {
@@ -80,24 +72,19 @@ final class JainSipLoggers {
         }
 
         @Override
-        public void logInfo(String message) {
-        }
+        public void logInfo(String message) {}
 
         @Override
-        public void disableLogging() {
-        }
+        public void disableLogging() {}
 
         @Override
-        public void enableLogging() {
-        }
+        public void enableLogging() {}
 
         @Override
-        public void setBuildTimeStamp(String buildTimeStamp) {
-        }
+        public void setBuildTimeStamp(String buildTimeStamp) {}
 
         @Override
-        public void setStackProperties(Properties stackProperties) {
-        }
+        public void setStackProperties(Properties stackProperties) {}
 
         @Override
         public String getLoggerName() {
@@ -108,35 +95,27 @@ final class JainSipLoggers {
     /** Message logger: drops everything. */
     public static final class Server implements ServerLogger {
         /** Created by the RI by reflection. */
-        public Server() {
-        }
+        public Server() {}
 
         @Override
-        public void closeLogFile() {
-        }
+        public void closeLogFile() {}
 
         @Override
-        public void logMessage(SIPMessage message, String from, String to, boolean sender, long time) {
-        }
+        public void logMessage(SIPMessage message, String from, String to, boolean sender, long time) {}
 
         @Override
-        public void logMessage(SIPMessage message, String from, String to, String status, boolean sender, long time) {
-        }
+        public void logMessage(SIPMessage message, String from, String to, String status, boolean sender, long time) {}
 
         @Override
-        public void logMessage(SIPMessage message, String from, String to, String status, boolean sender) {
-        }
+        public void logMessage(SIPMessage message, String from, String to, String status, boolean sender) {}
 
         @Override
-        public void logException(Exception ex) {
-        }
+        public void logException(Exception ex) {}
 
         @Override
-        public void setStackProperties(Properties stackProperties) {
-        }
+        public void setStackProperties(Properties stackProperties) {}
 
         @Override
-        public void setSipStack(javax.sip.SipStack sipStack) {
-        }
+        public void setSipStack(javax.sip.SipStack sipStack) {}
     }
 }

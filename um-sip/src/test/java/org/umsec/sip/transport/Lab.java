@@ -15,7 +15,6 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
 import org.umsec.certs.CertificateProvider;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.PeerCertificateValidator;
@@ -54,19 +53,29 @@ final class Lab {
         store.addTrustedRoot(pki.rootCertificate());
         store.addIntermediate(pki.intermediate().certificate());
         store.addPersonal(pki.leaf(SERVER_FQDN).build());
-        provider = CertificateProvider.builder(store).criteria(SelectionCriteria.serverAndClientAuth()).clock(clock).build();
+        provider = CertificateProvider.builder(store)
+                .criteria(SelectionCriteria.serverAndClientAuth())
+                .clock(clock)
+                .build();
         validator = PeerCertificateValidator.builder().store(store).clock(clock).build();
         gateway = pki.leaf(GATEWAY_FQDN).build();
     }
 
     TlsSettings serverTls(TlsEngine engine) {
-        return TlsSettings.builder().certificates(provider).peers(validator).engine(engine).build();
+        return TlsSettings.builder()
+                .certificates(provider)
+                .peers(validator)
+                .engine(engine)
+                .build();
     }
 
     /** A gateway's client settings: trusts the Lab root, presents {@code cert} (or nothing when null). */
     TlsSettings clientTls(PersonalCertificate cert, TlsEngine engine) {
         TlsSettings.Builder b = TlsSettings.builder()
-                .peers(PeerCertificateValidator.builder().contents(pki.trust().build()).clock(clock).build())
+                .peers(PeerCertificateValidator.builder()
+                        .contents(pki.trust().build())
+                        .clock(clock)
+                        .build())
                 .engine(engine);
         if (cert != null) {
             b.certificate(cert.privateKey(), cert.chain());
@@ -108,7 +117,9 @@ final class Lab {
     static String sdp(boolean withCrypto) {
         return "v=0\r\no=gw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
                 + "m=audio 40000 RTP/" + (withCrypto ? "SAVP" : "AVP") + " 0\r\n"
-                + (withCrypto ? "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n" : "")
+                + (withCrypto
+                        ? "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
+                        : "")
                 + "a=rtpmap:0 PCMU/8000\r\n";
     }
 
@@ -135,8 +146,10 @@ final class Lab {
             if (r.isMethod(SipRequest.OPTIONS) || r.isMethod(SipRequest.BYE)) {
                 connection.send(r.createResponse(200).toTag("um1").build());
             } else if (r.isMethod(SipRequest.INVITE)) {
-                connection.send(r.createResponse(200).toTag("um1")
-                        .contact(NameAddress.of("sip:um@" + connection.localAddress().getAddress().getHostAddress() + ":"
+                connection.send(r.createResponse(200)
+                        .toTag("um1")
+                        .contact(NameAddress.of("sip:um@"
+                                + connection.localAddress().getAddress().getHostAddress() + ":"
                                 + connection.localAddress().getPort() + ";transport="
                                 + connection.transport().name().toLowerCase()))
                         .body("application/sdp", sdp(connection.transport() == org.umsec.core.SignallingTransport.TLS))
@@ -168,9 +181,13 @@ final class Lab {
     static Path writePem(Path file, String type, byte[]... ders) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (byte[] der : ders) {
-            sb.append("-----BEGIN ").append(type).append("-----\n")
+            sb.append("-----BEGIN ")
+                    .append(type)
+                    .append("-----\n")
                     .append(Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der))
-                    .append("\n-----END ").append(type).append("-----\n");
+                    .append("\n-----END ")
+                    .append(type)
+                    .append("-----\n");
         }
         Files.writeString(file, sb.toString(), StandardCharsets.US_ASCII);
         return file;

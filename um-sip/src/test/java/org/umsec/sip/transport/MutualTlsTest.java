@@ -21,11 +21,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,9 +76,15 @@ class MutualTlsTest {
     }
 
     private SipServer server(TlsEngine engine, SipServer.Builder extra) throws IOException {
-        SipServer s = extra.tcp(false).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .tls(lab.serverTls(engine)).trustList(TrustList.of(List.of(GATEWAY_FQDN)))
-                .handler(responder).events(lab.events::add).ioThreads(2).start();
+        SipServer s = extra.tcp(false)
+                .tlsPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .tls(lab.serverTls(engine))
+                .trustList(TrustList.of(List.of(GATEWAY_FQDN)))
+                .handler(responder)
+                .events(lab.events::add)
+                .ioThreads(2)
+                .start();
         open.add(s);
         return s;
     }
@@ -89,7 +94,11 @@ class MutualTlsTest {
     }
 
     private SipClient client(PersonalCertificate cert, TlsEngine engine) throws IOException {
-        SipClient c = SipClient.builder().tls(lab.clientTls(cert, engine)).handler(responses).events(clientEvents::add).build();
+        SipClient c = SipClient.builder()
+                .tls(lab.clientTls(cert, engine))
+                .handler(responses)
+                .events(clientEvents::add)
+                .build();
         open.add(c);
         return c;
     }
@@ -138,21 +147,36 @@ class MutualTlsTest {
     void transactionLayersOnBothEndsTalkOverMutualTls() throws Exception {
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
         open.add(timers::shutdownNow);
-        TransactionLayer serverLayer = TransactionLayer.builder().scheduler(TimerScheduler.of(timers))
-                .handler(tx -> tx.respond(tx.createResponse(200).header("Allow", "INVITE, ACK, BYE, OPTIONS").build()))
+        TransactionLayer serverLayer = TransactionLayer.builder()
+                .scheduler(TimerScheduler.of(timers))
+                .handler(tx -> tx.respond(tx.createResponse(200)
+                        .header("Allow", "INVITE, ACK, BYE, OPTIONS")
+                        .build()))
                 .build();
-        SipServer s = SipServer.builder().tcp(false).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .tls(lab.serverTls(TlsEngine.AUTO)).trustList(TrustList.of(List.of(GATEWAY_FQDN)))
-                .handler(SipMessageHandler.of(serverLayer)).events(lab.events::add).start();
+        SipServer s = SipServer.builder()
+                .tcp(false)
+                .tlsPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .tls(lab.serverTls(TlsEngine.AUTO))
+                .trustList(TrustList.of(List.of(GATEWAY_FQDN)))
+                .handler(SipMessageHandler.of(serverLayer))
+                .events(lab.events::add)
+                .start();
         open.add(s);
-        TransactionLayer clientLayer = TransactionLayer.builder().scheduler(TimerScheduler.of(timers))
-                .handler(tx -> tx.respond(tx.createResponse(501).build())).build();
-        SipClient client = SipClient.builder().tls(lab.clientTls(lab.gateway, TlsEngine.AUTO))
-                .handler(SipMessageHandler.of(clientLayer)).build();
+        TransactionLayer clientLayer = TransactionLayer.builder()
+                .scheduler(TimerScheduler.of(timers))
+                .handler(tx -> tx.respond(tx.createResponse(501).build()))
+                .build();
+        SipClient client = SipClient.builder()
+                .tls(lab.clientTls(lab.gateway, TlsEngine.AUTO))
+                .handler(SipMessageHandler.of(clientLayer))
+                .build();
         open.add(client);
 
         TransportConnection c = await(client.connect(dial(s)));
-        SipResponse ok = clientLayer.sendRequest(c, Lab.options("TLS"), r -> { }).finalResponse()
+        SipResponse ok = clientLayer
+                .sendRequest(c, Lab.options("TLS"), r -> {})
+                .finalResponse()
                 .get(WAIT_SECONDS, TimeUnit.SECONDS);
         assertThat(ok.status()).isEqualTo(200);
         assertThat(ok.header("Allow")).contains("INVITE, ACK, BYE, OPTIONS");
@@ -182,18 +206,27 @@ class MutualTlsTest {
                 case UNKNOWN_CA:
                     return lab.other.leaf(GATEWAY_FQDN).build();
                 case EXPIRED:
-                    return lab.pki.leaf(GATEWAY_FQDN).validFrom(now.minus(Duration.ofDays(30)))
-                            .validUntil(now.minus(Duration.ofDays(1))).build();
+                    return lab.pki
+                            .leaf(GATEWAY_FQDN)
+                            .validFrom(now.minus(Duration.ofDays(30)))
+                            .validUntil(now.minus(Duration.ofDays(1)))
+                            .build();
                 case NOT_YET_VALID:
-                    return lab.pki.leaf(GATEWAY_FQDN).validFrom(now.plus(Duration.ofDays(1)))
-                            .validUntil(now.plus(Duration.ofDays(30))).build();
+                    return lab.pki
+                            .leaf(GATEWAY_FQDN)
+                            .validFrom(now.plus(Duration.ofDays(1)))
+                            .validUntil(now.plus(Duration.ofDays(30)))
+                            .build();
                 case REVOKED: {
                     PersonalCertificate c = lab.pki.leaf(GATEWAY_FQDN).build();
                     lab.store.addCrl(lab.pki.revoke(c.certificate()));
                     return c;
                 }
                 case WRONG_EKU:
-                    return lab.pki.leaf(GATEWAY_FQDN).purposes(KeyPurpose.SERVER_AUTH).build();
+                    return lab.pki
+                            .leaf(GATEWAY_FQDN)
+                            .purposes(KeyPurpose.SERVER_AUTH)
+                            .build();
                 default:
                     return lab.pki.leaf("rogue.lab.test").build();
             }
@@ -251,7 +284,8 @@ class MutualTlsTest {
         SipClient client = client(lab.gateway, engine);
         int port = server.tlsPort().getAsInt();
 
-        for (SipPeer wrong : List.of(SipPeer.tls("127.0.0.1", port),
+        for (SipPeer wrong : List.of(
+                SipPeer.tls("127.0.0.1", port),
                 SipPeer.tls("other.lab.test", port).connectingTo(InetAddress.getLoopbackAddress()))) {
             CompletableFuture<TransportConnection> f = client.connect(wrong);
             assertThatThrownBy(() -> f.get(WAIT_SECONDS, TimeUnit.SECONDS))
@@ -269,7 +303,8 @@ class MutualTlsTest {
     @Test
     void plainTextOnTheTlsPortIsAProtocolMismatch() throws Exception {
         SipServer server = server(TlsEngine.JDK);
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.tlsPort().getAsInt())) {
+        try (Socket s =
+                new Socket(InetAddress.getLoopbackAddress(), server.tlsPort().getAsInt())) {
             s.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
             s.getOutputStream().write(Lab.options("TCP").toWireString().getBytes(StandardCharsets.UTF_8));
             assertThat(drain(s.getInputStream())).isEqualTo(-1);
@@ -281,7 +316,8 @@ class MutualTlsTest {
     @Test
     void handshakeTimeoutClosesPeersThatStall() throws Exception {
         SipServer server = server(TlsEngine.JDK, SipServer.builder().handshakeTimeout(Duration.ofMillis(200)));
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.tlsPort().getAsInt())) {
+        try (Socket s =
+                new Socket(InetAddress.getLoopbackAddress(), server.tlsPort().getAsInt())) {
             s.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
             OutputStream out = s.getOutputStream();
             out.flush();
@@ -304,7 +340,8 @@ class MutualTlsTest {
         PersonalCertificate next = lab.pki.leaf(SERVER_FQDN).validUntil(longer).build();
         lab.store.addPersonal(next);
         lab.provider.refresh();
-        assertThat(lab.provider.current().orElseThrow().certificate().certificate()).isEqualTo(next.certificate());
+        assertThat(lab.provider.current().orElseThrow().certificate().certificate())
+                .isEqualTo(next.certificate());
 
         TransportConnection after = await(client(lab.gateway, engine).connect(dial(server)));
         assertThat(after.tls().orElseThrow().peerCertificates().get(0)).isEqualTo(next.certificate());
@@ -320,7 +357,8 @@ class MutualTlsTest {
 
     @ParameterizedTest
     @MethodSource("engines")
-    void certificateRevokedAfterAConnectionIsRefusedOnReconnectEvenIfTheSessionResumes(TlsEngine engine) throws Exception {
+    void certificateRevokedAfterAConnectionIsRefusedOnReconnectEvenIfTheSessionResumes(TlsEngine engine)
+            throws Exception {
         SipServer server = server(engine);
         PersonalCertificate gw = lab.pki.leaf(GATEWAY_FQDN).build();
         SipClient client = client(gw, engine);

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,8 +55,12 @@ class OpenSslClientInteropTest {
         Assumptions.assumeTrue(openssl, "openssl not on PATH");
         lab = new Lab(dir);
         cert = Lab.writePem(dir.resolve("gw.pem"), "CERTIFICATE", Lab.ders(lab.gateway.chain()));
-        key = Lab.writePem(dir.resolve("gw.key"), "PRIVATE KEY", lab.gateway.privateKey().getEncoded());
-        root = Lab.writePem(dir.resolve("root.pem"), "CERTIFICATE", lab.pki.rootCertificate().getEncoded());
+        key = Lab.writePem(
+                dir.resolve("gw.key"), "PRIVATE KEY", lab.gateway.privateKey().getEncoded());
+        root = Lab.writePem(
+                dir.resolve("root.pem"),
+                "CERTIFICATE",
+                lab.pki.rootCertificate().getEncoded());
     }
 
     @AfterAll
@@ -76,7 +79,9 @@ class OpenSslClientInteropTest {
 
     private static boolean opensslAvailable() {
         try {
-            Process p = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("openssl", "version")
+                    .redirectErrorStream(true)
+                    .start();
             return p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
             return false;
@@ -87,18 +92,35 @@ class OpenSslClientInteropTest {
     }
 
     private int port(TlsEngine engine) throws IOException {
-        SipServer s = SipServer.builder().tcp(false).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .tls(lab.serverTls(engine)).trustList(TrustList.of(List.of(GATEWAY_FQDN)))
-                .handler(responder).events(lab.events::add).ioThreads(1).start();
+        SipServer s = SipServer.builder()
+                .tcp(false)
+                .tlsPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .tls(lab.serverTls(engine))
+                .trustList(TrustList.of(List.of(GATEWAY_FQDN)))
+                .handler(responder)
+                .events(lab.events::add)
+                .ioThreads(1)
+                .start();
         SERVERS.add(s);
         return s.tlsPort().getAsInt();
     }
 
     /** Runs s_client, sends an OPTIONS, returns everything it printed until it printed {@code until} or ended. */
     private static String sClient(int port, String until, String... extra) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
-                "-servername", SERVER_FQDN, "-verify_hostname", SERVER_FQDN, "-CAfile", root.toString(),
-                "-verify_return_error", "-quiet"));
+        List<String> cmd = new ArrayList<>(List.of(
+                "openssl",
+                "s_client",
+                "-connect",
+                "127.0.0.1:" + port,
+                "-servername",
+                SERVER_FQDN,
+                "-verify_hostname",
+                SERVER_FQDN,
+                "-CAfile",
+                root.toString(),
+                "-verify_return_error",
+                "-quiet"));
         cmd.addAll(List.of(extra));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
@@ -141,9 +163,11 @@ class OpenSslClientInteropTest {
 
     @Test
     void tls12WithAnAeadSuiteIsAccepted() throws Exception {
-        String out = sClient(port(TlsEngine.JDK), "SIP/2.0 200", "-tls1_2", "-cert", cert.toString(), "-key", key.toString());
+        String out = sClient(
+                port(TlsEngine.JDK), "SIP/2.0 200", "-tls1_2", "-cert", cert.toString(), "-key", key.toString());
         assertThat(out).contains("SIP/2.0 200");
-        TlsSessionInfo tls = responder.connections.poll(WAIT_SECONDS, TimeUnit.SECONDS).tls().orElseThrow();
+        TlsSessionInfo tls =
+                responder.connections.poll(WAIT_SECONDS, TimeUnit.SECONDS).tls().orElseThrow();
         assertThat(tls.protocol()).isEqualTo("TLSv1.2");
         assertThat(tls.cipherSuite()).startsWith("TLS_ECDHE_ECDSA_WITH_").contains("GCM");
     }
@@ -161,13 +185,30 @@ class OpenSslClientInteropTest {
     @Test
     void tls11AndCbcSuitesAreRefused() throws Exception {
         int port = port(TlsEngine.JDK);
-        String old = sClient(port, null, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0", "-cert", cert.toString(), "-key", key.toString());
+        String old = sClient(
+                port,
+                null,
+                "-tls1_1",
+                "-cipher",
+                "DEFAULT@SECLEVEL=0",
+                "-cert",
+                cert.toString(),
+                "-key",
+                key.toString());
         assertThat(old).doesNotContain("SIP/2.0");
         SecurityEvent e = lab.awaitEvent(SecurityEventType.TLS_HANDSHAKE_FAILED);
         assertThat(e.field("reason")).contains(HandshakeFailureReason.PROTOCOL_OR_CIPHER_MISMATCH.name());
 
-        String cbc = sClient(port, null, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256:AES128-SHA", "-cert", cert.toString(),
-                "-key", key.toString());
+        String cbc = sClient(
+                port,
+                null,
+                "-tls1_2",
+                "-cipher",
+                "ECDHE-ECDSA-AES128-SHA256:AES128-SHA",
+                "-cert",
+                cert.toString(),
+                "-key",
+                key.toString());
         assertThat(cbc).doesNotContain("SIP/2.0");
         SecurityEvent e2 = lab.awaitEvent(SecurityEventType.TLS_HANDSHAKE_FAILED);
         assertThat(e2.field("reason")).contains(HandshakeFailureReason.PROTOCOL_OR_CIPHER_MISMATCH.name());

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,19 +49,28 @@ class PeerFairnessTest {
         open.add(timers::shutdownNow);
         InetAddress greedy = InetAddress.getByName("127.0.0.1");
         InetAddress polite = InetAddress.getByName("127.0.0.2");
-        TransactionLayer layer = TransactionLayer.builder().scheduler(TimerScheduler.of(timers))
-                .maxServerTransactionsPerPeer(2).events(lab.events::add)
+        TransactionLayer layer = TransactionLayer.builder()
+                .scheduler(TimerScheduler.of(timers))
+                .maxServerTransactionsPerPeer(2)
+                .events(lab.events::add)
                 .handler(tx -> {
                     // the greedy peer's requests stay pending (as calls being set up would)
                     if (!tx.connection().remoteAddress().getAddress().equals(greedy)) {
                         tx.respond(tx.createResponse(200).build());
                     }
-                }).build();
-        SipServer s = SipServer.builder().tlsListener(false).tcpPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .trustList(TrustList.of(List.of("127.0.0.1", "127.0.0.2"))).handler(SipMessageHandler.of(layer))
-                .events(lab.events::add).start();
+                })
+                .build();
+        SipServer s = SipServer.builder()
+                .tlsListener(false)
+                .tcpPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .trustList(TrustList.of(List.of("127.0.0.1", "127.0.0.2")))
+                .handler(SipMessageHandler.of(layer))
+                .events(lab.events::add)
+                .start();
         open.add(s);
-        try (Socket g = socket(greedy, s); Socket p = socket(polite, s)) {
+        try (Socket g = socket(greedy, s);
+                Socket p = socket(polite, s)) {
             for (int i = 0; i < 2; i++) {
                 g.getOutputStream().write(Lab.options("TCP").toWireString().getBytes(StandardCharsets.UTF_8));
             }
@@ -82,7 +90,8 @@ class PeerFairnessTest {
     private static Socket socket(InetAddress from, SipServer s) throws IOException {
         Socket sock = new Socket();
         sock.bind(new InetSocketAddress(from, 0));
-        sock.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.tcpPort().getAsInt()));
+        sock.connect(new InetSocketAddress(
+                InetAddress.getLoopbackAddress(), s.tcpPort().getAsInt()));
         sock.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
         return sock;
     }

@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,18 +62,28 @@ class TcpListenerTest {
 
     /** A trust list naming the gateway, whose FQDN resolves to {@code address}. */
     private static TrustList trusting(String address) {
-        return TrustList.builder().add(GATEWAY_FQDN).resolver(n -> List.of(InetAddress.getByName(address))).build();
+        return TrustList.builder()
+                .add(GATEWAY_FQDN)
+                .resolver(n -> List.of(InetAddress.getByName(address)))
+                .build();
     }
 
     private SipServer server(TrustList trust, SipServer.Builder b) throws IOException {
-        SipServer s = b.tlsListener(false).tcpPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .trustList(trust).handler(b == null ? responder : responder).events(lab.events::add).ioThreads(2).start();
+        SipServer s = b.tlsListener(false)
+                .tcpPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .trustList(trust)
+                .handler(b == null ? responder : responder)
+                .events(lab.events::add)
+                .ioThreads(2)
+                .start();
         open.add(s);
         return s;
     }
 
     private TransportConnection connect(SipServer s) throws Exception {
-        SipClient c = SipClient.builder().handler(responses).events(clientEvents::add).build();
+        SipClient c =
+                SipClient.builder().handler(responses).events(clientEvents::add).build();
         open.add(c);
         return c.connect(SipPeer.tcp("127.0.0.1", s.tcpPort().getAsInt())).get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
@@ -112,7 +121,8 @@ class TcpListenerTest {
     @Test
     void silentOrPingingUntrustedPeersAreClosedAtThePreAuthDeadlineWithoutPong() throws Exception {
         SipServer s = server(trusting("192.0.2.10"), SipServer.builder().preAuthTimeout(Duration.ofMillis(300)));
-        try (Socket a = raw(s); Socket b = raw(s)) {
+        try (Socket a = raw(s);
+                Socket b = raw(s)) {
             b.getOutputStream().write("\r\n\r\n\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(a.getInputStream().read()).isEqualTo(-1);
             assertThat(b.getInputStream().read()).as("no pong, then closed").isEqualTo(-1);
@@ -145,10 +155,17 @@ class TcpListenerTest {
     @Test
     void aSecuredGatewaysAddressIsNotTrustedOnPlainTcp() throws Exception {
         TrustList secured = trusting("127.0.0.1"); // gw1's FQDN resolves to the attacker's source address
-        SipServer s = SipServer.builder().tcpPort(0).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .tls(lab.serverTls(TlsEngine.JDK)).tlsTrustList(secured)
-                .tcpTrustList(TrustList.of(List.of("192.0.2.10"))).handler(responder).events(lab.events::add)
-                .ioThreads(2).start();
+        SipServer s = SipServer.builder()
+                .tcpPort(0)
+                .tlsPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .tls(lab.serverTls(TlsEngine.JDK))
+                .tlsTrustList(secured)
+                .tcpTrustList(TrustList.of(List.of("192.0.2.10")))
+                .handler(responder)
+                .events(lab.events::add)
+                .ioThreads(2)
+                .start();
         open.add(s);
         try (Socket a = raw(s)) {
             a.getOutputStream().write(Lab.options("TCP").toWireString().getBytes(StandardCharsets.UTF_8));
@@ -166,7 +183,8 @@ class TcpListenerTest {
      */
     @Test
     void idleUntrustedSocketsCannotPushOutATrustedGateway() throws Exception {
-        SipServer s = server(TrustList.of(List.of("127.0.0.1")),
+        SipServer s = server(
+                TrustList.of(List.of("127.0.0.1")),
                 SipServer.builder().maxConnections(12).reservedConnections(2).maxConnectionsPerAddress(64));
         InetAddress attacker = InetAddress.getByName("127.0.0.2");
         List<Socket> flood = new ArrayList<>();
@@ -174,7 +192,8 @@ class TcpListenerTest {
             for (int i = 0; i < 20; i++) {
                 Socket f = new Socket();
                 f.bind(new java.net.InetSocketAddress(attacker, 0));
-                f.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), s.tcpPort().getAsInt()));
+                f.connect(new java.net.InetSocketAddress(
+                        InetAddress.getLoopbackAddress(), s.tcpPort().getAsInt()));
                 flood.add(f);
             }
             awaitTrue(() -> s.openConnections() == 10 && s.refusedConnections() == 10);
@@ -199,20 +218,26 @@ class TcpListenerTest {
         CountDownLatch hang = new CountDownLatch(1);
         open.add(hang::countDown);
         java.util.concurrent.atomic.AtomicInteger fastLookups = new java.util.concurrent.atomic.AtomicInteger();
-        org.umsec.certs.testing.MutableClock clock = org.umsec.certs.testing.MutableClock.at(java.time.Instant.parse("2026-01-01T00:00:00Z"));
-        TrustList list = TrustList.builder().add("slow.lab.test").add(GATEWAY_FQDN).resolver(name -> {
-            if (name.equals("slow.lab.test")) {
-                try {
-                    hang.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return List.of();
-            }
-            fastLookups.incrementAndGet();
-            return List.of(InetAddress.getByName("127.0.0.1"));
-        }).build();
-        SipServer s = server(list, SipServer.builder().clock(clock).resolveCache(Duration.ofSeconds(60), Duration.ofSeconds(30)));
+        org.umsec.certs.testing.MutableClock clock =
+                org.umsec.certs.testing.MutableClock.at(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+        TrustList list = TrustList.builder()
+                .add("slow.lab.test")
+                .add(GATEWAY_FQDN)
+                .resolver(name -> {
+                    if (name.equals("slow.lab.test")) {
+                        try {
+                            hang.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return List.of();
+                    }
+                    fastLookups.incrementAndGet();
+                    return List.of(InetAddress.getByName("127.0.0.1"));
+                })
+                .build();
+        SipServer s = server(
+                list, SipServer.builder().clock(clock).resolveCache(Duration.ofSeconds(60), Duration.ofSeconds(30)));
         for (int i = 0; i < 3; i++) {
             try (Socket a = raw(s)) {
                 a.getOutputStream().write(Lab.options("TCP").toWireString().getBytes(StandardCharsets.UTF_8));
@@ -263,8 +288,11 @@ class TcpListenerTest {
     void sdesKeysOverTcpAreRefusedWith488() throws Exception {
         TransportConnection c = connect(server(trusting("127.0.0.1"), SipServer.builder()));
         // written raw, since our own connection refuses to send keys over TCP
-        SipRequest invite = Lab.request(SipRequest.INVITE, "TCP").body("application/sdp", Lab.sdp(true)).build();
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), c.remoteAddress().getPort())) {
+        SipRequest invite = Lab.request(SipRequest.INVITE, "TCP")
+                .body("application/sdp", Lab.sdp(true))
+                .build();
+        try (Socket s =
+                new Socket(InetAddress.getLoopbackAddress(), c.remoteAddress().getPort())) {
             s.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
             s.getOutputStream().write(invite.toWireString().getBytes(StandardCharsets.UTF_8));
             String answer = readHead(s.getInputStream());
@@ -275,7 +303,9 @@ class TcpListenerTest {
         assertThat(responder.received).isEmpty();
 
         // the same offer without keys is fine; the answer over TCP carries none either
-        c.send(Lab.request(SipRequest.INVITE, "TCP").body("application/sdp", Lab.sdp(false)).build());
+        c.send(Lab.request(SipRequest.INVITE, "TCP")
+                .body("application/sdp", Lab.sdp(false))
+                .build());
         assertThat(responses.next()).isEqualTo(200);
         invite.release();
     }
@@ -283,9 +313,12 @@ class TcpListenerTest {
     @Test
     void sendingSdesKeysOverTcpIsRefused() throws Exception {
         TransportConnection c = connect(server(trusting("127.0.0.1"), SipServer.builder()));
-        SipMessage invite = Lab.request(SipRequest.INVITE, "TCP").body("application/sdp", Lab.sdp(true)).build();
+        SipMessage invite = Lab.request(SipRequest.INVITE, "TCP")
+                .body("application/sdp", Lab.sdp(true))
+                .build();
         assertThatThrownBy(() -> c.sendAsync(invite).get(WAIT_SECONDS, TimeUnit.SECONDS))
-                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IllegalStateException.class);
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(IllegalStateException.class);
         SecurityEvent e = clientEvents.poll(WAIT_SECONDS, TimeUnit.SECONDS);
         assertThat(e.type()).isEqualTo(SecurityEventType.SDES_REFUSED_INSECURE_TRANSPORT);
         assertThat(e.field("direction")).contains("outbound");
@@ -325,8 +358,14 @@ class TcpListenerTest {
         LinkedBlockingQueue<Long> seen = new LinkedBlockingQueue<>();
         ExecutorService app = Executors.newSingleThreadExecutor();
         open.add(app::shutdownNow);
-        SipServer s = SipServer.builder().tlsListener(false).tcpPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .trustList(trusting("127.0.0.1")).events(lab.events::add).handlerExecutor(app).maxPendingMessages(4)
+        SipServer s = SipServer.builder()
+                .tlsListener(false)
+                .tcpPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .trustList(trusting("127.0.0.1"))
+                .events(lab.events::add)
+                .handlerExecutor(app)
+                .maxPendingMessages(4)
                 .handler((conn, m) -> {
                     try {
                         release.await(WAIT_SECONDS, TimeUnit.SECONDS);
@@ -337,7 +376,8 @@ class TcpListenerTest {
                     seen.add(r.cseq().sequence());
                     conn.send(r.createResponse(200).build());
                     r.release();
-                }).start();
+                })
+                .start();
         open.add(s);
         TransportConnection c = connect(s);
         int n = 40;

@@ -6,9 +6,9 @@ import static org.umsec.sip.transport.Lab.WAIT_SECONDS;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -26,7 +25,6 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509TrustManager;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -77,10 +75,18 @@ class TlsAlertTest {
 
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
-    void refusalSendsTheMatchingAlert(TlsEngine engine, String protocol, MutualTlsTest.Refusal refusal) throws Exception {
-        SipServer server = SipServer.builder().tcp(false).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .tls(lab.serverTls(engine)).trustList(TrustList.of(List.of(GATEWAY_FQDN)))
-                .handler(new Lab.Responder()).events(lab.events::add).ioThreads(1).start();
+    void refusalSendsTheMatchingAlert(TlsEngine engine, String protocol, MutualTlsTest.Refusal refusal)
+            throws Exception {
+        SipServer server = SipServer.builder()
+                .tcp(false)
+                .tlsPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .tls(lab.serverTls(engine))
+                .trustList(TrustList.of(List.of(GATEWAY_FQDN)))
+                .handler(new Lab.Responder())
+                .events(lab.events::add)
+                .ioThreads(1)
+                .start();
         open.add(server);
         PersonalCertificate cert = refusal.certificate(lab);
         String alert = alertReceived(cert, protocol, server.tlsPort().getAsInt());
@@ -146,20 +152,23 @@ class TlsAlertTest {
             }
         };
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(new KeyManager[] {km}, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
+        ctx.init(
+                new KeyManager[] {km},
+                new TrustManager[] {
+                    new X509TrustManager() {
+                        @Override
+                        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
+                        @Override
+                        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, new SecureRandom());
+                        @Override
+                        public X509Certificate[] getAcceptedIssuers() {
+                            return new X509Certificate[0];
+                        }
+                    }
+                },
+                new SecureRandom());
         // An SSLEngine over a plain socket, each flight written in one piece: an SSLSocket writes its
         // flight record by record and may hit the server's close (broken pipe) before it reads the alert.
         SSLEngine engine = ctx.createSSLEngine("um1.lab.test", port);
@@ -201,7 +210,8 @@ class TlsAlertTest {
                     in.flip();
                     SSLEngineResult r = in.hasRemaining() ? engine.unwrap(in, app) : null;
                     in.compact();
-                    if (r == null || r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW
+                    if (r == null
+                            || r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW
                             || r.bytesConsumed() == 0) {
                         int n = s.getInputStream().read(buf);
                         if (n < 0) {
@@ -212,7 +222,9 @@ class TlsAlertTest {
                 } catch (SSLException e) {
                     String m = String.valueOf(e.getMessage());
                     int i = m.indexOf("Received fatal alert: ");
-                    return i < 0 ? "other: " + m : m.substring(i + "Received fatal alert: ".length()).strip();
+                    return i < 0
+                            ? "other: " + m
+                            : m.substring(i + "Received fatal alert: ".length()).strip();
                 }
             }
         }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -43,7 +42,9 @@ class TransportValuesTest {
     void peersAreNormalisedAndCompared() {
         SipPeer a = SipPeer.tls("GW1.Contoso.COM.", 5061);
         assertThat(a.host()).isEqualTo("gw1.contoso.com");
-        assertThat(a).isEqualTo(SipPeer.tls("gw1.contoso.com", 5061)).hasSameHashCodeAs(SipPeer.tls("gw1.contoso.com", 5061));
+        assertThat(a)
+                .isEqualTo(SipPeer.tls("gw1.contoso.com", 5061))
+                .hasSameHashCodeAs(SipPeer.tls("gw1.contoso.com", 5061));
         assertThat(a).isNotEqualTo(SipPeer.tcp("gw1.contoso.com", 5061));
         SipPeer pinned = a.connectingTo(InetAddress.getLoopbackAddress());
         assertThat(pinned).isNotEqualTo(a);
@@ -85,17 +86,31 @@ class TransportValuesTest {
     @Test
     void serverAndClientShareOneOptionTypeAndSnapshotItAtStart() throws Exception {
         for (java.util.function.IntConsumer threads : List.<java.util.function.IntConsumer>of(
-                n -> SipServer.builder().ioThreads(n), n -> SipClient.builder().ioThreads(n),
+                n -> SipServer.builder().ioThreads(n),
+                n -> SipClient.builder().ioThreads(n),
                 n -> TransportOptions.builder().ioThreads(n))) {
             threads.accept(0);
-            assertThatThrownBy(() -> threads.accept(-1)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> threads.accept(-1))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(">= 0");
         }
-        TransportOptions o = TransportOptions.builder().ioThreads(1).idleTimeout(Duration.ofSeconds(42)).build();
-        SipServer.Builder b = SipServer.builder().options(o).tcp(true).tlsListener(false).tcpPort(0)
+        TransportOptions o = TransportOptions.builder()
+                .ioThreads(1)
+                .idleTimeout(Duration.ofSeconds(42))
+                .build();
+        SipServer.Builder b = SipServer.builder()
+                .options(o)
+                .tcp(true)
+                .tlsListener(false)
+                .tcpPort(0)
                 .bindAddress(java.net.InetAddress.getLoopbackAddress())
-                .trustList(org.umsec.core.TrustList.of(List.of("127.0.0.1"))).handler((c, m) -> m.release());
-        try (SipServer s = b.start(); SipClient c = SipClient.builder().options(o).handler((x, m) -> m.release()).build()) {
+                .trustList(org.umsec.core.TrustList.of(List.of("127.0.0.1")))
+                .handler((c, m) -> m.release());
+        try (SipServer s = b.start();
+                SipClient c = SipClient.builder()
+                        .options(o)
+                        .handler((x, m) -> m.release())
+                        .build()) {
             b.idleTimeout(Duration.ofSeconds(1)).sipTrace(true);
             assertThat(s.options().idleTimeout()).isEqualTo(Duration.ofSeconds(42));
             assertThat(s.sipTrace()).isFalse();

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,17 +65,28 @@ class TrustAnchorAttackTest {
     }
 
     private SipServer server(TlsSettings tls) throws IOException {
-        SipServer s = SipServer.builder().tcp(false).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .tls(tls).trustList(TrustList.of(List.of(GATEWAY_FQDN, GWX_FQDN)))
-                .handler(responder).events(lab.events::add).ioThreads(1).start();
+        SipServer s = SipServer.builder()
+                .tcp(false)
+                .tlsPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .tls(tls)
+                .trustList(TrustList.of(List.of(GATEWAY_FQDN, GWX_FQDN)))
+                .handler(responder)
+                .events(lab.events::add)
+                .ioThreads(1)
+                .start();
         open.add(s);
         return s;
     }
 
     private CompletableFuture<TransportConnection> dial(SipServer server, PersonalCertificate cert) throws IOException {
-        SipClient c = SipClient.builder().tls(lab.clientTls(cert, TlsEngine.JDK)).handler(responses).build();
+        SipClient c = SipClient.builder()
+                .tls(lab.clientTls(cert, TlsEngine.JDK))
+                .handler(responses)
+                .build();
         open.add(c);
-        return c.connect(SipPeer.tls(SERVER_FQDN, server.tlsPort().getAsInt()).connectingTo(InetAddress.getLoopbackAddress()));
+        return c.connect(
+                SipPeer.tls(SERVER_FQDN, server.tlsPort().getAsInt()).connectingTo(InetAddress.getLoopbackAddress()));
     }
 
     private static void assertClosed(CompletableFuture<TransportConnection> f) throws Exception {
@@ -93,15 +103,18 @@ class TrustAnchorAttackTest {
     @Test
     void leafForgedWithATrustedGatewaysKeyIsRefusedAtTheListener() throws Exception {
         SipServer server = server();
-        PersonalCertificate forged = lab.pki.leaf(GATEWAY_FQDN).signedWithKeyOf(gwx).build();
-        assertThat(forged.certificate().getIssuerX500Principal()).isEqualTo(gwx.certificate().getSubjectX500Principal());
+        PersonalCertificate forged =
+                lab.pki.leaf(GATEWAY_FQDN).signedWithKeyOf(gwx).build();
+        assertThat(forged.certificate().getIssuerX500Principal())
+                .isEqualTo(gwx.certificate().getSubjectX500Principal());
 
         CompletableFuture<TransportConnection> f = dial(server, forged);
 
         SecurityEvent e = lab.awaitEvent(SecurityEventType.TLS_HANDSHAKE_FAILED);
         assertThat(e.field("reason")).contains(HandshakeFailureReason.UNKNOWN_CA.name());
         assertThat(e.field("detail").orElseThrow()).contains("ISSUER_NOT_CA", GWX_FQDN, "exact-match pin");
-        assertThat(e.field("peerCertificate").orElseThrow()).contains(CertificateInfo.of(forged.certificate()).sha1Thumbprint());
+        assertThat(e.field("peerCertificate").orElseThrow())
+                .contains(CertificateInfo.of(forged.certificate()).sha1Thumbprint());
         assertClosed(f);
         assertThat(responder.received).isEmpty();
     }
@@ -120,9 +133,17 @@ class TrustAnchorAttackTest {
 
     @Test
     void revocationRequiredRefusesPeersWithoutACurrentCrl() throws Exception {
-        PeerCertificateValidator require = PeerCertificateValidator.builder().store(lab.store).clock(lab.clock)
-                .revocation(RevocationPolicy.REQUIRE).events(lab.events::add).build();
-        SipServer server = server(TlsSettings.builder().certificates(lab.provider).peers(require).engine(TlsEngine.JDK).build());
+        PeerCertificateValidator require = PeerCertificateValidator.builder()
+                .store(lab.store)
+                .clock(lab.clock)
+                .revocation(RevocationPolicy.REQUIRE)
+                .events(lab.events::add)
+                .build();
+        SipServer server = server(TlsSettings.builder()
+                .certificates(lab.provider)
+                .peers(require)
+                .engine(TlsEngine.JDK)
+                .build());
 
         CompletableFuture<TransportConnection> f = dial(server, lab.gateway);
         SecurityEvent e = lab.awaitEvent(SecurityEventType.TLS_HANDSHAKE_FAILED);
@@ -131,8 +152,10 @@ class TrustAnchorAttackTest {
         assertClosed(f);
 
         // CRLs of the intermediate and the root, current: the gateway gets in
-        lab.store.importCrl(CertificateFiles.toPem(lab.pki.intermediate().crl(Duration.ofDays(7))).getBytes(US_ASCII));
-        lab.store.importCrl(CertificateFiles.toPem(lab.pki.root().crl(Duration.ofDays(7))).getBytes(US_ASCII));
+        lab.store.importCrl(CertificateFiles.toPem(lab.pki.intermediate().crl(Duration.ofDays(7)))
+                .getBytes(US_ASCII));
+        lab.store.importCrl(
+                CertificateFiles.toPem(lab.pki.root().crl(Duration.ofDays(7))).getBytes(US_ASCII));
         TransportConnection c = dial(server, lab.gateway).get(WAIT_SECONDS, TimeUnit.SECONDS);
         c.send(Lab.options("TLS"));
         assertThat(responses.next()).isEqualTo(200);
@@ -140,9 +163,11 @@ class TrustAnchorAttackTest {
 
         // the intermediate's next CRL is overdue (nextUpdate already passed): refused, and reported
         lab.events.clear();
-        lab.store.importCrl(CertificateFiles.toPem(lab.pki.intermediate().crl(Duration.ofSeconds(-1))).getBytes(US_ASCII));
+        lab.store.importCrl(CertificateFiles.toPem(lab.pki.intermediate().crl(Duration.ofSeconds(-1)))
+                .getBytes(US_ASCII));
         CompletableFuture<TransportConnection> stale = dial(server, lab.gateway);
-        assertThat(lab.awaitEvent(SecurityEventType.CRL_STALE).field("issuer").orElseThrow()).contains("Lab Test Intermediate");
+        assertThat(lab.awaitEvent(SecurityEventType.CRL_STALE).field("issuer").orElseThrow())
+                .contains("Lab Test Intermediate");
         SecurityEvent refused = lab.awaitEvent(SecurityEventType.TLS_HANDSHAKE_FAILED);
         assertThat(refused.field("reason")).contains(HandshakeFailureReason.REVOCATION_UNKNOWN.name());
         assertThat(refused.field("detail").orElseThrow()).contains("past its nextUpdate");
@@ -154,7 +179,8 @@ class TrustAnchorAttackTest {
         SipServer server = server();
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(1024);
-        PersonalCertificate weak = lab.pki.leaf(GATEWAY_FQDN).keyPair(g.generateKeyPair()).build();
+        PersonalCertificate weak =
+                lab.pki.leaf(GATEWAY_FQDN).keyPair(g.generateKeyPair()).build();
 
         CompletableFuture<TransportConnection> f = dial(server, weak);
 

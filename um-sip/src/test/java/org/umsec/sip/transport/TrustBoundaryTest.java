@@ -19,9 +19,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,22 +66,33 @@ class TrustBoundaryTest {
     }
 
     private SipServer server(TlsEngine engine, TrustList trust, SipServer.Builder b) throws IOException {
-        SipServer s = b.tcp(false).tlsPort(0).bindAddress(InetAddress.getLoopbackAddress())
-                .tls(lab.serverTls(engine)).tlsTrustList(trust)
-                .handler(responder).events(lab.events::add).ioThreads(1).start();
+        SipServer s = b.tcp(false)
+                .tlsPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .tls(lab.serverTls(engine))
+                .tlsTrustList(trust)
+                .handler(responder)
+                .events(lab.events::add)
+                .ioThreads(1)
+                .start();
         open.add(s);
         return s;
     }
 
     private CompletableFuture<TransportConnection> connect(SipServer s, PersonalCertificate cert, TlsEngine engine)
             throws IOException {
-        SipClient c = SipClient.builder().tls(lab.clientTls(cert, engine)).handler(responses).build();
+        SipClient c = SipClient.builder()
+                .tls(lab.clientTls(cert, engine))
+                .handler(responses)
+                .build();
         open.add(c);
-        return c.connect(SipPeer.tls(SERVER_FQDN, s.tlsPort().getAsInt()).connectingTo(InetAddress.getLoopbackAddress()));
+        return c.connect(
+                SipPeer.tls(SERVER_FQDN, s.tlsPort().getAsInt()).connectingTo(InetAddress.getLoopbackAddress()));
     }
 
     private static PersonalCertificate issued(String subject, String ip) {
-        CertificateSpec.Builder spec = CertificateSpec.builder().subject(new X500Principal(subject))
+        CertificateSpec.Builder spec = CertificateSpec.builder()
+                .subject(new X500Principal(subject))
                 .purposes(EnumSet.of(KeyPurpose.CLIENT_AUTH, KeyPurpose.SERVER_AUTH));
         if (ip != null) {
             spec.ipAddress(ip);
@@ -191,20 +200,31 @@ class TrustBoundaryTest {
         s.setSipTrace(true);
         assertThat(s.sipTrace()).isTrue();
         String on = captureStderr(() -> {
-            c.send(Lab.request(SipRequest.INVITE, "TLS").body("application/sdp", Lab.sdp(true)).build());
+            c.send(Lab.request(SipRequest.INVITE, "TLS")
+                    .body("application/sdp", Lab.sdp(true))
+                    .build());
             assertThat(responses.next()).isEqualTo(200);
         });
-        assertThat(on).contains("org.umsec.sip.trace").contains("<<< received on #").contains("INVITE sip:" + SERVER_FQDN)
-                .contains(">>> sent on #").contains("SIP/2.0 200")
-                .contains("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<masked>").doesNotContain(key);
+        assertThat(on)
+                .contains("org.umsec.sip.trace")
+                .contains("<<< received on #")
+                .contains("INVITE sip:" + SERVER_FQDN)
+                .contains(">>> sent on #")
+                .contains("SIP/2.0 200")
+                .contains("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<masked>")
+                .doesNotContain(key);
 
-        SipServer withKeys = server(TlsEngine.JDK, TrustList.of(List.of(GATEWAY_FQDN)),
+        SipServer withKeys = server(
+                TlsEngine.JDK,
+                TrustList.of(List.of(GATEWAY_FQDN)),
                 SipServer.builder().sipTrace(true).traceKeys(true));
         SecurityEvent warned = lab.awaitEvent(SecurityEventType.INSECURE_OPTION_ENABLED);
         assertThat(warned.field("option")).contains("traceKeys");
         TransportConnection k = connect(withKeys, lab.gateway, TlsEngine.JDK).get(WAIT_SECONDS, TimeUnit.SECONDS);
         String shown = captureStderr(() -> {
-            k.send(Lab.request(SipRequest.INVITE, "TLS").body("application/sdp", Lab.sdp(true)).build());
+            k.send(Lab.request(SipRequest.INVITE, "TLS")
+                    .body("application/sdp", Lab.sdp(true))
+                    .build());
             assertThat(responses.next()).isEqualTo(200);
         });
         assertThat(shown).contains("inline:" + key);
@@ -217,12 +237,23 @@ class TrustBoundaryTest {
     @Test
     void keyLogFileReceivesTheSecretsOfEachHandshake() throws Exception {
         Path keys = dir.resolve("sslkeys.log");
-        assertThatThrownBy(() -> SipServer.builder().tcp(false).tlsPort(0).tls(lab.serverTls(TlsEngine.JDK))
-                .tlsTrustList(TrustList.of(List.of(GATEWAY_FQDN))).handler(responder).keyLogFile(keys).start())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("OPENSSL");
-        org.junit.jupiter.api.Assumptions.assumeTrue(TlsEngine.openSslAvailable() || Boolean.getBoolean("umsec.requireTools"),
+        assertThatThrownBy(() -> SipServer.builder()
+                        .tcp(false)
+                        .tlsPort(0)
+                        .tls(lab.serverTls(TlsEngine.JDK))
+                        .tlsTrustList(TrustList.of(List.of(GATEWAY_FQDN)))
+                        .handler(responder)
+                        .keyLogFile(keys)
+                        .start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("OPENSSL");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                TlsEngine.openSslAvailable() || Boolean.getBoolean("umsec.requireTools"),
                 "netty-tcnative does not load here");
-        SipServer s = server(TlsEngine.OPENSSL, TrustList.of(List.of(GATEWAY_FQDN)), SipServer.builder().keyLogFile(keys));
+        SipServer s = server(
+                TlsEngine.OPENSSL,
+                TrustList.of(List.of(GATEWAY_FQDN)),
+                SipServer.builder().keyLogFile(keys));
         SecurityEvent warned = lab.awaitEvent(SecurityEventType.INSECURE_OPTION_ENABLED);
         assertThat(warned.field("file")).contains(keys.toString());
         for (TlsEngine client : List.of(TlsEngine.JDK, TlsEngine.OPENSSL)) {

@@ -16,35 +16,35 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class Aes {
 
-  private final Cipher ecb;
+    private final Cipher ecb;
 
-  /**
-   * Creates the block function for a 16, 24 or 32 octet key.
-   *
-   * @param key the AES key
-   * @throws IllegalArgumentException if the key length is not an AES key length
-   */
-  public Aes(byte[] key) {
-    if (key.length != 16 && key.length != 24 && key.length != 32) {
-      throw new IllegalArgumentException("AES key must be 16, 24 or 32 octets: " + key.length);
+    /**
+     * Creates the block function for a 16, 24 or 32 octet key.
+     *
+     * @param key the AES key
+     * @throws IllegalArgumentException if the key length is not an AES key length
+     */
+    public Aes(byte[] key) {
+        if (key.length != 16 && key.length != 24 && key.length != 32) {
+            throw new IllegalArgumentException("AES key must be 16, 24 or 32 octets: " + key.length);
+        }
+        try {
+            ecb = Cipher.getInstance("AES/ECB/NoPadding");
+            ecb.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/ECB/NoPadding unavailable", e);
+        }
     }
-    try {
-      ecb = Cipher.getInstance("AES/ECB/NoPadding");
-      ecb.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES/ECB/NoPadding unavailable", e);
-    }
-  }
 
-  /**
-   * Encrypts {@code len} octets (a multiple of 16) of blocks from {@code in} into {@code out}; the
-   * arrays must not overlap.
-   */
-  public void encryptBlocks(byte[] in, int inOff, int len, byte[] out, int outOff) {
-    try {
-      ecb.update(in, inOff, len, out, outOff);
-    } catch (ShortBufferException e) {
-      throw new IllegalStateException("scratch buffer too small", e);
+    /**
+     * Encrypts {@code len} octets (a multiple of 16) of blocks from {@code in} into {@code out}; the
+     * arrays must not overlap.
+     */
+    public void encryptBlocks(byte[] in, int inOff, int len, byte[] out, int outOff) {
+        try {
+            ecb.update(in, inOff, len, out, outOff);
+        } catch (ShortBufferException e) {
+            throw new IllegalStateException("scratch buffer too small", e);
+        }
     }
-  }
 }

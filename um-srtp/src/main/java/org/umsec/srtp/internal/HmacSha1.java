@@ -17,67 +17,67 @@ import java.util.Arrays;
  */
 public final class HmacSha1 {
 
-  /** SHA-1 output length in octets. */
-  public static final int LENGTH = 20;
+    /** SHA-1 output length in octets. */
+    public static final int LENGTH = 20;
 
-  private static final int BLOCK = 64;
+    private static final int BLOCK = 64;
 
-  private final MessageDigest sha1;
-  private final byte[] innerPad = new byte[BLOCK];
-  private final byte[] outerPad = new byte[BLOCK];
-  private final byte[] innerHash = new byte[LENGTH];
-  private final byte[] word = new byte[4];
+    private final MessageDigest sha1;
+    private final byte[] innerPad = new byte[BLOCK];
+    private final byte[] outerPad = new byte[BLOCK];
+    private final byte[] innerHash = new byte[LENGTH];
+    private final byte[] word = new byte[4];
 
-  /**
-   * Creates the MAC for {@code key}.
-   *
-   * @param key the HMAC key (20 octets for SRTP; any length is accepted)
-   */
-  public HmacSha1(byte[] key) {
-    try {
-      sha1 = MessageDigest.getInstance("SHA-1");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 unavailable", e);
+    /**
+     * Creates the MAC for {@code key}.
+     *
+     * @param key the HMAC key (20 octets for SRTP; any length is accepted)
+     */
+    public HmacSha1(byte[] key) {
+        try {
+            sha1 = MessageDigest.getInstance("SHA-1");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 unavailable", e);
+        }
+        byte[] k = key.length > BLOCK ? sha1.digest(key) : key;
+        Arrays.fill(innerPad, (byte) 0x36);
+        Arrays.fill(outerPad, (byte) 0x5c);
+        for (int i = 0; i < k.length; i++) {
+            innerPad[i] ^= k[i];
+            outerPad[i] ^= k[i];
+        }
     }
-    byte[] k = key.length > BLOCK ? sha1.digest(key) : key;
-    Arrays.fill(innerPad, (byte) 0x36);
-    Arrays.fill(outerPad, (byte) 0x5c);
-    for (int i = 0; i < k.length; i++) {
-      innerPad[i] ^= k[i];
-      outerPad[i] ^= k[i];
+
+    /** Begins a new MAC computation. */
+    public void start() {
+        sha1.reset();
+        sha1.update(innerPad, 0, BLOCK);
     }
-  }
 
-  /** Begins a new MAC computation. */
-  public void start() {
-    sha1.reset();
-    sha1.update(innerPad, 0, BLOCK);
-  }
-
-  /** Absorbs {@code len} octets. */
-  public void update(byte[] in, int off, int len) {
-    sha1.update(in, off, len);
-  }
-
-  /** Absorbs a 32-bit big-endian word (the SRTP rollover counter). */
-  public void updateInt(int value) {
-    final byte[] w = word;
-    w[0] = (byte) (value >>> 24);
-    w[1] = (byte) (value >>> 16);
-    w[2] = (byte) (value >>> 8);
-    w[3] = (byte) value;
-    sha1.update(w, 0, 4);
-  }
-
-  /** Writes the 20-octet MAC to {@code out} at {@code off}. */
-  public void finish(byte[] out, int off) {
-    try {
-      sha1.digest(innerHash, 0, LENGTH);
-      sha1.update(outerPad, 0, BLOCK);
-      sha1.update(innerHash, 0, LENGTH);
-      sha1.digest(out, off, LENGTH);
-    } catch (DigestException e) {
-      throw new IllegalStateException("digest output too small", e);
+    /** Absorbs {@code len} octets. */
+    public void update(byte[] in, int off, int len) {
+        sha1.update(in, off, len);
     }
-  }
+
+    /** Absorbs a 32-bit big-endian word (the SRTP rollover counter). */
+    public void updateInt(int value) {
+        final byte[] w = word;
+        w[0] = (byte) (value >>> 24);
+        w[1] = (byte) (value >>> 16);
+        w[2] = (byte) (value >>> 8);
+        w[3] = (byte) value;
+        sha1.update(w, 0, 4);
+    }
+
+    /** Writes the 20-octet MAC to {@code out} at {@code off}. */
+    public void finish(byte[] out, int off) {
+        try {
+            sha1.digest(innerHash, 0, LENGTH);
+            sha1.update(outerPad, 0, BLOCK);
+            sha1.update(innerHash, 0, LENGTH);
+            sha1.digest(out, off, LENGTH);
+        } catch (DigestException e) {
+            throw new IllegalStateException("digest output too small", e);
+        }
+    }
 }

@@ -4,12 +4,12 @@ package org.umsec.srtp.internal;
 @FunctionalInterface
 public interface KeyDerivation {
 
-  /**
-   * Derives key material.
-   *
-   * @param label the key derivation label (0x00..0x05)
-   * @param length octets wanted
-   * @return a new array of {@code length} octets
-   */
-  byte[] derive(int label, int length);
+    /**
+     * Derives key material.
+     *
+     * @param label the key derivation label (0x00..0x05)
+     * @param length octets wanted
+     * @return a new array of {@code length} octets
+     */
+    byte[] derive(int label, int length);
 }

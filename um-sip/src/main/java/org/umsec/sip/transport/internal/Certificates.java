@@ -4,13 +4,11 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.umsec.certs.CertificateInfo;
 
 /** Certificate helpers for the transport. */
 public final class Certificates {
-    private Certificates() {
-    }
+    private Certificates() {}
 
     /**
      * @param cert a certificate or null
@@ -23,11 +21,13 @@ public final class Certificates {
         }
         try {
             CertificateInfo i = CertificateInfo.of(cert);
-            return LogText.escape("subject=" + i.subject().getName() + "; issuer=" + i.issuer().getName() + "; serial="
+            return LogText.escape("subject=" + i.subject().getName() + "; issuer="
+                    + i.issuer().getName() + "; serial="
                     + i.serialNumberHex() + "; sha1=" + i.sha1Thumbprint() + "; notAfter=" + i.notAfter()
                     + "; identities=" + i.identity().presentedIdentities());
         } catch (RuntimeException e) {
-            return LogText.escape("subject=" + cert.getSubjectX500Principal().getName() + "; unreadable: " + e.getMessage());
+            return LogText.escape(
+                    "subject=" + cert.getSubjectX500Principal().getName() + "; unreadable: " + e.getMessage());
         }
     }
 

@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.core.SecurityEvent;
@@ -32,10 +31,20 @@ import org.umsec.sip.transport.TlsEngine;
  * @param trace the SIP message trace
  * @param keyLog server side: the TLS key log, or null
  */
-public record Endpoint(SipMessageHandler handler, SecurityEventListener events, Clock clock,
-        Supplier<TrustList> tcpTrust, SourceTrust sources, PeerTrustManager trustManager, TlsEngine engine,
-        Executor handlerExecutor, int maxPendingMessages, Duration preAuthTimeout, boolean answerKeepAlives,
-        SipTrace trace, KeyLog keyLog) {
+public record Endpoint(
+        SipMessageHandler handler,
+        SecurityEventListener events,
+        Clock clock,
+        Supplier<TrustList> tcpTrust,
+        SourceTrust sources,
+        PeerTrustManager trustManager,
+        TlsEngine engine,
+        Executor handlerExecutor,
+        int maxPendingMessages,
+        Duration preAuthTimeout,
+        boolean answerKeepAlives,
+        SipTrace trace,
+        KeyLog keyLog) {
     private static final Logger LOG = LoggerFactory.getLogger("org.umsec.sip.transport.events");
     private static final SecurityEventBus FALLBACK = new SecurityEventBus();
 

@@ -12,13 +12,11 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-
 import org.umsec.sip.transport.IoMode;
 
 /** Event loops and channel classes for an {@link IoMode}. */
 public final class EventLoops {
-    private EventLoops() {
-    }
+    private EventLoops() {}
 
     /**
      * @param mode EPOLL or NIO (resolved)

@@ -6,7 +6,6 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
-
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
@@ -34,7 +33,8 @@ public final class FixedKeyManager extends X509ExtendedKeyManager {
         }
         String t = keyType.contains("_") ? keyType.substring(0, keyType.indexOf('_')) : keyType;
         String alg = key.getAlgorithm();
-        return t.equalsIgnoreCase(alg) || ("EC".equalsIgnoreCase(t) && "ECDSA".equalsIgnoreCase(alg))
+        return t.equalsIgnoreCase(alg)
+                || ("EC".equalsIgnoreCase(t) && "ECDSA".equalsIgnoreCase(alg))
                 || ("RSASSA-PSS".equalsIgnoreCase(t) && "RSA".equalsIgnoreCase(alg));
     }
 

@@ -1,17 +1,14 @@
 package org.umsec.sip.transport.internal;
 
-import java.util.Locale;
-
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
-
+import java.util.Locale;
 import org.umsec.certs.CertificateValidationException;
 import org.umsec.sip.transport.HandshakeFailureReason;
 
 /** Maps what a TLS engine reports to a {@link HandshakeFailureReason} when the trust manager left no record. */
 public final class HandshakeFailures {
-    private HandshakeFailures() {
-    }
+    private HandshakeFailures() {}
 
     /**
      * @param cause the handshake failure
@@ -34,8 +31,10 @@ public final class HandshakeFailures {
             all.append(' ').append(t.getMessage());
         }
         String m = all.toString().toLowerCase(Locale.ROOT);
-        if (m.contains("empty client certificate chain") || m.contains("peer_did_not_return_a_certificate")
-                || m.contains("certificate_required") || m.contains("did not return a certificate")) {
+        if (m.contains("empty client certificate chain")
+                || m.contains("peer_did_not_return_a_certificate")
+                || m.contains("certificate_required")
+                || m.contains("did not return a certificate")) {
             return HandshakeFailureReason.NO_CLIENT_CERTIFICATE;
         }
         if (m.contains("identity_not_trusted")) {
@@ -50,10 +49,17 @@ public final class HandshakeFailures {
         if (m.contains("unknown_ca")) {
             return HandshakeFailureReason.UNKNOWN_CA;
         }
-        if (m.contains("protocol_version") || m.contains("no appropriate protocol") || m.contains("not enabled or supported")
-                || m.contains("unsupported_protocol") || m.contains("wrong_version_number") || m.contains("no cipher suites in common")
-                || m.contains("no_shared_cipher") || m.contains("insufficient_security") || m.contains("handshake_failure")
-                || m.contains("unsupported or unrecognized ssl message") || m.contains("no_cipher")
+        if (m.contains("protocol_version")
+                || m.contains("no appropriate protocol")
+                || m.contains("not enabled or supported")
+                || m.contains("unsupported_protocol")
+                || m.contains("wrong_version_number")
+                || m.contains("no cipher suites in common")
+                || m.contains("no_shared_cipher")
+                || m.contains("insufficient_security")
+                || m.contains("handshake_failure")
+                || m.contains("unsupported or unrecognized ssl message")
+                || m.contains("no_cipher")
                 || m.contains("no_protocols_available")) {
             return HandshakeFailureReason.PROTOCOL_OR_CIPHER_MISMATCH;
         }

@@ -1,5 +1,7 @@
 package org.umsec.sip.transport.internal;
 
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
+import io.netty.internal.tcnative.SSL;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -11,12 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.Set;
-
 import javax.net.ssl.SSLEngine;
-
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
-import io.netty.internal.tcnative.SSL;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,11 +41,12 @@ public final class KeyLog implements AutoCloseable {
      * @throws IOException when it cannot be opened
      */
     public static KeyLog open(Path file) throws IOException {
-        Set<StandardOpenOption> opts = EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE);
+        Set<StandardOpenOption> opts =
+                EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
         FileChannel ch;
         if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            ch = FileChannel.open(file, opts, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            ch = FileChannel.open(
+                    file, opts, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } else {
             ch = FileChannel.open(file, opts);
         }
@@ -70,7 +68,8 @@ public final class KeyLog implements AutoCloseable {
      * @return whether a line was written (false for engines or protocols without access to the secret)
      */
     public boolean record(SSLEngine engine) {
-        if (!(engine instanceof ReferenceCountedOpenSslEngine o) || !"TLSv1.2".equals(engine.getSession().getProtocol())) {
+        if (!(engine instanceof ReferenceCountedOpenSslEngine o)
+                || !"TLSv1.2".equals(engine.getSession().getProtocol())) {
             return false;
         }
         byte[] random;

@@ -7,8 +7,7 @@ package org.umsec.sip.transport.internal;
  * drive an administrator's terminal or reorder what is displayed.
  */
 public final class LogText {
-    private LogText() {
-    }
+    private LogText() {}
 
     /**
      * @param s text or null
@@ -21,8 +20,10 @@ public final class LogText {
         StringBuilder sb = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean bad = Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
-                    || c == '\u2028' || c == '\u2029';
+            boolean bad = Character.isISOControl(c)
+                    || Character.getType(c) == Character.FORMAT
+                    || c == '\u2028'
+                    || c == '\u2029';
             if (bad) {
                 if (sb == null) {
                     sb = new StringBuilder(s.length() + 16).append(s, 0, i);

@@ -2,7 +2,6 @@ package org.umsec.sip.transport.internal;
 
 import java.security.cert.X509Certificate;
 import java.util.List;
-
 import org.umsec.core.CertificateIdentity;
 import org.umsec.sip.transport.HandshakeFailureReason;
 
@@ -16,8 +15,12 @@ import org.umsec.sip.transport.HandshakeFailureReason;
  * @param identity the peer certificate's identities, or null
  * @param trustedAs the trust entry (server) or dialled host (client) matched, or null
  */
-public record PeerCheck(HandshakeFailureReason reason, String detail, X509Certificate peer,
-        CertificateIdentity identity, String trustedAs) {
+public record PeerCheck(
+        HandshakeFailureReason reason,
+        String detail,
+        X509Certificate peer,
+        CertificateIdentity identity,
+        String trustedAs) {
 
     /** @return whether the peer was accepted */
     public boolean accepted() {

@@ -1,5 +1,8 @@
 package org.umsec.sip.transport.internal;
 
+import io.netty.handler.ssl.OpenSslCertificateException;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
+import io.netty.internal.tcnative.CertificateVerifier;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.UnknownHostException;
@@ -13,14 +16,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
-
-import io.netty.handler.ssl.OpenSslCertificateException;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
-import io.netty.internal.tcnative.CertificateVerifier;
-
 import org.umsec.certs.CertificateInfo;
 import org.umsec.certs.CertificateValidationException;
 import org.umsec.certs.PeerCertificateValidator;
@@ -82,8 +79,14 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
      */
     public PeerCheck check(X509Certificate[] chain, PeerRole role, String dialledHost) {
         if (chain == null || chain.length == 0) {
-            return new PeerCheck(role == PeerRole.CLIENT ? HandshakeFailureReason.NO_CLIENT_CERTIFICATE
-                    : HandshakeFailureReason.OTHER, "peer presented no certificate", null, null, null);
+            return new PeerCheck(
+                    role == PeerRole.CLIENT
+                            ? HandshakeFailureReason.NO_CLIENT_CERTIFICATE
+                            : HandshakeFailureReason.OTHER,
+                    "peer presented no certificate",
+                    null,
+                    null,
+                    null);
         }
         X509Certificate peer = chain[0];
         ValidationResult r = validator.validate(chain, role);
@@ -92,27 +95,39 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
         }
         CertificateIdentity id = identityOf(peer);
         if (id == null) {
-            return new PeerCheck(HandshakeFailureReason.IDENTITY_NOT_TRUSTED, "certificate identities unreadable",
-                    peer, null, null);
+            return new PeerCheck(
+                    HandshakeFailureReason.IDENTITY_NOT_TRUSTED, "certificate identities unreadable", peer, null, null);
         }
         if (role == PeerRole.CLIENT) {
             TrustList list = trustList == null ? null : trustList.get();
             Optional<String> m = list == null ? Optional.empty() : list.matchCertificate(id);
             if (m.isEmpty()) {
-                return new PeerCheck(HandshakeFailureReason.IDENTITY_NOT_TRUSTED,
-                        "no identity of the certificate is on the trust list: " + id.presentedIdentities(), peer, id, null);
+                return new PeerCheck(
+                        HandshakeFailureReason.IDENTITY_NOT_TRUSTED,
+                        "no identity of the certificate is on the trust list: " + id.presentedIdentities(),
+                        peer,
+                        id,
+                        null);
             }
             return new PeerCheck(null, "accepted", peer, id, m.get());
         }
         if (dialledHost == null) {
-            return new PeerCheck(HandshakeFailureReason.IDENTITY_NOT_TRUSTED, "no dialled host to check the server against",
-                    peer, id, null);
+            return new PeerCheck(
+                    HandshakeFailureReason.IDENTITY_NOT_TRUSTED,
+                    "no dialled host to check the server against",
+                    peer,
+                    id,
+                    null);
         }
         // RFC 5922 §7.2: the FQDN dialled in SAN DNS (CN only without SAN DNS), no wildcards. A server
         // dialled by IP literal may be named by an IP SAN (the only case where an address identifies).
         if (!namesDialledHost(id, dialledHost)) {
-            return new PeerCheck(HandshakeFailureReason.IDENTITY_NOT_TRUSTED, "server certificate does not name "
-                    + dialledHost + ": " + id.presentedIdentities(), peer, id, null);
+            return new PeerCheck(
+                    HandshakeFailureReason.IDENTITY_NOT_TRUSTED,
+                    "server certificate does not name " + dialledHost + ": " + id.presentedIdentities(),
+                    peer,
+                    id,
+                    null);
         }
         return new PeerCheck(null, "accepted", peer, id, dialledHost);
     }
@@ -131,7 +146,9 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
             for (String ip : id.ipAddresses()) {
                 try {
                     // certificate IP SANs are literals: parsed, never looked up
-                    if (InetAddress.getByAddress(InetAddress.getByName(ip.strip()).getAddress()).equals(want)) {
+                    if (InetAddress.getByAddress(
+                                    InetAddress.getByName(ip.strip()).getAddress())
+                            .equals(want)) {
                         return true;
                     }
                 } catch (UnknownHostException e) {
@@ -218,11 +235,11 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
         } else {
             base = new CertificateException(c.reason() + ": " + LogText.escape(c.detail()));
         }
-        CertPathValidatorException path = new CertPathValidatorException(c.reason() + ": " + LogText.escape(c.detail()),
-                base, null, -1, pathReason(c.reason()));
+        CertPathValidatorException path = new CertPathValidatorException(
+                c.reason() + ": " + LogText.escape(c.detail()), base, null, -1, pathReason(c.reason()));
         if (engine instanceof ReferenceCountedOpenSslEngine) {
-            return new OpenSslCertificateException(c.reason() + ": " + LogText.escape(c.detail()), path,
-                    verifyError(c.reason()));
+            return new OpenSslCertificateException(
+                    c.reason() + ": " + LogText.escape(c.detail()), path, verifyError(c.reason()));
         }
         return new CertificateException(c.reason() + ": " + LogText.escape(c.detail()), path);
     }
@@ -264,22 +281,26 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
         run(chain, PeerRole.CLIENT, engine);
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
         run(chain, PeerRole.SERVER, engine);
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
         run(chain, PeerRole.CLIENT, null);
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
         run(chain, PeerRole.SERVER, null);
     }
 

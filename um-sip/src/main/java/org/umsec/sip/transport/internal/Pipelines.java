@@ -1,13 +1,11 @@
 package org.umsec.sip.transport.internal;
 
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
-
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.umsec.sip.codec.SipDecoderConfig;
 import org.umsec.sip.codec.SipMessageDecoder;
 import org.umsec.sip.codec.SipMessageEncoder;
@@ -16,8 +14,7 @@ import org.umsec.sip.codec.SipMessageEncoder;
 public final class Pipelines {
     private static final SipMessageEncoder ENCODER = new SipMessageEncoder();
 
-    private Pipelines() {
-    }
+    private Pipelines() {}
 
     /**
      * @param p the pipeline
@@ -28,8 +25,14 @@ public final class Pipelines {
      * @param connection the connection handler
      * @param trace the SIP message trace, or null
      */
-    public static void build(ChannelPipeline p, SslHandler ssl, Duration handshakeTimeout, Duration idleTimeout,
-            SipDecoderConfig decoder, SipChannel connection, SipTrace trace) {
+    public static void build(
+            ChannelPipeline p,
+            SslHandler ssl,
+            Duration handshakeTimeout,
+            Duration idleTimeout,
+            SipDecoderConfig decoder,
+            SipChannel connection,
+            SipTrace trace) {
         if (ssl != null) {
             ssl.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
             p.addLast("tls", ssl);

@@ -1,5 +1,14 @@
 package org.umsec.sip.transport.internal;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
@@ -12,7 +21,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
@@ -20,17 +28,6 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
-
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.certs.PeerRole;
@@ -44,10 +41,10 @@ import org.umsec.sip.codec.SipDecodeError;
 import org.umsec.sip.codec.SipKeepAlive;
 import org.umsec.sip.sdp.SdesTransportGuard;
 import org.umsec.sip.transport.HandshakeFailureReason;
-import org.umsec.sip.transport.TransportConnection;
 import org.umsec.sip.transport.SipPeer;
 import org.umsec.sip.transport.TlsHandshakeException;
 import org.umsec.sip.transport.TlsSessionInfo;
+import org.umsec.sip.transport.TransportConnection;
 
 /**
  * The last handler of a SIP connection's pipeline and the connection seen by the application: runs
@@ -155,8 +152,8 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
         if (transport == SignallingTransport.TCP && SdesTransportGuard.carriesSdesKeys(message)) {
             sdesRefused(message, "outbound");
             ReferenceCountUtil.release(message);
-            f.completeExceptionally(new IllegalStateException(
-                    "SDES keys (a=crypto) are never sent over TCP; use TLS (R19)"));
+            f.completeExceptionally(
+                    new IllegalStateException("SDES keys (a=crypto) are never sent over TCP; use TLS (R19)"));
             return f;
         }
         if (ch == null) {
@@ -218,8 +215,8 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
             setPaused(ctx, PAUSE_SOURCE_CHECK, true);
             sourceTrusted = false;
             sourceChecked = false;
-            preAuth = ch.eventLoop().schedule(() -> preAuthExpired(ctx), ep.preAuthTimeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
+            preAuth = ch.eventLoop()
+                    .schedule(() -> preAuthExpired(ctx), ep.preAuthTimeout().toMillis(), TimeUnit.MILLISECONDS);
             InetAddress source = ((InetSocketAddress) ch.remoteAddress()).getAddress();
             ep.sources().match(ep.tcpTrust().get(), source).whenComplete((entry, err) -> {
                 try {
@@ -254,14 +251,21 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
         if (!untrustedReported) {
             untrustedReported = true;
             ep.publish(SecurityEvent.builder(SecurityEventType.UNTRUSTED_PEER_REFUSED, ep.clock())
-                    .message("closed SIP over TCP from " + remote + ": " + (sourceChecked
-                            ? "source address is not a trusted gateway's and"
-                            : "source address check unfinished and") + " no complete request within "
+                    .message("closed SIP over TCP from " + remote + ": "
+                            + (sourceChecked
+                                    ? "source address is not a trusted gateway's and"
+                                    : "source address check unfinished and")
+                            + " no complete request within "
                             + ep.preAuthTimeout().toMillis() + " ms")
                     .field("transport", "TCP")
                     .field("remote", remote)
-                    .field("identities", List.of(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress()))
-                    .field("reason", "pre-authentication deadline").build());
+                    .field(
+                            "identities",
+                            List.of(((InetSocketAddress) ctx.channel().remoteAddress())
+                                    .getAddress()
+                                    .getHostAddress()))
+                    .field("reason", "pre-authentication deadline")
+                    .build());
         }
         ctx.close();
     }
@@ -293,7 +297,8 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 // still handshaking: it is checked against the current state when it completes
                 return CompletableFuture.completedFuture(false);
             }
-            PeerCheck c = ep.trustManager().check(t.peerCertificates().toArray(new X509Certificate[0]), PeerRole.CLIENT, null);
+            PeerCheck c = ep.trustManager()
+                    .check(t.peerCertificates().toArray(new X509Certificate[0]), PeerRole.CLIENT, null);
             if (c.accepted()) {
                 return CompletableFuture.completedFuture(false);
             }
@@ -311,7 +316,10 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
             ch.eventLoop().execute(() -> {
                 if (sourceChecked && sourceTrusted) {
                     sourceTrusted = false;
-                    noLongerTrusted(ch, "SOURCE_NOT_TRUSTED", "source address no longer on the TCP trust list",
+                    noLongerTrusted(
+                            ch,
+                            "SOURCE_NOT_TRUSTED",
+                            "source address no longer on the TCP trust list",
                             List.of(source.getHostAddress()));
                 }
             });
@@ -332,7 +340,8 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 .field("reason", reason)
                 .field("detail", LogText.escape(detail))
                 .field("identities", identities)
-                .field("phase", "established").build());
+                .field("phase", "established")
+                .build());
         ch.close();
     }
 
@@ -402,11 +411,16 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
         if (check == null || !check.accepted()) {
             // Abbreviated (resumed) handshake: the trust manager did not run; check the chain now so
             // that revocation, rotation of roots and trust-list changes still apply.
-            check = ep.trustManager().check(chain.toArray(new X509Certificate[0]), role, peer == null ? null : peer.host());
+            check = ep.trustManager()
+                    .check(chain.toArray(new X509Certificate[0]), role, peer == null ? null : peer.host());
         } else if (inbound && ep.trustManager().matchIdentity(check.identity()).isEmpty()) {
             // The trust list changed during the handshake; R17 is decided on the current one.
-            check = new PeerCheck(HandshakeFailureReason.IDENTITY_NOT_TRUSTED, "no identity of the certificate is on the"
-                    + " trust list: " + check.identities(), check.peer(), check.identity(), null);
+            check = new PeerCheck(
+                    HandshakeFailureReason.IDENTITY_NOT_TRUSTED,
+                    "no identity of the certificate is on the" + " trust list: " + check.identities(),
+                    check.peer(),
+                    check.identity(),
+                    null);
         }
         if (!check.accepted()) {
             refuse(ctx, check, null);
@@ -427,8 +441,14 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
         if (ep.keyLog() != null) {
             ep.keyLog().record(engine);
         }
-        tls = new TlsSessionInfo(session.getProtocol(), session.getCipherSuite(), ep.engine(), chain, check.identity(),
-                check.trustedAs(), sni);
+        tls = new TlsSessionInfo(
+                session.getProtocol(),
+                session.getCipherSuite(),
+                ep.engine(),
+                chain,
+                check.identity(),
+                check.trustedAs(),
+                sni);
         LOG.debug("TLS connection {} established: {}", this, LogText.escape(tls.toString()));
         ready.complete(this);
     }
@@ -436,8 +456,12 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
     private void handshakeFailed(ChannelHandlerContext ctx, SslHandler ssl, Throwable cause) {
         PeerCheck check = ssl == null ? null : ep.trustManager().take(ssl.engine());
         if (check == null || check.accepted()) {
-            check = new PeerCheck(HandshakeFailures.classify(cause), HandshakeFailures.detail(cause),
-                    check == null ? null : check.peer(), check == null ? null : check.identity(), null);
+            check = new PeerCheck(
+                    HandshakeFailures.classify(cause),
+                    HandshakeFailures.detail(cause),
+                    check == null ? null : check.peer(),
+                    check == null ? null : check.identity(),
+                    null);
         }
         refuse(ctx, check, cause);
     }
@@ -467,9 +491,11 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                     .field("transport", "TLS")
                     .field("remote", remote)
                     .field("identities", check.identities())
-                    .field("peerCertificate", check.peerSummary()).build());
+                    .field("peerCertificate", check.peerSummary())
+                    .build());
         }
-        ready.completeExceptionally(new TlsHandshakeException(reason, LogText.escape(check.detail()), check.peerSummary(), cause));
+        ready.completeExceptionally(
+                new TlsHandshakeException(reason, LogText.escape(check.detail()), check.peerSummary(), cause));
         ctx.close();
     }
 
@@ -517,7 +543,8 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
             sdesRefused(m, "inbound");
             if (m instanceof SipRequest req && !req.isMethod(SipRequest.ACK)) {
                 ctx.writeAndFlush(req.createResponse(488)
-                        .reason("Not Acceptable Here (SDES keys refused over TCP, use TLS)").build());
+                        .reason("Not Acceptable Here (SDES keys refused over TCP, use TLS)")
+                        .build());
             }
             ReferenceCountUtil.release(m);
             return;
@@ -533,13 +560,20 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                     .message("refused SIP over TCP from " + remote + ": source address is not a trusted gateway's")
                     .field("transport", "TCP")
                     .field("remote", remote)
-                    .field("identities", List.of(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress()))
-                    .field("first", describe(m)).build());
+                    .field(
+                            "identities",
+                            List.of(((InetSocketAddress) ctx.channel().remoteAddress())
+                                    .getAddress()
+                                    .getHostAddress()))
+                    .field("first", describe(m))
+                    .build());
         }
         // R26: answer, then close; an untrusted peer does not keep a slot of the connection table
         if (m instanceof SipRequest req && !req.isMethod(SipRequest.ACK)) {
             try {
-                ctx.writeAndFlush(req.createResponse(403).reason("Forbidden (source address not trusted)").build())
+                ctx.writeAndFlush(req.createResponse(403)
+                                .reason("Forbidden (source address not trusted)")
+                                .build())
                         .addListener(ChannelFutureListener.CLOSE);
                 return;
             } catch (IllegalArgumentException e) {
@@ -557,7 +591,8 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 .field("direction", direction)
                 .field("transport", "TCP")
                 .field("remote", remote)
-                .field("message", describe(m)).build());
+                .field("message", describe(m))
+                .build());
     }
 
     private static String describe(SipMessage m) {
@@ -628,15 +663,22 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!inbound && transport == SignallingTransport.TLS && !received && tls != null && cause instanceof SSLException) {
+        if (!inbound
+                && transport == SignallingTransport.TLS
+                && !received
+                && tls != null
+                && cause instanceof SSLException) {
             // TLS 1.3: the server checks our certificate after our side completed; its refusal arrives now.
             HandshakeFailureReason reason = HandshakeFailures.classify(cause);
             ep.publish(SecurityEvent.builder(SecurityEventType.TLS_HANDSHAKE_FAILED, ep.clock())
                     .message("server " + ctx.channel().remoteAddress() + " refused our certificate: " + reason)
-                    .field("reason", reason).field("role", "client")
+                    .field("reason", reason)
+                    .field("role", "client")
                     .field("remote", String.valueOf(ctx.channel().remoteAddress()))
                     .field("dialled", peer == null ? "" : peer.host())
-                    .field("detail", HandshakeFailures.detail(cause)).field("engine", ep.engine()).build());
+                    .field("detail", HandshakeFailures.detail(cause))
+                    .field("engine", ep.engine())
+                    .build());
         } else {
             LOG.debug("closing {} after {}", this, cause.toString());
         }

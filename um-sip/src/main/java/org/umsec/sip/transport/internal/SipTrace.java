@@ -2,7 +2,6 @@ package org.umsec.sip.transport.internal;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.sip.SipMessage;
@@ -17,6 +16,7 @@ import org.umsec.sip.SipMessage;
 public final class SipTrace {
     /** The log category of the trace. */
     public static final String CATEGORY = "org.umsec.sip.trace";
+
     private static final Logger LOG = LoggerFactory.getLogger(CATEGORY);
     private static final Pattern INLINE = Pattern.compile("(?im)^(a=crypto:[^\\r\\n]*?inline:)([^|\\s;]+)");
 

@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.core.AddressResolver;
@@ -114,7 +113,8 @@ public final class SourceTrust {
                 }
             });
         }
-        CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> result.complete(null));
+        CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0]))
+                .whenComplete((v, e) -> result.complete(null));
         return result;
     }
 
@@ -152,8 +152,8 @@ public final class SourceTrust {
             if (c != null && c.refreshing != null) {
                 return c; // one lookup per name at a time
             }
-            Cached n = new Cached(c == null ? List.of() : c.addresses, c == null ? 0 : c.expiresAt,
-                    new CompletableFuture<>());
+            Cached n = new Cached(
+                    c == null ? List.of() : c.addresses, c == null ? 0 : c.expiresAt, new CompletableFuture<>());
             holder[0] = n;
             return n;
         });
@@ -194,8 +194,10 @@ public final class SourceTrust {
         // matched before, and no second lookup of it starts until the first one returns
         resolved.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionally(t -> {
             if (!done.isDone()) {
-                LOG.warn("resolving trusted name {} takes longer than {} ms; it matches nothing new until it answers",
-                        k.name, timeout.toMillis());
+                LOG.warn(
+                        "resolving trusted name {} takes longer than {} ms; it matches nothing new until it answers",
+                        k.name,
+                        timeout.toMillis());
                 done.complete(new Cached(pending.addresses, 0, done));
             }
             return null;
@@ -229,8 +231,7 @@ public final class SourceTrust {
         }
     }
 
-    private record Key(AddressResolver resolver, String name) {
-    }
+    private record Key(AddressResolver resolver, String name) {}
 
     private record Cached(List<InetAddress> addresses, long expiresAt, CompletableFuture<Cached> refreshing) {
         boolean expired(long now) {

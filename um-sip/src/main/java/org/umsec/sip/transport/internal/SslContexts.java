@@ -1,20 +1,17 @@
 package org.umsec.sip.transport.internal;
 
-import javax.net.ssl.SSLException;
-
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
-
+import javax.net.ssl.SSLException;
 import org.umsec.sip.transport.TlsEngine;
 import org.umsec.sip.transport.TlsSettings;
 
 /** Builds Netty SSL contexts from {@link TlsSettings}. */
 public final class SslContexts {
-    private SslContexts() {
-    }
+    private SslContexts() {}
 
     /**
      * @param s settings (a key manager is required)
@@ -36,13 +33,15 @@ public final class SslContexts {
      * @throws IllegalStateException with a key log when the policy does not allow TLS 1.2
      */
     public static SslContext server(TlsSettings s, PeerTrustManager tm, boolean keyLog) throws SSLException {
-        SslContextBuilder b = SslContextBuilder.forServer(s.keyManager().orElseThrow(
-                () -> new IllegalStateException("a TLS listener needs a certificate (TlsSettings.certificates)")))
+        SslContextBuilder b = SslContextBuilder.forServer(s.keyManager()
+                        .orElseThrow(() -> new IllegalStateException(
+                                "a TLS listener needs a certificate (TlsSettings.certificates)")))
                 .clientAuth(ClientAuth.REQUIRE);
         finishOptions(b, s, tm);
         if (keyLog) {
             if (!s.policy().protocols().contains("TLSv1.2")) {
-                throw new IllegalStateException("a TLS key log needs TLS 1.2, which the policy " + s.policy() + " excludes");
+                throw new IllegalStateException(
+                        "a TLS key log needs TLS 1.2, which the policy " + s.policy() + " excludes");
             }
             b.protocols("TLSv1.2");
         }

@@ -3,7 +3,6 @@ package org.umsec.sip.transport.internal;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-
 import org.umsec.sip.SipMessage;
 
 /** Sits between the codec and the connection and hands every SIP message to the {@link SipTrace}. */

@@ -2,14 +2,11 @@ package org.umsec.sip.transport.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetAddress;
-import java.security.cert.CertificateException;
-
-import javax.net.ssl.SSLHandshakeException;
-
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
-
+import java.net.InetAddress;
+import java.security.cert.CertificateException;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 import org.umsec.certs.CertificateValidationException;
 import org.umsec.certs.PeerRole;
@@ -28,28 +25,33 @@ class HandshakeFailuresTest {
     @Test
     void certificateOutcomesInTheCauseChainWin() {
         for (ValidationFailure f : ValidationFailure.values()) {
-            Throwable t = ssl("certificate_unknown", new CertificateValidationException(PeerRole.CLIENT,
-                    ValidationResult.invalid(f, "x", 0, null)));
+            Throwable t = ssl(
+                    "certificate_unknown",
+                    new CertificateValidationException(PeerRole.CLIENT, ValidationResult.invalid(f, "x", 0, null)));
             assertThat(HandshakeFailures.classify(t)).isEqualTo(PeerTrustManager.reasonOf(f));
         }
         assertThat(PeerTrustManager.reasonOf(ValidationFailure.MISSING_EKU)).isEqualTo(HandshakeFailureReason.BAD_EKU);
         assertThat(PeerTrustManager.reasonOf(ValidationFailure.REVOKED)).isEqualTo(HandshakeFailureReason.REVOKED);
         assertThat(PeerTrustManager.reasonOf(ValidationFailure.WEAK_KEY)).isEqualTo(HandshakeFailureReason.WEAK_KEY);
-        assertThat(PeerTrustManager.reasonOf(ValidationFailure.WEAK_SIGNATURE)).isEqualTo(HandshakeFailureReason.WEAK_SIGNATURE);
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.WEAK_SIGNATURE))
+                .isEqualTo(HandshakeFailureReason.WEAK_SIGNATURE);
         assertThat(PeerTrustManager.reasonOf(ValidationFailure.REVOCATION_UNKNOWN))
                 .isEqualTo(HandshakeFailureReason.REVOCATION_UNKNOWN);
-        assertThat(PeerTrustManager.reasonOf(ValidationFailure.ISSUER_NOT_CA)).isEqualTo(HandshakeFailureReason.UNKNOWN_CA);
+        assertThat(PeerTrustManager.reasonOf(ValidationFailure.ISSUER_NOT_CA))
+                .isEqualTo(HandshakeFailureReason.UNKNOWN_CA);
     }
 
     @Test
     void engineMessagesOfBothEnginesAreRecognised() {
         assertThat(HandshakeFailures.classify(ssl("Empty client certificate chain", null)))
                 .isEqualTo(HandshakeFailureReason.NO_CLIENT_CERTIFICATE);
-        assertThat(HandshakeFailures.classify(ssl("error:100000c0:SSL routines:OPENSSL_internal:PEER_DID_NOT_RETURN_A_CERTIFICATE", null)))
+        assertThat(HandshakeFailures.classify(
+                        ssl("error:100000c0:SSL routines:OPENSSL_internal:PEER_DID_NOT_RETURN_A_CERTIFICATE", null)))
                 .isEqualTo(HandshakeFailureReason.NO_CLIENT_CERTIFICATE);
         assertThat(HandshakeFailures.classify(ssl("Received fatal alert: certificate_required", null)))
                 .isEqualTo(HandshakeFailureReason.NO_CLIENT_CERTIFICATE);
-        assertThat(HandshakeFailures.classify(ssl("Client requested protocol TLSv1.1 is not enabled or supported", null)))
+        assertThat(HandshakeFailures.classify(
+                        ssl("Client requested protocol TLSv1.1 is not enabled or supported", null)))
                 .isEqualTo(HandshakeFailureReason.PROTOCOL_OR_CIPHER_MISMATCH);
         assertThat(HandshakeFailures.classify(ssl("no cipher suites in common", null)))
                 .isEqualTo(HandshakeFailureReason.PROTOCOL_OR_CIPHER_MISMATCH);
@@ -62,7 +64,8 @@ class HandshakeFailuresTest {
         assertThat(HandshakeFailures.classify(ssl("anything", new CertificateException("IDENTITY_NOT_TRUSTED: x"))))
                 .isEqualTo(HandshakeFailureReason.IDENTITY_NOT_TRUSTED);
         assertThat(HandshakeFailures.classify(ssl("Connection reset", null))).isEqualTo(HandshakeFailureReason.OTHER);
-        assertThat(HandshakeFailures.detail(ssl("outer", new CertificateException("inner")))).isEqualTo("CertificateException: inner");
+        assertThat(HandshakeFailures.detail(ssl("outer", new CertificateException("inner"))))
+                .isEqualTo("CertificateException: inner");
     }
 
     @Test
