@@ -55,6 +55,7 @@ public final class CertificateRequest {
     public static final int MAX_ENCODED_BYTES = 64 * 1024;
 
     private final PKCS10CertificationRequest request;
+    private final X500Principal subject;
     private final PublicKey publicKey;
     private final List<String> dnsNames;
     private final List<String> ipAddresses;
@@ -62,6 +63,10 @@ public final class CertificateRequest {
 
     private CertificateRequest(PKCS10CertificationRequest request) throws GeneralSecurityException, IOException {
         this.request = request;
+        // BouncyCastle accepts subject encodings the JDK refuses (an AVA that is not a SEQUENCE): read the
+        // subject now, so that such a request is refused at import (IllegalArgumentException -> MALFORMED)
+        // instead of failing later when it is signed or listed
+        this.subject = new X500Principal(request.getSubject().getEncoded());
         this.publicKey = KeyFactory.getInstance(algorithmOf(request))
                 .generatePublic(
                         new X509EncodedKeySpec(request.getSubjectPublicKeyInfo().getEncoded()));
@@ -177,11 +182,7 @@ public final class CertificateRequest {
 
     /** @return the requested subject name */
     public X500Principal subject() {
-        try {
-            return new X500Principal(request.getSubject().getEncoded());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return subject;
     }
 
     /** @return the public key to certify */

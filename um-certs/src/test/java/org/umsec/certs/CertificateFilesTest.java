@@ -94,6 +94,17 @@ class CertificateFilesTest {
         fails(Reason.TOO_LARGE, () -> CertificateRequest.parse(new byte[CertificateRequest.MAX_ENCODED_BYTES + 1]));
     }
 
+    /** Found by Jazzer: a request whose subject BouncyCastle reads but the JDK refuses ("AVA not a sequence"). */
+    @Test
+    void requestWithASubjectTheJdkRefusesIsMalformedAtImport() throws Exception {
+        byte[] input;
+        try (java.io.InputStream in = getClass()
+                .getResourceAsStream("CertificateFilesFuzzTestInputs/importAny/finding-csr-subject-the-jdk-refuses")) {
+            input = in.readAllBytes();
+        }
+        fails(Reason.MALFORMED, () -> CertificateRequest.parse(input));
+    }
+
     @Test
     void keyMismatchIsDetected() throws Exception {
         PersonalCertificate other = pki.leaf("o.files.test").build();

@@ -338,7 +338,39 @@ public final class CryptoAttribute {
     /** Tag, suite and parameters, with the key material hidden. */
     @Override
     public String toString() {
-        return "crypto:" + tag + " " + suite + " inline:<" + keyParams.size() + " key(s) hidden>"
-                + (sessionParams.isEmpty() ? "" : " " + String.join(" ", sessionParams));
+        StringBuilder b = new StringBuilder("crypto:")
+                .append(tag)
+                .append(' ')
+                .append(suite)
+                .append(" inline:<")
+                .append(keyParams.size())
+                .append(" key(s) hidden>");
+        for (String p : sessionParams) {
+            b.append(' ').append(describe(p));
+        }
+        return b.toString();
+    }
+
+    /**
+     * A session parameter for logs: the RFC 4568 §6.3 parameters whose value is not secret as written,
+     * anything else (FEC_KEY carries keys; an unknown parameter may carry anything, the offer's own key
+     * included) hidden.
+     */
+    private static String describe(String p) {
+        String u = p.toUpperCase(Locale.ROOT);
+        if (u.equals("UNENCRYPTED_SRTP")
+                || u.equals("UNENCRYPTED_SRTCP")
+                || u.equals("UNAUTHENTICATED_SRTP")
+                || u.equals("FEC_ORDER=FEC_SRTP")
+                || u.equals("FEC_ORDER=SRTP_FEC")) {
+            return p;
+        }
+        if ((u.startsWith("KDR=") || u.startsWith("WSH="))
+                && u.length() <= 14
+                && u.substring(4).chars().allMatch(c -> c >= '0' && c <= '9')
+                && u.length() > 4) {
+            return p;
+        }
+        return u.startsWith("FEC_KEY=") ? "FEC_KEY=<hidden>" : "<session parameter hidden>";
     }
 }

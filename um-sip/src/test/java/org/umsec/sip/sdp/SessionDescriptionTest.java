@@ -8,6 +8,17 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SessionDescriptionTest {
+
+    /** Found by Jazzer: a peer's session parameters may repeat its key (FEC_KEY does by design): never logged. */
+    @Test
+    void sessionParametersThatCouldCarryKeysAreHiddenInToString() throws Exception {
+        String key = "WVNfX09zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+        CryptoAttribute c = CryptoAttribute.parse("1 AES_CM_128_HMAC_SHA1_80 inline:" + key + " KDR=3 UNENCRYPTED_SRTCP"
+                + " FEC_KEY=inline:" + key + " X:" + key + " inline:" + key + " WSH=64");
+        assertThat(c.toString())
+                .doesNotContain(key.substring(0, 8))
+                .contains("KDR=3", "UNENCRYPTED_SRTCP", "WSH=64", "FEC_KEY=<hidden>", "<session parameter hidden>");
+    }
     /** RFC 4568 §8.1 style offer (audio over RTP/SAVP with two crypto lines). */
     static final String OFFER = "v=0\r\n"
             + "o=sam 2890844526 2890842807 IN IP4 10.47.16.5\r\n"
