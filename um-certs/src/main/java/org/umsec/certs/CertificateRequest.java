@@ -164,7 +164,10 @@ public final class CertificateRequest {
                 }
             }
             return new CertificateRequest(new PKCS10CertificationRequest(der));
-        } catch (IllegalArgumentException | IOException | ClassCastException e) {
+        } catch (RuntimeException | IOException e) {
+            // BouncyCastle's ASN.1 layer reports malformed structures with several unchecked exceptions
+            // (IllegalArgumentException, IllegalStateException for a bad implicit tag in a GeneralName,
+            // ClassCastException): every one of them is a malformed request, never a crash of the caller
             if (e.getMessage() != null && e.getMessage().startsWith("unsupported public key")) {
                 throw new CertificateImportException(CertificateImportException.Reason.UNSUPPORTED, e.getMessage(), e);
             }

@@ -105,6 +105,17 @@ class CertificateFilesTest {
         fails(Reason.MALFORMED, () -> CertificateRequest.parse(input));
     }
 
+    /** Found by Jazzer: a subjectAltName with a bad implicit tag makes BouncyCastle throw IllegalStateException. */
+    @Test
+    void requestWithAMalformedSubjectAltNameIsMalformedAtImport() throws Exception {
+        byte[] input;
+        try (java.io.InputStream in = getClass()
+                .getResourceAsStream("CertificateFilesFuzzTestInputs/importAny/finding-csr-san-bad-implicit-tag")) {
+            input = in.readAllBytes();
+        }
+        fails(Reason.MALFORMED, () -> CertificateRequest.parse(input));
+    }
+
     @Test
     void keyMismatchIsDetected() throws Exception {
         PersonalCertificate other = pki.leaf("o.files.test").build();

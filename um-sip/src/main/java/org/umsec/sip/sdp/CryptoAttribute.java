@@ -338,10 +338,11 @@ public final class CryptoAttribute {
     /** Tag, suite and parameters, with the key material hidden. */
     @Override
     public String toString() {
+        // an unknown suite name is the peer's free text, like an unknown session parameter: not logged
         StringBuilder b = new StringBuilder("crypto:")
                 .append(tag)
                 .append(' ')
-                .append(suite)
+                .append(knownSuite().isPresent() ? suite : "<unknown suite>")
                 .append(" inline:<")
                 .append(keyParams.size())
                 .append(" key(s) hidden>");

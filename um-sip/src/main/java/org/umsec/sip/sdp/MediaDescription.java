@@ -31,7 +31,20 @@ public final class MediaDescription {
         this.proto = b.proto;
         this.formats = List.copyOf(b.formats);
         this.connection = b.connection;
-        this.otherLines = List.copyOf(b.otherLines);
+        // kept in the order they are written (RFC 8866 §5: i= before c=, then b= and k=), so that a
+        // parsed section equals its own re-parse whatever order the peer used
+        List<String> ordered = new ArrayList<>(b.otherLines.size());
+        for (String l : b.otherLines) {
+            if (l.startsWith("i=")) {
+                ordered.add(l);
+            }
+        }
+        for (String l : b.otherLines) {
+            if (!l.startsWith("i=")) {
+                ordered.add(l);
+            }
+        }
+        this.otherLines = List.copyOf(ordered);
         this.attributes = List.copyOf(b.attributes);
         boolean rtp = isRtpProfile(proto);
         // RFC 8866 §5.14: <port>/<number of ports>; RTP uses a port pair per stream (RFC 3550 §11)

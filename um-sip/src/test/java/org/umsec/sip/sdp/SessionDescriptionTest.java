@@ -18,6 +18,8 @@ class SessionDescriptionTest {
         assertThat(c.toString())
                 .doesNotContain(key.substring(0, 8))
                 .contains("KDR=3", "UNENCRYPTED_SRTCP", "WSH=64", "FEC_KEY=<hidden>", "<session parameter hidden>");
+        CryptoAttribute odd = CryptoAttribute.parse("2 AES_" + key + "_80 inline:" + key);
+        assertThat(odd.toString()).doesNotContain(key.substring(0, 8)).contains("<unknown suite>");
     }
     /** RFC 4568 §8.1 style offer (audio over RTP/SAVP with two crypto lines). */
     static final String OFFER = "v=0\r\n"
