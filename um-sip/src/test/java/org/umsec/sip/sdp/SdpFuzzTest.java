@@ -48,9 +48,9 @@ class SdpFuzzTest {
         for (MediaDescription m : d.media()) {
             cryptos.addAll(m.cryptos());
             m.direction();
-            checkNoKeys(m.toString(), m.cryptos());
+            checkNoKeys(m.toString(), m.cryptos(), outsideCrypto(data));
         }
-        checkNoKeys(d.toString(), cryptos);
+        checkNoKeys(d.toString(), cryptos, outsideCrypto(data));
         for (CryptoAttribute c : cryptos) {
             checkCrypto(c);
         }
@@ -100,19 +100,36 @@ class SdpFuzzTest {
             assertThat(c.unknownSessionParams())
                     .anyMatch(p -> p.toUpperCase(java.util.Locale.ROOT).startsWith("KDR="));
         }
-        checkNoKeys(c.toString(), List.of(c));
+        checkNoKeys(c.toString(), List.of(c), "");
         for (CryptoAttribute.KeyParam k : c.keyParams()) {
-            checkNoKeys(k.toString(), List.of(c));
+            checkNoKeys(k.toString(), List.of(c), "");
         }
     }
 
     /** No key's base64 (nor the {@code inline:} value) appears in {@code text}. */
-    private static void checkNoKeys(String text, List<CryptoAttribute> cryptos) {
+    /**
+     * The body without its {@code a=crypto} lines: a key the peer also wrote there (an m= line, an i= text) is
+     * its own free text, shown as such, not a key leaked by our rendering.
+     */
+    private static String outsideCrypto(byte[] data) {
+        StringBuilder b = new StringBuilder();
+        for (String line : new String(data, StandardCharsets.UTF_8).split("\r?\n|\r")) {
+            if (!line.startsWith("a=crypto:")) {
+                b.append(line).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    private static void checkNoKeys(String text, List<CryptoAttribute> cryptos, String peerText) {
         for (CryptoAttribute c : cryptos) {
             for (CryptoAttribute.KeyParam k : c.keyParams()) {
                 byte[] key = k.keyMaterial();
                 if (key.length >= 3) { // shorter base64 could appear by chance in any text
                     String b64 = Base64.getEncoder().withoutPadding().encodeToString(key);
+                    if (peerText.contains(b64)) {
+                        continue;
+                    }
                     assertThat(text).as("toString shows a key").doesNotContain(b64);
                 }
             }
