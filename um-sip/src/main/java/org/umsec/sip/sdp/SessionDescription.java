@@ -43,6 +43,9 @@ import java.util.Optional;
  * </ul>
  */
 public final class SessionDescription {
+    /** The order {@link #toSdp()} writes the session's other lines in. */
+    private static final String WRITE_ORDER = "iuepbrzk";
+
     /** Largest body accepted by {@link #parse(String)}. */
     public static final int MAX_LENGTH = 65536;
     /** Most media sections accepted by {@link #parse(String)}. */
@@ -61,7 +64,22 @@ public final class SessionDescription {
         this.sessionName = b.sessionName;
         this.connection = b.connection;
         this.timing = b.timing.isEmpty() ? List.of("0 0") : List.copyOf(b.timing);
-        this.otherLines = List.copyOf(b.otherLines);
+        // kept in the order they are written (RFC 8866 §5: i= u= e= p=, b=, r= z= k=), so that a parsed
+        // description equals its own re-parse whatever order the peer used
+        List<String> ordered = new ArrayList<>(b.otherLines.size());
+        for (char t : WRITE_ORDER.toCharArray()) {
+            for (String l : b.otherLines) {
+                if (l.charAt(0) == t) {
+                    ordered.add(l);
+                }
+            }
+        }
+        for (String l : b.otherLines) {
+            if (WRITE_ORDER.indexOf(l.charAt(0)) < 0) {
+                ordered.add(l);
+            }
+        }
+        this.otherLines = List.copyOf(ordered);
         this.attributes = List.copyOf(b.attributes);
         this.media = List.copyOf(b.media);
     }
@@ -337,15 +355,15 @@ public final class SessionDescription {
         StringBuilder sb = new StringBuilder(256);
         sb.append("v=0\r\n").append("o=").append(origin).append("\r\n");
         sb.append("s=").append(sessionName).append("\r\n");
-        appendOther(sb, "iuep");
+        appendOther(sb, WRITE_ORDER.substring(0, 4));
         if (connection != null) {
             sb.append("c=").append(connection).append("\r\n");
         }
-        appendOther(sb, "b");
+        appendOther(sb, WRITE_ORDER.substring(4, 5));
         for (String t : timing) {
             sb.append("t=").append(t).append("\r\n");
         }
-        appendOther(sb, "rzk");
+        appendOther(sb, WRITE_ORDER.substring(5));
         for (SdpAttribute a : attributes) {
             sb.append("a=").append(a).append("\r\n");
         }
