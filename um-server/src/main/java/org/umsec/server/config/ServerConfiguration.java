@@ -123,6 +123,9 @@ public final class ServerConfiguration {
     private final Optional<DirectorySettings> directory;
     private final String modelSource;
     private final Optional<ConfigSnapshot> modelSnapshot;
+    /** Lines the objects and keys were read from (keys as in {@link ConfigBinder}); empty when built in code. */
+    final Map<String, Integer> lines;
+
     private final List<ConfigurationProblem> warnings;
 
     private ServerConfiguration(
@@ -156,6 +159,7 @@ public final class ServerConfiguration {
         directory = b.directory;
         modelSource = b.snapshot != null ? b.snapshot.source() : b.source;
         modelSnapshot = Optional.ofNullable(b.snapshot);
+        lines = Map.copyOf(b.lines);
         this.warnings = List.copyOf(warnings);
     }
 
