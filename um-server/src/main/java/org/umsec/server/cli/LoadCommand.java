@@ -232,6 +232,7 @@ final class LoadCommand implements Callable<Integer> {
         long rtcpSent;
         long rtcpReceived;
         long rtcpRejected;
+        long stray;
         long minSent = Long.MAX_VALUE;
         long maxSent;
         long minReceived = Long.MAX_VALUE;
@@ -263,6 +264,7 @@ final class LoadCommand implements Callable<Integer> {
             rtcpSent += s.rtcpSent;
             rtcpReceived += s.rtcpReceived;
             rtcpRejected += s.rtcpRejected;
+            stray += s.stray;
             minSent = Math.min(minSent, s.sent);
             maxSent = Math.max(maxSent, s.sent);
             minReceived = Math.min(minReceived, s.received);
@@ -900,7 +902,7 @@ final class LoadCommand implements Callable<Integer> {
     }
 
     private void mediaStopped(LoadMedia.Stream s) {
-        if (s.sent > 0 || s.received > 0) {
+        if (s.sent > 0 || s.received > 0 || s.stray > 0) {
             stats.media(s);
         }
         free();
@@ -969,8 +971,14 @@ final class LoadCommand implements Callable<Integer> {
                         s.callsWithLoss,
                         s.rtpRejected);
                 out.printf(
-                        "                %s sent %d, received %d, rejected %d; send buffer full %d%n",
-                        suite != null ? "SRTCP" : "RTCP", s.rtcpSent, s.rtcpReceived, s.rtcpRejected, s.rtpSendDropped);
+                        "                %s sent %d, received %d, rejected %d; send buffer full %d; stray %d (late"
+                                + " packets of an earlier call on a reused port, or from another host)%n",
+                        suite != null ? "SRTCP" : "RTCP",
+                        s.rtcpSent,
+                        s.rtcpReceived,
+                        s.rtcpRejected,
+                        s.rtpSendDropped,
+                        s.stray);
             } else {
                 out.println("  media         none");
             }

@@ -3,10 +3,9 @@ package org.umsec.server.cli;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
@@ -14,9 +13,9 @@ import java.util.function.Consumer;
 import org.umsec.srtp.SrtpSession;
 
 /**
- * The media plane of {@code umsec load}: every call's RTP and RTCP sockets on one non-blocking
- * selector and one thread. No thread per call; a call costs two UDP sockets, its SRTP sessions and a
- * few counters.
+ * The media plane of {@code umsec load}: every call's RTP and RTCP sockets served by one thread.
+ * No thread per call and no selector; a call costs two non-blocking UDP sockets, its SRTP sessions
+ * and a few counters.
  *
  * <p>Cheap by construction, since the generator must leave the machine to the server it measures:
  *
@@ -27,8 +26,12 @@ import org.umsec.srtp.SrtpSession;
  *       touches only the streams due in it, and the thread wakes at most 500 times a second whatever
  *       the number of calls. Packets leave up to one tick early or late, a jitter any receiver's
  *       buffer absorbs.
- *   <li>Received packets are collected once per tick with one non-blocking {@code selectNow}, not
- *       on a wake-up per packet: at 1,000 calls that is about 100 datagrams per poll.
+ *   <li>A stream's RTP socket is read when its slot comes round, right after its packet is sent:
+ *       the server sends every 20 ms too, so there is a packet or two waiting and no wake-up per
+ *       packet, no selector and no ready-key bookkeeping. The RTCP socket is read every
+ *       {@value #RTCP_POLL_REVOLUTIONS} revolutions (the server reports every few seconds), and both
+ *       once more when the call's media stops. Late packets of an earlier call whose port the kernel
+ *       reused are counted apart as stray (see {@link #receive}).
  *   <li>One buffer for everything: RTP is written, SRTP-protected and sent in place, and received
  *       packets are authenticated and decrypted in place (um-srtp); nothing is allocated per packet.
  * </ul>
@@ -48,6 +51,8 @@ final class LoadMedia implements AutoCloseable {
     private static final long TICK_NANOS = TICK_MILLIS * 1_000_000L;
     private static final int SAMPLES = 160;
     private static final int RTP_HEADER = 12;
+    /** Revolutions of the wheel between two reads of a stream's RTCP socket ({@value} x 20 ms). */
+    static final int RTCP_POLL_REVOLUTIONS = 25;
     /** Longest time the thread sleeps with no call up (start() wakes it earlier). */
     private static final long IDLE_NANOS = 50_000_000L;
 
@@ -67,8 +72,7 @@ final class LoadMedia implements AutoCloseable {
         private int timestamp;
         private int frame;
         private long nextRtcp;
-        private SelectionKey rtpKey;
-        private SelectionKey rtcpKey;
+        private int revolutions;
         private Consumer<Stream> onStopped;
         /** Slot in the wheel and index in it; -1 while not on the wheel. */
         private int slot = -1;
@@ -84,6 +88,11 @@ final class LoadMedia implements AutoCloseable {
         long rtcpSent;
         long rtcpReceived;
         long rtcpRejected;
+        /** Datagrams that belong to no call of ours or to an earlier one (not counted above). */
+        long stray;
+
+        private int peerSsrc;
+        private boolean peerSsrcKnown;
         private long firstSeq = -1;
         private long highestSeq;
         private int cycles;
@@ -179,7 +188,6 @@ final class LoadMedia implements AutoCloseable {
     }
 
     private final byte[][] frames;
-    private final Selector selector;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Stream> starting = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Stream> stopping = new ConcurrentLinkedQueue<>();
@@ -190,7 +198,6 @@ final class LoadMedia implements AutoCloseable {
     private int wheelSize;
     private final byte[] buf = new byte[2048];
     private final ByteBuffer bb = ByteBuffer.wrap(buf);
-    private final Consumer<SelectionKey> onReadable = this::receive;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile Throwable failure;
@@ -206,7 +213,6 @@ final class LoadMedia implements AutoCloseable {
         for (int i = 0; i < SLOTS; i++) {
             wheel[i] = new Stream[16];
         }
-        this.selector = Selector.open();
         this.thread = new Thread(this::run, "umsec-load-media");
         thread.setDaemon(true);
         thread.start();
@@ -249,8 +255,6 @@ final class LoadMedia implements AutoCloseable {
                 }
                 Stream s;
                 while ((s = starting.poll()) != null) {
-                    s.rtpKey = s.rtp.register(selector, SelectionKey.OP_READ, s);
-                    s.rtcpKey = s.rtcp.register(selector, SelectionKey.OP_READ, s);
                     s.nextRtcp = now;
                     // the first packet now, the next ones when this tick's slot comes round again
                     due(s, now);
@@ -260,13 +264,11 @@ final class LoadMedia implements AutoCloseable {
                     finish(s);
                 }
                 if (wheelSize > 0) {
-                    selector.selectNow(onReadable);
                     long sleep = base + (tick + 1) * TICK_NANOS - System.nanoTime();
                     if (sleep > 0) {
                         LockSupport.parkNanos(sleep);
                     }
                 } else {
-                    selector.selectNow(onReadable);
                     if (starting.isEmpty() && stopping.isEmpty()) {
                         LockSupport.parkNanos(IDLE_NANOS);
                     }
@@ -280,24 +282,23 @@ final class LoadMedia implements AutoCloseable {
                     wheel[i][j].closeSockets();
                 }
             }
-            try {
-                selector.close();
-            } catch (IOException ignored) {
-                // nothing left to do with it
-            }
             stopped.countDown();
         }
     }
 
     private void due(Stream s, long now) throws IOException {
-        if (s.muted) {
-            return;
+        if (!s.muted) {
+            if (s.nextRtcp <= now) {
+                senderReport(s);
+                s.nextRtcp += RTCP_NANOS;
+            }
+            send(s);
         }
-        if (s.nextRtcp <= now) {
-            senderReport(s);
-            s.nextRtcp += RTCP_NANOS;
+        receive(s, true);
+        if (++s.revolutions == RTCP_POLL_REVOLUTIONS) {
+            s.revolutions = 0;
+            receive(s, false);
         }
-        send(s);
     }
 
     private void add(Stream s, int slot) {
@@ -329,9 +330,10 @@ final class LoadMedia implements AutoCloseable {
         if (s.slot >= 0) {
             remove(s);
         }
-        if (s.rtpKey != null) {
-            s.rtpKey.cancel();
-            s.rtcpKey.cancel();
+        if (s.remoteRtp != null) {
+            // what arrived since the last read still counts
+            receive(s, true);
+            receive(s, false);
         }
         s.closeSockets();
         if (s.onStopped != null) {
@@ -408,27 +410,32 @@ final class LoadMedia implements AutoCloseable {
         b[off + 3] = (byte) v;
     }
 
-    private void receive(SelectionKey k) {
-        Stream s = (Stream) k.attachment();
-        DatagramChannel ch = (DatagramChannel) k.channel();
-        boolean isRtp = ch == s.rtp;
+    /**
+     * Reads what is waiting on one of the stream's sockets (never blocks; at most 64 datagrams).
+     * Stray, and not held against the server: a datagram from another host than the server's media
+     * address, an RTCP packet on the RTP port, and RTP from another SSRC than the one the stream
+     * locked onto with its first good packet: late packets of an earlier call whose port the kernel
+     * has given to this one. The server may send from any of its ports (a shared socket is fine).
+     */
+    private void receive(Stream s, boolean isRtp) {
+        DatagramChannel ch = isRtp ? s.rtp : s.rtcp;
+        InetAddress server = s.remoteRtp.getAddress();
         final byte[] b = buf;
         try {
-            for (int n = 0; n < 64; n++) { // bounded, so one busy socket cannot starve the others
+            for (int n = 0; n < 64; n++) { // bounded, so one flooded socket cannot starve the others
                 bb.clear();
-                if (ch.receive(bb) == null) {
+                SocketAddress from = ch.receive(bb);
+                if (from == null) {
                     return;
+                }
+                if (!(from instanceof InetSocketAddress)
+                        || !((InetSocketAddress) from).getAddress().equals(server)) {
+                    s.stray++;
+                    continue;
                 }
                 int len = bb.position();
                 if (isRtp) {
-                    int plain = s.rx == null ? len : s.rx.unprotectRtp(b, 0, len);
-                    // version 2, not an RTCP packet type (RFC 5761 §4)
-                    if (plain >= RTP_HEADER && (b[0] & 0xC0) == 0x80 && ((b[1] & 0xFF) < 192 || (b[1] & 0xFF) > 223)) {
-                        s.received++;
-                        s.track(((b[2] & 0xFF) << 8) | (b[3] & 0xFF));
-                    } else {
-                        s.rejected++;
-                    }
+                    receiveRtp(s, b, len);
                 } else {
                     int plain = s.rtcpRx == null ? len : s.rtcpRx.unprotectRtcp(b, 0, len);
                     if (plain > 0) {
@@ -441,6 +448,31 @@ final class LoadMedia implements AutoCloseable {
         } catch (IOException e) {
             // an ICMP error surfacing on the socket (the server closed its port): the call ends anyway
         }
+    }
+
+    private static void receiveRtp(Stream s, byte[] b, int len) {
+        if (len >= 2 && (b[1] & 0xFF) >= 192 && (b[1] & 0xFF) <= 223) {
+            s.stray++; // an RTCP packet type (RFC 5761 §4): a reused RTCP port of an earlier call
+            return;
+        }
+        int ssrc = len >= RTP_HEADER ? getInt(b, 8) : 0;
+        if (s.peerSsrcKnown && ssrc != s.peerSsrc) {
+            s.stray++;
+            return;
+        }
+        int plain = s.rx == null ? len : s.rx.unprotectRtp(b, 0, len);
+        if (plain >= RTP_HEADER && (b[0] & 0xC0) == 0x80) {
+            s.peerSsrc = ssrc;
+            s.peerSsrcKnown = true;
+            s.received++;
+            s.track(((b[2] & 0xFF) << 8) | (b[3] & 0xFF));
+        } else {
+            s.rejected++;
+        }
+    }
+
+    private static int getInt(byte[] b, int off) {
+        return (b[off] & 0xFF) << 24 | (b[off + 1] & 0xFF) << 16 | (b[off + 2] & 0xFF) << 8 | (b[off + 3] & 0xFF);
     }
 
     /** Stops the media thread and closes every socket still open. */
