@@ -3,7 +3,6 @@ package org.umsec.server.cli;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -419,26 +418,20 @@ final class LoadMedia implements AutoCloseable {
 
     /**
      * Reads what is waiting on one of the stream's sockets (never blocks; at most 64 datagrams).
-     * Stray, and not held against the server: a datagram from another host than the server's media
-     * address, an RTCP packet on the RTP port, and RTP from another SSRC than the one the stream
-     * locked onto with its first good packet: late packets of an earlier call whose port the kernel
-     * has given to this one. The server may send from any of its ports (a shared socket is fine).
+     * Stray, and not held against the server: an RTCP packet on the RTP port, and RTP from another
+     * SSRC than the one the stream locked onto with its first good packet: late packets of an
+     * earlier call whose port the kernel has given to this one. The source address is not checked:
+     * the server may send from any of its ports (a shared socket) or from another address than the
+     * one its SDP advertises (behind NAT).
      */
     private void receive(Stream s, boolean isRtp) {
         DatagramChannel ch = isRtp ? s.rtp : s.rtcp;
-        InetAddress server = s.remoteRtp.getAddress();
         final byte[] b = buf;
         try {
             for (int n = 0; n < 64; n++) { // bounded, so one flooded socket cannot starve the others
                 bb.clear();
-                SocketAddress from = ch.receive(bb);
-                if (from == null) {
+                if (ch.receive(bb) == null) {
                     return;
-                }
-                if (!(from instanceof InetSocketAddress)
-                        || !((InetSocketAddress) from).getAddress().equals(server)) {
-                    s.stray++;
-                    continue;
                 }
                 int len = bb.position();
                 if (isRtp) {
