@@ -215,6 +215,23 @@ public final class ServerConfiguration {
     }
 
     /**
+     * Reads and checks a YAML configuration from a reader, reading the directory it may name
+     * ({@code directory:}) through {@code directory}.
+     *
+     * @param sourceName name used in problems
+     * @param reader the YAML text
+     * @param baseDirectory directory that relative paths in the file are resolved against
+     * @param directory reads the directory the text names
+     * @return the configuration
+     * @throws ConfigurationException with every problem found
+     */
+    public static ServerConfiguration load(
+            String sourceName, Reader reader, Path baseDirectory, DirectoryAccess directory)
+            throws ConfigurationException {
+        return ConfigBinder.bind(sourceName, reader, baseDirectory, directory);
+    }
+
+    /**
      * The embedded default: server {@code um1} on {@code localhost}, one Secured dial plan, the local
      * machine (127.0.0.1 / {@code localhost}) as trusted gateway, store and recordings under
      * {@code ./var} of the working directory; a self-signed certificate is generated on first start
