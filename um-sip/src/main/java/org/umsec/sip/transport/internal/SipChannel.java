@@ -454,7 +454,9 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 check.trustedAs(),
                 sni,
                 resumed);
-        LOG.debug("TLS connection {} established: {}", this, LogText.escape(tls.toString()));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("TLS connection {} established: {}", this, LogText.escape(tls.toString()));
+        }
         ready.complete(this);
     }
 
