@@ -188,9 +188,9 @@ public final class MediaPlane implements AutoCloseable {
                 "cannot bind media port " + port + " on " + address.getHostAddress() + ": " + cause, cause);
     }
 
-    /** Registers a started session with a media worker. */
-    void serve(MediaWorkers.Task task) {
-        workers.add(task);
+    /** Registers a started session with a media worker; returns what wakes that worker early. */
+    Runnable serve(MediaWorkers.Task task) {
+        return workers.add(task);
     }
 
     /** Stops the workers and the event loops; sessions still open are cut off. Idempotent. */

@@ -124,6 +124,7 @@ public final class MediaSession {
     private final RecordingQueue queue = new RecordingQueue();
     private final Recorder recorder = new Recorder();
     private volatile boolean producerDone;
+    private volatile Runnable wakeWorker = () -> {};
 
     MediaSession(MediaPlane plane, EventLoop loop, MediaPlane.LoopScratch scratch, Clock clock, MetricsSink metrics) {
         this.plane = plane;
@@ -210,7 +211,7 @@ public final class MediaSession {
         lastMediaMillis = now;
         long interval = rtcpInterval.toMillis();
         started = true;
-        plane.serve(recorder);
+        wakeWorker = plane.serve(recorder);
         loop.execute(() -> {
             if (stopped) {
                 return;
@@ -323,6 +324,8 @@ public final class MediaSession {
         }
         if (!queue.offerAudio(pt, ts, now, buf, (int) (bounds >>> 32), (int) bounds)) {
             dropped();
+        } else if (queue.pastHalf()) {
+            wakeWorker.run(); // a burst: do not wait for the worker's next tick
         }
     }
 

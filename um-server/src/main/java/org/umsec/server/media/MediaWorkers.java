@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The threads that run the call handlers ({@link org.umsec.server.CallHandler.Call#audio}, {@code dtmf}):
  * decoding and recording, file I/O included, off the network I/O threads. Each worker wakes every
- * {@value #TICK_MILLIS} ms and serves its calls in turn: it drains a call's {@link RecordingQueue} into
+ * {@value #TICK_MILLIS} ms (earlier when a call's queue is half full) and serves its calls in turn, so the
+ * I/O threads never signal a worker per packet: it drains a call's {@link RecordingQueue} into
  * its handler and checks the call's time limits. A call stays on one worker, so its handler sees one
  * thread at a time, in order. Workers are started with the first call and stopped by {@link #close()}.
  */
@@ -71,15 +72,17 @@ final class MediaWorkers implements AutoCloseable {
     /**
      * Hands a call to a worker (round robin).
      *
+     * @return wakes the call's worker before its next tick (a producer whose queue fills up calls it)
      * @throws IllegalStateException when the workers are closed
      */
-    void add(Task t) {
+    Runnable add(Task t) {
         if (closed) {
             throw new IllegalStateException("media workers are closed");
         }
         Worker w = workers[Math.floorMod(next.getAndIncrement(), workers.length)];
         w.incoming.add(t);
         w.startOnce();
+        return w::wake;
     }
 
     /** Stops the workers after one last pass; calls still registered are aborted. */
@@ -95,7 +98,7 @@ final class MediaWorkers implements AutoCloseable {
         final Queue<Task> incoming = new ConcurrentLinkedQueue<>();
         final List<Task> tasks = new ArrayList<>();
         final String name;
-        private Thread thread;
+        private volatile Thread thread;
 
         Worker(String name) {
             this.name = name;
@@ -128,19 +131,19 @@ final class MediaWorkers implements AutoCloseable {
             }
         }
 
+        void wake() {
+            Thread t = thread;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+
         @Override
         public void run() {
             long tick = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
-            long due = System.nanoTime();
             while (!closed) {
                 pass();
-                due += tick;
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(this, wait);
-                } else {
-                    due = System.nanoTime(); // behind: no catching up in a burst
-                }
+                LockSupport.parkNanos(this, tick); // or less: wake()
             }
             pass();
             abortAll();

@@ -110,6 +110,11 @@ final class RecordingQueue {
         return true;
     }
 
+    /** @return whether more than half of the ring is taken (producer: time to wake the consumer) */
+    boolean pastHalf() {
+        return (long) TAIL.getOpaque(this) - (long) HEAD.getAcquire(this) > CAPACITY / 2;
+    }
+
     /** @return whether no record is waiting (exact for the consumer, a snapshot for others) */
     boolean isEmpty() {
         return (long) HEAD.getAcquire(this) == (long) TAIL.getAcquire(this);
