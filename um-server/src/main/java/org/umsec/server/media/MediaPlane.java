@@ -71,6 +71,7 @@ public final class MediaPlane implements AutoCloseable {
     private final MediaWorkers workers;
     private final MetricsSink metrics;
     private final int ioThreads;
+    private final boolean detached;
     private volatile boolean closed;
 
     private MediaPlane(Builder b) {
@@ -86,6 +87,7 @@ public final class MediaPlane implements AutoCloseable {
         }
         this.workers = new MediaWorkers(b.workerThreads, "umsec-media-worker");
         this.metrics = b.metrics;
+        this.detached = b.detached;
     }
 
     /** @return a builder with the defaults: 2 I/O threads (1 on one CPU), 2 workers, epoll where it loads */
@@ -190,6 +192,9 @@ public final class MediaPlane implements AutoCloseable {
 
     /** Registers a started session with a media worker; returns what wakes that worker early. */
     Runnable serve(MediaWorkers.Task task) {
+        if (detached) {
+            return () -> {}; // the caller ticks the session itself (MediaSession.workerTick)
+        }
         return workers.add(task);
     }
 
@@ -220,6 +225,7 @@ public final class MediaPlane implements AutoCloseable {
         private int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
         private int workerThreads = 2;
         private Boolean epoll;
+        private boolean detached;
         private MetricsSink metrics = new MetricsSink() {
             @Override
             public void rtpReceived(long n) {}
@@ -263,6 +269,17 @@ public final class MediaPlane implements AutoCloseable {
          */
         public Builder epoll(boolean useEpoll) {
             epoll = useEpoll;
+            return this;
+        }
+
+        /**
+         * For benchmarks: sessions are not served by the worker threads; the caller runs their worker side on
+         * its own thread ({@link MediaSession#workerTick()}), so one thread measures the whole per-packet path.
+         *
+         * @return this
+         */
+        Builder detachedWorkers() {
+            detached = true;
             return this;
         }
 

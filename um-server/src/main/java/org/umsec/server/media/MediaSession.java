@@ -99,8 +99,8 @@ public final class MediaSession {
     private volatile long sentPackets;
     private volatile long sentOctets;
     private volatile long sentTimestamp;
-    private InboundKeys rtpKeys;
-    private InboundKeys rtcpKeys;
+    private volatile InboundKeys rtpKeys;
+    private volatile InboundKeys rtcpKeys;
     // mid-call changes (renegotiate): picked up on the event loop, which owns the SRTP sessions
     private volatile SrtpPolicy nextInboundRtp;
     private volatile SrtpPolicy nextInboundRtcp;
@@ -647,6 +647,16 @@ public final class MediaSession {
             LOG.warn("Call {}: handler failed to finish: {}", callId(), e.toString());
         }
         onEnded.accept(s);
+    }
+
+    /**
+     * Runs the worker side once on the calling thread: hands the queued packets to the handler and checks the
+     * time limits. Only for a plane built with {@link MediaPlane.Builder#detachedWorkers()} (benchmarks).
+     *
+     * @return true once the session is finished
+     */
+    boolean workerTick() {
+        return recorder.tick();
     }
 
     /** Cancels the timers and closes both channels on the event loop, then lets the worker finish. */
