@@ -1,11 +1,8 @@
 package org.umsec.server.media;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -31,6 +28,9 @@ import java.time.Clock;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +100,11 @@ public final class MediaPlane implements AutoCloseable {
         return epoll ? "epoll" : "nio";
     }
 
+    /** @return whether the sockets are native epoll ones (false: NIO) */
+    boolean nativeTransport() {
+        return epoll;
+    }
+
     /** @return the number of network I/O threads */
     public int ioThreads() {
         return ioThreads;
@@ -113,8 +118,9 @@ public final class MediaPlane implements AutoCloseable {
     /**
      * Binds an RTP/RTCP port pair (even RTP port, RTCP on the next) within a port range
      * ({@code media.portRange}) on one of the event loops. Starts at a random pair and tries every pair of
-     * the range once, so an exhausted range is reported, never looped on. Must not be called on an event
-     * loop of this plane (it waits for the binds).
+     * the range once, so an exhausted range is reported, never looped on. The search runs as one task on
+     * the session's event loop (one hand-off, whatever the number of tries); must not be called on an event
+     * loop of this plane (it waits for that task).
      *
      * @param bind local address
      * @param low lowest port of the range, even
@@ -135,8 +141,29 @@ public final class MediaPlane implements AutoCloseable {
         }
         EventLoop loop = group.next();
         MediaSession s = new MediaSession(this, loop, scratch.get(loop), clock, metrics);
-        IOException last = null;
         int first = RANDOM.nextInt(pairs);
+        // one hand-off to the loop for the whole search: there, registering and binding complete at once
+        Future<IOException> bound = loop.submit(() -> bindPair(loop, s, bind, low, pairs, first));
+        IOException failure;
+        try {
+            failure = bound.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while binding media ports", e);
+        } catch (ExecutionException e) {
+            throw new IOException("cannot bind media ports: " + e.getCause(), e.getCause());
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("media plane is closed", e);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return s;
+    }
+
+    /** On the loop: binds the first free pair from {@code first} on, or returns why none could be bound. */
+    private IOException bindPair(EventLoop loop, MediaSession s, InetAddress bind, int low, int pairs, int first) {
+        BindException last = null;
         for (int attempt = 0; attempt < pairs; attempt++) {
             int port = low + 2 * ((first + attempt) % pairs);
             Channel rtp = null;
@@ -144,40 +171,43 @@ public final class MediaPlane implements AutoCloseable {
                 rtp = bind(loop, bind, port, s.rtpHandler());
                 Channel rtcp = bind(loop, bind, port + 1, s.rtcpHandler());
                 s.bound(rtp, rtcp);
-                return s;
+                return null;
             } catch (BindException e) {
                 last = e;
                 if (rtp != null) {
-                    rtp.close().awaitUninterruptibly();
+                    rtp.close();
                 }
+            } catch (IOException e) {
+                if (rtp != null) {
+                    rtp.close();
+                }
+                return e;
             }
         }
-        throw new IOException("no free RTP/RTCP port pair in " + low + "-" + high, last);
+        return new IOException("no free RTP/RTCP port pair in " + low + "-" + (low + 2 * pairs - 1), last);
     }
 
     private Channel bind(EventLoop loop, InetAddress address, int port, ChannelHandler handler) throws IOException {
         SocketProtocolFamily family =
                 address instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
-        ChannelFactory<DatagramChannel> factory =
-                epoll ? () -> new EpollDatagramChannel(family) : () -> new NioDatagramChannel(family);
-        Bootstrap b = new Bootstrap()
-                .group(loop)
-                .channelFactory(factory)
-                .option(ChannelOption.AUTO_READ, false) // nothing is read before start()
-                .handler(handler);
+        DatagramChannel ch = epoll ? new EpollDatagramChannel(family) : new NioDatagramChannel(family);
+        ch.config().setAutoRead(false); // nothing is read before start()
         if (epoll) {
-            b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MediaSession.MAX_DATAGRAM)
-                    .option(
-                            ChannelOption.RECVBUF_ALLOCATOR,
+            ch.config().setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MediaSession.MAX_DATAGRAM);
+            ch.config()
+                    .setRecvByteBufAllocator(
                             new FixedRecvByteBufAllocator(MediaSession.MAX_DATAGRAM * DATAGRAMS_PER_READ));
         } else {
-            b.option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MediaSession.MAX_DATAGRAM));
+            ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MediaSession.MAX_DATAGRAM));
         }
-        ChannelFuture f = b.bind(new InetSocketAddress(address, port)).awaitUninterruptibly();
+        ch.pipeline().addLast(handler);
+        ChannelFuture reg = loop.register(ch); // on the loop: done before it returns
+        ChannelFuture f = reg.isSuccess() ? ch.bind(new InetSocketAddress(address, port)) : reg;
         if (f.isSuccess()) {
-            return f.channel();
+            return ch;
         }
-        Throwable cause = f.cause();
+        ch.close();
+        Throwable cause = f.isDone() ? f.cause() : new IOException("media socket not bound at once");
         if (cause instanceof BindException be) {
             throw be;
         }

@@ -198,11 +198,6 @@ public final class MediaSession {
         this.timeoutMillis = timeout.toMillis();
         this.endListener = listener;
         this.cname = "umsec@" + callInfo.callId().hashCode();
-        // key derivation here, on the signalling thread, not on the shared event loop
-        InboundKeys rtpIn = new InboundKeys(inbound);
-        InboundKeys rtcpIn = new InboundKeys(inbound);
-        SrtpSession promptOut = outbound.map(SrtpSession::outbound).orElse(null);
-        SrtpSession rtcpOut = outbound.map(SrtpSession::outbound).orElse(null);
         int generation = outboundGeneration;
         short[] samples = handlerCall.prompt();
         recorder.assembler = new PcmAssembler(handlerCall::audio);
@@ -216,11 +211,12 @@ public final class MediaSession {
             if (stopped) {
                 return;
             }
-            rtpKeys = rtpIn;
-            rtcpKeys = rtcpIn;
-            promptTx = promptOut;
+            // key derivation here, not on the signalling thread, which serves the connection's other calls
+            rtpKeys = new InboundKeys(inbound);
+            rtcpKeys = new InboundKeys(inbound);
+            promptTx = outbound.map(SrtpSession::outbound).orElse(null);
             promptTxGeneration = generation;
-            rtcpTx = rtcpOut;
+            rtcpTx = outbound.map(SrtpSession::outbound).orElse(null);
             rtcpTxGeneration = generation;
             rtp.config().setAutoRead(true);
             rtcp.config().setAutoRead(true);
@@ -593,8 +589,9 @@ public final class MediaSession {
 
     /**
      * Stops the media and hands the summary to the handler. Idempotent; the first reason wins. Returns after
-     * the sockets are closed (the ports are free again) and every packet received before was handed to the
-     * handler, then its {@code end}.
+     * the sockets are closed and every packet received before was handed to the handler, then its
+     * {@code end}. With epoll the ports are free again when it returns; with NIO the JDK frees them when the
+     * loop's selector next runs, which this waits for once (milliseconds).
      *
      * @param reason why the call ended
      * @param onEnded receives the summary after the handler's {@code end}
@@ -682,6 +679,10 @@ public final class MediaSession {
         }
         try {
             loop.submit(close).awaitUninterruptibly(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            if (!plane.nativeTransport()) {
+                // NIO: the JDK releases a closed channel's port when the selector next runs; let it run once
+                loop.submit(() -> {}).awaitUninterruptibly(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            }
         } catch (RejectedExecutionException e) {
             close.run(); // the plane is shutting down: its loops close the channels anyway
         }

@@ -159,6 +159,15 @@ class MediaPlaneTest {
         }
     }
 
+    static boolean bindable(int port) {
+        try (DatagramSocket a = new DatagramSocket(new InetSocketAddress(LOOPBACK, port));
+                DatagramSocket b = new DatagramSocket(new InetSocketAddress(LOOPBACK, port + 1))) {
+            return a.getLocalPort() == port && b.getLocalPort() == port + 1;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static long threadsNamed(String prefix) {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith(prefix))
@@ -168,6 +177,8 @@ class MediaPlaneTest {
     @ParameterizedTest(name = "epoll={0}")
     @ValueSource(booleans = {true, false})
     void manyCallsShareAFewThreadsAndHandlersRunOnWorkers(boolean epoll) throws Exception {
+        long ioBefore = threadsNamed("umsec-media-io");
+        long workersBefore = threadsNamed("umsec-media-worker");
         MediaPlane p = plane(epoll);
         int calls = 40;
         CountDownLatch go = new CountDownLatch(0);
@@ -190,8 +201,9 @@ class MediaPlaneTest {
             }
             await("every call's audio", () -> handlers.stream().allMatch(h -> h.samples.get() >= 10 * 160));
             // two I/O threads and two workers for 40 calls (the old design: 80 threads)
-            assertThat(threadsNamed("umsec-media-io")).isBetween(1L, 2L);
-            assertThat(threadsNamed("umsec-media-worker")).isBetween(1L, 2L);
+            // (counted as a difference: a closed plane of an earlier test may still be ending its threads)
+            assertThat(threadsNamed("umsec-media-io") - ioBefore).isLessThanOrEqualTo(2);
+            assertThat(threadsNamed("umsec-media-worker") - workersBefore).isLessThanOrEqualTo(2);
             for (Recording h : handlers) {
                 assertThat(h.threads).allSatisfy(t -> assertThat(t).startsWith("umsec-media-worker"));
             }
@@ -205,11 +217,12 @@ class MediaPlaneTest {
                     assertThat(x.reason()).isEqualTo(CallEndReason.CALLER_HUNG_UP);
                 });
                 assertThat(handlers.get(i).ended).hasSize(1);
-                // stop() returns once both sockets are closed: the pair can be bound again at once
-                try (DatagramSocket a = new DatagramSocket(new InetSocketAddress(LOOPBACK, port));
-                        DatagramSocket b = new DatagramSocket(new InetSocketAddress(LOOPBACK, port + 1))) {
-                    assertThat(a.getLocalPort()).isEqualTo(port);
-                    assertThat(b.getLocalPort()).isEqualTo(port + 1);
+                // stop() closes both sockets: the pair can be bound again (epoll: at once; NIO: once the
+                // JDK's selector has run, or another process may have taken a port of the shared range meanwhile)
+                if (epoll) {
+                    assertThat(bindable(port)).isTrue();
+                } else {
+                    await("port " + port + " released", () -> bindable(port));
                 }
             }
             assertThat(selfEnded).isEmpty();
@@ -252,11 +265,11 @@ class MediaPlaneTest {
             sendPcmu(caller, s.port(), 0, 1);
             assertThat(r.entered.await(30, TimeUnit.SECONDS)).isTrue(); // the handler is stuck in its first write
             int burst = 300; // more than the hand-off ring holds
-            for (int i = 1; i <= burst; i += 50) {
-                sendPcmu(caller, s.port(), i, 50);
-                Thread.sleep(5); // within the socket's receive buffer
+            for (int i = 1; i <= burst; i += 20) {
+                sendPcmu(caller, s.port(), i, 20);
+                long sent = i + 20;
+                await("packets read", () -> received.get() == sent); // never beyond the socket's buffer
             }
-            await("every packet read", () -> received.get() == burst + 1);
             assertThat(notRecorded.get()).as("counted, not silently lost").isPositive();
             hold.countDown();
             List<CallSummary> summaries = new ArrayList<>();
