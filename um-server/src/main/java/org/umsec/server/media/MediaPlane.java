@@ -1,7 +1,6 @@
 package org.umsec.server.media;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -12,6 +11,7 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
@@ -23,14 +23,12 @@ import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,9 +116,9 @@ public final class MediaPlane implements AutoCloseable {
     /**
      * Binds an RTP/RTCP port pair (even RTP port, RTCP on the next) within a port range
      * ({@code media.portRange}) on one of the event loops. Starts at a random pair and tries every pair of
-     * the range once, so an exhausted range is reported, never looped on. The search runs as one task on
-     * the session's event loop (one hand-off, whatever the number of tries); must not be called on an event
-     * loop of this plane (it waits for that task).
+     * the range once, so an exhausted range is reported, never looped on. The sockets are bound on the
+     * calling thread and registered with the event loop without waiting for it, so a busy loop never delays
+     * call setup.
      *
      * @param bind local address
      * @param low lowest port of the range, even
@@ -141,83 +139,86 @@ public final class MediaPlane implements AutoCloseable {
         }
         EventLoop loop = group.next();
         MediaSession s = new MediaSession(this, loop, scratch.get(loop), clock, metrics);
-        int first = RANDOM.nextInt(pairs);
-        // one hand-off to the loop for the whole search: there, registering and binding complete at once
-        Future<IOException> bound = loop.submit(() -> bindPair(loop, s, bind, low, pairs, first));
-        IOException failure;
-        try {
-            failure = bound.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while binding media ports", e);
-        } catch (ExecutionException e) {
-            throw new IOException("cannot bind media ports: " + e.getCause(), e.getCause());
-        } catch (RejectedExecutionException e) {
-            throw new IllegalStateException("media plane is closed", e);
-        }
-        if (failure != null) {
-            throw failure;
-        }
-        return s;
-    }
-
-    /** On the loop: binds the first free pair from {@code first} on, or returns why none could be bound. */
-    private IOException bindPair(EventLoop loop, MediaSession s, InetAddress bind, int low, int pairs, int first) {
         BindException last = null;
+        int first = RANDOM.nextInt(pairs);
         for (int attempt = 0; attempt < pairs; attempt++) {
             int port = low + 2 * ((first + attempt) % pairs);
             Channel rtp = null;
             try {
-                rtp = bind(loop, bind, port, s.rtpHandler());
-                Channel rtcp = bind(loop, bind, port + 1, s.rtcpHandler());
-                s.bound(rtp, rtcp);
-                return null;
+                rtp = channel(bind, port, s.rtpHandler());
+                Channel rtcp = channel(bind, port + 1, s.rtcpHandler());
+                s.bound(rtp, rtcp, port);
+                loop.register(rtp); // asynchronous: start() and stop() queue behind it on the same loop
+                loop.register(rtcp);
+                return s;
             } catch (BindException e) {
                 last = e;
                 if (rtp != null) {
-                    rtp.close();
+                    rtp.unsafe().closeForcibly();
                 }
             } catch (IOException e) {
                 if (rtp != null) {
-                    rtp.close();
+                    rtp.unsafe().closeForcibly();
                 }
-                return e;
+                throw e;
             }
         }
-        return new IOException("no free RTP/RTCP port pair in " + low + "-" + (low + 2 * pairs - 1), last);
+        throw new IOException("no free RTP/RTCP port pair in " + low + "-" + high, last);
     }
 
-    private Channel bind(EventLoop loop, InetAddress address, int port, ChannelHandler handler) throws IOException {
+    /**
+     * A datagram channel bound here, on the calling thread (plain system calls: call setup never waits for a
+     * busy event loop), not yet registered.
+     */
+    private Channel channel(InetAddress address, int port, ChannelHandler handler) throws IOException {
         SocketProtocolFamily family =
                 address instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
-        DatagramChannel ch = epoll ? new EpollDatagramChannel(family) : new NioDatagramChannel(family);
-        ch.config().setAutoRead(false); // nothing is read before start()
+        InetSocketAddress local = new InetSocketAddress(address, port);
+        DatagramChannel ch;
         if (epoll) {
-            ch.config().setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MediaSession.MAX_DATAGRAM);
-            ch.config()
+            LinuxSocket socket = LinuxSocket.newSocketDgram(family);
+            try {
+                socket.bind(local);
+            } catch (IOException e) {
+                socket.close();
+                throw bindFailure(e, local);
+            }
+            EpollDatagramChannel c = new EpollDatagramChannel(socket.intValue());
+            c.config().setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MediaSession.MAX_DATAGRAM);
+            c.config()
                     .setRecvByteBufAllocator(
                             new FixedRecvByteBufAllocator(MediaSession.MAX_DATAGRAM * DATAGRAMS_PER_READ));
+            ch = c;
         } else {
+            java.nio.channels.DatagramChannel jdk = java.nio.channels.DatagramChannel.open(
+                    family == SocketProtocolFamily.INET ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+            try {
+                jdk.bind(local);
+            } catch (IOException e) {
+                jdk.close();
+                throw bindFailure(e, local);
+            }
+            ch = new NioDatagramChannel(jdk);
             ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MediaSession.MAX_DATAGRAM));
         }
+        ch.config().setAutoRead(false); // nothing is read before start()
         ch.pipeline().addLast(handler);
-        ChannelFuture reg = loop.register(ch); // on the loop: done before it returns
-        ChannelFuture f = reg.isSuccess() ? ch.bind(new InetSocketAddress(address, port)) : reg;
-        if (f.isSuccess()) {
-            return ch;
+        return ch;
+    }
+
+    private static IOException bindFailure(IOException e, InetSocketAddress local) {
+        if (e instanceof BindException be) {
+            return be;
         }
-        ch.close();
-        Throwable cause = f.isDone() ? f.cause() : new IOException("media socket not bound at once");
-        if (cause instanceof BindException be) {
-            throw be;
+        if (String.valueOf(e.getMessage()).contains("Address already in use")) {
+            BindException be = new BindException(e.getMessage());
+            be.initCause(e);
+            return be;
         }
-        if (cause instanceof IOException io && String.valueOf(io.getMessage()).contains("Address already in use")) {
-            BindException be = new BindException(io.getMessage());
-            be.initCause(io);
-            throw be;
-        }
-        throw new IOException(
-                "cannot bind media port " + port + " on " + address.getHostAddress() + ": " + cause, cause);
+        return new IOException(
+                "cannot bind media port " + local.getPort() + " on "
+                        + local.getAddress().getHostAddress() + ": " + e.getMessage(),
+                e);
     }
 
     /** Registers a started session with a media worker; returns what wakes that worker early. */

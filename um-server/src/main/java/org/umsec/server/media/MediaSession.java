@@ -134,10 +134,10 @@ public final class MediaSession {
         this.metrics = metrics;
     }
 
-    void bound(Channel rtpChannel, Channel rtcpChannel) {
+    void bound(Channel rtpChannel, Channel rtcpChannel, int rtpPort) {
         this.rtp = rtpChannel;
         this.rtcp = rtcpChannel;
-        this.port = ((InetSocketAddress) rtpChannel.localAddress()).getPort();
+        this.port = rtpPort;
     }
 
     ChannelHandler rtpHandler() {
