@@ -94,6 +94,8 @@ public final class MediaSession {
     private Thread rtcpThread;
     private ScheduledFuture<?> rtcpTask;
     private volatile ScheduledFuture<?> promptTask;
+    private final java.util.concurrent.CompletableFuture<Void> promptDone =
+            new java.util.concurrent.CompletableFuture<>();
 
     private MediaSession(
             DatagramSocket rtp,
@@ -224,8 +226,24 @@ public final class MediaSession {
                 this::sendRtcp, rtcpInterval.toMillis(), rtcpInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Completes once the handler's prompt has been sent to its last packet (at once for an empty prompt),
+     * or when the session stops first. A call the server places (play on phone) hangs up on it.
+     *
+     * @return the future, completed on the scheduler's thread or the stopping thread
+     */
+    public java.util.concurrent.CompletableFuture<Void> promptFinished() {
+        return promptDone;
+    }
+
+    /** @return RTP packets sent so far (the prompt) */
+    public long sentPackets() {
+        return sentPackets;
+    }
+
     private void startPrompt(short[] prompt) {
         if (prompt.length == 0) {
+            promptDone.complete(null);
             return;
         }
         SrtpSession[] tx = {outboundPolicy.map(SrtpSession::outbound).orElse(null)};
@@ -242,6 +260,7 @@ public final class MediaSession {
                         if (self != null) {
                             self.cancel(false); // the prompt is over
                         }
+                        promptDone.complete(null);
                         return;
                     }
                     if (generation[0] != outboundGeneration) {
@@ -583,6 +602,7 @@ public final class MediaSession {
         if (promptTask != null) {
             promptTask.cancel(false);
         }
+        promptDone.complete(null);
         if (rtcpTask != null) {
             rtcpTask.cancel(false);
         }
@@ -623,6 +643,7 @@ public final class MediaSession {
 
     /** Closes the sockets of a session that was never started. */
     public void abandon() {
+        promptDone.complete(null);
         stopped.set(true);
         ended.set(true);
         rtp.close();
