@@ -14,8 +14,8 @@ import org.umsec.core.DialingRules;
  * plan's own allowed groups with its own.
  *
  * <ul>
- * <li>Dial plan: {@link Builder#dialPlan}, else the dial plan of {@link Builder#gateway}, else the only
- *     dial plan of the configuration that has a gateway.</li>
+ * <li>Dial plan: {@link Builder#dialPlan}, else the dial plan of {@link Builder#gateway}, else that of
+ *     {@link Builder#mailboxPolicy}, else the only dial plan of the configuration that has a gateway.</li>
  * <li>Gateway: {@link Builder#gateway}, else the first gateway of the dial plan in configured order.</li>
  * <li>Ring timeout: how long the phone may ring before the call is cancelled (CANCEL); default
  *     {@value #DEFAULT_RING_TIMEOUT_SECONDS} s, at most {@value #MAX_RING_TIMEOUT_SECONDS} s.</li>

@@ -240,11 +240,18 @@ public final class OutboundCaller implements AutoCloseable {
                         .findFirst()
                         .orElseThrow(
                                 () -> new IllegalArgumentException("no gateway '" + name + "' in the configuration")));
+        Optional<UmMailboxPolicy> policy = r.mailboxPolicy()
+                .map(name -> cfg.umConfiguration()
+                        .mailboxPolicy(name)
+                        .orElseThrow(() -> new IllegalArgumentException(
+                                "no UM mailbox policy '" + name + "' in the configuration")));
         String planName;
         if (r.dialPlan().isPresent()) {
             planName = r.dialPlan().get();
         } else if (gw.isPresent()) {
             planName = gw.get().dialPlan();
+        } else if (policy.isPresent()) {
+            planName = policy.get().dialPlan();
         } else {
             List<String> withGateways = cfg.dialPlans().stream()
                     .map(DialPlan::name)
@@ -270,11 +277,6 @@ public final class OutboundCaller implements AutoCloseable {
             throw new IllegalArgumentException("gateway '" + gateway.name() + "' serves dial plan '"
                     + gateway.dialPlan() + "', not '" + plan.name() + "'");
         }
-        Optional<UmMailboxPolicy> policy = r.mailboxPolicy()
-                .map(name -> cfg.umConfiguration()
-                        .mailboxPolicy(name)
-                        .orElseThrow(() -> new IllegalArgumentException(
-                                "no UM mailbox policy '" + name + "' in the configuration")));
         if (policy.isPresent() && !policy.get().dialPlan().equalsIgnoreCase(plan.name())) {
             throw new IllegalArgumentException(
                     "UM mailbox policy '" + policy.get().name() + "' belongs to dial plan '"
@@ -508,7 +510,7 @@ public final class OutboundCaller implements AutoCloseable {
                     .to(NameAddress.of(target))
                     .callId(callId)
                     .cseq(1)
-                    .contact(NameAddress.of(contact()))
+                    .header("Contact", contact())
                     .header("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE")
                     .header("User-Agent", "umsec")
                     .body("application/sdp", offerSdp)
