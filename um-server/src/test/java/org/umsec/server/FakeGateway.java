@@ -47,10 +47,10 @@ import org.umsec.srtp.SrtpSession;
  * cancelled), receives the audio on a real UDP socket and, for SRTP, authenticates and decrypts every
  * packet with the key the server offered, decoding the G.711 payloads back to PCM.
  */
-final class FakeGateway implements AutoCloseable {
+public final class FakeGateway implements AutoCloseable {
 
     /** What to do with an INVITE. */
-    enum Answer {
+    public enum Answer {
         ANSWER,
         RING_FOREVER,
         REFUSE_486,
@@ -60,14 +60,14 @@ final class FakeGateway implements AutoCloseable {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    final List<SipRequest> requests = new CopyOnWriteArrayList<>();
-    final AtomicLong rtpReceived = new AtomicLong();
-    final AtomicLong rtpDecrypted = new AtomicLong();
-    final AtomicLong rtpRejected = new AtomicLong();
+    public final List<SipRequest> requests = new CopyOnWriteArrayList<>();
+    public final AtomicLong rtpReceived = new AtomicLong();
+    public final AtomicLong rtpDecrypted = new AtomicLong();
+    public final AtomicLong rtpRejected = new AtomicLong();
     /** The decoded audio, in arrival order. */
     final short[] pcm = new short[8000 * 20];
 
-    volatile Answer answer = Answer.ANSWER;
+    public volatile Answer answer = Answer.ANSWER;
     private volatile int pcmLength;
     private final SipServer server;
     private final TransactionLayer layer;
@@ -126,7 +126,8 @@ final class FakeGateway implements AutoCloseable {
      * A gateway on mutual TLS presenting {@code cert}, accepting clients whose chain leads to {@code root}
      * and whose identity is {@code serverIdentity}.
      */
-    static FakeGateway tls(PersonalCertificate cert, X509Certificate root, String serverIdentity) throws IOException {
+    public static FakeGateway tls(PersonalCertificate cert, X509Certificate root, String serverIdentity)
+            throws IOException {
         TlsSettings settings = TlsSettings.builder()
                 .certificate(cert.privateKey(), cert.chain())
                 .peers(PeerCertificateValidator.builder()
@@ -137,23 +138,23 @@ final class FakeGateway implements AutoCloseable {
     }
 
     /** A gateway on plain TCP taking calls from 127.0.0.1. */
-    static FakeGateway tcp() throws IOException {
+    public static FakeGateway tcp() throws IOException {
         return new FakeGateway(false, null, TrustList.of(List.of("127.0.0.1")));
     }
 
     /** @return where it listens */
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         int port = server.tlsPort().orElseGet(() -> server.tcpPort().getAsInt());
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     }
 
     /** @return the requests of one method received so far */
-    List<SipRequest> received(String method) {
+    public List<SipRequest> received(String method) {
         return requests.stream().filter(r -> r.isMethod(method)).toList();
     }
 
     /** @return the decoded audio received so far */
-    short[] audio() {
+    public short[] audio() {
         return java.util.Arrays.copyOf(pcm, pcmLength);
     }
 
