@@ -324,6 +324,26 @@ class OutboundCallTest {
     }
 
     @Test
+    void stoppingTheServerEndsACallInProgressWithBye() throws Exception {
+        FakeGateway gw = keep(FakeGateway.tcp());
+        start(config(gw.address().getPort()));
+        CompletableFuture<PlayOnPhoneResult> f =
+                server.playOnPhone(PlayOnPhoneRequest.builder("+14255550100", tone(8000 * 30))
+                        .gateway("pbx")
+                        .build());
+        while (gw.rtpReceived.get() < 5 && !f.isDone()) {
+            Thread.sleep(20); // until the audio flows
+        }
+        server.stop(Duration.ZERO);
+        PlayOnPhoneResult r = await(f);
+
+        assertThat(r.outcome()).as(r.detail()).isEqualTo(Outcome.FAILED);
+        assertThat(r.detail()).contains("SERVER_STOPPING");
+        assertThat(gw.received(SipRequest.BYE)).hasSize(1);
+        assertThatThrownBy(() -> server.playOnPhone("1", tone(80))).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void namesThatDoNotExistOrDoNotFitAreRefusedAtOnce() throws Exception {
         start(config(5060));
         short[] a = tone(80);

@@ -124,6 +124,7 @@ public final class OutboundCaller implements AutoCloseable {
     private final DialogLayer dialogs;
     private final TransactionLayer transactions;
     private final java.util.Map<org.umsec.sip.DialogId, Placed> active = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<Placed> placing = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Object clientLock = new Object();
     private SipClient tcpClient;
     private SipClient tlsClient;
@@ -195,7 +196,18 @@ public final class OutboundCaller implements AutoCloseable {
         }
         CompletableFuture<PlayOnPhoneResult> result = new CompletableFuture<>();
         Placed call = new Placed(cfg, route, check, request);
-        calls.execute(() -> {
+        placing.add(call);
+        try {
+            calls.execute(() -> run(call, check, result));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            placing.remove(call);
+            throw new IllegalStateException("the server is stopped");
+        }
+        return result;
+    }
+
+    private void run(Placed call, DialingCheck check, CompletableFuture<PlayOnPhoneResult> result) {
+        {
             PlayOnPhoneResult r;
             try {
                 r = call.run();
@@ -204,9 +216,9 @@ public final class OutboundCaller implements AutoCloseable {
                 r = call.result(Outcome.FAILED, "internal error: " + e);
                 call.cleanUp();
             }
+            placing.remove(call);
             result.complete(r);
-        });
-        return result;
+        }
     }
 
     private void blocked(Route route, DialingCheck check) {
@@ -327,7 +339,7 @@ public final class OutboundCaller implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (Placed p : List.copyOf(active.values())) {
+        for (Placed p : List.copyOf(placing)) {
             p.hangUp(CallEndReason.SERVER_STOPPING);
         }
         calls.shutdown();
@@ -385,6 +397,10 @@ public final class OutboundCaller implements AutoCloseable {
         final PlayOnPhoneRequest request;
         final VoipSecurityMode mode;
         final CompletableFuture<DialogEnd> remoteEnd = new CompletableFuture<>();
+        /** Why this side ends the call before the audio is over: the server stops, the media ended. */
+        final CompletableFuture<CallEndReason> localEnd = new CompletableFuture<>();
+
+        volatile ClientTransaction inviteTx;
         final AtomicLong received = new AtomicLong();
         String callId;
         OptionalInt status = OptionalInt.empty();
@@ -523,13 +539,26 @@ public final class OutboundCaller implements AutoCloseable {
                     mode.displayName(),
                     route.plan().name(),
                     check.reason());
-            ClientTransaction tx = transactions.sendRequest(conn, invite, r -> {});
+            ClientTransaction tx = transactions.sendRequest(
+                    conn, invite, r -> LOG.debug("Outbound call {}: {} {}", callId, r.status(), r.reasonPhrase()));
+            inviteTx = tx;
             SipRequest sent = tx.request();
             ScheduledFuture<?> ring = ctx.mediaScheduler()
                     .schedule(tx::cancel, request.ringTimeout().toMillis(), TimeUnit.MILLISECONDS);
             SipResponse answer;
             try {
-                answer = tx.finalResponse().get();
+                // a gateway that never sends even 100 Trying cannot be cancelled (RFC 3261 §9.1): give up on it
+                answer = tx.finalResponse()
+                        .get(
+                                request.ringTimeout()
+                                        .plus(SIGNALLING_WAIT.multipliedBy(2))
+                                        .toMillis(),
+                                TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                return result(
+                        Outcome.NO_ANSWER,
+                        "no final response within " + request.ringTimeout().toSeconds() + " s and the CANCEL's"
+                                + " grace; the gateway never answered");
             } catch (ExecutionException e) {
                 return result(
                         Outcome.FAILED,
@@ -557,9 +586,13 @@ public final class OutboundCaller implements AutoCloseable {
                                         .map(w -> " (" + w + ")")
                                         .orElse(""));
             }
-            dialog = dialogs.createUacDialog(sent, answer, DialogBinding.of(conn, mode));
-            active.put(dialog.id(), this);
             conn.send(transactions.createAck(sent, answer));
+            try {
+                dialog = dialogs.createUacDialog(sent, answer, DialogBinding.of(conn, mode));
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                return result(Outcome.FAILED, "the gateway's 2xx makes no dialog: " + e.getMessage());
+            }
+            active.put(dialog.id(), this);
             if (cancelled) {
                 // RFC 3261 §9.1: a 2xx that crossed our CANCEL is acknowledged and ended
                 bye();
@@ -575,7 +608,7 @@ public final class OutboundCaller implements AutoCloseable {
                     callId,
                     request.audioSamples() / 8000.0,
                     suite.map(s -> " as SRTP " + s).orElse(" as RTP"));
-            CompletableFuture<Object> over = CompletableFuture.anyOf(media.promptFinished(), remoteEnd);
+            CompletableFuture<Object> over = CompletableFuture.anyOf(media.promptFinished(), remoteEnd, localEnd);
             try {
                 over.get(request.audioSamples() / 8 + SIGNALLING_WAIT.toMillis() * 6, TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
@@ -585,14 +618,27 @@ public final class OutboundCaller implements AutoCloseable {
             }
             if (remoteEnd.isDone()) {
                 DialogEnd why = remoteEnd.join();
-                stopMedia(why == DialogEnd.BYE ? CallEndReason.CALLER_HUNG_UP : CallEndReason.CONNECTION_LOST);
                 if (why == DialogEnd.BYE) {
+                    stopMedia(CallEndReason.CALLER_HUNG_UP);
                     return result(
                             Outcome.HUNG_UP,
                             "the called party hung up after " + media.sentPackets() + " of "
                                     + (request.audioSamples() + 159) / 160 + " packets");
                 }
+                if (why.needsBye()) {
+                    bye();
+                }
+                stopMedia(CallEndReason.CONNECTION_LOST);
                 return result(Outcome.FAILED, "the call ended: " + why);
+            }
+            if (localEnd.isDone()) {
+                CallEndReason why = localEnd.join();
+                bye();
+                stopMedia(why);
+                return result(
+                        Outcome.FAILED,
+                        "the call was ended by the server (" + why + ") after " + media.sentPackets()
+                                + " packets; hung up");
             }
             SipResponse byeAnswer = bye();
             stopMedia(CallEndReason.HANDLER_ENDED);
@@ -695,7 +741,7 @@ public final class OutboundCaller implements AutoCloseable {
                     length,
                     length,
                     cfg.rtcpInterval(),
-                    reason -> remoteEnd.complete(DialogEnd.CONNECTION_CLOSED));
+                    localEnd::complete);
             return Optional.empty();
         }
 
@@ -720,10 +766,13 @@ public final class OutboundCaller implements AutoCloseable {
             remoteEnd.complete(why);
         }
 
-        /** Ends the call from our side at once (server stopping). */
+        /** Ends the call from our side (server stopping): the call's thread sends BYE. */
         void hangUp(CallEndReason reason) {
-            remoteEnd.complete(DialogEnd.CONNECTION_CLOSED);
-            stopMedia(reason);
+            localEnd.complete(reason);
+            ClientTransaction tx = inviteTx;
+            if (tx != null) {
+                tx.cancel(); // still ringing: CANCEL (no effect once answered)
+            }
         }
 
         private SipResponse bye() {
