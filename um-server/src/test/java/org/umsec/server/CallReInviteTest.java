@@ -20,6 +20,7 @@ import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.config.ServerConfiguration;
+import org.umsec.sip.SipRequest;
 import org.umsec.sip.SipResponse;
 import org.umsec.sip.sdp.MediaDescription;
 import org.umsec.sip.sdp.MediaDirection;
@@ -260,6 +261,53 @@ class CallReInviteTest {
                     .isEqualTo(200);
         }
         assertThat(metadata(callId)).contains("\"endReason\": \"CALLER_HUNG_UP\"");
+    }
+
+    @Test
+    void lateOfferReInviteGetsTheServersOfferAndTheAnswerInTheAckIsApplied() throws Exception {
+        start();
+        String callId = "late-" + TestGateway.hex();
+        try (TestGateway pbx = TestGateway.tcp(server.tcpPort());
+                java.net.DatagramSocket newRtp =
+                        new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+                java.net.DatagramSocket newRtcp =
+                        new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            SipResponse ok = pbx.send(pbx.request(
+                    "INVITE",
+                    callId,
+                    "l",
+                    "<sip:voicemail@um.example.test>",
+                    pbx.offer("RTP/AVP", null, 0),
+                    "application/sdp"));
+            String to = ok.header("To").orElseThrow();
+            pbx.send(pbx.request("ACK", callId, "l", to, null, null));
+
+            // RFC 3264 §5: a re-INVITE without SDP gets the server's offer in the 200, unchanged (same o= line)
+            SipResponse offer = pbx.send(pbx.request("INVITE", callId, "l", to, null, null));
+            assertThat(offer.status()).isEqualTo(200);
+            assertThat(offer.bodyText()).isEqualTo(ok.bodyText());
+            // the answer in the ACK moves the caller's media: RTCP reports now go to the new port
+            pbx.send(pbx.request(
+                    "ACK",
+                    callId,
+                    "l",
+                    to,
+                    TestGateway.offer(newRtp.getLocalPort(), newRtcp.getLocalPort(), "RTP/AVP", null, 0),
+                    "application/sdp"));
+            newRtcp.setSoTimeout(10_000);
+            java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[1500], 1500);
+            newRtcp.receive(p); // the server's next RTCP report (every 200 ms here)
+            assertThat(p.getLength()).isGreaterThanOrEqualTo(8);
+            assertThat(server.activeCalls()).isOne();
+
+            // an ACK without the answer it owes: the call cannot go on, the server hangs up
+            SipResponse again = pbx.send(pbx.request("INVITE", callId, "l", to, null, null));
+            assertThat(again.status()).isEqualTo(200);
+            pbx.send(pbx.request("ACK", callId, "l", to, null, null));
+            SipRequest bye = pbx.readRequest().orElseThrow();
+            assertThat(bye.method()).isEqualTo("BYE");
+        }
+        assertThat(metadata(callId)).contains("\"endReason\": \"BAD_SDP_ANSWER\"");
     }
 
     static MediaDescription audio(SipResponse r) throws Exception {
