@@ -207,23 +207,20 @@ public final class OutboundCaller implements AutoCloseable {
     }
 
     private void run(Placed call, DialingCheck check, CompletableFuture<PlayOnPhoneResult> result) {
-        {
-            PlayOnPhoneResult r;
-            try {
-                r = call.run();
-            } catch (RuntimeException e) {
-                LOG.warn("Outbound call to {} failed: {}", check.dialedNumber().orElse("?"), e.toString(), e);
-                r = call.result(Outcome.FAILED, "internal error: " + e);
-                call.cleanUp();
-            }
-            placing.remove(call);
-            result.complete(r);
+        PlayOnPhoneResult r;
+        try {
+            r = call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Outbound call to {} failed", check.dialedNumber().orElse("?"), e);
+            r = call.result(Outcome.FAILED, "internal error: " + e);
+            call.cleanUp();
         }
+        placing.remove(call);
+        result.complete(r);
     }
 
     private void blocked(Route route, DialingCheck check) {
-        DialingCheck.Outcome o = check.outcome();
-        LOG.warn("Outbound call blocked by dialing restrictions (R6): {}", check.reason());
+        DialingCheck.Outcome o = check.outcome(); // the event is logged by the event bus
         SecurityEvent.Builder e = SecurityEvent.builder(SecurityEventType.DIALING_RESTRICTION_BLOCKED, ctx.clock())
                 .message(check.reason())
                 .field("outcome", o.name())
