@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -472,13 +471,12 @@ public final class OutboundCaller implements AutoCloseable {
                 return result(Outcome.FAILED, "interrupted");
             }
             try {
-                media = MediaSession.open(
-                        InetAddress.getByName(cfg.mediaBindAddress()),
-                        cfg.mediaPortMin(),
-                        cfg.mediaPortMax(),
-                        ctx.clock(),
-                        ctx.mediaScheduler(),
-                        ctx.metrics());
+                media = ctx.mediaPlane()
+                        .open(
+                                InetAddress.getByName(cfg.mediaBindAddress()),
+                                cfg.mediaPortMin(),
+                                cfg.mediaPortMax(),
+                                ctx.clock());
             } catch (IOException e) {
                 return result(Outcome.FAILED, "no media port: " + e.getMessage());
             }
@@ -540,8 +538,14 @@ public final class OutboundCaller implements AutoCloseable {
                     conn, invite, r -> LOG.debug("Outbound call {}: {} {}", callId, r.status(), r.reasonPhrase()));
             inviteTx = tx;
             SipRequest sent = tx.request();
-            ScheduledFuture<?> ring = ctx.mediaScheduler()
-                    .schedule(tx::cancel, request.ringTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            java.util.concurrent.atomic.AtomicBoolean rang = new java.util.concurrent.atomic.AtomicBoolean();
+            org.umsec.sip.transaction.TimerScheduler.Timeout ring = ctx.timers()
+                    .schedule(
+                            () -> {
+                                rang.set(true);
+                                tx.cancel();
+                            },
+                            request.ringTimeout());
             SipResponse answer;
             try {
                 // a gateway that never sends even 100 Trying cannot be cancelled (RFC 3261 §9.1): give up on it
@@ -565,10 +569,10 @@ public final class OutboundCaller implements AutoCloseable {
                 tx.cancel();
                 return result(Outcome.FAILED, "interrupted");
             } finally {
-                ring.cancel(false);
+                ring.cancel();
             }
             status = OptionalInt.of(answer.status());
-            boolean cancelled = ring.isDone() && !ring.isCancelled();
+            boolean cancelled = rang.get();
             if (!answer.isSuccess()) {
                 if (answer.status() == 487 && cancelled) {
                     return result(
