@@ -23,5 +23,10 @@ public enum CallEndReason {
     /** The recording reached its size limit ({@code voicemail.maxBytes}); the server sent BYE. */
     RECORDING_LIMIT,
     /** The call handler ended the call (the voicemail recorder when the caller presses {@code #}); the server sent BYE. */
-    HANDLER_ENDED
+    HANDLER_ENDED,
+    /**
+     * The caller's ACK carried no usable SDP answer to the offer the server made in its 2xx to a re-INVITE
+     * without SDP (late offer, RFC 3264 §5, RFC 3261 §13.2.2.4); the server sent BYE.
+     */
+    BAD_SDP_ANSWER
 }

@@ -35,6 +35,7 @@ import org.umsec.server.admin.AdminServer;
 import org.umsec.server.call.CallContext;
 import org.umsec.server.call.CallController;
 import org.umsec.server.call.CallMetrics;
+import org.umsec.server.call.OutboundCaller;
 import org.umsec.server.config.ConfigFiles;
 import org.umsec.server.config.ConfigurationException;
 import org.umsec.server.config.ServerConfiguration;
@@ -106,6 +107,7 @@ public final class UmsecServer implements AutoCloseable {
     private final ExecutorService callEnder;
     private final MediaPlane media;
     private final CallController controller;
+    private final OutboundCaller outbound;
     private final TransactionLayer transactions;
     private final SipMessageHandler sipHandler;
     private final Object lifecycle = new Object();
@@ -187,7 +189,7 @@ public final class UmsecServer implements AutoCloseable {
         TimerScheduler timers = b.timers != null ? b.timers : TimerScheduler.of(scheduler);
         // every call's RTP/RTCP on a few shared event loops and media workers; threads start with the first call
         this.media = MediaPlane.builder().metrics(callMetrics).build();
-        this.controller = new CallController(CallContext.builder()
+        CallContext callContext = CallContext.builder()
                 .clock(clock)
                 .timers(timers)
                 .mediaPlane(media)
@@ -198,7 +200,8 @@ public final class UmsecServer implements AutoCloseable {
                 .stopping(() -> stopping)
                 .callEnder(callEnder)
                 .ports(this::tlsPort, this::tcpPort)
-                .build());
+                .build();
+        this.controller = new CallController(callContext);
         this.transactions = TransactionLayer.builder()
                 .handler(controller.dialogs())
                 .scheduler(timers)
@@ -219,6 +222,11 @@ public final class UmsecServer implements AutoCloseable {
             }
         };
         this.certs = new CertificateBootstrap(bus, clock, watchStore, scheduler);
+        this.outbound = new OutboundCaller(callContext, cfg -> {
+            synchronized (lifecycle) {
+                return certs.ensure(cfg); // the server's own certificate and trusted roots (R18)
+            }
+        });
         this.listeners = new ListenerSet(bus, clock, sipHandler, signalling, trace);
         this.directoryFeed = new DirectoryFeed(scheduler, clock, this::publish, this::applyDirectory);
     }
@@ -509,6 +517,7 @@ public final class UmsecServer implements AutoCloseable {
             }
         }
         controller.endAll(CallEndReason.SERVER_STOPPING);
+        outbound.close();
         callEnder.shutdown();
         try {
             if (!callEnder.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -540,6 +549,59 @@ public final class UmsecServer implements AutoCloseable {
     @Override
     public void close() {
         stop(Duration.ofSeconds(10));
+    }
+
+    /**
+     * Plays audio on a phone (R6, R18): calls {@code number} through a gateway of a dial plan and plays
+     * {@code audio} once answered, like {@link #playOnPhone(PlayOnPhoneRequest)} with the dial plan and
+     * gateway chosen from the configuration (the only dial plan with a gateway, its first gateway) and the
+     * dial plan's own allowed dialing groups.
+     *
+     * @param number the number as entered, for example {@code +1 (425) 555-0100}
+     * @param audio 8 kHz 16-bit mono samples, for example from {@link VoicemailRecorder#readGreeting(Path)}
+     * @return completes with the outcome; at once when the dialing rules block the number
+     * @throws IllegalArgumentException when no single dial plan with a gateway can be chosen
+     * @throws IllegalStateException once the server is stopped
+     */
+    public java.util.concurrent.CompletableFuture<PlayOnPhoneResult> playOnPhone(String number, short[] audio) {
+        return playOnPhone(PlayOnPhoneRequest.builder(number, audio).build());
+    }
+
+    /**
+     * Places a call and plays audio on the phone that answers (play on phone; R6, R18).
+     *
+     * <ol>
+     * <li>The number is checked against the dial plan's dialing rules with the allowed groups of the
+     *     request's UM mailbox policy, or of the dial plan when none is named (R6). A blocked number
+     *     completes the future at once with {@link PlayOnPhoneResult.Outcome#BLOCKED}, the verdict naming
+     *     the group and rule that blocked it, and raises event 4001
+     *     ({@link SecurityEventType#DIALING_RESTRICTION_BLOCKED}); nothing is sent to any gateway.</li>
+     * <li>The number the matching rule gives is called through the gateway in the dial plan's mode:
+     *     Secured and SIPSecured as a mutual-TLS client presenting the server's certificate and accepting
+     *     only a gateway certificate that chains to the store's trusted roots and names the gateway's
+     *     configured FQDN (RFC 5922; otherwise {@link PlayOnPhoneResult.Outcome#FAILED} and no INVITE is
+     *     sent); Unsecured over TCP to its address.</li>
+     * <li>INVITE with an SDP offer (Secured: SRTP keyed with SDES; otherwise RTP), CANCEL after the ring
+     *     timeout, the audio as G.711 in 20 ms packets once answered, then BYE. The outcome says whether it
+     *     was played ({@code COMPLETED}), the phone hung up first ({@code HUNG_UP}), the gateway refused
+     *     ({@code REFUSED} with its status), nobody answered ({@code NO_ANSWER}) or it failed.</li>
+     * </ol>
+     *
+     * <p>The server need not be started: an embedded application or {@code umsec call-out} may place calls
+     * from a server that listens for none; its certificate store is opened on the first mutual-TLS call.
+     *
+     * @param request number, audio, and optionally dial plan, gateway, mailbox policy, ring timeout
+     * @return completes with the outcome (never exceptionally)
+     * @throws IllegalArgumentException if the dial plan, gateway or mailbox policy named does not exist or
+     *     they do not belong together, or no dial plan can be chosen
+     * @throws IllegalStateException once the server is stopped
+     */
+    public java.util.concurrent.CompletableFuture<PlayOnPhoneResult> playOnPhone(PlayOnPhoneRequest request) {
+        Objects.requireNonNull(request, "request");
+        if (stopping) {
+            throw new IllegalStateException("the server is stopped");
+        }
+        return outbound.place(request);
     }
 
     /** @return the configuration in force */

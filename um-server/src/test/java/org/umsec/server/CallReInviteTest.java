@@ -20,6 +20,7 @@ import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventType;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.server.config.ServerConfiguration;
+import org.umsec.sip.SipRequest;
 import org.umsec.sip.SipResponse;
 import org.umsec.sip.sdp.MediaDescription;
 import org.umsec.sip.sdp.MediaDirection;
@@ -260,6 +261,116 @@ class CallReInviteTest {
                     .isEqualTo(200);
         }
         assertThat(metadata(callId)).contains("\"endReason\": \"CALLER_HUNG_UP\"");
+    }
+
+    @Test
+    void lateOfferReInviteGetsTheServersOfferAndTheAnswerInTheAckIsApplied() throws Exception {
+        start();
+        String callId = "late-" + TestGateway.hex();
+        try (TestGateway pbx = TestGateway.tcp(server.tcpPort());
+                java.net.DatagramSocket newRtp =
+                        new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+                java.net.DatagramSocket newRtcp =
+                        new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            SipResponse ok = pbx.send(pbx.request(
+                    "INVITE",
+                    callId,
+                    "l",
+                    "<sip:voicemail@um.example.test>",
+                    pbx.offer("RTP/AVP", null, 0),
+                    "application/sdp"));
+            String to = ok.header("To").orElseThrow();
+            pbx.send(pbx.request("ACK", callId, "l", to, null, null));
+
+            // RFC 3264 §5: a re-INVITE without SDP gets the server's offer in the 200, unchanged (same o= line)
+            SipResponse offer = pbx.send(pbx.request("INVITE", callId, "l", to, null, null));
+            assertThat(offer.status()).isEqualTo(200);
+            assertThat(offer.bodyText()).isEqualTo(ok.bodyText());
+            // the answer in the ACK moves the caller's media: RTCP reports now go to the new port
+            pbx.send(pbx.request(
+                    "ACK",
+                    callId,
+                    "l",
+                    to,
+                    TestGateway.offer(newRtp.getLocalPort(), newRtcp.getLocalPort(), "RTP/AVP", null, 0),
+                    "application/sdp"));
+            newRtcp.setSoTimeout(10_000);
+            java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[1500], 1500);
+            newRtcp.receive(p); // the server's next RTCP report (every 200 ms here)
+            assertThat(p.getLength()).isGreaterThanOrEqualTo(8);
+            assertThat(server.activeCalls()).isOne();
+
+            // an ACK without the answer it owes: the call cannot go on, the server hangs up
+            SipResponse again = pbx.send(pbx.request("INVITE", callId, "l", to, null, null));
+            assertThat(again.status()).isEqualTo(200);
+            pbx.send(pbx.request("ACK", callId, "l", to, null, null));
+            SipRequest bye = pbx.readRequest().orElseThrow();
+            assertThat(bye.method()).isEqualTo("BYE");
+        }
+        assertThat(metadata(callId)).contains("\"endReason\": \"BAD_SDP_ANSWER\"");
+    }
+
+    @Test
+    void lateOfferOnASecuredCallTakesTheCallersNewKeyFromTheAck() throws Exception {
+        start();
+        SrtpSuite suite = SrtpSuite.AES_CM_128_HMAC_SHA1_80;
+        SrtpMasterKey keyA = TestGateway.randomKey(suite);
+        SrtpMasterKey keyB = TestGateway.randomKey(suite);
+        short[] signal = ServerEndToEndTest.signal(3200);
+        String callId = "late-srtp-" + TestGateway.hex();
+        long ssrc = 0x1A7E;
+        try (TestGateway gw = TestGateway.tls(
+                server.tlsPort(), CallDialogAttackTest.GW1_CERT, CallDialogAttackTest.PKI.rootCertificate())) {
+            SipResponse ok = gw.send(gw.request(
+                    "INVITE",
+                    callId,
+                    "ls",
+                    "<sip:voicemail@um.example.test>",
+                    gw.offer("RTP/SAVP", TestGateway.crypto(1, suite, keyA), 0),
+                    "application/sdp"));
+            String to = ok.header("To").orElseThrow();
+            gw.send(gw.request("ACK", callId, "ls", to, null, null));
+            TestGateway.Answer first = TestGateway.answer(ok);
+            gw.sendAudio(
+                    Arrays.copyOfRange(signal, 0, 1600),
+                    0,
+                    SrtpSession.outbound(TestGateway.policy(suite, keyA)),
+                    first.port(),
+                    100,
+                    1000,
+                    ssrc);
+            CallDialogAttackTest.await("first half", () -> server.metrics().getRtpPacketsReceived() >= 10);
+
+            // the server offers its session as it is, its own key included; the caller answers with a new key
+            SipResponse offer = gw.send(gw.request("INVITE", callId, "ls", to, null, null));
+            assertThat(offer.status()).isEqualTo(200);
+            assertThat(TestGateway.answer(offer).key().orElseThrow().key())
+                    .isEqualTo(first.key().orElseThrow().key());
+            gw.send(gw.request(
+                    "ACK",
+                    callId,
+                    "ls",
+                    to,
+                    gw.offer("RTP/SAVP", TestGateway.crypto(1, suite, keyB), 0),
+                    "application/sdp"));
+            CallDialogAttackTest.await(
+                    "re-key event", () -> events.stream().anyMatch(x -> x.type() == SecurityEventType.SRTP_REKEYED));
+            clock.advance(Duration.ofSeconds(3)); // past the overlap: only the new key is accepted
+            gw.sendAudio(
+                    Arrays.copyOfRange(signal, 1600, 3200),
+                    0,
+                    SrtpSession.outbound(TestGateway.policy(suite, keyB)),
+                    first.port(),
+                    110,
+                    1000 + 1600,
+                    ssrc);
+            CallDialogAttackTest.await("second half", () -> server.metrics().getRtpPacketsReceived() >= 20);
+            assertThat(gw.send(gw.request("BYE", callId, "ls", to, null, null)).status())
+                    .isEqualTo(200);
+        }
+        assertThat(metadata(callId))
+                .contains(
+                        "\"packetsReceived\": 20", "\"authenticationFailed\": 0", "\"endReason\": \"CALLER_HUNG_UP\"");
     }
 
     static MediaDescription audio(SipResponse r) throws Exception {

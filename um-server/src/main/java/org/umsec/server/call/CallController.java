@@ -141,6 +141,9 @@ public final class CallController implements DialogHandler {
         volatile SdpNegotiation.Media session;
         volatile String answerSdp;
         long sdpVersion = 1;
+        /** CSeq of a re-INVITE without SDP answered with our offer: its ACK carries the answer (RFC 3264 §5). */
+        long lateOfferCSeq = -1;
+
         boolean ended;
         boolean accepted;
 
@@ -196,6 +199,65 @@ public final class CallController implements DialogHandler {
             case SipRequest.OPTIONS -> dialog.respond(tx, tx.createResponse(200).header("Allow", ALLOW));
             default -> dialog.respond(tx, tx.createResponse(405).header("Allow", ALLOW));
         }
+    }
+
+    /**
+     * The ACK of a 2xx. After a re-INVITE without SDP it carries the caller's answer to the server's offer
+     * (RFC 3264 §5): applied like a re-offer (address, ports, direction, the caller's SDES key); an ACK
+     * without a usable answer ends the call with BYE ({@link CallEndReason#BAD_SDP_ANSWER}).
+     */
+    @Override
+    public void onAck(Dialog dialog, SipRequest ack) {
+        ActiveCall c = calls.get(dialog.id());
+        if (c == null) {
+            return;
+        }
+        SdpNegotiation.Media current;
+        synchronized (c) {
+            if (c.ended || c.lateOfferCSeq != ack.cseq().sequence()) {
+                return; // the ACK of a 2xx that carried an answer: nothing to negotiate
+            }
+            c.lateOfferCSeq = -1;
+            current = c.session;
+        }
+        SdpNegotiation.Outcome o = SdpNegotiation.acceptAnswer(ack, c.route.mode(), current);
+        if (o.refusal() != null) {
+            LOG.info(
+                    "Call {}: the ACK's answer to the server's offer is unusable ({}); ending the call",
+                    sanitise(ack.callId()),
+                    sanitise(o.refusal().detail()));
+            ctx.callEnder().execute(() -> end(c, CallEndReason.BAD_SDP_ANSWER, true));
+            return;
+        }
+        SdpNegotiation.Media m = o.media();
+        synchronized (c) {
+            if (c.ended) {
+                return;
+            }
+            c.session = m;
+        }
+        c.media.renegotiate(
+                m.rtpPeer(),
+                m.rtcpPeer(),
+                m.payloadType(),
+                m.sending(),
+                m.rekeyed() ? m.keys().map(SdpNegotiation.Keys::inbound) : Optional.empty(),
+                Optional.empty(), // the server's key was offered unchanged
+                ctx.keyOverlap());
+        if (m.rekeyed()) {
+            publish(SecurityEvent.builder(SecurityEventType.SRTP_REKEYED, ctx.clock())
+                    .message("SDES key of the caller changed by the answer in an ACK (late offer)")
+                    .field("callId", sanitise(ack.callId()))
+                    .field("gateway", c.route.gateway())
+                    .field("suite", m.keys().orElseThrow().suite().sdesName())
+                    .field("overlap", ctx.keyOverlap())
+                    .build());
+        }
+        LOG.info(
+                "Call {}: answer in the ACK applied (late offer): {}{}",
+                sanitise(ack.callId()),
+                m.direction().attributeName(),
+                m.rekeyed() ? ", new SRTP key of the caller" : "");
     }
 
     @Override
@@ -471,7 +533,12 @@ public final class CallController implements DialogHandler {
                     .header("Allow", ALLOW)
                     .header("Supported", "timer");
             if (req.isMethod(SipRequest.INVITE)) {
-                ok.body("application/sdp", c.answerSdp); // our offer in the 2xx; the answer comes in the ACK
+                // RFC 3264 §5, §8: our current session description is the offer (unchanged, so the same
+                // o= version); the caller's answer comes in the ACK (onAck)
+                synchronized (c) {
+                    ok.body("application/sdp", c.answerSdp);
+                    c.lateOfferCSeq = req.cseq().sequence();
+                }
             }
             d.respond(tx, ok);
             return;

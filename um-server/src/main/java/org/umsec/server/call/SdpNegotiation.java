@@ -250,6 +250,92 @@ final class SdpNegotiation {
                 null);
     }
 
+    /**
+     * The caller's answer to the server's own offer (its current session description, sent in the 2xx to a
+     * re-INVITE without SDP: RFC 3264 §5 late offer), carried in the ACK. The answer must keep the payload
+     * type and, on a Secured plan, answer the server's {@code a=crypto} line (same tag and suite) with the
+     * caller's key, which may be new (then the inbound SRTP context changes; the server's own key stays).
+     * Address, ports and direction may change.
+     *
+     * @param ack the ACK
+     * @param mode the call's mode
+     * @param current the session in force
+     * @return the new session, or a refusal (the call cannot go on)
+     */
+    static Outcome acceptAnswer(SipRequest ack, VoipSecurityMode mode, Media current) {
+        boolean sdp = ack.contentType()
+                .map(t -> t.toLowerCase(Locale.ROOT).startsWith("application/sdp"))
+                .orElse(false);
+        if (!sdp || ack.contentLength() == 0) {
+            return Outcome.refuse("no-sdp-answer", "the ACK carries no SDP answer to the server's offer");
+        }
+        SessionDescription answer;
+        try {
+            answer = SessionDescription.parse(ack.body());
+        } catch (SdpParseException | RuntimeException e) {
+            return Outcome.refuse("bad-sdp", "bad SDP in the ACK: " + e.getMessage());
+        }
+        Optional<MediaDescription> audioSection = answer.audio();
+        if (audioSection.isEmpty() || audioSection.get().port() < 1) {
+            return Outcome.refuse("bad-sdp", "the answer rejects or lacks the audio stream");
+        }
+        MediaDescription audio = audioSection.get();
+        Optional<Connection> connection = audio.connection().or(answer::connection);
+        if (connection.isEmpty()) {
+            return Outcome.refuse("bad-sdp", "the answer has no connection address");
+        }
+        if (!audio.formats().contains(Integer.toString(current.payloadType()))) {
+            return Outcome.refuse(
+                    "no-common-codec", "the answer drops the offered payload type " + current.payloadType());
+        }
+        InetAddress address;
+        try {
+            address = literal(connection.get().address());
+        } catch (UnknownHostException e) {
+            return Outcome.refuse("bad-sdp", "the connection address is not an IP address");
+        }
+        int rtcpPort = audio.rtcpPort();
+        if (rtcpPort < 1 || rtcpPort > 65535) {
+            return Outcome.refuse("bad-sdp", "the RTCP port is out of range: " + rtcpPort);
+        }
+        Optional<Keys> keys = current.keys();
+        boolean rekeyed = false;
+        if (mode.mediaEncrypted()) {
+            Keys k = keys.orElseThrow();
+            Optional<CryptoAttribute> theirs = audio.cryptos().stream()
+                    .filter(c -> c.tag() == k.answer().tag()
+                            && c.suite().equals(k.answer().suite())
+                            && c.sessionParams().isEmpty())
+                    .findFirst();
+            if (!audio.isSecureProfile() || theirs.isEmpty()) {
+                return Outcome.refuse(
+                        "no-sdes-crypto", "the answer does not answer the server's a=crypto line with a key");
+            }
+            if (!k.sameOfferedKey(theirs.get())) {
+                try {
+                    keys = Optional.of(
+                            new Keys(k.suite(), theirs.get(), k.answer(), SdesSrtp.policy(theirs.get()), k.outbound()));
+                } catch (SdesPolicyException e) {
+                    return Outcome.refuse("no-sdes-crypto", "unusable SDES key in the answer: " + e.getMessage());
+                }
+                rekeyed = true;
+            }
+        } else if (audio.isSecureProfile() || !audio.cryptos().isEmpty()) {
+            return Outcome.refuse("srtp-not-allowed", "the answer asks for SRTP on a " + mode.displayName() + " call");
+        }
+        return new Outcome(
+                new Media(
+                        new InetSocketAddress(address, audio.port()),
+                        new InetSocketAddress(address, rtcpPort),
+                        current.payloadType(),
+                        audio.direction().answerTo(), // the caller's direction, seen from the server
+                        current.profile(),
+                        keys,
+                        rekeyed,
+                        current.telephoneEvent()),
+                null);
+    }
+
     /** Why the server cannot use an offered line, for the reason phrase of a 488. */
     private static String sdesProblem(CryptoAttribute c) {
         if (c.knownSuite().isEmpty()) {

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             ServerCommand.class,
             TestConnectivityCommand.class,
             CallCommand.class,
+            CallOutCommand.class,
             LoadCommand.class,
             CertsCommand.class,
             SrtpCommand.class,

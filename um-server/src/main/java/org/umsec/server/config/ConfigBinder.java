@@ -5,15 +5,22 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.umsec.certs.RevocationPolicy;
+import org.umsec.core.AllowedDialingGroups;
 import org.umsec.core.ConfigSourceException;
 import org.umsec.core.DialPlan;
+import org.umsec.core.DialingRule;
+import org.umsec.core.DialingRuleGroup;
+import org.umsec.core.DialingRules;
+import org.umsec.core.DialingScope;
 import org.umsec.core.IpGateway;
 import org.umsec.core.Severity;
+import org.umsec.core.UmMailboxPolicy;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.directory.DirectorySettings;
 import org.umsec.server.config.YamlConfigReader.At;
@@ -26,8 +33,10 @@ import org.umsec.server.config.YamlConfigReader.At;
  * <p>A value a core builder refuses (a gateway FQDN such as {@code gw.123}, an address that is not an
  * IP literal, a blank name) is reported with core's message at the line of the key; the object is
  * left out and the rest of the file is still checked. Line keys: {@code server.<key>},
- * {@code media.<key>}, {@code dialPlan#<i>[.<key>]}, {@code gateway#<i>[.<key>]}, where {@code i} is
- * the object's position in core's model.
+ * {@code media.<key>}, {@code dialPlan#<i>[.<key>]}, {@code gateway#<i>[.<key>]},
+ * {@code mailboxPolicy#<i>[.<key>]}, where {@code i} is the object's position in core's model. Dialing
+ * rules (R6) are core's {@link DialingRules}: a bad mask, a dialed number that does not fit its mask, or an
+ * allowed group that is not configured is reported at its line with core's message.
  */
 final class ConfigBinder {
 
@@ -115,13 +124,17 @@ final class ConfigBinder {
                 }
             }
             VoipSecurityMode chosen = mode;
-            Optional<DialPlan> d = core(
-                    source,
-                    problems,
-                    lineOf(v, "name", dp.line()),
-                    () -> DialPlan.builder(str(v, "name").orElse(""))
-                            .mode(chosen)
-                            .build());
+            Optional<DialingRules> rules = dialingRules(source, v, dp.line(), problems);
+            Optional<DialPlan> d = rules.isEmpty()
+                    ? Optional.empty()
+                    : core(
+                            source,
+                            problems,
+                            lineOf(v, "name", dp.line()),
+                            () -> DialPlan.builder(str(v, "name").orElse(""))
+                                    .mode(chosen)
+                                    .dialingRules(rules.get())
+                                    .build());
             if (d.isPresent()) {
                 int i = index++;
                 b.lines.put("dialPlan#" + i, dp.line());
@@ -191,6 +204,30 @@ final class ConfigBinder {
         }
         if (doc.directoryLine() > 0) {
             bindDirectory(source, doc, base, store.orElse(Path.of("var", "certs")), access, b, problems);
+        }
+        index = 0;
+        for (YamlConfigReader.MailboxPolicyEntry mp : doc.mailboxPolicies()) {
+            Map<String, At<Object>> v = mp.values();
+            Optional<UmMailboxPolicy> policy = core(
+                    source,
+                    problems,
+                    lineOf(v, "name", mp.line()),
+                    () -> UmMailboxPolicy.builder(
+                                    str(v, "name").orElse(""),
+                                    str(v, "dialPlan").orElse(""))
+                            .allowed(AllowedDialingGroups.of(
+                                    strings(v, "allowedInCountryGroups"), strings(v, "allowedInternationalGroups")))
+                            .build());
+            if (policy.isPresent()) {
+                int i = index++;
+                b.lines.put("mailboxPolicy#" + i, mp.line());
+                v.forEach((k, at) -> b.lines.put("mailboxPolicy#" + i + "." + k, at.line()));
+                // core names both allowance lists "allowed"
+                Optional.ofNullable(v.get("allowedInCountryGroups"))
+                        .or(() -> Optional.ofNullable(v.get("allowedInternationalGroups")))
+                        .ifPresent(at -> b.lines.put("mailboxPolicy#" + i + ".allowed", at.line()));
+                b.mailboxPolicy(policy.get());
+            }
         }
         b.bindProblems.addAll(problems);
         return b.build();
@@ -337,6 +374,96 @@ final class ConfigBinder {
         return d.containsKey("url") && message != null && message.contains("ldap")
                 ? d.get("url").line()
                 : otherwise;
+    }
+
+    /**
+     * A dial plan's dialing rules (R6), onto core's builders: {@code inCountryGroups} and
+     * {@code internationalGroups} list rules, entries with the same {@code name} forming one group in the
+     * order written (Exchange's {@code ConfiguredInCountryOrRegionGroups} lines); {@code allowed...Groups}
+     * name the groups the plan allows; {@code internationalAccessCode} replaces a leading {@code +}.
+     *
+     * @return the rules, or empty when a problem was reported (the dial plan is then left out)
+     */
+    private static Optional<DialingRules> dialingRules(
+            String source, Map<String, At<Object>> v, int line, List<ConfigurationProblem> problems) {
+        DialingRules.Builder rules = DialingRules.builder();
+        boolean ok = true;
+        for (DialingScope scope : DialingScope.values()) {
+            String key = scope == DialingScope.IN_COUNTRY ? "inCountryGroups" : "internationalGroups";
+            At<Object> list = v.get(key);
+            if (list == null) {
+                continue;
+            }
+            Map<String, DialingRuleGroup.Builder> groups = new LinkedHashMap<>();
+            @SuppressWarnings("unchecked")
+            List<At<Map<String, At<Object>>>> entries = (List<At<Map<String, At<Object>>>>) list.value();
+            for (At<Map<String, At<Object>>> e : entries) {
+                Map<String, At<Object>> r = e.value();
+                for (String required : List.of("name", "numberMask")) {
+                    if (!r.containsKey(required)) {
+                        problems.add(
+                                new ConfigurationProblem(source, e.line(), key + " entry needs '" + required + "'"));
+                        ok = false;
+                    }
+                }
+                if (!r.containsKey("name") || !r.containsKey("numberMask")) {
+                    continue;
+                }
+                String name = str(r, "name").get();
+                Optional<DialingRuleGroup.Builder> g = Optional.ofNullable(
+                                groups.get(name.toLowerCase(java.util.Locale.ROOT)))
+                        .or(() -> core(
+                                source, problems, r.get("name").line(), () -> DialingRuleGroup.builder(name, scope)));
+                Optional<DialingRule> rule = core(
+                        source,
+                        problems,
+                        r.get("numberMask").line(),
+                        () -> DialingRule.of(
+                                str(r, "numberMask").get(),
+                                str(r, "dialedNumber").orElse("*"),
+                                str(r, "comment").orElse("")));
+                if (g.isEmpty() || rule.isEmpty()) {
+                    ok = false;
+                    continue;
+                }
+                g.get().rule(rule.get());
+                groups.putIfAbsent(name.toLowerCase(java.util.Locale.ROOT), g.get());
+            }
+            for (DialingRuleGroup.Builder g : groups.values()) {
+                ok &= core(source, problems, list.line(), () -> rules.group(g.build()))
+                        .isPresent();
+            }
+        }
+        strings(v, "allowedInCountryGroups")
+                .forEach(n -> core(
+                        source, problems, lineOf(v, "allowedInCountryGroups", line), () -> rules.allowInCountry(n)));
+        strings(v, "allowedInternationalGroups")
+                .forEach(n -> core(
+                        source,
+                        problems,
+                        lineOf(v, "allowedInternationalGroups", line),
+                        () -> rules.allowInternational(n)));
+        if (v.containsKey("internationalAccessCode")) {
+            ok &= core(
+                            source,
+                            problems,
+                            v.get("internationalAccessCode").line(),
+                            () -> rules.internationalAccessCode(
+                                    str(v, "internationalAccessCode").get()))
+                    .isPresent();
+        }
+        if (!ok) {
+            return Optional.empty();
+        }
+        int allowedLine = lineOf(v, "allowedInCountryGroups", lineOf(v, "allowedInternationalGroups", line));
+        return core(source, problems, allowedLine, rules::build);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> strings(Map<String, At<Object>> m, String key) {
+        return Optional.ofNullable(m.get(key))
+                .map(a -> (List<String>) a.value())
+                .orElse(List.of());
     }
 
     private static void bindMedia(

@@ -1173,6 +1173,7 @@ public final class ServerConfiguration {
                 case SERVER -> "server";
                 case DIAL_PLAN -> "dialPlan#" + s.index();
                 case GATEWAY -> "gateway#" + s.index();
+                case MAILBOX_POLICY -> "mailboxPolicy#" + s.index();
                 default -> null;
             };
             if (prefix == null) {

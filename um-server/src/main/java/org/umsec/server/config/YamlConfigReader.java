@@ -56,11 +56,24 @@ final class YamlConfigReader {
             "revocation",
             "callsPerGateway",
             "admin");
-    static final Set<String> DIAL_PLAN_KEYS = Set.of("name", "voipSecurity");
+    static final Set<String> DIAL_PLAN_KEYS = Set.of(
+            "name",
+            "voipSecurity",
+            "internationalAccessCode",
+            "inCountryGroups",
+            "internationalGroups",
+            "allowedInCountryGroups",
+            "allowedInternationalGroups");
+    /** Keys of one entry of {@code inCountryGroups} / {@code internationalGroups}: one rule of a named group. */
+    static final Set<String> DIALING_RULE_KEYS = Set.of("name", "numberMask", "dialedNumber", "comment");
+
+    static final Set<String> MAILBOX_POLICY_KEYS =
+            Set.of("name", "dialPlan", "allowedInCountryGroups", "allowedInternationalGroups");
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
     static final Set<String> MEDIA_KEYS = Set.of("portRange", "address", "advertisedAddress");
     static final Set<String> VOICEMAIL_KEYS = Set.of("maxBytes", "minFreeBytes");
-    static final Set<String> TOP_KEYS = Set.of("server", "dialPlans", "gateways", "media", "voicemail", "directory");
+    static final Set<String> TOP_KEYS =
+            Set.of("server", "dialPlans", "gateways", "media", "voicemail", "mailboxPolicies", "directory");
     static final Set<String> DIRECTORY_KEYS = Set.of("url", "bindDn", "password", "baseDn", "tls", "pollSeconds");
     static final Set<String> DIRECTORY_TLS_KEYS = Set.of("mode", "ca");
 
@@ -84,6 +97,9 @@ final class YamlConfigReader {
     /** One {@code gateways:} entry. */
     public record GatewayEntry(int line, Map<String, At<Object>> values) {}
 
+    /** One {@code mailboxPolicies:} entry. */
+    public record MailboxPolicyEntry(int line, Map<String, At<Object>> values) {}
+
     /**
      * The whole document.
      *
@@ -96,6 +112,7 @@ final class YamlConfigReader {
      *     flattened to {@code tls.mode} and {@code tls.ca}), empty when absent
      * @param directoryLine the line of {@code directory:}, 0 when absent
      * @param modelLines the lines of keys that describe the model ({@code dialPlans:}, {@code gateways:})
+     * @param mailboxPolicies the {@code mailboxPolicies:} entries
      */
     public record Document(
             ServerSection server,
@@ -105,7 +122,8 @@ final class YamlConfigReader {
             Map<String, At<Object>> voicemail,
             Map<String, At<Object>> directory,
             int directoryLine,
-            Map<String, Integer> modelLines) {}
+            Map<String, Integer> modelLines,
+            List<MailboxPolicyEntry> mailboxPolicies) {}
 
     private final String source;
     private final List<ConfigurationProblem> problems = new ArrayList<>();
@@ -139,7 +157,15 @@ final class YamlConfigReader {
 
     private Document readDocument(Reader reader) {
         Document empty = new Document(
-                new ServerSection(0, Map.of()), List.of(), List.of(), Map.of(), Map.of(), Map.of(), 0, Map.of());
+                new ServerSection(0, Map.of()),
+                List.of(),
+                List.of(),
+                Map.of(),
+                Map.of(),
+                Map.of(),
+                0,
+                Map.of(),
+                List.of());
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(source)
                 .setMaxAliasesForCollections(20)
@@ -184,7 +210,24 @@ final class YamlConfigReader {
         if (dp != null) {
             for (Node n : sequence(dp.getValueNode(), "dialPlans")) {
                 Map<String, At<Object>> v = readEntry(
-                        n, "dial plan", DIAL_PLAN_KEYS, Map.of("name", Kind.STRING, "voipSecurity", Kind.STRING));
+                        n,
+                        "dial plan",
+                        DIAL_PLAN_KEYS,
+                        Map.of(
+                                "name",
+                                Kind.STRING,
+                                "voipSecurity",
+                                Kind.STRING,
+                                "internationalAccessCode",
+                                Kind.STRING,
+                                "inCountryGroups",
+                                Kind.RULE_LIST,
+                                "internationalGroups",
+                                Kind.RULE_LIST,
+                                "allowedInCountryGroups",
+                                Kind.STRING_LIST,
+                                "allowedInternationalGroups",
+                                Kind.STRING_LIST));
                 if (v != null) {
                     dialPlans.add(new DialPlanEntry(line(n), v));
                 }
@@ -243,7 +286,30 @@ final class YamlConfigReader {
                 modelLines.put(k, line(top.get(k).getKeyNode()));
             }
         }
-        return new Document(server, dialPlans, gateways, media, voicemail, directory, directoryLine, modelLines);
+        List<MailboxPolicyEntry> policies = new ArrayList<>();
+        NodeTuple mp = top.get("mailboxPolicies");
+        if (mp != null) {
+            for (Node n : sequence(mp.getValueNode(), "mailboxPolicies")) {
+                Map<String, At<Object>> v = readEntry(
+                        n,
+                        "mailbox policy",
+                        MAILBOX_POLICY_KEYS,
+                        Map.of(
+                                "name",
+                                Kind.STRING,
+                                "dialPlan",
+                                Kind.STRING,
+                                "allowedInCountryGroups",
+                                Kind.STRING_LIST,
+                                "allowedInternationalGroups",
+                                Kind.STRING_LIST));
+                if (v != null) {
+                    policies.add(new MailboxPolicyEntry(line(n), v));
+                }
+            }
+        }
+        return new Document(
+                server, dialPlans, gateways, media, voicemail, directory, directoryLine, modelLines, policies);
     }
 
     /** {@code directory:}; {@code tls} is a mode ({@code ldaps}, {@code starttls}, {@code none}) or {@code {mode, ca}}. */
@@ -278,6 +344,8 @@ final class YamlConfigReader {
         INT,
         LONG,
         STRING_LIST,
+        /** A list of mappings with {@link #DIALING_RULE_KEYS}, each read into a map of its own. */
+        RULE_LIST,
         BOOLEAN
     }
 
@@ -332,6 +400,16 @@ final class YamlConfigReader {
     }
 
     private Object convert(Node value, String key, Kind kind) {
+        if (kind == Kind.RULE_LIST) {
+            List<At<Map<String, At<Object>>>> rules = new ArrayList<>();
+            for (Node n : sequence(value, key)) {
+                Map<String, At<Object>> rule = readEntry(n, key + " entry", DIALING_RULE_KEYS, Map.of());
+                if (rule != null) {
+                    rules.add(new At<>(rule, line(n)));
+                }
+            }
+            return rules;
+        }
         if (kind == Kind.STRING_LIST) {
             List<String> items = new ArrayList<>();
             for (Node n : sequence(value, key)) {

@@ -116,6 +116,8 @@ public final class MediaSession {
     private SrtpSession promptTx;
     private int promptTxGeneration;
     private ScheduledFuture<?> promptTask;
+    private final java.util.concurrent.CompletableFuture<Void> promptDone =
+            new java.util.concurrent.CompletableFuture<>();
     // RTCP sending (event loop)
     private SrtpSession rtcpTx;
     private int rtcpTxGeneration;
@@ -146,6 +148,21 @@ public final class MediaSession {
 
     ChannelHandler rtcpHandler() {
         return new Receiver(true);
+    }
+
+    /**
+     * Completes once the handler's prompt has been sent to its last packet (at once for an empty prompt),
+     * or when the session stops first. A call the server places (play on phone) hangs up on it.
+     *
+     * @return the future, completed on the event loop or the stopping thread
+     */
+    public java.util.concurrent.CompletableFuture<Void> promptFinished() {
+        return promptDone;
+    }
+
+    /** @return RTP packets sent so far (the prompt) */
+    public long sentPackets() {
+        return sentPackets;
     }
 
     /** @return the local RTP port (RTCP is this + 1) */
@@ -225,6 +242,8 @@ public final class MediaSession {
                 promptSeq = RANDOM.nextInt(0x10000);
                 promptTs = RANDOM.nextInt() & 0xFFFF_FFFFL;
                 promptTask = loop.scheduleAtFixedRate(this::sendPrompt, 0, 20, TimeUnit.MILLISECONDS);
+            } else {
+                promptDone.complete(null);
             }
             rtcpTask = loop.scheduleAtFixedRate(this::sendRtcp, interval, interval, TimeUnit.MILLISECONDS);
         });
@@ -449,6 +468,7 @@ public final class MediaSession {
             if (self != null) {
                 self.cancel(false); // the prompt is over
             }
+            promptDone.complete(null);
             return;
         }
         if (promptTxGeneration != outboundGeneration) {
@@ -603,6 +623,7 @@ public final class MediaSession {
         endReason = reason;
         stopped = true;
         closeOnLoop();
+        promptDone.complete(null);
         if (!started) {
             return;
         }
@@ -690,6 +711,7 @@ public final class MediaSession {
 
     /** Closes the sockets of a session that was never started. */
     public void abandon() {
+        promptDone.complete(null);
         ended.set(true);
         stopped = true;
         closeOnLoop();

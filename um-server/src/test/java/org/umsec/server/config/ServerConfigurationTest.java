@@ -289,4 +289,92 @@ class ServerConfigurationTest {
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining(text);
     }
+
+    static final String RULES_HEAD = """
+            server:
+              name: um1
+              dialPlans: [dp]
+            dialPlans:
+              - name: dp
+                voipSecurity: Unsecured
+                internationalAccessCode: "00"
+                inCountryGroups:
+                  - {name: Local, numberMask: "9xxxxxxx", dialedNumber: "xxxxxxx"}
+                  - {name: local, numberMask: "8xxxxxxx"}
+                  - {name: Mobile, numberMask: "07xxxxxxxx"}
+                internationalGroups:
+                  - {name: Europe, numberMask: "0044*", comment: UK}
+                allowedInCountryGroups: [Local]
+            """;
+
+    @Test
+    void dialingRulesAndMailboxPoliciesBindOntoCoresModel() throws Exception {
+        String yaml = RULES_HEAD + """
+                mailboxPolicies:
+                  - name: Staff
+                    dialPlan: dp
+                    allowedInCountryGroups: [Local, Mobile]
+                    allowedInternationalGroups: [Europe]
+                """;
+        ServerConfiguration c = ServerConfiguration.load("rules.yaml", new StringReader(yaml), dir);
+        org.umsec.core.DialingRules rules = c.dialPlan("dp").orElseThrow().dialingRules();
+        // entries with the same name (case-insensitive) form one group, in the order written
+        assertThat(rules.groups())
+                .extracting(g -> g.name() + "=" + g.rules())
+                .containsExactly(
+                        "Local=[9xxxxxxx -> xxxxxxx, 8xxxxxxx -> *]",
+                        "Mobile=[07xxxxxxxx -> *]",
+                        "Europe=[0044* -> *]");
+        assertThat(rules.check("9555 1234").dialedNumber()).contains("5551234");
+        assertThat(rules.check("+44 20 7946 0000").reason()) // + becomes 00; Europe is not allowed here
+                .contains("international group 'Europe' rule 0044*, which is not an allowed group");
+        org.umsec.core.DialingCheck staff = c.umConfiguration().checkDialingForPolicy("Staff", "+44 20 7946 0000");
+        assertThat(staff.dialedNumber()).contains("00442079460000");
+        assertThat(c.umConfiguration()
+                        .checkDialingForPolicy("Staff", "0712 345678")
+                        .allowed())
+                .isTrue();
+    }
+
+    @Test
+    void dialingRuleProblemsAreReportedAtTheirLines() {
+        String badMask = RULES_HEAD.replace("\"8xxxxxxx\"", "\"8xxq\"");
+        assertThatThrownBy(() -> ServerConfiguration.load("bad-rules.yaml", new StringReader(badMask), dir))
+                .isInstanceOfSatisfying(
+                        ConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .extracting(Object::toString)
+                                .anySatisfy(p -> assertThat(p)
+                                        .startsWith("bad-rules.yaml:10: ")
+                                        .contains("Number mask '8xxq' is not valid")));
+        String unknownAllowed = RULES_HEAD.replace("[Local]", "[Local, Nowhere]");
+        assertThatThrownBy(() -> ServerConfiguration.load("allowed.yaml", new StringReader(unknownAllowed), dir))
+                .isInstanceOfSatisfying(
+                        ConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .extracting(Object::toString)
+                                .anySatisfy(p -> assertThat(p)
+                                        .startsWith("allowed.yaml:14: ")
+                                        .contains("in-country group 'Nowhere'")));
+        String policies = RULES_HEAD + """
+                mailboxPolicies:
+                  - name: Staff
+                    dialPlan: dp
+                    allowedInternationalGroups: [Asia]
+                  - {name: Orphan, dialPlan: nope}
+                """;
+        assertThatThrownBy(() -> ServerConfiguration.load("policies.yaml", new StringReader(policies), dir))
+                .isInstanceOfSatisfying(
+                        ConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .extracting(Object::toString)
+                                .anySatisfy(
+                                        p -> assertThat(p)
+                                                .startsWith("policies.yaml:18: ")
+                                                .contains(
+                                                        "allows international group 'Asia', which dial plan 'dp' does not configure"))
+                                .anySatisfy(p -> assertThat(p)
+                                        .startsWith("policies.yaml:19: ")
+                                        .contains("belongs to unknown dial plan 'nope'")));
+    }
 }

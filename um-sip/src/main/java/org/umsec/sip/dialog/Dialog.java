@@ -15,9 +15,10 @@ import org.umsec.sip.transaction.ServerTransaction;
 import org.umsec.sip.transaction.TimerScheduler;
 
 /**
- * One dialog at the UAS (RFC 3261 §12): its ID (Call-ID, local tag, remote tag), the parties, the remote
+ * One dialog (RFC 3261 §12), at the UAS or, for an INVITE this side sent, at the UAC: its ID (Call-ID, local tag, remote tag), the parties, the remote
  * target and route set, the CSeq numbers in each direction, and the {@link DialogBinding} it was created
- * with. Made by {@link DialogLayer#createDialog}; matched by the layer for every later request.
+ * with. Made by {@link DialogLayer#createDialog} (UAS) or {@link DialogLayer#createUacDialog} (UAC); matched
+ * by the layer for every later request.
  *
  * <p>States: {@link State#EARLY} from creation until a 2xx to the INVITE is sent, then
  * {@link State#CONFIRMED}, and {@link State#TERMINATED} once BYE, CANCEL, a lost connection, a timer or
@@ -76,6 +77,27 @@ public final class Dialog {
                 : req.contacts().get(0).uri();
         this.routeSet = List.copyOf(req.recordRoutes());
         this.remoteCSeq = req.cseq().sequence();
+    }
+
+    /** The dialog of an INVITE this side sent, confirmed by its 2xx (RFC 3261 §12.1.2). */
+    Dialog(DialogLayer layer, SipRequest invite, SipResponse ok, DialogBinding binding) {
+        this.layer = layer;
+        this.binding = binding;
+        this.initialInvite = null;
+        this.pendingInvite = null;
+        this.id = DialogId.atUac(ok);
+        this.local = invite.from();
+        this.remote = ok.to();
+        this.remoteTarget = ok.contacts().isEmpty()
+                ? invite.requestUri()
+                : ok.contacts().get(0).uri();
+        // §12.1.2: the route set is the 2xx's Record-Route in reverse order
+        List<NameAddress> rr = new java.util.ArrayList<>(ok.recordRoutes());
+        java.util.Collections.reverse(rr);
+        this.routeSet = List.copyOf(rr);
+        this.localCSeq = invite.cseq().sequence();
+        this.remoteCSeq = -1; // §12.1.2: empty until the peer's first request
+        this.state = State.CONFIRMED;
     }
 
     /** @return the dialog ID (at the UAS: local tag = To tag, remote tag = From tag) */

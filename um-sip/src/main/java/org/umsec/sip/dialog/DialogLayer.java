@@ -18,15 +18,18 @@ import org.umsec.core.SecurityEventType;
 import org.umsec.sip.DialogId;
 import org.umsec.sip.SipConnection;
 import org.umsec.sip.SipRequest;
+import org.umsec.sip.SipResponse;
 import org.umsec.sip.transaction.ServerTransaction;
 import org.umsec.sip.transaction.SipRequestHandler;
 import org.umsec.sip.transaction.TimerScheduler;
 import org.umsec.sip.transaction.TransactionLayer;
 
 /**
- * The UAS dialog layer (RFC 3261 §12–§14, RFC 4028 session timers) between the
+ * The dialog layer (RFC 3261 §12–§14, RFC 4028 session timers) between the
  * {@link TransactionLayer} and the application: install it as the transaction layer's
- * {@link SipRequestHandler} and give it the application's {@link DialogHandler}.
+ * {@link SipRequestHandler} and give it the application's {@link DialogHandler}. Dialogs are made for
+ * INVITEs received ({@link #createDialog}, UAS) and for INVITEs this side sent ({@link #createUacDialog},
+ * UAC, such as a call the server places through a gateway); both are matched and bound alike.
  *
  * <h2>Matching</h2>
  * Dialogs are keyed by Call-ID, local tag and remote tag ({@link DialogId}) and bound to the
@@ -142,6 +145,46 @@ public final class DialogLayer implements SipRequestHandler {
         if (invite.isCompleted()) {
             terminate(d, null); // a CANCEL won the race before the dialog existed
         }
+        return d;
+    }
+
+    /**
+     * Creates the dialog of an INVITE this side sent, once its 2xx arrived (RFC 3261 §12.1.2): local tag
+     * the INVITE's From tag, remote tag the 2xx's To tag, remote target the 2xx's Contact, route set its
+     * Record-Route reversed, local CSeq the INVITE's. The dialog is {@link Dialog.State#CONFIRMED} and
+     * bound like a UAS dialog: the peer's BYE (answered 200 here, then {@link DialogHandler#onEnded} with
+     * {@link DialogEnd#BYE}), re-INVITE or UPDATE must come from the same peer identity over a transport at
+     * least as strong, with a growing CSeq; anything else is refused as described above. Send the ACK with
+     * {@link TransactionLayer#createAck} and later requests (the BYE) with {@link Dialog#createRequest}.
+     *
+     * @param invite  the INVITE as sent
+     * @param ok      its 2xx response, with a To tag
+     * @param binding the connection the INVITE went out on, the peer identity and the mode
+     * @return the confirmed dialog
+     * @throws IllegalArgumentException when {@code invite} is not an INVITE, {@code ok} not a 2xx with a To tag
+     *                                  for it, or the binding is for another connection than the INVITE's
+     * @throws IllegalStateException    when a dialog with this ID exists
+     */
+    public Dialog createUacDialog(SipRequest invite, SipResponse ok, DialogBinding binding) {
+        Objects.requireNonNull(binding, "binding");
+        if (!invite.isMethod(SipRequest.INVITE) || invite.to().tag().isPresent()) {
+            throw new IllegalArgumentException("not an initial INVITE: " + invite.method());
+        }
+        if (!ok.isSuccess()
+                || ok.to().tag().isEmpty()
+                || !ok.callId().equals(invite.callId())
+                || !ok.from().tag().equals(invite.from().tag())) {
+            throw new IllegalArgumentException("not a 2xx with a To tag for this INVITE: " + ok.status());
+        }
+        Dialog d = new Dialog(this, invite, ok, binding);
+        if (dialogs.putIfAbsent(d.id(), d) != null) {
+            throw new IllegalStateException("dialog exists: " + d.id());
+        }
+        byCallId.compute(d.id().callId(), (k, list) -> {
+            List<Dialog> l = list == null ? new ArrayList<>(1) : new ArrayList<>(list);
+            l.add(d);
+            return List.copyOf(l);
+        });
         return d;
     }
 

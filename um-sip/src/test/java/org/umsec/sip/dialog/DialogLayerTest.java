@@ -411,4 +411,59 @@ class DialogLayerTest {
                 .cseq(invite.cseq().sequence())
                 .build();
     }
+
+    /** A call this side placed (UAC): our INVITE over TLS to the gateway and its 2xx. */
+    private Dialog placedCall(String callId) {
+        SipRequest invite = SipRequest.builder("INVITE", "sip:+15551234@gw.example.test")
+                .via(Via.of("TLS", "um.example.test", 5061, Via.MAGIC_COOKIE + "out" + (++branch)))
+                .from(NameAddress.of("sip:um@um.example.test").withTag("ours"))
+                .to(NameAddress.of("sip:+15551234@gw.example.test"))
+                .callId(callId)
+                .cseq(7)
+                .build();
+        SipResponse ok = invite.createResponse(200)
+                .toTag("theirs")
+                .header("Contact", "<sip:callee@192.0.2.10:5061;transport=tls>")
+                .header("Record-Route", "<sip:p1.example.test;lr>")
+                .header("Record-Route", "<sip:p2.example.test;lr>")
+                .build();
+        return dialogs.createUacDialog(invite, ok, DialogBinding.of(gwTls, VoipSecurityMode.SECURED));
+    }
+
+    @Test
+    void uacDialogTakesTheGatewaysByeAndRefusesItFromAnotherPeer() {
+        Dialog d = placedCall("out1");
+        assertThat(d.id().localTag()).isEqualTo("ours");
+        assertThat(d.id().remoteTag()).isEqualTo("theirs");
+        assertThat(d.state()).isEqualTo(Dialog.State.CONFIRMED);
+        // the gateway's BYE: From carries its tag, To ours; from another trusted gateway it is refused
+        SipRequest bye = SipRequest.builder("BYE", "sip:um@um.example.test")
+                .via(Via.of("TLS", "gw.example.test", 5061, Via.MAGIC_COOKIE + "bye" + (++branch)))
+                .from(NameAddress.of("sip:+15551234@gw.example.test").withTag("theirs"))
+                .to(NameAddress.of("sip:um@um.example.test").withTag("ours"))
+                .callId("out1")
+                .cseq(1)
+                .build();
+        transactions.onMessage(otherGw, bye.copy());
+        assertThat(otherGw.lastResponse().status()).isEqualTo(403);
+        assertThat(lastEvent().field("reason")).contains("other-peer");
+        assertThat(ended).isEmpty();
+        transactions.onMessage(gwTls, bye);
+        assertThat(gwTls.lastResponse().status()).isEqualTo(200);
+        assertThat(ended).containsExactly("BYE");
+        assertThat(dialogs.dialogCount()).isZero();
+    }
+
+    @Test
+    void uacDialogRequestsGoToTheContactWithTheReversedRouteSetAndTheNextCSeq() {
+        Dialog d = placedCall("out2");
+        SipRequest bye = d.createRequest("BYE", Via.of("TLS", "um.example.test", 5061, Via.MAGIC_COOKIE + "x"));
+        assertThat(bye.requestUri()).isEqualTo("sip:callee@192.0.2.10:5061;transport=tls");
+        assertThat(bye.cseq().sequence()).isEqualTo(8);
+        assertThat(bye.from().tag()).contains("ours");
+        assertThat(bye.to().tag()).contains("theirs");
+        assertThat(bye.routes())
+                .extracting(NameAddress::uri)
+                .containsExactly("sip:p2.example.test;lr", "sip:p1.example.test;lr");
+    }
 }
