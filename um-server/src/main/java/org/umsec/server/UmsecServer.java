@@ -113,6 +113,7 @@ public final class UmsecServer implements AutoCloseable {
     private volatile boolean stopping;
     private final CertificateBootstrap certs;
     private final ListenerSet listeners;
+    private final DirectoryFeed directoryFeed;
     private ConfigWatcher watcher;
     private ObjectName objectName;
     private volatile AdminServer admin;
@@ -209,6 +210,7 @@ public final class UmsecServer implements AutoCloseable {
         };
         this.certs = new CertificateBootstrap(bus, clock, watchStore, scheduler);
         this.listeners = new ListenerSet(bus, clock, sipHandler, signalling, trace);
+        this.directoryFeed = new DirectoryFeed(scheduler, clock, this::publish, this::applyDirectory);
     }
 
     /**
@@ -280,6 +282,7 @@ public final class UmsecServer implements AutoCloseable {
                 publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_APPLIED, clock)
                         .message("Configuration applied at start")
                         .field("source", config.source())
+                        .field("model", config.modelSource())
                         .field("modes", config.startupModes())
                         .build());
             } catch (IOException | RuntimeException e) {
@@ -287,6 +290,25 @@ public final class UmsecServer implements AutoCloseable {
                 throw e;
             }
         }
+        followDirectory(config);
+    }
+
+    /** Watches the configuration's directory, if any (outside the lifecycle lock: the feed calls reload). */
+    private void followDirectory(ServerConfiguration c) {
+        try {
+            directoryFeed.follow(c);
+        } catch (IllegalArgumentException e) {
+            LOG.error("Cannot follow the configuration directory: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * A directory change: the running configuration with the directory's new model, built and checked
+     * like an edited file, then applied like one.
+     */
+    private void applyDirectory(org.umsec.core.ConfigSnapshot snapshot) throws ConfigurationException, IOException {
+        ServerConfiguration next = config.toBuilder().model(snapshot).build();
+        reload(next);
     }
 
     private CallHandler newRecorder(ServerConfiguration c) throws IOException {
@@ -379,12 +401,14 @@ public final class UmsecServer implements AutoCloseable {
                     .severity(unapplied.isEmpty() ? org.umsec.core.Severity.INFO : org.umsec.core.Severity.WARNING)
                     .message(message)
                     .field("source", next.source())
+                    .field("model", next.modelSource())
                     .field("modes", next.startupModes())
                     .field("gateways", next.gateways().size())
                     .field("notApplied", unapplied)
                     .field("warnings", next.warnings().size())
                     .build());
         }
+        followDirectory(next);
     }
 
     /**
@@ -402,7 +426,7 @@ public final class UmsecServer implements AutoCloseable {
                 () -> new IllegalStateException("server was built without a configuration file"));
         ServerConfiguration next;
         try {
-            next = ServerConfiguration.load(file);
+            next = ServerConfiguration.load(file, directoryFeed.access());
         } catch (ConfigurationException e) {
             rejected(e);
             throw e;
@@ -460,6 +484,7 @@ public final class UmsecServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         closeAdmin();
+        directoryFeed.close();
         // after the BYEs above were queued: closing the listeners closes every connection
         listeners.close();
         certs.close();
