@@ -45,7 +45,7 @@ KAMAILIO=${KAMAILIO:-$(command -v kamailio || echo /usr/sbin/kamailio)}
 KAMAILIO_MODULES=${KAMAILIO_MODULES:-$( (ls -d /usr/lib/*/kamailio/modules /usr/lib/kamailio/modules 2>/dev/null || true) | head -1)}
 
 log() { printf 'start-pool: %s\n' "$*"; }
-die() { printf 'start-pool: %s\n' "$*" >&2; exit 1; }
+die() { printf 'start-pool: %b\n' "$*" >&2; exit 1; }
 
 server_addr() { echo "127.0.0.$((10 + $1))"; }
 server_port() { echo $((POOL_PORT_BASE + $1)); }
@@ -55,22 +55,24 @@ make_certs() {
   [ -f "$W/certs/ca.crt" ] && return 0
   log "certificates: lab CA 'pool' in $W/ca-store (umsec certs)"
   mkdir -p "$W/certs" "$W/csr" "$W/stores"
-  local names=(edge gw1 gw2)
+  local names=(edge ldap gw1 gw2) n
   for i in $(seq 1 "$POOL_SERVERS"); do names+=("um$i"); done
   for n in "${names[@]}"; do
-    $UMSEC certs request --store "$W/stores/$n" --dns "$n.$POOL_DOMAIN" --out "$W/csr/$n.csr" >/dev/null
+    local extra=()
+    [ "$n" = ldap ] && extra=(--ip 127.0.0.1)   # the servers check the directory's name against its URL
+    $UMSEC certs request --store "$W/stores/$n" --dns "$n.$POOL_DOMAIN" "${extra[@]}" --out "$W/csr/$n.csr" >/dev/null
     # COMPUTER profile: server and client authentication (the edge is both; servers and gateways too)
     $UMSEC certs sign --store "$W/ca-store" --ca pool --csr "$W/csr/$n.csr" --out "$W/certs/$n.crt" >/dev/null
-    $UMSEC certs import --store "$W/stores/$n" --signed "$W/certs/$n.crt" >/dev/null
   done
   $UMSEC certs export --store "$W/ca-store" --ca pool --out "$W/certs/ca.crt" >/dev/null
   for n in "${names[@]}"; do
     $UMSEC certs trust --store "$W/stores/$n" "$W/certs/ca.crt" >/dev/null
+    $UMSEC certs import --store "$W/stores/$n" --signed "$W/certs/$n.crt" >/dev/null
   done
-  # Kamailio reads PEM files: the edge's key as the store keeps it (PKCS#8, 0600)
-  local key
-  key=$(ls "$W/stores/edge/personal/"*.key | head -1)
-  install -m 0600 "$key" "$W/certs/edge.key"
+  # Kamailio and slapd read PEM files: their keys as the store keeps them (PKCS#8, 0600)
+  for n in edge ldap; do
+    install -m 0600 "$(ls "$W/stores/$n/personal/"*.key | head -1)" "$W/certs/$n.key"
+  done
 }
 
 # ---- the directory (slapd) ---------------------------------------------------------------------------
@@ -81,36 +83,36 @@ start_slapd() {
 
 # ---- one umsec server --------------------------------------------------------------------------------
 write_server_config() {
-  local i=$1 dir=$W/um$i
+  local i=$1
+  local dir=$W/um$i
   mkdir -p "$dir"
   [ -f "$dir/umsec.yaml" ] && return 0
   local addr port media_low
   addr=$(server_addr "$i"); port=$(server_port "$i")
   media_low=$((POOL_MEDIA_BASE + 200 * (i - 1)))
-  if [ -f "$W/directory.yaml" ]; then
-    # configured from the directory: this file only says where the directory is and which server
-    sed -e "s|@NAME@|um$i|g" -e "s|@FQDN@|um$i.$POOL_DOMAIN|g" "$W/directory.yaml" > "$dir/umsec.yaml.tmp"
-  else
-    : > "$dir/umsec.yaml.tmp"
-  fi
-  cat >> "$dir/umsec.yaml.tmp" <<EOF
-server:
-  name: um$i
-  fqdn: um$i.$POOL_DOMAIN
+  {
+    if [ -f "$W/directory.yaml" ]; then
+      # configured from the directory: dial plans, gateways, this server's FQDN and association come
+      # from its umsecServer entry (cn=um$i); the file keeps what is local to this machine
+      cat "$W/directory.yaml"
+      printf 'server:\n  name: um%s\n' "$i"
+    else
+      printf 'server:\n  name: um%s\n  fqdn: um%s.%s\n  dialPlans: [dp-pool]\n' "$i" "$i" "$POOL_DOMAIN"
+    fi
+    cat <<EOF
   bind: $addr
   tlsPort: $port
   admin: $addr:$((port + 100))
   store: $W/stores/um$i
   voicemail: $dir/voicemail
-  dialPlans: [dp-pool]
   edgeProxies: [edge.$POOL_DOMAIN]
 media:
   portRange: $media_low-$((media_low + 199))
   address: $addr
   advertisedAddress: $addr
 EOF
-  if [ ! -f "$W/directory.yaml" ]; then
-    cat >> "$dir/umsec.yaml.tmp" <<EOF
+    if [ ! -f "$W/directory.yaml" ]; then
+      cat <<EOF
 dialPlans:
   - name: dp-pool
     voipSecurity: Secured
@@ -120,12 +122,14 @@ gateways:
     port: 5061
     dialPlan: dp-pool
 EOF
-  fi
+    fi
+  } > "$dir/umsec.yaml.tmp"
   mv "$dir/umsec.yaml.tmp" "$dir/umsec.yaml"
 }
 
 start_server() {
-  local i=$1 dir=$W/um$i
+  local i=$1
+  local dir=$W/um$i
   write_server_config "$i"
   if [ -f "$dir/server.pid" ] && kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then
     log "um$i already runs (pid $(cat "$dir/server.pid"))"
@@ -137,15 +141,16 @@ start_server() {
   log "um$i: pid $!, SIP over mutual TLS on $(server_addr "$i"):$(server_port "$i"), log $dir/server.log"
 }
 
-wait_ready() {
-  local i=$1 url
-  url="http://$(server_addr "$i"):$(( $(server_port "$i") + 100 ))/health/ready"
-  for _ in $(seq 1 120); do
-    if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
-    kill -0 "$(cat "$W/um$i/server.pid")" 2>/dev/null || die "um$i exited; see $W/um$i/server.log"
+wait_ready() {  # until the server's mutual-TLS port accepts connections (bash's /dev/tcp: no curl needed)
+  local i=$1 addr port
+  addr=$(server_addr "$i"); port=$(server_port "$i")
+  for _ in $(seq 1 240); do
+    if (exec 3<>"/dev/tcp/$addr/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$(cat "$W/um$i/server.pid")" 2>/dev/null || die "um$i exited; $W/um$i/server.log ends with:
+$(tail -8 "$W/um$i/server.log")"
     sleep 0.5
   done
-  die "um$i not ready after 60 s; see $W/um$i/server.log"
+  die "um$i not listening after 120 s; see $W/um$i/server.log"
 }
 
 # ---- kamailio ----------------------------------------------------------------------------------------
