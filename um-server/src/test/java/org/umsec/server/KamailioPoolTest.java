@@ -161,7 +161,7 @@ class KamailioPoolTest {
                         .filter(l -> l.contains("DISPATCHER") || l.contains("failed (") || l.contains("ERROR"))
                         .collect(java.util.stream.Collectors.joining("\n")));
         System.out.printf(
-                "pool failover: um2 killed at 5 s of 12 s (8 calls/s, hold 3 s); probed down after %.1f s;"
+                "pool failover: um2 killed at 5 s of 12 s (8 calls/s, hold 3 s); out of the rotation after %.1f s;"
                         + " attempted %d, answered %d, completed %d; %d calls were in progress on um2%n%s%n",
                 detection, r.get("attempted"), r.get("answered"), r.get("completed"), inProgressOnKilled, report);
         assertThat(r.get("answered")).as("every new call answered (failover)").isEqualTo(r.get("attempted"));
