@@ -13,4 +13,5 @@ module org.umsec.directory {
     requires org.slf4j;
 
     exports org.umsec.directory;
+    exports org.umsec.directory.testing;
 }

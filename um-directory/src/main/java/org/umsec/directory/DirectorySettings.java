@@ -228,6 +228,10 @@ public final class DirectorySettings {
             if (Files.isDirectory(f)) {
                 throw new IllegalArgumentException(key + " file:" + f + ": is a directory, not a file");
             }
+            if (Files.exists(f) && !Files.isRegularFile(f)) {
+                // a FIFO or a device would block or never end the read
+                throw new IllegalArgumentException(key + " file:" + f + ": not a regular file");
+            }
             byte[] b;
             try (InputStream in = Files.newInputStream(f)) {
                 b = in.readNBytes(MAX_PASSWORD_FILE_BYTES + 1);

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +46,7 @@ final class DirectoryFeed implements AutoCloseable {
         void apply(ConfigSnapshot snapshot) throws ConfigurationException, IOException;
     }
 
-    private final Executor executor;
+    private final ScheduledExecutorService executor;
     private final Clock clock;
     private final Consumer<SecurityEvent> events;
     private final Applier applier;
@@ -54,7 +56,7 @@ final class DirectoryFeed implements AutoCloseable {
     private boolean down;
     private long generation;
 
-    DirectoryFeed(Executor executor, Clock clock, Consumer<SecurityEvent> events, Applier applier) {
+    DirectoryFeed(ScheduledExecutorService executor, Clock clock, Consumer<SecurityEvent> events, Applier applier) {
         this.executor = executor;
         this.clock = clock;
         this.events = events;
@@ -136,6 +138,14 @@ final class DirectoryFeed implements AutoCloseable {
             snapshot = source.read();
         } catch (ConfigSourceException e) {
             outage(g, e.getMessage());
+            // the watch may still see the directory (only this read failed): try again, so that the
+            // recovery is noticed without waiting for a change
+            try {
+                executor.schedule(
+                        () -> refresh(g), source.settings().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                LOG.debug("not retried: the server stops");
+            }
             return;
         } catch (IllegalStateException closed) {
             return;

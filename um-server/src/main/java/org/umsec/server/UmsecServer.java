@@ -25,6 +25,7 @@ import org.umsec.certs.CertificateInfo;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.ExpiryMonitor;
 import org.umsec.certs.SelectedCertificate;
+import org.umsec.core.ConfigSource;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventBus;
 import org.umsec.core.SecurityEventListener;
@@ -35,9 +36,9 @@ import org.umsec.server.call.CallContext;
 import org.umsec.server.call.CallController;
 import org.umsec.server.call.CallMetrics;
 import org.umsec.server.config.ConfigFiles;
-import org.umsec.server.config.ConfigWatcher;
 import org.umsec.server.config.ConfigurationException;
 import org.umsec.server.config.ServerConfiguration;
+import org.umsec.server.config.YamlConfigSource;
 import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.transaction.TimerScheduler;
@@ -114,7 +115,7 @@ public final class UmsecServer implements AutoCloseable {
     private final CertificateBootstrap certs;
     private final ListenerSet listeners;
     private final DirectoryFeed directoryFeed;
-    private ConfigWatcher watcher;
+    private ConfigSource watcher;
     private ObjectName objectName;
     private volatile AdminServer admin;
     private Optional<InetSocketAddress> adminFor = Optional.empty();
@@ -330,23 +331,40 @@ public final class UmsecServer implements AutoCloseable {
                 .build();
     }
 
+    /** Edits of the file: the YAML source reports them, the whole file is read again and applied or refused. */
     private void watchConfig(Path file) {
+        YamlConfigSource source = new YamlConfigSource(file);
         try {
-            watcher = new ConfigWatcher(file, scheduler, () -> {
-                try {
-                    reloadConfigFile();
-                } catch (ConfigurationException e) {
-                    LOG.error(
-                            "Edited configuration {} refused; the running configuration stays:\n{}",
-                            file,
-                            e.getMessage());
-                } catch (IOException e) {
-                    LOG.error("Edited configuration {} could not be applied: {}", file, e.getMessage());
+            source.watch(new ConfigSource.Listener() {
+                @Override
+                public void changed() {
+                    try {
+                        reloadConfigFile();
+                    } catch (ConfigurationException e) {
+                        LOG.error(
+                                "Edited configuration {} refused; the running configuration stays:\n{}",
+                                file,
+                                e.getMessage());
+                    } catch (IOException | RuntimeException e) {
+                        LOG.error("Edited configuration {} could not be applied: {}", file, e.getMessage());
+                    }
+                }
+
+                @Override
+                public void unavailable(String reason) {
+                    // a file source reports unreadable files as refused edits (6002), not as outages
+                }
+
+                @Override
+                public void available() {
+                    // see unavailable
                 }
             });
-            closeables.add(watcher);
-        } catch (IOException e) {
-            LOG.warn("Cannot watch {} for changes ({}); restart to apply edits", file, e.toString());
+            watcher = source;
+            closeables.add(source);
+        } catch (IllegalStateException e) {
+            source.close();
+            LOG.warn("Cannot watch {} for changes ({}); restart to apply edits", file, e.getMessage());
         }
     }
 

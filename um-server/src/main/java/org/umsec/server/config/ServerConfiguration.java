@@ -124,6 +124,9 @@ public final class ServerConfiguration {
     private final Optional<DirectorySettings> directory;
     private final String modelSource;
     private final Optional<ConfigSnapshot> modelSnapshot;
+    /** Lines the objects and keys were read from (keys as in {@link ConfigBinder}); empty when built in code. */
+    final Map<String, Integer> lines;
+
     private final List<ConfigurationProblem> warnings;
 
     private ServerConfiguration(
@@ -161,6 +164,7 @@ public final class ServerConfiguration {
         directory = b.directory;
         modelSource = b.snapshot != null ? b.snapshot.source() : b.source;
         modelSnapshot = Optional.ofNullable(b.snapshot);
+        lines = Map.copyOf(b.lines);
         this.warnings = List.copyOf(warnings);
     }
 
@@ -213,6 +217,23 @@ public final class ServerConfiguration {
     public static ServerConfiguration load(String sourceName, Reader reader, Path baseDirectory)
             throws ConfigurationException {
         return ConfigBinder.bind(sourceName, reader, baseDirectory, DirectoryAccess.ldap());
+    }
+
+    /**
+     * Reads and checks a YAML configuration from a reader, reading the directory it may name
+     * ({@code directory:}) through {@code directory}.
+     *
+     * @param sourceName name used in problems
+     * @param reader the YAML text
+     * @param baseDirectory directory that relative paths in the file are resolved against
+     * @param directory reads the directory the text names
+     * @return the configuration
+     * @throws ConfigurationException with every problem found
+     */
+    public static ServerConfiguration load(
+            String sourceName, Reader reader, Path baseDirectory, DirectoryAccess directory)
+            throws ConfigurationException {
+        return ConfigBinder.bind(sourceName, reader, baseDirectory, directory);
     }
 
     /**
