@@ -408,6 +408,8 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
             chain = List.of();
         }
         PeerRole role = inbound ? PeerRole.CLIENT : PeerRole.SERVER;
+        // the trust manager runs in every full handshake; no outcome means the session was resumed
+        boolean resumed = check == null;
         if (check == null || !check.accepted()) {
             // Abbreviated (resumed) handshake: the trust manager did not run; check the chain now so
             // that revocation, rotation of roots and trust-list changes still apply.
@@ -423,7 +425,9 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                     null);
         }
         if (!check.accepted()) {
-            refuse(ctx, check, null);
+            // a refused peer must not come back on this session without a full handshake
+            session.invalidate();
+            refuse(ctx, check, null, resumed);
             return;
         }
         String sni = null;
@@ -448,8 +452,11 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 chain,
                 check.identity(),
                 check.trustedAs(),
-                sni);
-        LOG.debug("TLS connection {} established: {}", this, LogText.escape(tls.toString()));
+                sni,
+                resumed);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("TLS connection {} established: {}", this, LogText.escape(tls.toString()));
+        }
         ready.complete(this);
     }
 
@@ -463,10 +470,10 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                     check == null ? null : check.identity(),
                     null);
         }
-        refuse(ctx, check, cause);
+        refuse(ctx, check, cause, false);
     }
 
-    private void refuse(ChannelHandlerContext ctx, PeerCheck check, Throwable cause) {
+    private void refuse(ChannelHandlerContext ctx, PeerCheck check, Throwable cause, boolean resumed) {
         HandshakeFailureReason reason = check.reason();
         String remote = String.valueOf(ctx.channel().remoteAddress());
         SecurityEvent.Builder e = SecurityEvent.builder(SecurityEventType.TLS_HANDSHAKE_FAILED, ep.clock())
@@ -476,6 +483,10 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 .field("remote", remote)
                 .field("detail", LogText.escape(check.detail()))
                 .field("engine", ep.engine());
+        if (resumed) {
+            // the session resumed, and the peer checked again on it failed
+            e.field("resumed", true);
+        }
         if (peer != null) {
             e.field("dialled", peer.host());
         }
