@@ -206,6 +206,13 @@ class KamailioPoolTest {
         }
         double addSeconds = (System.nanoTime() - added) / 1e9;
         assertThat(figures(gw2).get("completed")).as(gw2).isEqualTo(3);
+        // round robin is not strict (the restarted server rejoined mid-cycle): a few more calls until
+        // every server has answered gw2
+        for (int i = 0; i < 6 && List.of("um1", "um2", "um3").stream().anyMatch(x -> gw2Missing(x)); i++) {
+            String more =
+                    load("gw2", "--calls", "3", "--rate", "10", "--hold", "0.5").await();
+            assertThat(figures(more).get("completed")).as(more).isEqualTo(3);
+        }
         for (String s : List.of("um1", "um2", "um3")) {
             assertThat(finishedRecordings(s, "gw2")).as(s + " answered gw2").isPositive();
         }
@@ -442,6 +449,14 @@ class KamailioPoolTest {
                     .filter(p -> p.endsWith(".wav"))
                     .filter(p -> !Files.exists(Path.of(p.substring(0, p.length() - 4) + ".json")))
                     .count();
+        }
+    }
+
+    boolean gw2Missing(String server) {
+        try {
+            return finishedRecordings(server, "gw2") == 0;
+        } catch (IOException e) {
+            return true;
         }
     }
 
