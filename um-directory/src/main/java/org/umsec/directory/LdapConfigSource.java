@@ -484,7 +484,8 @@ public final class LdapConfigSource implements ConfigSource {
         if (e.getResultCode() == ResultCode.SIZE_LIMIT_EXCEEDED) {
             why = "more than " + MAX_ENTRIES + " umsec entries below the base DN (" + why + ")";
         }
-        return DirectorySettings.clean(why);
+        // the SDK appends its version and source revision to every nested message: noise in a log line
+        return DirectorySettings.clean(why.replaceAll(",? ?ldapSDKVersion=[^,)']*(, revision=[0-9a-fA-F]+)?", ""));
     }
 
     /** Builds a {@link LdapConfigSource}. */

@@ -39,6 +39,7 @@ import org.umsec.server.config.ConfigFiles;
 import org.umsec.server.config.ConfigurationException;
 import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.config.YamlConfigSource;
+import org.umsec.server.media.MediaPlane;
 import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.transaction.TimerScheduler;
@@ -103,6 +104,7 @@ public final class UmsecServer implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService signalling;
     private final ExecutorService callEnder;
+    private final MediaPlane media;
     private final CallController controller;
     private final TransactionLayer transactions;
     private final SipMessageHandler sipHandler;
@@ -158,6 +160,11 @@ public final class UmsecServer implements AutoCloseable {
             }
 
             @Override
+            public void recordingDropped(long k) {
+                metrics.recordingDropped(k);
+            }
+
+            @Override
             public void callAccepted(VoipSecurityMode mode) {
                 metrics.callAccepted(mode);
             }
@@ -178,10 +185,12 @@ public final class UmsecServer implements AutoCloseable {
             }
         };
         TimerScheduler timers = b.timers != null ? b.timers : TimerScheduler.of(scheduler);
+        // every call's RTP/RTCP on a few shared event loops and media workers; threads start with the first call
+        this.media = MediaPlane.builder().metrics(callMetrics).build();
         this.controller = new CallController(CallContext.builder()
                 .clock(clock)
                 .timers(timers)
-                .mediaScheduler(scheduler)
+                .mediaPlane(media)
                 .configuration(() -> config)
                 .events(bus::publish)
                 .metrics(callMetrics)
@@ -273,6 +282,13 @@ public final class UmsecServer implements AutoCloseable {
                 listeners.apply(config, certs);
                 applyAdmin(config);
                 LOG.info("Start-up (R3): {}", config.startupPlan().describe(listeners.tcpPort(), listeners.tlsPort()));
+                LOG.info(
+                        "Media: RTP/RTCP on {} with {} I/O threads and {} media workers for all calls, ports {}-{}",
+                        media.transport(),
+                        media.ioThreads(),
+                        media.workerThreads(),
+                        config.mediaPortMin(),
+                        config.mediaPortMax());
                 if (watchConfigFile) {
                     configFile.ifPresent(this::watchConfig);
                 }
@@ -501,6 +517,7 @@ public final class UmsecServer implements AutoCloseable {
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
+        media.close(); // every call has ended: its sockets are closed and its recording finished
         closeAdmin();
         directoryFeed.close();
         // after the BYEs above were queued: closing the listeners closes every connection

@@ -76,7 +76,7 @@ class DirectoryServerTest {
                         "directory:",
                         "  url: " + dir.ldapsUrl(),
                         "  bindDn: " + TestDirectory.BIND_DN,
-                        "  password: file:" + secret,
+                        "  password: file:ldap.secret", // relative to the file, like every path in it
                         "  baseDn: " + TestDirectory.UMSEC_BASE,
                         "  tls: {mode: ldaps, ca: ldap-ca.pem}",
                         "  pollSeconds: 1",

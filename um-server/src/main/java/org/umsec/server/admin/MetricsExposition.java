@@ -24,6 +24,7 @@ import org.umsec.server.ServerMetrics;
  * tls_handshakes_failed_total{reason} counter  failed mutual-TLS handshakes, by um-sip's typed reason
  * srtp_packets_failed_total{status}   counter  SRTP/SRTCP packets refused (auth-failed, replayed, ...)
  * rtp_packets_received_total          counter  RTP packets accepted over all calls
+ * media_packets_not_recorded_total    counter  packets not recorded: a media worker fell behind
  * sip_options_answered_total          counter  OPTIONS requests answered
  * security_events_total{id}           counter  security events published, by event id
  * certificate_expiry_days{thumbprint} gauge    days until the certificate in use expires (negative: expired)
@@ -75,6 +76,11 @@ final class MetricsExposition {
                 m.getSrtpPacketsFailed());
         e.family("umsec_rtp_packets_received", "counter", "RTP packets accepted over all calls.");
         e.sample("umsec_rtp_packets_received_total", null, null, m.getRtpPacketsReceived());
+        e.family(
+                "umsec_media_packets_not_recorded",
+                "counter",
+                "Packets received but not recorded because a media worker fell behind (recording queue full).");
+        e.sample("umsec_media_packets_not_recorded_total", null, null, m.getMediaPacketsNotRecorded());
         e.family("umsec_sip_options_answered", "counter", "SIP OPTIONS requests answered.");
         e.sample("umsec_sip_options_answered_total", null, null, m.getOptionsAnswered());
         e.labelled("umsec_security_events", "Security events published, by event id.", "id", m.getEvents());

@@ -278,8 +278,11 @@ final class ConfigBinder {
         int before = problems.size();
         str(d, "bindDn").ifPresent(v -> core(source, problems, d.get("bindDn").line(), () -> db.bindDn(v)));
         str(d, "password")
-                .ifPresent(v ->
-                        core(source, problems, d.get("password").line(), () -> db.passwordSpec(v, System.getenv())));
+                .ifPresent(v -> core(
+                        source,
+                        problems,
+                        d.get("password").line(),
+                        () -> db.passwordSpec(relativeToFile(v, base), System.getenv())));
         str(d, "baseDn").ifPresent(v -> core(source, problems, d.get("baseDn").line(), () -> db.baseDn(v)));
         Optional<String> mode = str(d, "tls.mode").or(() -> str(d, "tls").filter(t -> !t.isEmpty()));
         mode.ifPresent(m -> core(
@@ -311,6 +314,18 @@ final class ConfigBinder {
         } catch (IllegalArgumentException e) {
             problems.add(new ConfigurationProblem(source, directoryLine(d, e.getMessage(), line), e.getMessage()));
             return Optional.empty();
+        }
+    }
+
+    /** {@code file:PATH} with a relative PATH is relative to the configuration file, like every path in it. */
+    private static String relativeToFile(String spec, Path base) {
+        if (!spec.startsWith("file:")) {
+            return spec;
+        }
+        try {
+            return "file:" + base.resolve(spec.substring(5)).normalize();
+        } catch (InvalidPathException e) {
+            return spec; // DirectorySettings reports the path as invalid
         }
     }
 
