@@ -79,6 +79,18 @@ public enum SecurityEventType {
     MEDIA_PORTS_EXHAUSTED(3022, Severity.WARNING, "Call refused: media port range exhausted"),
     /** One peer reached its share of a bounded resource (server transactions); the excess got 503 (R28). */
     PEER_LIMIT_REACHED(3023, Severity.WARNING, "Per-peer limit reached"),
+    /**
+     * A request carried an edge-proxy gateway assertion ({@code X-Umsec-Gateway}) but did not come from a
+     * configured edge proxy over mutual TLS: the header was ignored and the request judged by its real
+     * sender (a gateway or attacker trying to pass for another gateway).
+     */
+    EDGE_ASSERTION_IGNORED(3201, Severity.WARNING, "Edge proxy assertion from a non-proxy ignored"),
+    /**
+     * A configured edge proxy asserted a gateway the server does not accept: unknown, not trusted on the
+     * mutual-TLS listener (a gateway of an Unsecured dial plan), malformed, repeated, or missing on a call;
+     * the request was refused with 403.
+     */
+    EDGE_ASSERTION_REFUSED(3202, Severity.WARNING, "Edge proxy assertion refused"),
     /** An outgoing call was blocked by dialing restrictions (R6). */
     DIALING_RESTRICTION_BLOCKED(4001, Severity.WARNING, "Call blocked by dialing restrictions"),
     /** An SRTP master key is close to its packet limit (RFC 3711 §9.2). */

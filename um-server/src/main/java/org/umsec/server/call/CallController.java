@@ -85,7 +85,25 @@ public final class CallController implements DialogHandler {
                 .clock(context.clock())
                 .t1(t1)
                 .t2(t1.multipliedBy(8))
+                .peerIdentity(this::dialogPeer)
                 .build();
+    }
+
+    /**
+     * The dialog layer's rule for who sent an in-dialog request: the asserted gateway behind a configured
+     * edge proxy, the connection's proven peer otherwise ({@link EdgeAssertion}).
+     */
+    private String dialogPeer(SipRequest req, SipConnection c) {
+        TransportConnection conn = (TransportConnection) c;
+        EdgeAssertion.Sender sender = sender(req, conn);
+        if (sender.kind() == EdgeAssertion.Kind.IGNORED && req.to().tag().isPresent()) {
+            ignored(req, conn, sender); // out-of-dialog requests are reported by onRequest
+        }
+        return sender.dialogPeer(conn);
+    }
+
+    private EdgeAssertion.Sender sender(SipRequest req, TransportConnection conn) {
+        return EdgeAssertion.of(req, conn, ctx.configuration().edgeProxies());
     }
 
     /** @return the dialog layer to install as the transaction layer's request handler */
@@ -179,9 +197,13 @@ public final class CallController implements DialogHandler {
     @Override
     public void onRequest(ServerTransaction tx) {
         TransportConnection conn = (TransportConnection) tx.connection();
+        EdgeAssertion.Sender sender = sender(tx.request(), conn);
+        if (sender.kind() == EdgeAssertion.Kind.IGNORED) {
+            ignored(tx.request(), conn, sender);
+        }
         switch (tx.request().method()) {
-            case SipRequest.OPTIONS -> options(tx, conn);
-            case SipRequest.INVITE -> invite(tx, conn);
+            case SipRequest.OPTIONS -> options(tx, conn, sender);
+            case SipRequest.INVITE -> invite(tx, conn, sender);
             default -> tx.respond(tx.createResponse(405).header("Allow", ALLOW).build());
         }
     }
@@ -278,10 +300,20 @@ public final class CallController implements DialogHandler {
 
     // ---- requests --------------------------------------------------------------------------------
 
-    private void options(ServerTransaction tx, TransportConnection conn) {
-        if (routing(ctx.configuration()).candidates(conn).isEmpty()) {
-            refuseUntrusted(tx, conn);
-            return;
+    private void options(ServerTransaction tx, TransportConnection conn, EdgeAssertion.Sender sender) {
+        switch (sender.kind()) {
+            case PROXY -> {} // the edge proxy's own probe (dispatcher): it is trusted, answer it
+            case ASSERTED, MALFORMED -> {
+                if (route(tx, conn, ctx.configuration(), sender).isEmpty()) {
+                    return;
+                }
+            }
+            default -> {
+                if (routing(ctx.configuration()).candidates(conn).isEmpty()) {
+                    refuseUntrusted(tx, conn);
+                    return;
+                }
+            }
         }
         ctx.metrics().optionsAnswered();
         tx.respond(tx.createResponse(200)
@@ -314,7 +346,7 @@ public final class CallController implements DialogHandler {
     }
 
     /** An initial INVITE: admission, routing, SDP answer, media setup, in this order. */
-    private void invite(ServerTransaction tx, TransportConnection conn) {
+    private void invite(ServerTransaction tx, TransportConnection conn, EdgeAssertion.Sender sender) {
         if (ctx.stopping()) {
             tx.respond(tx.createResponse(503)
                     .reason("Service Unavailable - stopping")
@@ -322,7 +354,7 @@ public final class CallController implements DialogHandler {
             return;
         }
         ServerConfiguration cfg = ctx.configuration();
-        Optional<Route> route = route(tx, conn, cfg);
+        Optional<Route> route = route(tx, conn, cfg, sender);
         if (route.isEmpty()) {
             return;
         }
@@ -346,11 +378,57 @@ public final class CallController implements DialogHandler {
             refuseLimit(tx, conn, r, slot.refusal(), cfg);
             return;
         }
-        setUp(tx, conn, cfg, r, offer.media(), slot.slot());
+        setUp(tx, conn, cfg, r, offer.media(), slot.slot(), sender);
     }
 
-    /** Routing: which gateway this is, and whether the transport fits its dial plan's mode (R1, R2). */
-    private Optional<Route> route(ServerTransaction tx, TransportConnection conn, ServerConfiguration cfg) {
+    /**
+     * Routing: which gateway this is, and whether the transport fits its dial plan's mode (R1, R2). Behind
+     * an edge proxy the asserted gateway is routed as if it had connected itself over the proxy's mutual
+     * TLS connection: it must be a gateway of a SIPSecured or Secured dial plan (the TLS listener's trust
+     * list, R26); anything else is refused with 403 and event 3202, and the proxy's connection, which
+     * carries other gateways' calls, stays open.
+     */
+    private Optional<Route> route(
+            ServerTransaction tx, TransportConnection conn, ServerConfiguration cfg, EdgeAssertion.Sender sender) {
+        switch (sender.kind()) {
+            case PROXY -> {
+                refuseAssertion(
+                        tx,
+                        conn,
+                        sender,
+                        "no-assertion",
+                        "the edge proxy named no gateway (" + EdgeAssertion.HEADER + ") and is not a gateway itself");
+                return Optional.empty();
+            }
+            case MALFORMED -> {
+                refuseAssertion(tx, conn, sender, "malformed", sender.detail());
+                return Optional.empty();
+            }
+            case ASSERTED -> {
+                List<Route> asserted = routing(cfg).asserted(sender.gateway());
+                if (asserted.isEmpty()) {
+                    refuseAssertion(tx, conn, sender, "unknown-gateway", "no gateway has the FQDN " + sender.gateway());
+                    return Optional.empty();
+                }
+                Optional<Route> secured =
+                        asserted.stream().filter(g -> g.mode().mutualTls()).findFirst();
+                if (secured.isEmpty()) {
+                    Route g = asserted.get(0);
+                    refuseAssertion(
+                            tx,
+                            conn,
+                            sender,
+                            "wrong-mode",
+                            "gateway " + g.gateway() + " is on dial plan " + g.dialPlan() + " ("
+                                    + g.mode().displayName()
+                                    + "), whose calls come over TCP, not through an edge proxy");
+                }
+                return secured;
+            }
+            default -> {
+                // a direct peer (an ignored assertion changes nothing): judged by its connection below
+            }
+        }
         List<Route> candidates = routing(cfg).candidates(conn);
         if (candidates.isEmpty()) {
             refuseUntrusted(tx, conn);
@@ -377,7 +455,8 @@ public final class CallController implements DialogHandler {
             ServerConfiguration cfg,
             Route r,
             SdpNegotiation.Media m,
-            Admission.Slot slot) {
+            Admission.Slot slot,
+            EdgeAssertion.Sender sender) {
         SipRequest req = tx.request();
         Dialog dialog = null;
         MediaSession media = null;
@@ -385,7 +464,7 @@ public final class CallController implements DialogHandler {
         CallInfo info = null;
         ActiveCall call = null;
         try {
-            dialog = dialogs.createDialog(tx, DialogBinding.of(conn, r.mode()));
+            dialog = dialogs.createDialog(tx, DialogBinding.of(conn, sender.dialogPeer(conn), r.mode()));
             media = ctx.mediaPlane()
                     .open(
                             InetAddress.getByName(cfg.mediaBindAddress()),
@@ -619,6 +698,42 @@ public final class CallController implements DialogHandler {
                 detail);
         String phrase = f.status() == 403 ? "Forbidden - " + detail : "Not Acceptable Here";
         tx.respond(withReason(tx.createResponse(f.status()), phrase, detail).build());
+    }
+
+    /** A configured edge proxy's assertion that is not accepted: 403 and event 3202; the connection stays. */
+    private void refuseAssertion(
+            ServerTransaction tx, TransportConnection conn, EdgeAssertion.Sender sender, String reason, String detail) {
+        String clean = sanitise(detail);
+        ctx.metrics().callRejected("edge-assertion-refused");
+        publish(SecurityEvent.builder(SecurityEventType.EDGE_ASSERTION_REFUSED, ctx.clock())
+                .message("Request through edge proxy " + sender.proxy() + " refused: " + clean)
+                .field("peer", conn.remoteAddress())
+                .field("edgeProxy", sender.proxy())
+                .field("assertedGateway", sender.gateway() == null ? "" : sender.gateway())
+                .field("reason", reason)
+                .field("method", tx.request().method())
+                .field("callId", sanitise(tx.request().callId()))
+                .build());
+        LOG.info(
+                "{} {} through edge proxy {} refused with 403: {}",
+                tx.request().method(),
+                sanitise(tx.request().callId()),
+                sender.proxy(),
+                clean);
+        tx.respond(withReason(tx.createResponse(403), "Forbidden - " + clean, clean)
+                .build());
+    }
+
+    /** A gateway assertion from a peer that is not a configured edge proxy: ignored, reported (3201). */
+    private void ignored(SipRequest req, TransportConnection conn, EdgeAssertion.Sender sender) {
+        publish(SecurityEvent.builder(SecurityEventType.EDGE_ASSERTION_IGNORED, ctx.clock())
+                .message(EdgeAssertion.HEADER + " ignored: " + sender.detail())
+                .field("peer", conn.remoteAddress())
+                .field("peerIdentity", DialogBinding.peerOf(conn))
+                .field("transport", conn.transport())
+                .field("method", req.method())
+                .field("callId", sanitise(req.callId()))
+                .build());
     }
 
     private void refuseLimit(

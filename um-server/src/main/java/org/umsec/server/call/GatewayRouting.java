@@ -67,4 +67,20 @@ final class GatewayRouting {
         }
         return out;
     }
+
+    /**
+     * @param gateway a gateway name an edge proxy asserted (normalised host name)
+     * @return the gateways whose FQDN it is, in configuration order, as if the gateway's own certificate
+     *     had named it (R17); empty when no gateway has that FQDN
+     */
+    List<Route> asserted(String gateway) {
+        CertificateIdentity identity = CertificateIdentity.of(List.of(gateway), List.of(), Optional.empty());
+        List<Route> out = new ArrayList<>();
+        for (IpGateway g : config.gateways()) {
+            if (g.fqdn().isPresent() && lists.get(g).matchCertificate(identity).isPresent()) {
+                out.add(new Route(g.name(), g.dialPlan(), config.modeOf(g)));
+            }
+        }
+        return out;
+    }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -324,6 +325,9 @@ final class LoadCommand implements Callable<Integer> {
         NameAddress from;
         NameAddress remoteTo;
         String remoteTarget;
+        /** The route set (RFC 3261 §12.1.2): the 2xx's Record-Route in reverse, through an edge proxy. */
+        List<NameAddress> routes = List.of();
+
         LoadMedia.Stream stream;
         TimerScheduler.Timeout bye;
 
@@ -786,6 +790,9 @@ final class LoadCommand implements Callable<Integer> {
             c.remoteTo = r.to();
             c.remoteTarget =
                     r.contacts().isEmpty() ? toUri : r.contacts().get(0).uri();
+            List<NameAddress> rr = new ArrayList<>(r.recordRoutes());
+            Collections.reverse(rr);
+            c.routes = List.copyOf(rr);
             if (c.stream != null) {
                 startMedia(c, ourKey, r);
             }
@@ -842,14 +849,17 @@ final class LoadCommand implements Callable<Integer> {
             c.stream.muted = true; // a gateway stops sending when it hangs up
         }
         try {
-            SipRequest bye = SipRequest.builder(SipRequest.BYE, c.remoteTarget)
+            SipRequest.Builder b = SipRequest.builder(SipRequest.BYE, c.remoteTarget)
                     .via(via(c.leg))
                     .maxForwards(70)
                     .from(c.from)
                     .to(c.remoteTo)
                     .callId(c.callId)
-                    .cseq(2)
-                    .build();
+                    .cseq(2);
+            for (NameAddress route : c.routes) {
+                b.route(route); // through the proxies that recorded the route (an edge proxy's dispatcher)
+            }
+            SipRequest bye = b.build();
             layer.sendRequest(c.leg.connection, bye, ResponseListener.IGNORE)
                     .finalResponse()
                     .whenComplete((r, e) -> {

@@ -106,6 +106,11 @@ final class ConfigBinder {
             List<String> names = (List<String>) s.get("dialPlans").value();
             names.forEach(b::associateDialPlan);
         }
+        if (s.containsKey("edgeProxies")) {
+            @SuppressWarnings("unchecked")
+            List<String> names = (List<String>) s.get("edgeProxies").value();
+            names.forEach(b::edgeProxy);
+        }
         bindMedia(source, doc.media(), s.containsKey("mediaAddress"), b, problems);
         int index = 0;
         for (YamlConfigReader.DialPlanEntry dp : doc.dialPlans()) {

@@ -120,6 +120,7 @@ public final class ServerConfiguration {
     private final boolean generateSelfSigned;
     private final boolean allowTierDowngrade;
     private final RevocationPolicy revocation;
+    private final List<String> edgeProxies;
     private final Optional<DirectorySettings> directory;
     private final String modelSource;
     private final Optional<ConfigSnapshot> modelSnapshot;
@@ -156,6 +157,10 @@ public final class ServerConfiguration {
         generateSelfSigned = b.generateSelfSigned;
         allowTierDowngrade = b.allowTierDowngrade;
         revocation = b.revocation;
+        edgeProxies = b.edgeProxies.stream()
+                .map(HostNames::normaliseHostName)
+                .distinct()
+                .toList();
         directory = b.directory;
         modelSource = b.snapshot != null ? b.snapshot.source() : b.source;
         modelSnapshot = Optional.ofNullable(b.snapshot);
@@ -519,9 +524,35 @@ public final class ServerConfiguration {
         return core.trustList();
     }
 
-    /** @return the TLS listener's trust list (R26): FQDNs of gateways on SIPSecured/Secured dial plans */
+    /**
+     * @return the TLS listener's trust list (R26): FQDNs of gateways on SIPSecured/Secured dial plans, and
+     *     the certificate identities of the trusted edge proxies ({@link #edgeProxies()})
+     */
     public TrustList tlsTrustList() {
-        return core.trustList(org.umsec.core.SignallingTransport.TLS, org.umsec.core.AddressResolver.system());
+        TrustList gateways =
+                core.trustList(org.umsec.core.SignallingTransport.TLS, org.umsec.core.AddressResolver.system());
+        if (edgeProxies.isEmpty()) {
+            return gateways;
+        }
+        return TrustList.builder()
+                .resolver(gateways.resolver())
+                .addAll(gateways.entries())
+                .addAll(edgeProxies)
+                .build();
+    }
+
+    /**
+     * The trusted edge proxies ({@code server.edgeProxies}): certificate identities (SAN DNS, then CN; RFC
+     * 5922) of SIP proxies, such as Kamailio's {@code dispatcher} in front of a pool, that verify each
+     * gateway's certificate themselves and assert the gateway in the {@code X-Umsec-Gateway} header. Only
+     * a mutual-TLS peer whose certificate names one of them may make that assertion; it is ignored from
+     * anyone else. An edge proxy is trusted by the TLS listener, but is not a gateway: its own requests
+     * (OPTIONS probes) are answered, a call it does not attribute to a gateway is refused.
+     *
+     * @return the proxies' names, normalised (lower case, no trailing dot), in configuration order
+     */
+    public List<String> edgeProxies() {
+        return edgeProxies;
     }
 
     /** @return the TCP listener's trust list (R26): FQDNs and addresses of gateways on Unsecured dial plans */
@@ -602,6 +633,7 @@ public final class ServerConfiguration {
         b.generateSelfSigned = generateSelfSigned;
         b.allowTierDowngrade = allowTierDowngrade;
         b.revocation = revocation;
+        b.edgeProxies.addAll(edgeProxies);
         b.directory = directory;
         return b;
     }
@@ -650,6 +682,7 @@ public final class ServerConfiguration {
         private boolean generateSelfSigned = true;
         private boolean allowTierDowngrade;
         private RevocationPolicy revocation = RevocationPolicy.PREFER;
+        private final List<String> edgeProxies = new ArrayList<>();
         private Optional<DirectorySettings> directory = Optional.empty();
         private ConfigSnapshot snapshot;
         /** Where things were read from: see {@link ConfigBinder} for the keys. */
@@ -973,6 +1006,20 @@ public final class ServerConfiguration {
         }
 
         /**
+         * Adds a trusted edge proxy ({@code server.edgeProxies}; see {@link ServerConfiguration#edgeProxies()}).
+         * {@link #build()} refuses a name that is not a host name, one that is also a gateway's FQDN, and
+         * edge proxies without a mutual-TLS listener.
+         *
+         * @param certificateName the proxy's certificate identity (a host name)
+         * @return this
+         */
+        public Builder edgeProxy(String certificateName) {
+            edgeProxies.add(
+                    Objects.requireNonNull(certificateName, "certificateName").trim());
+            return this;
+        }
+
+        /**
          * Checks everything and builds.
          *
          * @return the configuration
@@ -1027,6 +1074,13 @@ public final class ServerConfiguration {
                 throw new ConfigurationException(e.problems().stream()
                         .map(cp -> problem(Severity.ERROR, lineOf(cp.subject()), cp.message()))
                         .toList());
+            }
+            if (!edgeProxies.isEmpty() && !startup.tlsListener()) {
+                throw new ConfigurationException(List.of(problem(
+                        Severity.ERROR,
+                        at("server.edgeProxies"),
+                        "server.edgeProxies needs the mutual-TLS listener (an associated SIPSecured or Secured"
+                                + " dial plan): an edge proxy's assertion is accepted over mutual TLS only")));
             }
             if (startup.basis() == StartupPlan.Basis.START_SECURED && !startSecuredSet) {
                 // the default rule (secured unless told otherwise) decided: say so, nothing silent
@@ -1116,6 +1170,24 @@ public final class ServerConfiguration {
             positive(p, "server.mediaTimeoutSeconds", mediaTimeout);
             positive(p, "server.ackTimeoutSeconds", ackTimeout);
             positive(p, "server.rtcpIntervalSeconds", rtcpInterval);
+            for (String e : edgeProxies) {
+                if (!HostNames.isHostName(e)) {
+                    p.add(problem(
+                            Severity.ERROR,
+                            at("server.edgeProxies"),
+                            "server.edgeProxies: '" + e + "' is not a host name (an edge proxy is named by the"
+                                    + " DNS name its certificate presents)"));
+                } else if (gateways.stream()
+                        .anyMatch(g -> g.fqdn()
+                                .filter(f -> HostNames.normaliseHostName(f).equals(HostNames.normaliseHostName(e)))
+                                .isPresent())) {
+                    p.add(problem(
+                            Severity.ERROR,
+                            at("server.edgeProxies"),
+                            "server.edgeProxies: '" + e + "' is also a gateway's FQDN; a peer is either a gateway"
+                                    + " or an edge proxy that asserts gateways, not both"));
+                }
+            }
             if (callsPerGateway < 1 || callsPerGateway > MAX_CALLS) {
                 p.add(problem(
                         Severity.ERROR,

@@ -55,6 +55,7 @@ final class YamlConfigReader {
             "allowTierDowngrade",
             "revocation",
             "callsPerGateway",
+            "edgeProxies",
             "admin");
     static final Set<String> DIAL_PLAN_KEYS = Set.of(
             "name",
@@ -377,6 +378,7 @@ final class YamlConfigReader {
             kinds.put(k, Kind.INT);
         }
         kinds.put("dialPlans", Kind.STRING_LIST);
+        kinds.put("edgeProxies", Kind.STRING_LIST);
         kinds.put("generateSelfSigned", Kind.BOOLEAN);
         kinds.put("allowTierDowngrade", Kind.BOOLEAN);
         Map<String, At<Object>> v = readEntry(node, "server", SERVER_KEYS, kinds);

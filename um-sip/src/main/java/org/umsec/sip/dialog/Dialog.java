@@ -172,6 +172,13 @@ public final class Dialog {
             }
         }
         int status = response.status();
+        if (transaction == initialInvite && status > 100 && status < 300) {
+            // RFC 3261 §12.1.1: a response that establishes a dialog copies the request's Record-Route, so
+            // that the caller's in-dialog requests pass through the same proxies (an edge proxy's dispatcher)
+            for (NameAddress rr : req.recordRoutes()) {
+                response.recordRoute(rr);
+            }
+        }
         if (refresh && status >= 200 && status < 300) {
             interval = layer.sessionInterval(req);
             if (interval != null) {

@@ -14,7 +14,10 @@ import org.umsec.sip.transport.TransportConnection;
  * chosen by the peer, and a second trusted peer or a plain-TCP source must not take over a call).
  *
  * <p>The peer identity is what the transport proved: on TLS the trust-list entry the peer's certificate
- * matched ({@link TlsSessionInfo#trustedAs()}), otherwise the peer's IP address. Immutable.
+ * matched ({@link TlsSessionInfo#trustedAs()}), otherwise the peer's IP address. Behind a trusted edge
+ * proxy the application names it instead ({@link #of(SipConnection, String, VoipSecurityMode)}, with the
+ * dialog layer's {@link PeerIdentity} telling the identity of later requests), so that two gateways
+ * sharing the proxy's connection are still two peers. Immutable.
  *
  * @param connection the connection the dialog was created on
  * @param peer       the peer identity ({@link #peerOf(SipConnection)})
@@ -42,6 +45,18 @@ public record DialogBinding(SipConnection connection, String peer, boolean secur
     }
 
     /**
+     * The binding of a dialog created on {@code connection} in {@code mode} for a peer whose identity the
+     * application established itself, such as a gateway asserted by a trusted edge proxy
+     * ({@code tls:edge.example.net/gateway:gw1.example.net}). The dialog layer's {@link PeerIdentity} must
+     * give the same text for the later requests of that peer.
+     *
+     * @throws IllegalArgumentException when the mode needs mutual TLS and the connection is not TLS
+     */
+    public static DialogBinding of(SipConnection connection, String peer, VoipSecurityMode mode) {
+        return new DialogBinding(connection, peer, connection.isSecure(), mode);
+    }
+
+    /**
      * The identity of the peer behind a connection: {@code tls:} and the trust-list entry its certificate
      * matched, or {@code tcp:} and its IP address.
      */
@@ -57,14 +72,16 @@ public record DialogBinding(SipConnection connection, String peer, boolean secur
     }
 
     /**
-     * Why a request on {@code other} may not act in this dialog, or null when it may: it must come over
-     * TLS when the dialog was made over TLS or its mode needs mutual TLS, and from the same peer identity.
+     * Why a request on {@code other} from {@code otherPeer} may not act in this dialog, or null when it
+     * may: it must come over TLS when the dialog was made over TLS or its mode needs mutual TLS, and from
+     * the same peer identity. The identity is compared even on the dialog's own connection: behind an edge
+     * proxy one connection carries several peers.
      */
-    String refusal(SipConnection other) {
+    String refusal(SipConnection other, String otherPeer) {
         if ((secure || mode.mutualTls()) && !other.isSecure()) {
             return "weaker-transport";
         }
-        if (other != connection && !peer.equals(peerOf(other))) {
+        if (!peer.equals(otherPeer)) {
             return "other-peer";
         }
         return null;

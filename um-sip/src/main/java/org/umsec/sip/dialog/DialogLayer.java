@@ -84,6 +84,7 @@ public final class DialogLayer implements SipRequestHandler {
     private final Duration defaultSessionInterval;
     private final SecurityEventListener events;
     private final Clock clock;
+    private final PeerIdentity peerIdentity;
     private final Map<DialogId, Dialog> dialogs = new ConcurrentHashMap<>();
     private final Map<String, List<Dialog>> byCallId = new ConcurrentHashMap<>();
 
@@ -96,6 +97,7 @@ public final class DialogLayer implements SipRequestHandler {
         this.defaultSessionInterval = b.defaultSessionInterval;
         this.events = b.events;
         this.clock = b.clock;
+        this.peerIdentity = b.peerIdentity;
     }
 
     /** @return a builder; handler and scheduler are required */
@@ -196,8 +198,10 @@ public final class DialogLayer implements SipRequestHandler {
         SipConnection conn = tx.connection();
         if (req.to().tag().isEmpty()) {
             if (req.isMethod(SipRequest.INVITE)) {
-                for (Dialog d : byCallId.getOrDefault(req.callId(), List.of())) {
-                    String why = d.binding().refusal(conn);
+                List<Dialog> live = byCallId.getOrDefault(req.callId(), List.of());
+                String from = live.isEmpty() ? null : identity(req, conn);
+                for (Dialog d : live) {
+                    String why = d.binding().refusal(conn, from);
                     if (why != null) {
                         refuse(tx, 403, "Forbidden - Call-ID in use", "call-id-in-use", d);
                         return;
@@ -218,7 +222,7 @@ public final class DialogLayer implements SipRequestHandler {
             refuse(tx, 481, null, "no-dialog", null);
             return;
         }
-        String why = d.binding().refusal(conn);
+        String why = d.binding().refusal(conn, identity(req, conn));
         if (why != null) {
             refuse(tx, 403, "Forbidden - not this dialog's peer", why, d);
             return;
@@ -288,7 +292,7 @@ public final class DialogLayer implements SipRequestHandler {
             LOG.debug("ACK for no dialog ({}) from {} dropped", ack.callId(), connection.remoteAddress());
             return;
         }
-        String why = d.binding().refusal(connection);
+        String why = d.binding().refusal(connection, identity(ack, connection));
         if (why != null) {
             publish(connection, ack.method(), ack.callId(), why, d);
             return;
@@ -330,6 +334,17 @@ public final class DialogLayer implements SipRequestHandler {
     }
 
     // ---- internals -------------------------------------------------------------------------------
+
+    /** The sender's identity by the application's rule; a failing or null answer is an identity of its own. */
+    private String identity(SipRequest req, SipConnection conn) {
+        try {
+            String id = peerIdentity.identify(req, conn);
+            return id != null ? id : "unidentified";
+        } catch (RuntimeException e) {
+            LOG.warn("peer identity rule failed for {}: {}", conn.remoteAddress(), e.toString());
+            return "unidentified";
+        }
+    }
 
     void terminate(Dialog d, DialogEnd why) {
         if (detach(d) && why != null) {
@@ -504,8 +519,20 @@ public final class DialogLayer implements SipRequestHandler {
         private Duration defaultSessionInterval;
         private SecurityEventListener events;
         private Clock clock = Clock.systemUTC();
+        private PeerIdentity peerIdentity = PeerIdentity.TRANSPORT;
 
         private Builder() {}
+
+        /**
+         * @param p how the sender of an in-dialog request (and of an initial INVITE reusing a live Call-ID)
+         *     is identified (default {@link PeerIdentity#TRANSPORT}: what the transport proved); must agree
+         *     with the peer of the {@link DialogBinding}s the application creates
+         * @return this
+         */
+        public Builder peerIdentity(PeerIdentity p) {
+            peerIdentity = Objects.requireNonNull(p, "peerIdentity");
+            return this;
+        }
 
         /** @param h the application (required) @return this */
         public Builder handler(DialogHandler h) {
