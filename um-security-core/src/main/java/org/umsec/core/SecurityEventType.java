@@ -79,6 +79,13 @@ public enum SecurityEventType {
     MEDIA_PORTS_EXHAUSTED(3022, Severity.WARNING, "Call refused: media port range exhausted"),
     /** One peer reached its share of a bounded resource (server transactions); the excess got 503 (R28). */
     PEER_LIMIT_REACHED(3023, Severity.WARNING, "Per-peer limit reached"),
+    /**
+     * New calls were refused with 503 and Retry-After because the server is beyond its capacity: initial
+     * INVITEs waited too long for the signalling thread, or too many answered calls await their ACK. The
+     * refusal is sent before any transaction, dialog or media work; one event per second at most, with
+     * the number refused since the previous one.
+     */
+    SERVER_OVERLOADED(3101, Severity.WARNING, "New calls refused: server overloaded"),
     /** An outgoing call was blocked by dialing restrictions (R6). */
     DIALING_RESTRICTION_BLOCKED(4001, Severity.WARNING, "Call blocked by dialing restrictions"),
     /** An SRTP master key is close to its packet limit (RFC 3711 §9.2). */

@@ -22,6 +22,7 @@ public final class ServerMetrics implements ServerMetricsMXBean {
     private final LongAdder active = new LongAdder();
     private final LongAdder rtpReceived = new LongAdder();
     private final LongAdder options = new LongAdder();
+    private volatile long inviteQueueDelayNanos;
     private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> handshakes = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> srtp = new ConcurrentHashMap<>();
@@ -73,6 +74,10 @@ public final class ServerMetrics implements ServerMetricsMXBean {
         options.increment();
     }
 
+    void inviteQueueDelay(long nanos) {
+        inviteQueueDelayNanos = nanos;
+    }
+
     void event(int id) {
         events.computeIfAbsent(Integer.toString(id), k -> new LongAdder()).increment();
     }
@@ -110,6 +115,16 @@ public final class ServerMetrics implements ServerMetricsMXBean {
     @Override
     public long getOptionsAnswered() {
         return options.sum();
+    }
+
+    /**
+     * How long the latest new INVITE waited for the signalling thread after it was read: near zero below
+     * capacity, growing towards {@code server.maxQueueDelayMillis} as the server fills up; beyond it new
+     * INVITEs are refused with 503 ({@code calls_rejected{reason="overload"}}).
+     */
+    @Override
+    public double getSipQueueDelaySeconds() {
+        return inviteQueueDelayNanos / 1e9;
     }
 
     @Override
@@ -151,6 +166,7 @@ public final class ServerMetrics implements ServerMetricsMXBean {
         getSrtpPacketsFailed().forEach((k, v) -> nonZero(sb, "srtp.failed." + k, v));
         sb.append(" rtp.received=").append(getRtpPacketsReceived());
         sb.append(" sip.options.answered=").append(getOptionsAnswered());
+        sb.append(" sip.queue.delay.ms=").append(inviteQueueDelayNanos / 1_000_000);
         getEvents().forEach((k, v) -> nonZero(sb, "events." + k, v));
         return sb.toString();
     }

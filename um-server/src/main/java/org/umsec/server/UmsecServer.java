@@ -174,6 +174,11 @@ public final class UmsecServer implements AutoCloseable {
             public void optionsAnswered() {
                 metrics.optionsAnswered();
             }
+
+            @Override
+            public void inviteQueueDelay(long nanos) {
+                metrics.inviteQueueDelay(nanos);
+            }
         };
         TimerScheduler timers = b.timers != null ? b.timers : TimerScheduler.of(scheduler);
         this.controller = new CallController(CallContext.builder()
@@ -198,7 +203,15 @@ public final class UmsecServer implements AutoCloseable {
         this.sipHandler = new SipMessageHandler() {
             @Override
             public void onMessage(TransportConnection connection, SipMessage message) {
-                transactions.onMessage(connection, message);
+                onMessage(connection, message, 0);
+            }
+
+            @Override
+            public void onMessage(TransportConnection connection, SipMessage message, long queuedNanos) {
+                // overload: a new INVITE is refused here, before any transaction, dialog or media work
+                if (!controller.shed(connection, message, queuedNanos)) {
+                    transactions.onMessage(connection, message);
+                }
             }
 
             @Override

@@ -55,6 +55,8 @@ final class YamlConfigReader {
             "allowTierDowngrade",
             "revocation",
             "callsPerGateway",
+            "maxQueueDelayMillis",
+            "maxSetupsInProgress",
             "admin");
     static final Set<String> DIAL_PLAN_KEYS = Set.of("name", "voipSecurity");
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
@@ -256,7 +258,9 @@ final class YamlConfigReader {
                 "ackTimeoutSeconds",
                 "rtcpIntervalSeconds",
                 "selfSignedValidityDays",
-                "callsPerGateway")) {
+                "callsPerGateway",
+                "maxQueueDelayMillis",
+                "maxSetupsInProgress")) {
             kinds.put(k, Kind.INT);
         }
         kinds.put("dialPlans", Kind.STRING_LIST);

@@ -94,6 +94,8 @@ public final class TransactionLayer {
     private final Clock clock;
     private final Map<InetAddress, AtomicInteger> perPeer = new ConcurrentHashMap<>();
     private final Map<InetAddress, long[]> refusedPerPeer = new ConcurrentHashMap<>();
+    /** To tag of every {@link #refuseStatelessly} response: the ACKs that carry it are absorbed. */
+    private final String statelessTag;
 
     private TransactionLayer(Builder b) {
         this.handler = Objects.requireNonNull(b.handler, "handler");
@@ -106,6 +108,7 @@ public final class TransactionLayer {
         this.maxPerPeer = b.maxPerPeer;
         this.events = b.events;
         this.clock = b.clock;
+        this.statelessTag = "sl" + newTag();
     }
 
     /** A builder; handler and scheduler are required. */
@@ -148,6 +151,10 @@ public final class TransactionLayer {
      * @param message    a request or response (ownership passes to the layer)
      */
     public void onMessage(SipConnection connection, SipMessage message) {
+        if (isStatelessAck(message)) {
+            message.release(); // the ACK of a refusal sent without a transaction: nothing to match (§17.2.1)
+            return;
+        }
         SipMessage copy;
         try {
             copy = message.copy();
@@ -163,6 +170,60 @@ public final class TransactionLayer {
         } catch (SipParseException e) {
             // Only reachable when the decoder's validation was switched off.
             LOG.debug("dropping malformed message from {}: {}", connection.remoteAddress(), e.getMessage());
+        }
+    }
+
+    /**
+     * Refuses a request without creating a transaction or anything else that lasts: RFC 3261 §8.2.7
+     * stateless UAS behaviour, for load shedding, where a transaction per refused request would be the
+     * very work the server cannot afford. The response copies the request's Via, From, To, Call-ID and
+     * CSeq, adds a To tag when the request has none (the same tag for every such refusal of this layer) and
+     * {@code Retry-After}; the peer's ACK for it (RFC 3261 §17.1.1.3) carries that tag and is dropped by
+     * {@link #onMessage} before anything else looks at it. An ACK is never answered; a request whose
+     * response cannot be built (it cannot be: the decoder has checked its headers) is only released.
+     *
+     * @param connection where the request came from
+     * @param message the request, owned by the layer from now on (released here)
+     * @param status a final status, 300..699
+     * @param reason the reason phrase
+     * @param retryAfterSeconds the Retry-After value in seconds, or a negative number for none
+     * @throws IllegalArgumentException if status is not a final non-2xx status
+     */
+    public void refuseStatelessly(
+            SipConnection connection, SipMessage message, int status, String reason, long retryAfterSeconds) {
+        if (status < 300 || status > 699) {
+            message.release();
+            throw new IllegalArgumentException("a refusal needs a final status 300..699: " + status);
+        }
+        SipResponse response = null;
+        try {
+            if (message instanceof SipRequest req && !req.isMethod(SipRequest.ACK)) {
+                SipResponse.Builder b = req.createResponse(status).reason(reason);
+                if (req.to().tag().isEmpty()) {
+                    b.toTag(statelessTag);
+                }
+                if (retryAfterSeconds >= 0) {
+                    b.header("Retry-After", Long.toString(retryAfterSeconds));
+                }
+                response = b.build();
+            }
+        } catch (SipParseException | IllegalArgumentException e) {
+            LOG.debug("no stateless response to a request from {}: {}", connection.remoteAddress(), e.toString());
+        } finally {
+            message.release();
+        }
+        if (response != null) {
+            connection.send(response);
+        }
+    }
+
+    private boolean isStatelessAck(SipMessage m) {
+        try {
+            return m instanceof SipRequest r
+                    && r.isMethod(SipRequest.ACK)
+                    && r.to().tag().filter(statelessTag::equals).isPresent();
+        } catch (SipParseException e) {
+            return false; // only with validation off: left to the usual path, which drops it
         }
     }
 
