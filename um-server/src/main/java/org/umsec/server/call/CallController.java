@@ -53,8 +53,9 @@ import org.umsec.sip.transport.TransportConnection;
  * gateway; more get 503 with Retry-After and event {@link SecurityEventType#CALL_LIMIT_REACHED}.
  *
  * <p>Overload (beyond the server's capacity, issue 13): {@link #shed} refuses a new INVITE with 503 and
- * Retry-After {@value #OVERLOAD_RETRY_AFTER_SECONDS} before the transaction layer sees it, when it waited
- * longer than {@code server.maxQueueDelayMillis} for the signalling thread or when
+ * Retry-After {@value #OVERLOAD_RETRY_AFTER_SECONDS} before the transaction layer sees it, when new INVITEs
+ * have waited longer than {@code server.maxQueueDelayMillis} for the signalling thread for that long (a
+ * standing queue, not a burst: {@code StandingQueue}) or when
  * {@code server.maxSetupsInProgress} answered calls still await their ACK. Nothing is built for such a
  * request (no transaction, dialog, media or recording) and nothing is logged per request; event
  * {@link SecurityEventType#SERVER_OVERLOADED} (at most one a second, with the count) and the
@@ -87,6 +88,8 @@ public final class CallController implements DialogHandler {
     private volatile GatewayRouting routing;
     /** Calls answered with 200 OK whose ACK has not arrived yet (server.maxSetupsInProgress). */
     private final AtomicInteger awaitingAck = new AtomicInteger();
+
+    private final StandingQueue queue = new StandingQueue();
     /** INVITEs shed since the last SERVER_OVERLOADED event. */
     private final AtomicLong shedSinceEvent = new AtomicLong();
 
@@ -235,7 +238,8 @@ public final class CallController implements DialogHandler {
     /**
      * Load shedding, called for every message a connection delivers before the transaction layer sees
      * it: a new INVITE (no To tag) that waited longer than {@code server.maxQueueDelayMillis} for the
-     * signalling thread, or that arrives while {@code server.maxSetupsInProgress} answered calls await their
+     * signalling thread while the queue has stood above that for as long ({@code StandingQueue}), or that
+     * arrives while {@code server.maxSetupsInProgress} answered calls await their
      * ACK, is answered 503 with Retry-After at once, without a transaction (the layer's
      * {@link TransactionLayer#refuseStatelessly}), and counted. Every other message is left alone.
      *
@@ -259,7 +263,7 @@ public final class CallController implements DialogHandler {
         ServerConfiguration cfg = ctx.configuration();
         TransactionLayer l = layer;
         String why;
-        if (queuedNanos > cfg.maxQueueDelay().toNanos()) {
+        if (queue.overloaded(queuedNanos, cfg.maxQueueDelay().toNanos(), System.nanoTime())) {
             why = "queue-delay";
         } else if (awaitingAck.get() >= cfg.maxSetupsInProgress()) {
             why = "setups-in-progress";
