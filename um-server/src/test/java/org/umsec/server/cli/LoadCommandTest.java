@@ -26,7 +26,8 @@ import org.umsec.server.config.ServerConfiguration;
 
 /**
  * {@code umsec load} against the real server: secured calls over mutual TLS with SDES-SRTP both
- * ways, plain TCP calls, refused calls reported by status, and usage errors. Small numbers; the
+ * ways, plain TCP calls, signalling-only calls over several connections, refused calls reported by
+ * status, and usage errors. Small numbers; the
  * capacity figures are measured by hand (benchmarks/RESULTS.md), never asserted here.
  */
 class LoadCommandTest {
@@ -187,6 +188,8 @@ class LoadCommandTest {
             assertThat(number(plain.out(), "answered +(\\d+)")).isEqualTo(4);
             assertThat(number(plain.out(), "completed +(\\d+)")).isEqualTo(4);
             assertThat(plain.out()).containsPattern("\\d+\\.\\ds attempted \\d+ \\(\\+\\d+\\) answered"); // progress
+            // 0.4 s of calls is inside the default 5 s warm-up: no steady-state figure to give
+            assertThat(plain.out()).contains("steady state  not measured: calls were attempted for");
 
             // SRTP refused over TLS: the secured dial plan wants keys, so every INVITE gets 488
             CliRunner refused = CliRunner.run(tls(s, "--srtp=false", "--calls", "3", "--rate", "50", "--hold", "0"));
@@ -213,7 +216,64 @@ class LoadCommandTest {
     }
 
     @Test
+    void signallingOnlyCallsSpreadOverSeveralConnections() throws Exception {
+        try (UmsecServer s = server()) {
+            // plain TCP, no RTP: every offer names one shared port pair, nothing is sent or read
+            CliRunner tcp = CliRunner.run(
+                    "load",
+                    "--secured=false",
+                    "--media=false",
+                    "--connections",
+                    "3",
+                    "--calls",
+                    "6",
+                    "--rate",
+                    "20",
+                    "--hold",
+                    "0.2",
+                    "--warm-up",
+                    "0",
+                    "--interval",
+                    "0",
+                    "127.0.0.1:" + s.tcpPort());
+            String out = tcp.out();
+            assertThat(tcp.exit()).as(out + tcp.err()).isZero();
+            assertThat(out)
+                    .contains(
+                            "over TCP (no media, PCMU), 3 connections",
+                            "TLS handshake: none (3 TCP connects",
+                            "media         none (--media=false");
+            assertThat(number(out, "answered +(\\d+)")).isEqualTo(6);
+            assertThat(number(out, "completed +(\\d+)")).isEqualTo(6);
+            // with no warm-up the whole run is the steady window
+            assertThat(number(out, "steady state  (\\d+) us CPU per call")).isPositive();
+            assertThat(number(out, "steady state  \\d+ us CPU per call \\((\\d+) calls"))
+                    .isBetween(1L, 6L);
+
+            // mutual TLS: two connections, two full handshakes; the Secured plan still gets its SDES keys
+            CliRunner tls = CliRunner.run(
+                    tls(s, "--media=false", "--connections", "2", "--calls", "4", "--rate", "20", "--hold", "0.2"));
+            out = tls.out();
+            assertThat(tls.exit()).as(out + tls.err()).isZero();
+            assertThat(out)
+                    .contains(
+                            "over mutual TLS (no media, SRTP AES_CM_128_HMAC_SHA1_80 offered, PCMU), 2 connections",
+                            "handshakes    2 full handshakes, TLSv1.3");
+            assertThat(number(out, "completed +(\\d+)")).isEqualTo(4);
+            assertThat(s.metrics().getCallsAccepted()).isEqualTo(10);
+            // signalling only: not one RTP packet reached the server from the generator
+            assertThat(s.metrics().getRtpPacketsReceived()).isZero();
+        }
+    }
+
+    @Test
     void usageErrorsAreOneLine() {
+        CliRunner connections = CliRunner.run("load", "--connections", "0", "127.0.0.1:1");
+        assertThat(connections.exit()).isEqualTo(1);
+        assertThat(connections.err()).contains("--connections must be between 1 and 64");
+        CliRunner warmUp = CliRunner.run("load", "--warm-up", "-1", "127.0.0.1:1");
+        assertThat(warmUp.exit()).isEqualTo(1);
+        assertThat(warmUp.err()).contains("--warm-up must be between 0 and 86400 seconds");
         CliRunner both = CliRunner.run("load", "--calls", "5", "--duration", "3", "127.0.0.1:1");
         assertThat(both.exit()).isEqualTo(1);
         assertThat(both.err()).contains("give --calls or --duration, not both");
