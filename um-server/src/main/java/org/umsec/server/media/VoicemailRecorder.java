@@ -171,7 +171,21 @@ public final class VoicemailRecorder implements CallHandler {
         } else if (caller.regionMatches(true, 0, "sip:", 0, 4)) {
             caller = caller.substring(4);
         }
-        return STAMP.format(info.started()) + "_" + safe(caller, 48) + "_" + safe(info.callId(), 64);
+        return stamp(info.started()) + "_" + safe(caller, 48) + "_" + safe(info.callId(), 64);
+    }
+
+    /** The last second formatted, reused: every call of that second has the same stamp. */
+    private static volatile Stamp lastStamp = new Stamp(Long.MIN_VALUE, "");
+
+    private record Stamp(long epochSecond, String text) {}
+
+    private static String stamp(java.time.Instant t) {
+        Stamp s = lastStamp;
+        if (s.epochSecond() != t.getEpochSecond()) {
+            s = new Stamp(t.getEpochSecond(), STAMP.format(t));
+            lastStamp = s;
+        }
+        return s.text();
     }
 
     /**
