@@ -198,6 +198,9 @@ public final class UmsecServer implements AutoCloseable {
                 .scheduler(timers)
                 .events(bus)
                 .clock(clock)
+                // calls are answered within milliseconds: a 100 Trying only for an INVITE still unanswered
+                // after 200 ms (RFC 3261 §17.2.1) saves a response per call
+                .tryingDelay(Duration.ofMillis(200))
                 .build(); // per-peer transaction cap: 503 + event 3023
         controller.attach(transactions);
         this.sipHandler = new SipMessageHandler() {

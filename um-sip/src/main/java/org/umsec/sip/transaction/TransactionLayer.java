@@ -86,6 +86,7 @@ public final class TransactionLayer {
     private final Duration inviteAnswerTimeout;
     private final int maxServerTransactions;
     private final boolean sendTrying;
+    private final Duration tryingDelay;
     private final SecureRandom random;
     private final Map<String, ServerTx> servers = new ConcurrentHashMap<>();
     private final Map<String, ClientTx> clients = new ConcurrentHashMap<>();
@@ -104,6 +105,7 @@ public final class TransactionLayer {
         this.inviteAnswerTimeout = b.inviteAnswerTimeout;
         this.maxServerTransactions = b.maxServerTransactions;
         this.sendTrying = b.sendTrying;
+        this.tryingDelay = b.tryingDelay;
         this.random = b.random;
         this.maxPerPeer = b.maxPerPeer;
         this.events = b.events;
@@ -299,10 +301,14 @@ public final class TransactionLayer {
             LOG.debug("request retransmission or merge for {} ignored", key);
             return;
         }
-        if (tx.invite && sendTrying) {
-            conn.send(req.createResponse(100).build());
+        if (tx.invite && sendTrying && !tryingDelay.isZero()) {
+            tx.startTryingTimer(tryingDelay); // 100 only if no response comes first (RFC 3261 §17.2.1)
+        } else {
+            if (tx.invite && sendTrying) {
+                conn.send(req.createResponse(100).build());
+            }
+            tx.startGuard(tx.invite ? inviteAnswerTimeout : timer64T1);
         }
-        tx.startGuard(tx.invite ? inviteAnswerTimeout : timer64T1);
         try {
             handler.onRequest(tx);
         } catch (RuntimeException e) {
@@ -496,6 +502,7 @@ public final class TransactionLayer {
         final String localTag;
         private int state = PROCEEDING;
         private boolean finalSent;
+        private boolean provisionalSent;
         private TimerScheduler.Timeout timer;
         private InetAddress peer;
 
@@ -517,6 +524,26 @@ public final class TransactionLayer {
 
         synchronized void startGuard(Duration d) {
             timer = layer.scheduler.schedule(this::guardExpired, d);
+        }
+
+        /** The first stage of an INVITE's guard: 100 Trying when nothing was sent by then, then the guard. */
+        synchronized void startTryingTimer(Duration d) {
+            timer = layer.scheduler.schedule(this::tryingDue, d);
+        }
+
+        private void tryingDue() {
+            synchronized (this) {
+                if (finalSent || state == TERMINATED) {
+                    return;
+                }
+                Duration rest = layer.inviteAnswerTimeout.minus(layer.tryingDelay);
+                timer = layer.scheduler.schedule(this::guardExpired, rest.isNegative() ? Duration.ZERO : rest);
+                if (!provisionalSent) {
+                    provisionalSent = true;
+                    // under the lock: a final response decided after this goes out after the 100
+                    connection.send(request.createResponse(100).build());
+                }
+            }
         }
 
         private void guardExpired() {
@@ -590,6 +617,9 @@ public final class TransactionLayer {
                 if (finalSent || state == TERMINATED) {
                     response.release();
                     return false;
+                }
+                if (response.status() < 200) {
+                    provisionalSent = true;
                 }
                 if (response.status() >= 200) {
                     finalSent = true;
@@ -796,6 +826,7 @@ public final class TransactionLayer {
         private SecurityEventListener events;
         private Clock clock = Clock.systemUTC();
         private boolean sendTrying = true;
+        private Duration tryingDelay = Duration.ZERO;
         private SecureRandom random = new SecureRandom();
 
         private Builder() {}
@@ -877,6 +908,23 @@ public final class TransactionLayer {
         /** Whether INVITEs get 100 Trying at once (default true). */
         public Builder sendTrying(boolean b) {
             sendTrying = b;
+            return this;
+        }
+
+        /**
+         * Sends an INVITE's 100 Trying only when neither a provisional nor a final response has gone out
+         * this long after the layer took the INVITE (RFC 3261 §17.2.1 requires the 100 unless the TU answers
+         * within 200 ms). A server that answers at once saves a response per call; default zero: the 100
+         * goes out at once.
+         *
+         * @param d the delay, 0..1 s
+         * @return this
+         */
+        public Builder tryingDelay(Duration d) {
+            if (d.isNegative() || d.compareTo(Duration.ofSeconds(1)) > 0) {
+                throw new IllegalArgumentException("trying delay must be 0..1 s: " + d);
+            }
+            tryingDelay = d;
             return this;
         }
 
