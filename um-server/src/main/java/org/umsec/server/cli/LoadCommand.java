@@ -296,6 +296,8 @@ final class LoadCommand implements Callable<Integer> {
         final int port;
         final String transport;
         final NameAddress contact;
+        /** Our From, without its tag. */
+        final NameAddress from;
 
         Leg(TransportConnection connection, boolean secured) {
             this.connection = connection;
@@ -309,6 +311,7 @@ final class LoadCommand implements Callable<Integer> {
             this.transport = connection.transport().name();
             this.contact =
                     NameAddress.of("sip:umsec-load@" + host + ":" + port + ";transport=" + (secured ? "tls" : "tcp"));
+            this.from = NameAddress.of("sip:umsec-load@" + host);
         }
     }
 
@@ -703,7 +706,7 @@ final class LoadCommand implements Callable<Integer> {
                 ourKey = SrtpMasterKey.of(k, salt);
             }
             String offer = offer(leg, rtpPort, rtcpPort, ourKey);
-            c.from = NameAddress.of("sip:umsec-load@" + leg.host).withTag(layer.newTag());
+            c.from = leg.from.withTag(layer.newTag());
             SipRequest invite = SipRequest.builder(SipRequest.INVITE, toUri)
                     .via(via(leg))
                     .maxForwards(70)
@@ -972,7 +975,7 @@ final class LoadCommand implements Callable<Integer> {
                         s.rtpRejected);
                 out.printf(
                         "                %s sent %d, received %d, rejected %d; send buffer full %d; stray %d (late"
-                                + " packets of an earlier call on a reused port, or from another host)%n",
+                                + " packets of an earlier call on a reused port)%n",
                         suite != null ? "SRTCP" : "RTCP",
                         s.rtcpSent,
                         s.rtcpReceived,

@@ -3,7 +3,6 @@ package org.umsec.server.cli;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -36,8 +35,8 @@ import org.umsec.srtp.SrtpSession;
  *       packets are authenticated and decrypted in place (um-srtp); nothing is allocated per packet.
  * </ul>
  *
- * <p>A tick that comes late (a stalled machine) sends each stream at most one packet per slot pass,
- * so the generator does not burst to catch up.
+ * <p>A thread that wakes late (a busy machine) catches up to {@value #CATCH_UP_TICKS} ticks, five
+ * packets per stream at most; beyond that the packets are skipped rather than burst.
  */
 final class LoadMedia implements AutoCloseable {
 
@@ -51,6 +50,13 @@ final class LoadMedia implements AutoCloseable {
     private static final long TICK_NANOS = TICK_MILLIS * 1_000_000L;
     private static final int SAMPLES = 160;
     private static final int RTP_HEADER = 12;
+    /**
+     * Ticks a late thread catches up ({@value}, 100 ms): the packets of a thread that woke up to
+     * 100 ms late still leave, in a short burst as from a gateway's jittery clock; older ones are
+     * skipped (not sent, not numbered), so a stalled machine does not flood the server afterwards.
+     */
+    static final int CATCH_UP_TICKS = 5 * SLOTS;
+
     /** Revolutions of the wheel between two reads of a stream's RTCP socket ({@value} x 20 ms). */
     static final int RTCP_POLL_REVOLUTIONS = 25;
     /** Longest time the thread sleeps with no call up (start() wakes it earlier). */
@@ -242,8 +248,8 @@ final class LoadMedia implements AutoCloseable {
             while (running) {
                 long now = System.nanoTime();
                 long tick = (now - base) / TICK_NANOS;
-                if (tick - done > SLOTS) {
-                    done = tick - SLOTS; // far behind (a stalled machine): one pass, no burst
+                if (tick - done > CATCH_UP_TICKS) {
+                    done = tick - CATCH_UP_TICKS; // far behind (a stalled machine): no longer burst
                 }
                 while (done < tick) {
                     done++;
@@ -412,26 +418,20 @@ final class LoadMedia implements AutoCloseable {
 
     /**
      * Reads what is waiting on one of the stream's sockets (never blocks; at most 64 datagrams).
-     * Stray, and not held against the server: a datagram from another host than the server's media
-     * address, an RTCP packet on the RTP port, and RTP from another SSRC than the one the stream
-     * locked onto with its first good packet: late packets of an earlier call whose port the kernel
-     * has given to this one. The server may send from any of its ports (a shared socket is fine).
+     * Stray, and not held against the server: an RTCP packet on the RTP port, and RTP from another
+     * SSRC than the one the stream locked onto with its first good packet: late packets of an
+     * earlier call whose port the kernel has given to this one. The source address is not checked:
+     * the server may send from any of its ports (a shared socket) or from another address than the
+     * one its SDP advertises (behind NAT).
      */
     private void receive(Stream s, boolean isRtp) {
         DatagramChannel ch = isRtp ? s.rtp : s.rtcp;
-        InetAddress server = s.remoteRtp.getAddress();
         final byte[] b = buf;
         try {
             for (int n = 0; n < 64; n++) { // bounded, so one flooded socket cannot starve the others
                 bb.clear();
-                SocketAddress from = ch.receive(bb);
-                if (from == null) {
+                if (ch.receive(bb) == null) {
                     return;
-                }
-                if (!(from instanceof InetSocketAddress)
-                        || !((InetSocketAddress) from).getAddress().equals(server)) {
-                    s.stray++;
-                    continue;
                 }
                 int len = bb.position();
                 if (isRtp) {
