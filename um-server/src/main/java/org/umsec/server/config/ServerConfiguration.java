@@ -91,7 +91,7 @@ public final class ServerConfiguration {
      */
     public static final int MAX_CALLS = 10_000;
     /** Default {@code server.maxQueueDelayMillis}: how long a new INVITE may wait for the signalling thread. */
-    public static final Duration DEFAULT_MAX_QUEUE_DELAY = Duration.ofMillis(250);
+    public static final Duration DEFAULT_MAX_QUEUE_DELAY = Duration.ofMillis(1000);
     /** Largest {@code server.maxQueueDelayMillis}. */
     public static final Duration MAX_QUEUE_DELAY = Duration.ofSeconds(30);
     /** Default {@code server.maxSetupsInProgress}: answered calls whose ACK has not arrived yet. */
@@ -814,7 +814,7 @@ public final class ServerConfiguration {
 
         /**
          * @param d how long a new INVITE may wait for the signalling thread, 1 ms..{@code MAX_QUEUE_DELAY}
-         *     (default 250 ms; {@code server.maxQueueDelayMillis})
+         *     (default 1 s; {@code server.maxQueueDelayMillis})
          * @return this
          */
         public Builder maxQueueDelay(Duration d) {
