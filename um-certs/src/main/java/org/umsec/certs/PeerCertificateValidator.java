@@ -5,15 +5,17 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
@@ -21,6 +23,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.certs.internal.ChainValidator;
+import org.umsec.certs.internal.ValidatedChainCache;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventListener;
 import org.umsec.core.SecurityEventType;
@@ -56,9 +59,38 @@ import org.umsec.core.SecurityEventType;
  * ctx.init(new KeyManager[] {provider.keyManager()}, new TrustManager[] {peers.trustManager()}, null);
  * }</pre>
  *
+ * <h2>Validated-chain cache</h2>
+ * Validating a chain costs a path search and a signature verification per certificate (about a
+ * millisecond of CPU for an ECDSA P-256 leaf and intermediate), paid on every TLS handshake. Chains
+ * found valid are remembered, by default {@value #DEFAULT_CACHE_SIZE} of them for at most
+ * {@link #DEFAULT_CACHE_MAX_AGE}, so a gateway reconnecting with the same chain costs a SHA-256 over
+ * its certificates. The cache cannot change an outcome:
+ * <ul>
+ * <li>the key is SHA-256 over the role and every certificate as presented, in order: the same leaf
+ *     with another (forged) intermediate is another key, validated from scratch;</li>
+ * <li>only valid outcomes are kept, so a peer cannot fill or flush the cache without a chain the
+ *     store trusts;</li>
+ * <li>a remembered outcome answers only from the instant it was reached (a clock set back misses)
+ *     until the earliest notAfter on its path, the anchor's included, the nextUpdate of a CRL of an
+ *     issuer on the path, and the maximum age, whichever comes first;</li>
+ * <li>it belongs to one snapshot of the trust material: a new root, intermediate or CRL (a new
+ *     {@link StoreContents} from the store or supplier) starts an empty cache; the rules (purposes,
+ *     RSA minimum, revocation policy) are fixed per validator, so a configuration change builds a new
+ *     validator with a cache of its own.</li>
+ * </ul>
+ * Identity (the trust list, the FQDN dialled) is not part of a chain's validity and is checked by the
+ * caller on every connection. {@link Builder#chainCache(int, Duration) chainCache(0, ...)} turns the
+ * cache off; {@link #cacheStatistics()} tells how it does.
+ *
  * <p>Thread-safe.
  */
 public final class PeerCertificateValidator {
+    /** Default number of validated chains remembered ({@value}); a gateway usually has one. */
+    public static final int DEFAULT_CACHE_SIZE = 1024;
+
+    /** Default longest time a validated chain is remembered: 10 minutes. */
+    public static final Duration DEFAULT_CACHE_MAX_AGE = Duration.ofMinutes(10);
+
     private static final Logger LOG = LoggerFactory.getLogger(PeerCertificateValidator.class);
     private static final int MAX_REPORTED_STALE = 1024;
     private final Supplier<StoreContents> trust;
@@ -69,15 +101,22 @@ public final class PeerCertificateValidator {
     private final SecurityEventListener events;
     private final CertificateStore store;
     private final Set<String> reportedStale = ConcurrentHashMap.newKeySet();
+    private final int cacheSize;
+    private final Duration cacheMaxAge;
+    private final AtomicLong cacheHits = new AtomicLong();
+    private final AtomicLong cacheMisses = new AtomicLong();
     private volatile Cached cached;
 
+    /** The validator and the validated-chain cache of one trust snapshot. */
     private static final class Cached {
         final StoreContents contents;
         final ChainValidator validator;
+        final ValidatedChainCache chains;
 
-        Cached(StoreContents contents, RevocationPolicy revocation, Consumer<X509CRL> stale) {
+        Cached(StoreContents contents, RevocationPolicy revocation, Consumer<X509CRL> stale, int size, Duration age) {
             this.contents = contents;
             this.validator = new ChainValidator(contents, revocation, stale);
+            this.chains = size == 0 ? null : new ValidatedChainCache(size, age);
         }
     }
 
@@ -89,6 +128,8 @@ public final class PeerCertificateValidator {
         this.revocation = b.revocation;
         this.events = b.events;
         this.store = b.store;
+        this.cacheSize = b.cacheSize;
+        this.cacheMaxAge = b.cacheMaxAge;
     }
 
     /** @return a builder */
@@ -102,31 +143,57 @@ public final class PeerCertificateValidator {
      * @param chain the peer's certificate first, then what it sent along
      * @param role the role the peer plays
      * @return the typed outcome: valid with the path, or expired, not yet valid, unknown CA,
-     *     revoked, missing EKU, ...
+     *     revoked, missing EKU, ... (from the validated-chain cache when this very chain was found
+     *     valid before under the same trust material and its window still covers the clock's time)
      */
     public ValidationResult validate(X509Certificate[] chain, PeerRole role) {
         if (chain == null || chain.length == 0) {
             return ValidationResult.invalid(ValidationFailure.EMPTY_CHAIN, "peer presented no certificate", -1, null);
         }
-        List<X509Certificate> list = Arrays.asList(chain);
-        return validator()
-                .validate(
-                        list,
-                        CertificateInfo.of(chain[0]),
-                        clock.instant(),
-                        purposes.get(Objects.requireNonNull(role, "role")),
-                        minRsaBits,
-                        false);
+        Objects.requireNonNull(role, "role");
+        Cached c = current();
+        Instant now = clock.instant();
+        ValidatedChainCache.Key key = c.chains == null ? null : ValidatedChainCache.key(chain, role);
+        if (key != null) {
+            ValidationResult hit = c.chains.get(key, now);
+            if (hit != null) {
+                cacheHits.incrementAndGet();
+                return hit;
+            }
+            cacheMisses.incrementAndGet();
+        }
+        ValidationResult r = c.validator.validate(
+                Arrays.asList(chain), CertificateInfo.of(chain[0]), now, purposes.get(role), minRsaBits, false);
+        if (key != null) {
+            c.chains.put(key, r, now, c.contents.crls());
+        }
+        return r;
     }
 
-    private ChainValidator validator() {
+    private Cached current() {
         StoreContents now = trust.get();
         Cached c = cached;
         if (c == null || c.contents != now) {
-            c = new Cached(now, revocation, this::stale);
+            c = new Cached(now, revocation, this::stale, cacheSize, cacheMaxAge);
             cached = c;
         }
-        return c.validator;
+        return c;
+    }
+
+    /**
+     * How the validated-chain cache does.
+     *
+     * @param hits validations answered from the cache
+     * @param misses validations of chains not remembered (or outside their window)
+     * @param size chains remembered for the current trust snapshot
+     */
+    public record CacheStatistics(long hits, long misses, int size) {}
+
+    /** @return counts since the validator was built; all zero when the cache is off */
+    public CacheStatistics cacheStatistics() {
+        Cached c = cached;
+        return new CacheStatistics(
+                cacheHits.get(), cacheMisses.get(), c == null || c.chains == null ? 0 : c.chains.size());
     }
 
     /**
@@ -272,6 +339,8 @@ public final class PeerCertificateValidator {
         private RevocationPolicy revocation = RevocationPolicy.PREFER;
         private SecurityEventListener events;
         private CertificateStore store;
+        private int cacheSize = DEFAULT_CACHE_SIZE;
+        private Duration cacheMaxAge = DEFAULT_CACHE_MAX_AGE;
 
         private Builder() {
             purposes.put(PeerRole.SERVER, Collections.unmodifiableSet(EnumSet.of(KeyPurpose.SERVER_AUTH)));
@@ -360,6 +429,29 @@ public final class PeerCertificateValidator {
          */
         public Builder events(SecurityEventListener listener) {
             this.events = listener;
+            return this;
+        }
+
+        /**
+         * Sizes the validated-chain cache (see the class documentation).
+         *
+         * @param entries most chains remembered (default {@value PeerCertificateValidator#DEFAULT_CACHE_SIZE},
+         *     least recently used evicted); 0 turns the cache off, so every validation runs in full
+         * @param maxAge longest time a chain is remembered after its validation (default 10 minutes),
+         *     also bounded by its certificates' notAfter and its CRLs' nextUpdate
+         * @return this
+         * @throws IllegalArgumentException for a negative size or a max age not positive
+         */
+        public Builder chainCache(int entries, Duration maxAge) {
+            if (entries < 0) {
+                throw new IllegalArgumentException("cache size must be 0 (off) or more, got " + entries);
+            }
+            Objects.requireNonNull(maxAge, "maxAge");
+            if (maxAge.isNegative() || maxAge.isZero()) {
+                throw new IllegalArgumentException("cache max age must be positive, got " + maxAge);
+            }
+            this.cacheSize = entries;
+            this.cacheMaxAge = maxAge;
             return this;
         }
 

@@ -1,17 +1,13 @@
 package org.umsec.sip.transport;
 
 import java.net.InetAddress;
-import java.net.Socket;
 import java.security.KeyStore;
-import java.security.Principal;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -36,8 +32,11 @@ import org.umsec.core.TrustList;
  * loopback: TCP connect, full TLS 1.3 handshake with client certificate (ECDSA P-256 chains of
  * leaf + intermediate, validated by um-certs on both sides, RFC 5922 identity checks), then close.
  * Both ends use the engine under test: the JDK's SSLEngine or BoringSSL (netty-tcnative) where it
- * loads. The server's key manager counts full handshakes; the tear-down prints how many of the
- * operations were full handshakes (abbreviated, resumed ones would not ask for the key).
+ * loads. The client resumes its session when it reconnects, as a gateway does (TLS 1.3 tickets on
+ * both engines), and the server checks the peer again on every resumed connection; the tear-down
+ * prints how many connections the server saw resumed ({@link TlsSessionInfo#resumed()}) and how
+ * many were full handshakes. For server CPU per <em>full</em> handshake, and the comparison with
+ * kamailio, use {@code benchmarks/handshakes.sh} ({@link HandshakeLoad}).
  *
  * <pre>
  * mvn -B -o -pl benchmarks package
@@ -58,7 +57,8 @@ public class TlsHandshakeBenchmark {
     private SipServer server;
     private SipClient client;
     private SipPeer peer;
-    private final AtomicLong fullHandshakes = new AtomicLong();
+    private final AtomicLong resumed = new AtomicLong();
+    private final AtomicLong full = new AtomicLong();
     private long operations;
 
     /**
@@ -78,7 +78,7 @@ public class TlsHandshakeBenchmark {
         PeerCertificateValidator peers =
                 PeerCertificateValidator.builder().contents(pki.trust().build()).build();
         TlsSettings serverTls = TlsSettings.builder()
-                .keyManager(new Counting(keyManager(serverCert), fullHandshakes))
+                .keyManager(keyManager(serverCert))
                 .peers(peers)
                 .engine(e)
                 .build();
@@ -88,7 +88,17 @@ public class TlsHandshakeBenchmark {
                 .bindAddress(InetAddress.getLoopbackAddress())
                 .tls(serverTls)
                 .trustList(TrustList.of(List.of("gw1.bench.test")))
-                .handler((c, m) -> m.release())
+                .handler(new SipMessageHandler() {
+                    @Override
+                    public void onMessage(TransportConnection c, org.umsec.sip.SipMessage m) {
+                        m.release();
+                    }
+
+                    @Override
+                    public void onConnectionClosed(TransportConnection c) {
+                        c.tls().ifPresent(t -> (t.resumed() ? resumed : full).incrementAndGet());
+                    }
+                })
                 .start();
         client = SipClient.builder()
                 .handler((c, m) -> m.release())
@@ -119,8 +129,8 @@ public class TlsHandshakeBenchmark {
     /** Prints the share of full handshakes and stops both ends. */
     @TearDown(Level.Trial)
     public void tearDown() {
-        System.out.println("\n[" + engine + "] full handshakes on the server: " + fullHandshakes.get() + " of "
-                + operations + " connections");
+        System.out.println("\n[" + engine + "] server: " + full.get() + " full handshakes, " + resumed.get()
+                + " resumed, of " + operations + " connections");
         client.close();
         server.close();
     }
@@ -133,57 +143,5 @@ public class TlsHandshakeBenchmark {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, pw);
         return (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
-    }
-
-    /** Counts the server key lookups, i.e. full handshakes. */
-    private static final class Counting extends X509ExtendedKeyManager {
-        private final X509ExtendedKeyManager d;
-        private final AtomicLong count;
-
-        Counting(X509ExtendedKeyManager d, AtomicLong count) {
-            this.d = d;
-            this.count = count;
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return d.getClientAliases(keyType, issuers);
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            return d.chooseClientAlias(keyType, issuers, socket);
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return d.getServerAliases(keyType, issuers);
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return d.chooseServerAlias(keyType, issuers, socket);
-        }
-
-        @Override
-        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-            return d.chooseEngineServerAlias(keyType, issuers, engine);
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-            return d.chooseEngineClientAlias(keyType, issuers, engine);
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return d.getCertificateChain(alias);
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            count.incrementAndGet();
-            return d.getPrivateKey(alias);
-        }
     }
 }

@@ -8,7 +8,9 @@ import org.umsec.core.CertificateIdentity;
 
 /**
  * What a completed TLS handshake established: protocol, cipher suite, engine, the peer's chain and
- * identities, and (server side) the trust-list entry the peer matched and the SNI it asked for.
+ * identities, (server side) the trust-list entry the peer matched and the SNI it asked for, and
+ * whether the session was resumed (an abbreviated handshake on a TLS 1.3 ticket or a TLS 1.2 session
+ * id: no certificates exchanged, the peer's chain and identity checked again all the same).
  * Immutable.
  */
 public final class TlsSessionInfo {
@@ -19,6 +21,7 @@ public final class TlsSessionInfo {
     private final CertificateIdentity peerIdentity;
     private final String trustedAs;
     private final String serverName;
+    private final boolean resumed;
 
     /**
      * @param protocol for example {@code TLSv1.3}
@@ -28,6 +31,7 @@ public final class TlsSessionInfo {
      * @param peerIdentity the identities the peer's certificate presents (RFC 5922)
      * @param trustedAs the trust-list entry (server side) or dialled host (client side) it matched
      * @param serverName the SNI host name the client asked for, or null
+     * @param resumed whether the handshake resumed an earlier session
      */
     public TlsSessionInfo(
             String protocol,
@@ -36,7 +40,8 @@ public final class TlsSessionInfo {
             List<X509Certificate> peerCertificates,
             CertificateIdentity peerIdentity,
             String trustedAs,
-            String serverName) {
+            String serverName,
+            boolean resumed) {
         this.protocol = Objects.requireNonNull(protocol, "protocol");
         this.cipherSuite = Objects.requireNonNull(cipherSuite, "cipherSuite");
         this.engine = Objects.requireNonNull(engine, "engine");
@@ -44,6 +49,7 @@ public final class TlsSessionInfo {
         this.peerIdentity = Objects.requireNonNull(peerIdentity, "peerIdentity");
         this.trustedAs = Objects.requireNonNull(trustedAs, "trustedAs");
         this.serverName = serverName;
+        this.resumed = resumed;
     }
 
     /** @return the protocol version, {@code TLSv1.3} or {@code TLSv1.2} */
@@ -84,9 +90,17 @@ public final class TlsSessionInfo {
         return Optional.ofNullable(serverName);
     }
 
+    /**
+     * @return whether this connection resumed an earlier session (TLS 1.3 ticket, TLS 1.2 session
+     *     id) instead of a full handshake; the peer was checked again either way
+     */
+    public boolean resumed() {
+        return resumed;
+    }
+
     @Override
     public String toString() {
-        return protocol + " " + cipherSuite + " (" + engine + ") peer " + peerIdentity.presentedIdentities()
-                + " trusted as " + trustedAs;
+        return protocol + " " + cipherSuite + " (" + engine + (resumed ? ", resumed" : "") + ") peer "
+                + peerIdentity.presentedIdentities() + " trusted as " + trustedAs;
     }
 }

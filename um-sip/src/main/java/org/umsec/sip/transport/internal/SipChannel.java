@@ -410,6 +410,8 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
             chain = List.of();
         }
         PeerRole role = inbound ? PeerRole.CLIENT : PeerRole.SERVER;
+        // the trust manager runs in every full handshake; no outcome means the session was resumed
+        boolean resumed = check == null;
         if (check == null || !check.accepted()) {
             // Abbreviated (resumed) handshake: the trust manager did not run; check the chain now so
             // that revocation, rotation of roots and trust-list changes still apply.
@@ -425,7 +427,9 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                     null);
         }
         if (!check.accepted()) {
-            refuse(ctx, check, null);
+            // a refused peer must not come back on this session without a full handshake
+            session.invalidate();
+            refuse(ctx, check, null, resumed);
             return;
         }
         String sni = null;
@@ -450,8 +454,11 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 chain,
                 check.identity(),
                 check.trustedAs(),
-                sni);
-        LOG.debug("TLS connection {} established: {}", this, LogText.escape(tls.toString()));
+                sni,
+                resumed);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("TLS connection {} established: {}", this, LogText.escape(tls.toString()));
+        }
         ready.complete(this);
     }
 
@@ -465,10 +472,10 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                     check == null ? null : check.identity(),
                     null);
         }
-        refuse(ctx, check, cause);
+        refuse(ctx, check, cause, false);
     }
 
-    private void refuse(ChannelHandlerContext ctx, PeerCheck check, Throwable cause) {
+    private void refuse(ChannelHandlerContext ctx, PeerCheck check, Throwable cause, boolean resumed) {
         HandshakeFailureReason reason = check.reason();
         String remote = String.valueOf(ctx.channel().remoteAddress());
         SecurityEvent.Builder e = SecurityEvent.builder(SecurityEventType.TLS_HANDSHAKE_FAILED, ep.clock())
@@ -478,6 +485,10 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 .field("remote", remote)
                 .field("detail", LogText.escape(check.detail()))
                 .field("engine", ep.engine());
+        if (resumed) {
+            // the session resumed, and the peer checked again on it failed
+            e.field("resumed", true);
+        }
         if (peer != null) {
             e.field("dialled", peer.host());
         }

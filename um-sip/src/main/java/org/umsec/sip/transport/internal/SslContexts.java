@@ -1,6 +1,7 @@
 package org.umsec.sip.transport.internal;
 
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -9,8 +10,24 @@ import javax.net.ssl.SSLException;
 import org.umsec.sip.transport.TlsEngine;
 import org.umsec.sip.transport.TlsSettings;
 
-/** Builds Netty SSL contexts from {@link TlsSettings}. */
+/**
+ * Builds Netty SSL contexts from {@link TlsSettings}.
+ *
+ * <p>Session resumption: a gateway that reconnects resumes its session (TLS 1.3 tickets, TLS 1.2
+ * session ids) for an abbreviated handshake without certificates or signatures, on both engines. The
+ * server keeps up to {@value #SESSION_CACHE_SIZE} sessions for {@value #SESSION_TIMEOUT_SECONDS} s;
+ * the OpenSSL engine issues TLS 1.3 tickets under keys BoringSSL makes and rotates itself (Netty turns
+ * tickets off by default), the JDK issues its own. A resumed connection is not trusted on the strength
+ * of the earlier handshake: the connection checks the session's peer chain and identity again
+ * ({@code SipChannel}), so a revocation, a trust change or a trust-list change in between refuses it.
+ */
 public final class SslContexts {
+    /** Sessions a server remembers for resumption ({@value}). */
+    public static final int SESSION_CACHE_SIZE = 4096;
+
+    /** Lifetime of a resumable session or ticket, in seconds ({@value}, one hour). */
+    public static final int SESSION_TIMEOUT_SECONDS = 3600;
+
     private SslContexts() {}
 
     /**
@@ -45,7 +62,13 @@ public final class SslContexts {
             }
             b.protocols("TLSv1.2");
         }
-        return b.build();
+        b.sessionCacheSize(SESSION_CACHE_SIZE).sessionTimeout(SESSION_TIMEOUT_SECONDS);
+        SslContext ctx = b.build();
+        if (ctx.sessionContext() instanceof OpenSslSessionContext openSsl) {
+            // no keys given: BoringSSL generates the ticket key and rotates it itself
+            openSsl.setTicketKeys();
+        }
+        return ctx;
     }
 
     /**
@@ -55,7 +78,7 @@ public final class SslContexts {
      * @throws SSLException when the engine cannot be set up
      */
     public static SslContext client(TlsSettings s, PeerTrustManager tm) throws SSLException {
-        SslContextBuilder b = SslContextBuilder.forClient();
+        SslContextBuilder b = SslContextBuilder.forClient().sessionTimeout(SESSION_TIMEOUT_SECONDS);
         s.keyManager().ifPresent(b::keyManager);
         return finish(b, s, tm);
     }
