@@ -635,10 +635,10 @@ public final class TransactionLayer {
                     }
                 }
             }
-            connection.send(response);
             if (terminate) {
-                terminate();
+                terminate(); // first: once the peer has the response, the transaction is gone from the table
             }
+            connection.send(response);
             return true;
         }
 
