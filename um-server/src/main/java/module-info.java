@@ -12,7 +12,9 @@ module org.umsec.server {
     requires transitive org.umsec.core;
     requires transitive org.umsec.certs;
     requires transitive org.umsec.sip;
+    requires transitive org.umsec.directory; // directory: (issue 14): ServerConfiguration.directory()
     requires org.umsec.srtp;
+    requires io.netty.transport.classes.epoll; // the media plane: native datagram sockets where epoll loads
     requires org.snakeyaml.engine;
     // the umsec program only: optional Maven dependencies, so an embedder needs neither
     requires static info.picocli;

@@ -10,7 +10,7 @@ import java.util.Optional;
  * <p>Ranges: {@code 1xxx} service start (1110, 1112 and 1114 follow the Exchange application-log
  * events the document tells administrators to look for), {@code 2xxx} certificates, {@code 3xxx}
  * signalling and peers, {@code 4xxx} dialing restrictions, {@code 5xxx} SRTP, {@code 6xxx}
- * configuration, {@code 7xxx} media and recordings.
+ * configuration ({@code 61xx} the configuration directory), {@code 7xxx} media and recordings.
  */
 public enum SecurityEventType {
     /** Document event 1112: the service started in secured mode; the TLS listener on 5061 is up. */
@@ -101,7 +101,20 @@ public enum SecurityEventType {
     /** A configuration was validated and applied. */
     CONFIGURATION_APPLIED(6001, Severity.INFO, "Configuration applied"),
     /** A configuration was rejected; the previous one stays in force. */
-    CONFIGURATION_REJECTED(6002, Severity.ERROR, "Configuration rejected");
+    CONFIGURATION_REJECTED(6002, Severity.ERROR, "Configuration rejected"),
+    /**
+     * The configuration directory ({@link ConfigSource}, for example LDAP) cannot be reached, read or
+     * trusted (connection refused, bind or TLS refused): the running configuration stays as it was
+     * last read. Raised once per outage.
+     */
+    DIRECTORY_UNAVAILABLE(6101, Severity.ERROR, "Configuration directory unavailable"),
+    /** The configuration directory can be read again after {@link #DIRECTORY_UNAVAILABLE}; its content is re-read. */
+    DIRECTORY_RECOVERED(6102, Severity.INFO, "Configuration directory available again"),
+    /**
+     * A change in the configuration directory does not check out (the same rules as a file edit); it
+     * was refused with every problem, each naming the entry it is about, and the running configuration stays.
+     */
+    DIRECTORY_CHANGE_REFUSED(6103, Severity.ERROR, "Configuration directory change refused");
 
     private final int id;
     private final Severity defaultSeverity;

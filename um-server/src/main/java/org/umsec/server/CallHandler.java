@@ -9,10 +9,14 @@ import java.util.Optional;
  * {@link org.umsec.server.media.VoicemailRecorder}; an embedding application plugs in its own with
  * {@link UmsecServer.Builder#callHandler(CallHandler)}.
  *
- * <p>Threading: {@link #answer} is called on the signalling thread of the call's connection; the
- * methods of the returned {@link Call} are called from the call's media thread, one at a time, and
- * {@link Call#end} exactly once, last. A handler that throws from {@link #answer} makes the server
- * reject the call with 500; one that throws from {@link Call#audio} ends the call.
+ * <p>Threading: {@link #answer} and {@link Call#prompt} are called on the signalling thread of the call's
+ * connection; {@link Call#audio} and {@link Call#dtmf} on one of the server's media worker threads (never
+ * a network I/O thread, so a handler may write files), one at a time and in order, a call staying on one
+ * worker; {@link Call#end} exactly once, last, after the last audio, on the thread that ends the call. A
+ * worker serves many calls: a handler that blocks for long delays them (beyond about 1.7 s of backlog a
+ * call's packets are counted as not recorded and its recording gets silence). A handler that throws from
+ * {@link #answer} makes the server reject the call with 500; one that throws from {@link Call#audio} ends
+ * the call.
  *
  * <pre>{@code
  * CallHandler counter = info -> new CallHandler.Call() {

@@ -21,6 +21,7 @@ public final class ServerMetrics implements ServerMetricsMXBean {
     private final LongAdder accepted = new LongAdder();
     private final LongAdder active = new LongAdder();
     private final LongAdder rtpReceived = new LongAdder();
+    private final LongAdder notRecorded = new LongAdder();
     private final LongAdder options = new LongAdder();
     private volatile long inviteQueueDelayNanos;
     private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
@@ -70,6 +71,10 @@ public final class ServerMetrics implements ServerMetricsMXBean {
         rtpReceived.add(n);
     }
 
+    void recordingDropped(long n) {
+        notRecorded.add(n);
+    }
+
     void optionsAnswered() {
         options.increment();
     }
@@ -110,6 +115,11 @@ public final class ServerMetrics implements ServerMetricsMXBean {
     @Override
     public long getRtpPacketsReceived() {
         return rtpReceived.sum();
+    }
+
+    @Override
+    public long getMediaPacketsNotRecorded() {
+        return notRecorded.sum();
     }
 
     @Override
@@ -165,6 +175,7 @@ public final class ServerMetrics implements ServerMetricsMXBean {
         getHandshakesFailed().forEach((k, v) -> nonZero(sb, "tls.handshakes.failed." + k, v));
         getSrtpPacketsFailed().forEach((k, v) -> nonZero(sb, "srtp.failed." + k, v));
         sb.append(" rtp.received=").append(getRtpPacketsReceived());
+        nonZero(sb, "media.not.recorded", getMediaPacketsNotRecorded());
         sb.append(" sip.options.answered=").append(getOptionsAnswered());
         sb.append(" sip.queue.delay.ms=").append(inviteQueueDelayNanos / 1_000_000);
         getEvents().forEach((k, v) -> nonZero(sb, "events." + k, v));
@@ -207,6 +218,7 @@ public final class ServerMetrics implements ServerMetricsMXBean {
                         .append(v)
                         .append('\n'));
         sb.append("rtp.received ").append(getRtpPacketsReceived()).append('\n');
+        sb.append("media.not.recorded ").append(getMediaPacketsNotRecorded()).append('\n');
         sb.append("sip.options.answered ").append(getOptionsAnswered()).append('\n');
         getEvents()
                 .forEach((k, v) ->

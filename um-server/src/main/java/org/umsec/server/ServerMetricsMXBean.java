@@ -26,6 +26,12 @@ public interface ServerMetricsMXBean {
     /** @return RTP packets received (accepted) over all calls */
     long getRtpPacketsReceived();
 
+    /**
+     * @return packets received but not recorded because a media worker fell behind (its recording queue was
+     *     full); the recordings have silence there
+     */
+    long getMediaPacketsNotRecorded();
+
     /** @return OPTIONS requests answered */
     long getOptionsAnswered();
 

@@ -25,6 +25,7 @@ import org.umsec.certs.CertificateInfo;
 import org.umsec.certs.CertificateStore;
 import org.umsec.certs.ExpiryMonitor;
 import org.umsec.certs.SelectedCertificate;
+import org.umsec.core.ConfigSource;
 import org.umsec.core.SecurityEvent;
 import org.umsec.core.SecurityEventBus;
 import org.umsec.core.SecurityEventListener;
@@ -35,9 +36,10 @@ import org.umsec.server.call.CallContext;
 import org.umsec.server.call.CallController;
 import org.umsec.server.call.CallMetrics;
 import org.umsec.server.config.ConfigFiles;
-import org.umsec.server.config.ConfigWatcher;
 import org.umsec.server.config.ConfigurationException;
 import org.umsec.server.config.ServerConfiguration;
+import org.umsec.server.config.YamlConfigSource;
+import org.umsec.server.media.MediaPlane;
 import org.umsec.server.media.VoicemailRecorder;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.transaction.TimerScheduler;
@@ -102,6 +104,7 @@ public final class UmsecServer implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService signalling;
     private final ExecutorService callEnder;
+    private final MediaPlane media;
     private final CallController controller;
     private final TransactionLayer transactions;
     private final SipMessageHandler sipHandler;
@@ -113,7 +116,8 @@ public final class UmsecServer implements AutoCloseable {
     private volatile boolean stopping;
     private final CertificateBootstrap certs;
     private final ListenerSet listeners;
-    private ConfigWatcher watcher;
+    private final DirectoryFeed directoryFeed;
+    private ConfigSource watcher;
     private ObjectName objectName;
     private volatile AdminServer admin;
     private Optional<InetSocketAddress> adminFor = Optional.empty();
@@ -156,6 +160,11 @@ public final class UmsecServer implements AutoCloseable {
             }
 
             @Override
+            public void recordingDropped(long k) {
+                metrics.recordingDropped(k);
+            }
+
+            @Override
             public void callAccepted(VoipSecurityMode mode) {
                 metrics.callAccepted(mode);
             }
@@ -181,10 +190,12 @@ public final class UmsecServer implements AutoCloseable {
             }
         };
         TimerScheduler timers = b.timers != null ? b.timers : TimerScheduler.of(scheduler);
+        // every call's RTP/RTCP on a few shared event loops and media workers; threads start with the first call
+        this.media = MediaPlane.builder().metrics(callMetrics).build();
         this.controller = new CallController(CallContext.builder()
                 .clock(clock)
                 .timers(timers)
-                .mediaScheduler(scheduler)
+                .mediaPlane(media)
                 .configuration(() -> config)
                 .events(bus::publish)
                 .metrics(callMetrics)
@@ -225,6 +236,7 @@ public final class UmsecServer implements AutoCloseable {
         };
         this.certs = new CertificateBootstrap(bus, clock, watchStore, scheduler);
         this.listeners = new ListenerSet(bus, clock, sipHandler, signalling, trace);
+        this.directoryFeed = new DirectoryFeed(scheduler, clock, this::publish, this::applyDirectory);
     }
 
     /**
@@ -286,6 +298,13 @@ public final class UmsecServer implements AutoCloseable {
                 listeners.apply(config, certs);
                 applyAdmin(config);
                 LOG.info("Start-up (R3): {}", config.startupPlan().describe(listeners.tcpPort(), listeners.tlsPort()));
+                LOG.info(
+                        "Media: RTP/RTCP on {} with {} I/O threads and {} media workers for all calls, ports {}-{}",
+                        media.transport(),
+                        media.ioThreads(),
+                        media.workerThreads(),
+                        config.mediaPortMin(),
+                        config.mediaPortMax());
                 if (watchConfigFile) {
                     configFile.ifPresent(this::watchConfig);
                 }
@@ -296,6 +315,7 @@ public final class UmsecServer implements AutoCloseable {
                 publish(SecurityEvent.builder(SecurityEventType.CONFIGURATION_APPLIED, clock)
                         .message("Configuration applied at start")
                         .field("source", config.source())
+                        .field("model", config.modelSource())
                         .field("modes", config.startupModes())
                         .build());
             } catch (IOException | RuntimeException e) {
@@ -303,6 +323,25 @@ public final class UmsecServer implements AutoCloseable {
                 throw e;
             }
         }
+        followDirectory(config);
+    }
+
+    /** Watches the configuration's directory, if any (outside the lifecycle lock: the feed calls reload). */
+    private void followDirectory(ServerConfiguration c) {
+        try {
+            directoryFeed.follow(c);
+        } catch (IllegalArgumentException e) {
+            LOG.error("Cannot follow the configuration directory: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * A directory change: the running configuration with the directory's new model, built and checked
+     * like an edited file, then applied like one.
+     */
+    private void applyDirectory(org.umsec.core.ConfigSnapshot snapshot) throws ConfigurationException, IOException {
+        ServerConfiguration next = config.toBuilder().model(snapshot).build();
+        reload(next);
     }
 
     private CallHandler newRecorder(ServerConfiguration c) throws IOException {
@@ -324,23 +363,40 @@ public final class UmsecServer implements AutoCloseable {
                 .build();
     }
 
+    /** Edits of the file: the YAML source reports them, the whole file is read again and applied or refused. */
     private void watchConfig(Path file) {
+        YamlConfigSource source = new YamlConfigSource(file);
         try {
-            watcher = new ConfigWatcher(file, scheduler, () -> {
-                try {
-                    reloadConfigFile();
-                } catch (ConfigurationException e) {
-                    LOG.error(
-                            "Edited configuration {} refused; the running configuration stays:\n{}",
-                            file,
-                            e.getMessage());
-                } catch (IOException e) {
-                    LOG.error("Edited configuration {} could not be applied: {}", file, e.getMessage());
+            source.watch(new ConfigSource.Listener() {
+                @Override
+                public void changed() {
+                    try {
+                        reloadConfigFile();
+                    } catch (ConfigurationException e) {
+                        LOG.error(
+                                "Edited configuration {} refused; the running configuration stays:\n{}",
+                                file,
+                                e.getMessage());
+                    } catch (IOException | RuntimeException e) {
+                        LOG.error("Edited configuration {} could not be applied: {}", file, e.getMessage());
+                    }
+                }
+
+                @Override
+                public void unavailable(String reason) {
+                    // a file source reports unreadable files as refused edits (6002), not as outages
+                }
+
+                @Override
+                public void available() {
+                    // see unavailable
                 }
             });
-            closeables.add(watcher);
-        } catch (IOException e) {
-            LOG.warn("Cannot watch {} for changes ({}); restart to apply edits", file, e.toString());
+            watcher = source;
+            closeables.add(source);
+        } catch (IllegalStateException e) {
+            source.close();
+            LOG.warn("Cannot watch {} for changes ({}); restart to apply edits", file, e.getMessage());
         }
     }
 
@@ -395,12 +451,14 @@ public final class UmsecServer implements AutoCloseable {
                     .severity(unapplied.isEmpty() ? org.umsec.core.Severity.INFO : org.umsec.core.Severity.WARNING)
                     .message(message)
                     .field("source", next.source())
+                    .field("model", next.modelSource())
                     .field("modes", next.startupModes())
                     .field("gateways", next.gateways().size())
                     .field("notApplied", unapplied)
                     .field("warnings", next.warnings().size())
                     .build());
         }
+        followDirectory(next);
     }
 
     /**
@@ -418,7 +476,7 @@ public final class UmsecServer implements AutoCloseable {
                 () -> new IllegalStateException("server was built without a configuration file"));
         ServerConfiguration next;
         try {
-            next = ServerConfiguration.load(file);
+            next = ServerConfiguration.load(file, directoryFeed.access());
         } catch (ConfigurationException e) {
             rejected(e);
             throw e;
@@ -475,7 +533,9 @@ public final class UmsecServer implements AutoCloseable {
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
+        media.close(); // every call has ended: its sockets are closed and its recording finished
         closeAdmin();
+        directoryFeed.close();
         // after the BYEs above were queued: closing the listeners closes every connection
         listeners.close();
         certs.close();

@@ -24,6 +24,7 @@ import org.umsec.server.ServerMetrics;
  * tls_handshakes_failed_total{reason} counter  failed mutual-TLS handshakes, by um-sip's typed reason
  * srtp_packets_failed_total{status}   counter  SRTP/SRTCP packets refused (auth-failed, replayed, ...)
  * rtp_packets_received_total          counter  RTP packets accepted over all calls
+ * media_packets_not_recorded_total    counter  packets not recorded: a media worker fell behind
  * sip_options_answered_total          counter  OPTIONS requests answered
  * sip_queue_delay_seconds             gauge    time the latest new INVITE waited for the signalling thread
  * security_events_total{id}           counter  security events published, by event id
@@ -76,6 +77,11 @@ final class MetricsExposition {
                 m.getSrtpPacketsFailed());
         e.family("umsec_rtp_packets_received", "counter", "RTP packets accepted over all calls.");
         e.sample("umsec_rtp_packets_received_total", null, null, m.getRtpPacketsReceived());
+        e.family(
+                "umsec_media_packets_not_recorded",
+                "counter",
+                "Packets received but not recorded because a media worker fell behind (recording queue full).");
+        e.sample("umsec_media_packets_not_recorded_total", null, null, m.getMediaPacketsNotRecorded());
         e.family("umsec_sip_options_answered", "counter", "SIP OPTIONS requests answered.");
         e.sample("umsec_sip_options_answered_total", null, null, m.getOptionsAnswered());
         e.family(

@@ -4,13 +4,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.umsec.core.SecurityEventListener;
 import org.umsec.server.CallHandler;
 import org.umsec.server.config.ServerConfiguration;
+import org.umsec.server.media.MediaPlane;
 import org.umsec.sip.transaction.TimerScheduler;
 
 /**
@@ -20,7 +20,7 @@ import org.umsec.sip.transaction.TimerScheduler;
  * scheduler. Immutable.
  *
  * <pre>{@code
- * CallContext ctx = CallContext.builder().clock(clock).timers(timers).mediaScheduler(executor)
+ * CallContext ctx = CallContext.builder().clock(clock).timers(timers).mediaPlane(media)
  *     .configuration(() -> config).events(bus::publish).metrics(metrics).handler(() -> recorder)
  *     .callEnder(executor).build();
  * }</pre>
@@ -32,7 +32,7 @@ public final class CallContext {
 
     private final Clock clock;
     private final TimerScheduler timers;
-    private final ScheduledExecutorService mediaScheduler;
+    private final MediaPlane mediaPlane;
     private final Supplier<ServerConfiguration> configuration;
     private final SecurityEventListener events;
     private final CallMetrics metrics;
@@ -46,7 +46,7 @@ public final class CallContext {
     private CallContext(Builder b) {
         this.clock = Objects.requireNonNull(b.clock, "clock");
         this.timers = Objects.requireNonNull(b.timers, "timers");
-        this.mediaScheduler = Objects.requireNonNull(b.mediaScheduler, "mediaScheduler");
+        this.mediaPlane = Objects.requireNonNull(b.mediaPlane, "mediaPlane");
         this.configuration = Objects.requireNonNull(b.configuration, "configuration");
         this.events = Objects.requireNonNull(b.events, "events");
         this.metrics = Objects.requireNonNull(b.metrics, "metrics");
@@ -73,9 +73,9 @@ public final class CallContext {
         return timers;
     }
 
-    /** @return scheduler for media (prompt packets, RTCP reports) */
-    public ScheduledExecutorService mediaScheduler() {
-        return mediaScheduler;
+    /** @return the media plane every call's RTP/RTCP sockets are opened on */
+    public MediaPlane mediaPlane() {
+        return mediaPlane;
     }
 
     /** @return the configuration in force now */
@@ -103,7 +103,7 @@ public final class CallContext {
         return stopping.getAsBoolean();
     }
 
-    /** @return where ended calls are finished (media threads joined, recordings flushed) */
+    /** @return where ended calls are finished (sockets closed, recordings flushed) */
     public Executor callEnder() {
         return callEnder;
     }
@@ -127,7 +127,7 @@ public final class CallContext {
     public static final class Builder {
         private Clock clock;
         private TimerScheduler timers;
-        private ScheduledExecutorService mediaScheduler;
+        private MediaPlane mediaPlane;
         private Supplier<ServerConfiguration> configuration;
         private SecurityEventListener events;
         private CallMetrics metrics;
@@ -152,9 +152,9 @@ public final class CallContext {
             return this;
         }
 
-        /** @param s scheduler for media (required) @return this */
-        public Builder mediaScheduler(ScheduledExecutorService s) {
-            mediaScheduler = Objects.requireNonNull(s, "mediaScheduler");
+        /** @param m the media plane calls open their sockets on (required) @return this */
+        public Builder mediaPlane(MediaPlane m) {
+            mediaPlane = Objects.requireNonNull(m, "mediaPlane");
             return this;
         }
 

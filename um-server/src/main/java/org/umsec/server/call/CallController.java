@@ -452,13 +452,12 @@ public final class CallController implements DialogHandler {
         ActiveCall call = null;
         try {
             dialog = dialogs.createDialog(tx, DialogBinding.of(conn, r.mode()));
-            media = MediaSession.open(
-                    InetAddress.getByName(cfg.mediaBindAddress()),
-                    cfg.mediaPortMin(),
-                    cfg.mediaPortMax(),
-                    ctx.clock(),
-                    ctx.mediaScheduler(),
-                    ctx.metrics());
+            media = ctx.mediaPlane()
+                    .open(
+                            InetAddress.getByName(cfg.mediaBindAddress()),
+                            cfg.mediaPortMin(),
+                            cfg.mediaPortMax(),
+                            ctx.clock());
             info = new CallInfo(
                     req.callId(),
                     req.from().uri(),
@@ -776,7 +775,7 @@ public final class CallController implements DialogHandler {
                 LOG.debug("Call {}: BYE not sent: {}", c.info.callId(), e.toString());
             }
         }
-        // Stopping media joins its threads and flushes the recording to disk: never on the signalling
+        // Stopping media waits for its worker and flushes the recording to disk: never on the signalling
         // thread, which must go on serving the other calls of its connection.
         Runnable finish = () -> c.media.stop(reason, s -> {
             if (counted) {

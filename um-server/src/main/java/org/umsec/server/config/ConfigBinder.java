@@ -10,9 +10,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.umsec.certs.RevocationPolicy;
+import org.umsec.core.ConfigSourceException;
 import org.umsec.core.DialPlan;
 import org.umsec.core.IpGateway;
+import org.umsec.core.Severity;
 import org.umsec.core.VoipSecurityMode;
+import org.umsec.directory.DirectorySettings;
 import org.umsec.server.config.YamlConfigReader.At;
 
 /**
@@ -34,10 +37,12 @@ final class ConfigBinder {
      * @param source name for problems
      * @param reader YAML text
      * @param base directory relative paths are resolved against
+     * @param access reads the directory when the file has a {@code directory:} section
      * @return the configuration
      * @throws ConfigurationException with every problem from reading and checking
      */
-    static ServerConfiguration bind(String source, Reader reader, Path base) throws ConfigurationException {
+    static ServerConfiguration bind(String source, Reader reader, Path base, DirectoryAccess access)
+            throws ConfigurationException {
         List<ConfigurationProblem> problems = new ArrayList<>();
         YamlConfigReader.Document doc = YamlConfigReader.read(source, reader, problems);
         ServerConfiguration.Builder b = ServerConfiguration.builder().source(source);
@@ -55,7 +60,8 @@ final class ConfigBinder {
         });
         integer(s, "sipPort").ifPresent(b::sipPort);
         integer(s, "tlsPort").ifPresent(b::tlsPort);
-        path(source, s, "store", base, problems).ifPresent(b::store);
+        Optional<Path> store = path(source, s, "store", base, problems);
+        store.ifPresent(b::store);
         path(source, s, "voicemail", base, problems).ifPresent(b::voicemail);
         path(source, s, "greeting", base, problems).ifPresent(b::greeting);
         integer(s, "startSecured").ifPresent(b::startSecured);
@@ -185,8 +191,154 @@ final class ConfigBinder {
                 b.gateway(gw.get());
             }
         }
+        if (doc.directoryLine() > 0) {
+            bindDirectory(source, doc, base, store.orElse(Path.of("var", "certs")), access, b, problems);
+        }
         b.bindProblems.addAll(problems);
         return b.build();
+    }
+
+    /**
+     * {@code directory:}: the server's association, the dial plans and the gateways come from the
+     * directory, so the file must not describe them too; everything else stays in the file.
+     */
+    private static void bindDirectory(
+            String source,
+            YamlConfigReader.Document doc,
+            Path base,
+            Path store,
+            DirectoryAccess access,
+            ServerConfiguration.Builder b,
+            List<ConfigurationProblem> problems) {
+        Map<String, At<Object>> d = doc.directory();
+        int line = doc.directoryLine();
+        b.lines.put("directory", line);
+        d.forEach((k, v) -> b.lines.put("directory." + k, v.line()));
+        for (String k : List.of("fqdn", "startSecured", "dialPlans")) {
+            At<Object> a = doc.server().values().get(k);
+            if (a != null) {
+                problems.add(new ConfigurationProblem(
+                        source,
+                        a.line(),
+                        "server." + k + " comes from the directory (directory:, the server's umsecServer entry);"
+                                + " remove it here"));
+            }
+        }
+        doc.modelLines()
+                .forEach((k, l) -> problems.add(new ConfigurationProblem(
+                        source,
+                        l,
+                        k + " come from the directory (directory:) when one is configured; remove them here")));
+        Optional<DirectorySettings> settings = directorySettings(source, d, line, base, problems);
+        if (settings.isEmpty()) {
+            return;
+        }
+        DirectorySettings ds = settings.get();
+        if (ds.passwordInline()) {
+            problems.add(new ConfigurationProblem(
+                    source,
+                    d.get("password").line(),
+                    Severity.WARNING,
+                    "directory.password is written in the file; use env:NAME or file:PATH to keep it out of the"
+                            + " configuration"));
+        }
+        if (ds.tls() == DirectorySettings.Tls.NONE) {
+            problems.add(new ConfigurationProblem(
+                    source,
+                    lineOf(d, "tls", line),
+                    Severity.WARNING,
+                    "directory.tls: none: the bind password and the configuration cross the network in clear,"
+                            + " and nothing proves the directory is the right one"));
+        }
+        b.directory(ds);
+        String serverName = str(doc.server().values(), "name").orElse("um1");
+        try {
+            b.model(access.read(ds, serverName, store));
+        } catch (ConfigSourceException e) {
+            problems.add(new ConfigurationProblem(source, line, e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            problems.add(new ConfigurationProblem(source, directoryLine(d, e.getMessage(), line), e.getMessage()));
+        }
+    }
+
+    private static Optional<DirectorySettings> directorySettings(
+            String source, Map<String, At<Object>> d, int line, Path base, List<ConfigurationProblem> problems) {
+        At<Object> url = d.get("url");
+        if (url == null) {
+            problems.add(new ConfigurationProblem(
+                    source,
+                    line,
+                    "directory.url is missing: ldaps://HOST[:PORT], or ldap://HOST[:PORT] with tls: starttls"));
+            return Optional.empty();
+        }
+        DirectorySettings.Builder db = DirectorySettings.builder((String) url.value());
+        int before = problems.size();
+        str(d, "bindDn").ifPresent(v -> core(source, problems, d.get("bindDn").line(), () -> db.bindDn(v)));
+        str(d, "password")
+                .ifPresent(v -> core(
+                        source,
+                        problems,
+                        d.get("password").line(),
+                        () -> db.passwordSpec(relativeToFile(v, base), System.getenv())));
+        str(d, "baseDn").ifPresent(v -> core(source, problems, d.get("baseDn").line(), () -> db.baseDn(v)));
+        Optional<String> mode = str(d, "tls.mode").or(() -> str(d, "tls").filter(t -> !t.isEmpty()));
+        mode.ifPresent(m -> core(
+                source,
+                problems,
+                lineOf(d, "tls.mode", lineOf(d, "tls", line)),
+                () -> db.tls(DirectorySettings.Tls.parse(m))));
+        str(d, "tls.ca")
+                .ifPresent(ca -> core(source, problems, d.get("tls.ca").line(), () -> {
+                    try {
+                        return db.caFile(base.resolve(ca).normalize());
+                    } catch (InvalidPathException e) {
+                        throw new IllegalArgumentException("directory.tls.ca: '" + ca.replaceAll("\\p{Cntrl}", "?")
+                                + "' is not a valid path: " + e.getReason());
+                    }
+                }));
+        integer(d, "pollSeconds")
+                .ifPresent(n -> core(source, problems, d.get("pollSeconds").line(), () -> {
+                    if (n < 1 || n > 3600) {
+                        throw new IllegalArgumentException("directory.pollSeconds must be 1..3600, was " + n);
+                    }
+                    return db.pollInterval(Duration.ofSeconds(n));
+                }));
+        if (problems.size() > before) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(db.build());
+        } catch (IllegalArgumentException e) {
+            problems.add(new ConfigurationProblem(source, directoryLine(d, e.getMessage(), line), e.getMessage()));
+            return Optional.empty();
+        }
+    }
+
+    /** {@code file:PATH} with a relative PATH is relative to the configuration file, like every path in it. */
+    private static String relativeToFile(String spec, Path base) {
+        if (!spec.startsWith("file:")) {
+            return spec;
+        }
+        try {
+            return "file:" + base.resolve(spec.substring(5)).normalize();
+        } catch (InvalidPathException e) {
+            return spec; // DirectorySettings reports the path as invalid
+        }
+    }
+
+    /** The line of the {@code directory.<key>} a message is about, or the section's. */
+    private static int directoryLine(Map<String, At<Object>> d, String message, int otherwise) {
+        for (String k : List.of("tls.mode", "tls.ca", "tls", "url", "bindDn", "password", "baseDn", "pollSeconds")) {
+            if (message != null && message.startsWith("directory." + k) && d.containsKey(k)) {
+                return d.get(k).line();
+            }
+        }
+        if (message != null && message.startsWith("directory.tls") && d.containsKey("tls")) {
+            return d.get("tls").line();
+        }
+        return d.containsKey("url") && message != null && message.contains("ldap")
+                ? d.get("url").line()
+                : otherwise;
     }
 
     private static void bindMedia(

@@ -20,6 +20,7 @@ import java.util.Set;
 import org.umsec.certs.CertificateProvider;
 import org.umsec.certs.RevocationPolicy;
 import org.umsec.core.ConfigProblem;
+import org.umsec.core.ConfigSnapshot;
 import org.umsec.core.DialPlan;
 import org.umsec.core.HostNames;
 import org.umsec.core.InvalidConfigurationException;
@@ -31,6 +32,7 @@ import org.umsec.core.UmConfiguration;
 import org.umsec.core.UmMailboxPolicy;
 import org.umsec.core.UmServer;
 import org.umsec.core.VoipSecurityMode;
+import org.umsec.directory.DirectorySettings;
 
 /**
  * Everything the reference server needs to run: um-security-core's {@link UmConfiguration} (the
@@ -129,6 +131,12 @@ public final class ServerConfiguration {
     private final boolean generateSelfSigned;
     private final boolean allowTierDowngrade;
     private final RevocationPolicy revocation;
+    private final Optional<DirectorySettings> directory;
+    private final String modelSource;
+    private final Optional<ConfigSnapshot> modelSnapshot;
+    /** Lines the objects and keys were read from (keys as in {@link ConfigBinder}); empty when built in code. */
+    final Map<String, Integer> lines;
+
     private final List<ConfigurationProblem> warnings;
 
     private ServerConfiguration(
@@ -161,6 +169,10 @@ public final class ServerConfiguration {
         generateSelfSigned = b.generateSelfSigned;
         allowTierDowngrade = b.allowTierDowngrade;
         revocation = b.revocation;
+        directory = b.directory;
+        modelSource = b.snapshot != null ? b.snapshot.source() : b.source;
+        modelSnapshot = Optional.ofNullable(b.snapshot);
+        lines = Map.copyOf(b.lines);
         this.warnings = List.copyOf(warnings);
     }
 
@@ -180,9 +192,25 @@ public final class ServerConfiguration {
      * @throws IOException never in practice: read errors are reported as a {@link ConfigurationException}
      */
     public static ServerConfiguration load(Path file) throws ConfigurationException, IOException {
+        return load(file, DirectoryAccess.ldap());
+    }
+
+    /**
+     * Reads and checks a YAML configuration file; when it has a {@code directory:} section, the
+     * server's association, the dial plans and the gateways are read through {@code directory}
+     * (a directory that cannot be read is a problem at the {@code directory:} line).
+     *
+     * @param file the file
+     * @param directory reads the directory the file names
+     * @return the configuration
+     * @throws ConfigurationException with every problem found
+     * @throws IOException never in practice: read errors are reported as a {@link ConfigurationException}
+     */
+    public static ServerConfiguration load(Path file, DirectoryAccess directory)
+            throws ConfigurationException, IOException {
         String text = ConfigFiles.readUtf8(file, MAX_FILE_BYTES);
         Path base = file.toAbsolutePath().getParent();
-        return ConfigBinder.bind(YamlConfigReader.sourceName(file), new StringReader(text), base);
+        return ConfigBinder.bind(YamlConfigReader.sourceName(file), new StringReader(text), base, directory);
     }
 
     /**
@@ -196,7 +224,24 @@ public final class ServerConfiguration {
      */
     public static ServerConfiguration load(String sourceName, Reader reader, Path baseDirectory)
             throws ConfigurationException {
-        return ConfigBinder.bind(sourceName, reader, baseDirectory);
+        return ConfigBinder.bind(sourceName, reader, baseDirectory, DirectoryAccess.ldap());
+    }
+
+    /**
+     * Reads and checks a YAML configuration from a reader, reading the directory it may name
+     * ({@code directory:}) through {@code directory}.
+     *
+     * @param sourceName name used in problems
+     * @param reader the YAML text
+     * @param baseDirectory directory that relative paths in the file are resolved against
+     * @param directory reads the directory the text names
+     * @return the configuration
+     * @throws ConfigurationException with every problem found
+     */
+    public static ServerConfiguration load(
+            String sourceName, Reader reader, Path baseDirectory, DirectoryAccess directory)
+            throws ConfigurationException {
+        return ConfigBinder.bind(sourceName, reader, baseDirectory, directory);
     }
 
     /**
@@ -226,7 +271,8 @@ public final class ServerConfiguration {
             return ConfigBinder.bind(
                     "<embedded default>",
                     new InputStreamReader(in, StandardCharsets.UTF_8),
-                    workDirectory.toAbsolutePath());
+                    workDirectory.toAbsolutePath(),
+                    DirectoryAccess.ldap());
         } catch (IOException | ConfigurationException e) {
             throw new IllegalStateException("embedded default configuration is broken", e);
         }
@@ -448,6 +494,33 @@ public final class ServerConfiguration {
         return revocation;
     }
 
+    /**
+     * {@code directory:}: where the server's association, the dial plans and the gateways come from
+     * when not from this file (issue 14). The server watches it and applies its changes like edits of
+     * the file.
+     *
+     * @return the directory's settings, empty when the model is in the file
+     */
+    public Optional<DirectorySettings> directory() {
+        return directory;
+    }
+
+    /**
+     * @return where the model (association, dial plans, gateways) was read: the directory's
+     *     {@code ldaps://host:port/baseDn}, or the file
+     */
+    public String modelSource() {
+        return modelSource;
+    }
+
+    /**
+     * @return the snapshot the model was taken from ({@link Builder#model(ConfigSnapshot)}), empty when
+     *     it was read from the file or set in code
+     */
+    public Optional<ConfigSnapshot> modelSnapshot() {
+        return modelSnapshot;
+    }
+
     /** @return the start-up decision of R3, as um-security-core's {@link StartupPlan} makes it */
     public StartupPlan startupPlan() {
         return startup;
@@ -563,6 +636,7 @@ public final class ServerConfiguration {
         b.generateSelfSigned = generateSelfSigned;
         b.allowTierDowngrade = allowTierDowngrade;
         b.revocation = revocation;
+        b.directory = directory;
         return b;
     }
 
@@ -612,6 +686,8 @@ public final class ServerConfiguration {
         private boolean generateSelfSigned = true;
         private boolean allowTierDowngrade;
         private RevocationPolicy revocation = RevocationPolicy.PREFER;
+        private Optional<DirectorySettings> directory = Optional.empty();
+        private ConfigSnapshot snapshot;
         /** Where things were read from: see {@link ConfigBinder} for the keys. */
         final Map<String, Integer> lines = new HashMap<>();
         /** Problems found while binding (values core's builders refused), reported with the others. */
@@ -639,6 +715,7 @@ public final class ServerConfiguration {
          */
         public Builder umConfiguration(UmConfiguration c) {
             Objects.requireNonNull(c, "configuration");
+            snapshot = null;
             serverName = c.server().name();
             fqdn = c.server().fqdn();
             startSecured = c.server().startSecured();
@@ -651,6 +728,46 @@ public final class ServerConfiguration {
             gateways.addAll(c.gateways());
             mailboxPolicies.clear();
             mailboxPolicies.addAll(c.mailboxPolicies());
+            return this;
+        }
+
+        /**
+         * The server's association, the dial plans and the gateways come from a directory (issue 14):
+         * record where, so that the running server watches it.
+         *
+         * @param settings the directory ({@code directory:} of the file)
+         * @return this
+         */
+        public Builder directory(DirectorySettings settings) {
+            directory = Optional.of(Objects.requireNonNull(settings, "settings"));
+            return this;
+        }
+
+        /**
+         * Takes the server's FQDN, {@code StartSecured} and association, the dial plans, the gateways and
+         * the mailbox policies from a {@link org.umsec.core.ConfigSource}'s snapshot, replacing those set
+         * so far (the server's name stays: it selected the snapshot's server). {@link #build()} reports
+         * the snapshot's findings and every problem about its objects at their origin (a directory
+         * entry's DN), so call no other model setter after this one.
+         *
+         * @param s the snapshot
+         * @return this
+         */
+        public Builder model(ConfigSnapshot s) {
+            snapshot = Objects.requireNonNull(s, "snapshot");
+            s.server().ifPresent(server -> {
+                fqdn = server.fqdn();
+                startSecured = server.startSecured();
+                startSecuredSet = true;
+                associatedDialPlans.clear();
+                associatedDialPlans.addAll(server.dialPlans());
+            });
+            dialPlans.clear();
+            dialPlans.addAll(s.dialPlans());
+            gateways.clear();
+            gateways.addAll(s.gateways());
+            mailboxPolicies.clear();
+            mailboxPolicies.addAll(s.mailboxPolicies());
             return this;
         }
 
@@ -920,6 +1037,10 @@ public final class ServerConfiguration {
          */
         public ServerConfiguration build() throws ConfigurationException {
             List<ConfigurationProblem> p = new ArrayList<>(bindProblems);
+            if (snapshot != null) {
+                snapshot.findings()
+                        .forEach(f -> p.add(new ConfigurationProblem(f.origin(), 0, f.severity(), f.message())));
+            }
             serverChecks(p);
             UmConfiguration core = null;
             // core's own checks of the server's name, FQDN and associated dial plan names, each at its line
@@ -943,7 +1064,11 @@ public final class ServerConfiguration {
             }
             if (core != null) {
                 for (ConfigProblem cp : core.validate()) {
-                    p.add(problem(cp.severity(), lineOf(cp.subject()), message(cp)));
+                    Optional<String> origin = snapshot == null ? Optional.empty() : snapshot.origin(cp.subject());
+                    p.add(
+                            origin.isPresent()
+                                    ? new ConfigurationProblem(origin.get(), 0, cp.severity(), message(cp))
+                                    : problem(cp.severity(), lineOf(cp.subject()), message(cp)));
                 }
             }
             p.sort(Comparator.comparingInt(ConfigurationProblem::line));

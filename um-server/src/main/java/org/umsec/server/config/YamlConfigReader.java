@@ -62,7 +62,9 @@ final class YamlConfigReader {
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
     static final Set<String> MEDIA_KEYS = Set.of("portRange", "address", "advertisedAddress");
     static final Set<String> VOICEMAIL_KEYS = Set.of("maxBytes", "minFreeBytes");
-    static final Set<String> TOP_KEYS = Set.of("server", "dialPlans", "gateways", "media", "voicemail");
+    static final Set<String> TOP_KEYS = Set.of("server", "dialPlans", "gateways", "media", "voicemail", "directory");
+    static final Set<String> DIRECTORY_KEYS = Set.of("url", "bindDn", "password", "baseDn", "tls", "pollSeconds");
+    static final Set<String> DIRECTORY_TLS_KEYS = Set.of("mode", "ca");
 
     /** A value with the line it was read from. */
     public record At<T>(T value, int line) {}
@@ -92,13 +94,20 @@ final class YamlConfigReader {
      * @param gateways the {@code gateways:} entries
      * @param media the {@code media:} section, empty when absent
      * @param voicemail the {@code voicemail:} section ({@code maxBytes}, {@code minFreeBytes}), empty when absent
+     * @param directory the {@code directory:} section (keys {@link #DIRECTORY_KEYS}; a {@code tls:} mapping
+     *     flattened to {@code tls.mode} and {@code tls.ca}), empty when absent
+     * @param directoryLine the line of {@code directory:}, 0 when absent
+     * @param modelLines the lines of keys that describe the model ({@code dialPlans:}, {@code gateways:})
      */
     public record Document(
             ServerSection server,
             List<DialPlanEntry> dialPlans,
             List<GatewayEntry> gateways,
             Map<String, At<Object>> media,
-            Map<String, At<Object>> voicemail) {}
+            Map<String, At<Object>> voicemail,
+            Map<String, At<Object>> directory,
+            int directoryLine,
+            Map<String, Integer> modelLines) {}
 
     private final String source;
     private final List<ConfigurationProblem> problems = new ArrayList<>();
@@ -131,7 +140,8 @@ final class YamlConfigReader {
     }
 
     private Document readDocument(Reader reader) {
-        Document empty = new Document(new ServerSection(0, Map.of()), List.of(), List.of(), Map.of(), Map.of());
+        Document empty = new Document(
+                new ServerSection(0, Map.of()), List.of(), List.of(), Map.of(), Map.of(), Map.of(), 0, Map.of());
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(source)
                 .setMaxAliasesForCollections(20)
@@ -222,7 +232,46 @@ final class YamlConfigReader {
                     Map.of("maxBytes", Kind.LONG, "minFreeBytes", Kind.LONG));
             voicemail = v == null ? Map.of() : v;
         }
-        return new Document(server, dialPlans, gateways, media, voicemail);
+        Map<String, At<Object>> directory = Map.of();
+        int directoryLine = 0;
+        NodeTuple dir = top.get("directory");
+        if (dir != null) {
+            directoryLine = line(dir.getKeyNode());
+            directory = readDirectory(dir.getValueNode());
+        }
+        Map<String, Integer> modelLines = new LinkedHashMap<>();
+        for (String k : List.of("dialPlans", "gateways")) {
+            if (top.containsKey(k)) {
+                modelLines.put(k, line(top.get(k).getKeyNode()));
+            }
+        }
+        return new Document(server, dialPlans, gateways, media, voicemail, directory, directoryLine, modelLines);
+    }
+
+    /** {@code directory:}; {@code tls} is a mode ({@code ldaps}, {@code starttls}, {@code none}) or {@code {mode, ca}}. */
+    private Map<String, At<Object>> readDirectory(Node node) {
+        Map<String, NodeTuple> m = mapping(node, "directory", DIRECTORY_KEYS);
+        if (m == null) {
+            return Map.of();
+        }
+        Map<String, At<Object>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, NodeTuple> e : m.entrySet()) {
+            Node value = e.getValue().getValueNode();
+            String key = e.getKey();
+            if (key.equals("tls") && value instanceof MappingNode) {
+                out.put("tls", new At<>("", line(value)));
+                Map<String, At<Object>> tls = readEntry(value, "directory.tls", DIRECTORY_TLS_KEYS, Map.of());
+                if (tls != null) {
+                    tls.forEach((k, v) -> out.put("tls." + k, v));
+                }
+                continue;
+            }
+            Object v = convert(value, "directory." + key, key.equals("pollSeconds") ? Kind.INT : Kind.STRING);
+            if (v != null) {
+                out.put(key, new At<>(v, line(value)));
+            }
+        }
+        return out;
     }
 
     private enum Kind {

@@ -1,22 +1,23 @@
 package org.umsec.server.media;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,22 +30,26 @@ import org.umsec.srtp.SrtpSession;
 import org.umsec.srtp.SrtpStatus;
 
 /**
- * The media of one call: an RTP socket (even port) and an RTCP socket (port + 1), plain or SRTP.
- * Receives the caller's audio on its own thread, decodes G.711 and hands it to the call handler;
- * plays the handler's prompt in 20 ms packets and sends RTCP (SR or RR plus SDES) at the configured
- * interval on the shared scheduler.
+ * The media of one call: an RTP channel (even port) and an RTCP channel (port + 1), plain or SRTP, on one
+ * event loop of the shared {@link MediaPlane}. On that loop, with no thread of its own, a session receives
+ * the caller's packets, checks their source, unprotects SRTP in place, keeps the RTP statistics, decodes
+ * RFC 4733 telephone-events, and queues the G.711 payloads and key presses for its media worker, which
+ * decodes them and hands them to the call handler (the recording) off the I/O threads. The loop also plays
+ * the handler's prompt in 20 ms packets and sends RTCP (SR or RR plus SDES) at the configured interval.
  *
- * <p>Limits: datagrams larger than {@value #MAX_DATAGRAM} bytes are truncated and so fail
- * parsing; packets from addresses other than the caller's media address are ignored (they cannot
- * inject audio into a plain-RTP call, and with SRTP they would fail authentication anyway).
- * SRTP sessions are thread-confined: one inbound session per socket thread, one outbound session
- * for RTP and one for RTCP, each used by one task at a time.
+ * <p>Limits: datagrams larger than {@value #MAX_DATAGRAM} bytes are truncated and so fail parsing; packets
+ * from addresses other than the caller's media address are ignored (they cannot inject audio into a
+ * plain-RTP call, and with SRTP they would fail authentication anyway). When the worker falls behind by
+ * more than the hand-off ring holds ({@link RecordingQueue#CAPACITY} octets, about 1.7 s), packets are not
+ * recorded; they are counted ({@link MetricsSink#recordingDropped}) and the gap is filled with silence,
+ * and the I/O thread never waits. SRTP sessions are confined to the call's event loop.
  */
 public final class MediaSession {
 
     private static final Logger LOG = LoggerFactory.getLogger(MediaSession.class);
     static final int MAX_DATAGRAM = 2048;
     private static final int SAMPLES_PER_PACKET = 160;
+    private static final long STOP_WAIT_SECONDS = 10;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Receives the outcome once, when the media ends by itself (timeout, maximum length, handler failure). */
@@ -53,119 +58,99 @@ public final class MediaSession {
         void mediaEnded(CallEndReason reason);
     }
 
-    private final DatagramSocket rtp;
-    private final DatagramSocket rtcp;
+    private final MediaPlane plane;
+    private final EventLoop loop;
+    private final MediaPlane.LoopScratch scratch;
     private final Clock clock;
-    private final ScheduledExecutorService scheduler;
     private final MetricsSink metrics;
-    private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicBoolean ended = new AtomicBoolean();
-    private final AtomicLong rtcpReceived = new AtomicLong();
-    private final AtomicLong rtcpSent = new AtomicLong();
+    private final AtomicBoolean selfEnded = new AtomicBoolean();
     private final long ssrc = RANDOM.nextInt() & 0xFFFF_FFFFL;
+    private final RtpReceiveStatistics stats = new RtpReceiveStatistics();
+    private final TelephoneEvents dtmf = new TelephoneEvents();
+    private final CountDownLatch drained = new CountDownLatch(1);
+    private Channel rtp;
+    private Channel rtcp;
+    private int port;
+    private volatile boolean stopped;
+    private volatile boolean started;
     private volatile CallInfo info;
     private volatile CallHandler.Call call;
     private volatile InetSocketAddress peerRtp;
     private volatile InetSocketAddress peerRtcp;
-    private volatile Optional<SrtpPolicy> inboundPolicy = Optional.empty();
     private volatile Optional<SrtpPolicy> outboundPolicy = Optional.empty();
     private volatile int telephoneEventType = -1;
-    private volatile Duration maxLength;
-    private volatile Duration mediaTimeout;
+    private volatile long startedMillis;
+    private volatile long maxLengthMillis;
+    private volatile long timeoutMillis;
+    private volatile long lastMediaMillis;
     private volatile EndListener endListener;
     private volatile CallEndReason endReason;
+    private String cname = "umsec";
+    // event-loop state: the loop writes, a worker or the stopping thread reads after the hand-off
     private volatile long lastSrMiddle;
     private volatile long lastSrArrivalNanos;
-    private final RtpReceiveStatistics stats = new RtpReceiveStatistics();
+    private volatile long rtcpReceived;
+    private volatile long rtcpSent;
     private volatile long authFailed;
     private volatile long replayed;
     private volatile long otherRejected;
+    private volatile long recordingDropped;
     private volatile long sentPackets;
     private volatile long sentOctets;
     private volatile long sentTimestamp;
-    // mid-call changes (renegotiate): picked up by the thread that owns each SRTP session
+    private volatile InboundKeys rtpKeys;
+    private volatile InboundKeys rtcpKeys;
+    // mid-call changes (renegotiate): picked up on the event loop, which owns the SRTP sessions
     private volatile SrtpPolicy nextInboundRtp;
     private volatile SrtpPolicy nextInboundRtcp;
     private volatile int outboundGeneration;
-    private volatile Duration keyOverlap = Duration.ZERO;
+    private volatile long keyOverlapMillis;
     private volatile boolean sending = true;
     private volatile int sendPayloadType = -1;
-    private Thread rtpThread;
-    private Thread rtcpThread;
+    // greeting (event loop)
+    private short[] prompt = new short[0];
+    private int promptPos;
+    private int promptSeq;
+    private long promptTs;
+    private SrtpSession promptTx;
+    private int promptTxGeneration;
+    private ScheduledFuture<?> promptTask;
+    // RTCP sending (event loop)
+    private SrtpSession rtcpTx;
+    private int rtcpTxGeneration;
     private ScheduledFuture<?> rtcpTask;
-    private volatile ScheduledFuture<?> promptTask;
+    // media worker
+    private final RecordingQueue queue = new RecordingQueue();
+    private final Recorder recorder = new Recorder();
+    private volatile boolean producerDone;
+    private volatile Runnable wakeWorker = () -> {};
 
-    private MediaSession(
-            DatagramSocket rtp,
-            DatagramSocket rtcp,
-            Clock clock,
-            ScheduledExecutorService scheduler,
-            MetricsSink metrics) {
-        this.rtp = rtp;
-        this.rtcp = rtcp;
+    MediaSession(MediaPlane plane, EventLoop loop, MediaPlane.LoopScratch scratch, Clock clock, MetricsSink metrics) {
+        this.plane = plane;
+        this.loop = loop;
+        this.scratch = scratch;
         this.clock = clock;
-        this.scheduler = scheduler;
         this.metrics = metrics;
     }
 
-    /**
-     * Binds an RTP/RTCP port pair (even RTP port) on the given address.
-     *
-     * @param bind local address
-     * @param clock clock for timeouts and time stamps
-     * @param scheduler shared scheduler for prompt and RTCP sending
-     * @param metrics counters
-     * @return the session, not yet started
-     * @throws IOException if no port pair could be bound
-     */
-    public static MediaSession open(
-            InetAddress bind, Clock clock, ScheduledExecutorService scheduler, MetricsSink metrics) throws IOException {
-        return open(bind, 20000, 39999, clock, scheduler, metrics);
+    void bound(Channel rtpChannel, Channel rtcpChannel, int rtpPort) {
+        this.rtp = rtpChannel;
+        this.rtcp = rtcpChannel;
+        this.port = rtpPort;
     }
 
-    /**
-     * Binds an RTP/RTCP port pair (even RTP port, RTCP on the next) within a port range
-     * ({@code media.portRange}). Starts at a random pair and tries every pair of the range once, so an
-     * exhausted range is reported, never looped on.
-     *
-     * @param bind local address
-     * @param low lowest port of the range, even
-     * @param high highest port of the range, above {@code low}
-     * @param clock clock for timeouts and time stamps
-     * @param scheduler shared scheduler for prompt and RTCP sending
-     * @param metrics counters
-     * @return the session, not yet started
-     * @throws IOException if no pair in the range could be bound, naming the range
-     */
-    public static MediaSession open(
-            InetAddress bind, int low, int high, Clock clock, ScheduledExecutorService scheduler, MetricsSink metrics)
-            throws IOException {
-        int pairs = (high - low + 1) / 2;
-        if (pairs < 1 || low % 2 != 0) {
-            throw new IllegalArgumentException("media port range " + low + "-" + high + " holds no even/odd port pair");
-        }
-        IOException last = null;
-        int first = RANDOM.nextInt(pairs);
-        for (int attempt = 0; attempt < pairs; attempt++) {
-            int port = low + 2 * ((first + attempt) % pairs);
-            DatagramSocket a = null;
-            try {
-                a = new DatagramSocket(new InetSocketAddress(bind, port));
-                DatagramSocket b = new DatagramSocket(new InetSocketAddress(bind, port + 1));
-                return new MediaSession(a, b, clock, scheduler, metrics);
-            } catch (SocketException e) {
-                last = e;
-                if (a != null) {
-                    a.close();
-                }
-            }
-        }
-        throw new IOException("no free RTP/RTCP port pair in " + low + "-" + high, last);
+    ChannelHandler rtpHandler() {
+        return new Receiver(false);
+    }
+
+    ChannelHandler rtcpHandler() {
+        return new Receiver(true);
     }
 
     /** @return the local RTP port (RTCP is this + 1) */
     public int port() {
-        return rtp.getLocalPort();
+        return port;
     }
 
     /**
@@ -208,207 +193,160 @@ public final class MediaSession {
         this.call = handlerCall;
         this.peerRtp = callInfo.mediaPeer();
         this.peerRtcp = rtcpPeer;
-        this.inboundPolicy = inbound;
         this.outboundPolicy = outbound;
-        this.maxLength = maxRecording;
-        this.mediaTimeout = timeout;
+        this.maxLengthMillis = maxRecording.toMillis();
+        this.timeoutMillis = timeout.toMillis();
         this.endListener = listener;
-        rtpThread = new Thread(this::receiveRtp, "rtp-" + port());
-        rtpThread.setDaemon(true);
-        rtcpThread = new Thread(this::receiveRtcp, "rtcp-" + port());
-        rtcpThread.setDaemon(true);
-        rtpThread.start();
-        rtcpThread.start();
-        startPrompt(handlerCall.prompt());
-        rtcpTask = scheduler.scheduleAtFixedRate(
-                this::sendRtcp, rtcpInterval.toMillis(), rtcpInterval.toMillis(), TimeUnit.MILLISECONDS);
+        this.cname = "umsec@" + callInfo.callId().hashCode();
+        int generation = outboundGeneration;
+        short[] samples = handlerCall.prompt();
+        recorder.assembler = new PcmAssembler(handlerCall::audio);
+        long now = clock.millis();
+        startedMillis = now;
+        lastMediaMillis = now;
+        long interval = rtcpInterval.toMillis();
+        started = true;
+        wakeWorker = plane.serve(recorder);
+        loop.execute(() -> {
+            if (stopped) {
+                return;
+            }
+            // key derivation here, not on the signalling thread, which serves the connection's other calls
+            rtpKeys = new InboundKeys(inbound);
+            rtcpKeys = new InboundKeys(inbound);
+            promptTx = outbound.map(SrtpSession::outbound).orElse(null);
+            promptTxGeneration = generation;
+            rtcpTx = outbound.map(SrtpSession::outbound).orElse(null);
+            rtcpTxGeneration = generation;
+            rtp.config().setAutoRead(true);
+            rtcp.config().setAutoRead(true);
+            if (samples.length > 0) {
+                prompt = samples;
+                promptSeq = RANDOM.nextInt(0x10000);
+                promptTs = RANDOM.nextInt() & 0xFFFF_FFFFL;
+                promptTask = loop.scheduleAtFixedRate(this::sendPrompt, 0, 20, TimeUnit.MILLISECONDS);
+            }
+            rtcpTask = loop.scheduleAtFixedRate(this::sendRtcp, interval, interval, TimeUnit.MILLISECONDS);
+        });
     }
 
-    private void startPrompt(short[] prompt) {
-        if (prompt.length == 0) {
-            return;
+    // ---- event loop: receiving -------------------------------------------------------------------
+
+    /** Reads one channel's datagrams on the event loop; each is released here. */
+    private final class Receiver extends ChannelInboundHandlerAdapter {
+        private final boolean control;
+
+        Receiver(boolean control) {
+            this.control = control;
         }
-        SrtpSession[] tx = {outboundPolicy.map(SrtpSession::outbound).orElse(null)};
-        int[] generation = {outboundGeneration};
-        int[] seq = {RANDOM.nextInt(0x10000)};
-        long[] ts = {RANDOM.nextInt() & 0xFFFF_FFFFL};
-        int[] pos = {0};
-        byte[] payload = new byte[SAMPLES_PER_PACKET];
-        byte[] buf = new byte[RtpPacket.FIXED_HEADER + SAMPLES_PER_PACKET + 64];
-        promptTask = scheduler.scheduleAtFixedRate(
-                () -> {
-                    if (stopped.get() || pos[0] >= prompt.length) {
-                        ScheduledFuture<?> self = promptTask;
-                        if (self != null) {
-                            self.cancel(false); // the prompt is over
-                        }
-                        return;
-                    }
-                    if (generation[0] != outboundGeneration) {
-                        generation[0] = outboundGeneration; // re-keyed: new outbound context (RFC 4568 §7.1.4)
-                        tx[0] = outboundPolicy.map(SrtpSession::outbound).orElse(null);
-                    }
-                    int n = Math.min(SAMPLES_PER_PACKET, prompt.length - pos[0]);
-                    int pt = sendPayloadType >= 0 ? sendPayloadType : info.payloadType();
-                    if (!sending) {
-                        pos[0] += n; // on hold: the prompt plays on in silence
-                        ts[0] = (ts[0] + n) & 0xFFFF_FFFFL;
-                        return;
-                    }
-                    G711.encode(pt, prompt, pos[0], n, payload, 0);
-                    int len = RtpPacket.write(buf, 0, pt, pos[0] == 0, seq[0], ts[0], ssrc, payload, 0, n);
-                    if (tx[0] != null) {
-                        len = tx[0].protectRtp(buf, 0, len);
-                        if (len < 0) {
-                            LOG.warn(
-                                    "Call {}: SRTP protect failed: {}; greeting stopped",
-                                    info.callId(),
-                                    SrtpStatus.name(len));
-                            pos[0] = prompt.length;
-                            return;
-                        }
-                    }
-                    try {
-                        rtp.send(new DatagramPacket(buf, len, peerRtp));
-                        sentPackets++;
-                        sentOctets += n;
-                        sentTimestamp = ts[0];
-                    } catch (IOException e) {
-                        LOG.debug("Call {}: sending prompt failed: {}", info.callId(), e.toString());
-                    }
-                    pos[0] += n;
-                    seq[0] = (seq[0] + 1) & 0xFFFF;
-                    ts[0] = (ts[0] + n) & 0xFFFF_FFFFL;
-                },
-                0,
-                20,
-                TimeUnit.MILLISECONDS);
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof DatagramPacket p)) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                return;
+            }
+            try {
+                if (control) {
+                    onRtcp(p.content(), p.sender());
+                } else {
+                    onRtp(p.content(), p.sender());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("Call {}: media packet failed: {}", callId(), e.toString());
+            } finally {
+                p.release();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // e.g. ICMP port unreachable on a send: the caller may come back; never close the call's socket here
+            LOG.debug("Call {}: {} socket: {}", callId(), control ? "RTCP" : "RTP", cause.toString());
+        }
     }
 
     /**
-     * An inbound SRTP context that can be replaced mid-call: after a re-key the new context is tried
-     * first and the old one still accepted until the overlap ends, then dropped. Thread-confined.
+     * One received RTP datagram (event loop): source check, SRTP, statistics, DTMF, hand-off to the worker.
+     * Allocates nothing for G.711 packets.
      */
-    private final class InboundKeys {
-        SrtpSession current;
-        SrtpSession old;
-        Instant oldUntil = Instant.MIN;
-
-        InboundKeys(Optional<SrtpPolicy> p) {
-            current = p.map(SrtpSession::inbound).orElse(null);
+    void onRtp(ByteBuf content, InetSocketAddress sender) {
+        if (stopped || !fromPeer(sender, peerRtp)) {
+            return;
         }
-
-        void install(SrtpPolicy p) {
-            old = current;
-            current = SrtpSession.inbound(p);
-            oldUntil = clock.instant().plus(keyOverlap);
+        byte[] buf = scratch.rx;
+        int len = Math.min(content.readableBytes(), buf.length);
+        content.getBytes(content.readerIndex(), buf, 0, len);
+        InboundKeys keys = rtpKeys;
+        if (keys == null) {
+            return; // not started yet
         }
-
-        int unprotect(byte[] buf, int len, boolean rtcpPacket) {
-            int r = rtcpPacket ? current.unprotectRtcp(buf, 0, len) : current.unprotectRtp(buf, 0, len);
-            if (r >= 0 || old == null) {
-                return r;
+        SrtpPolicy next = nextInboundRtp;
+        if (next != null) {
+            nextInboundRtp = null;
+            keys.install(next);
+        }
+        if (keys.current != null) {
+            len = keys.unprotect(buf, len, false);
+            if (len < 0) {
+                countRefusal(len);
+                return;
             }
-            if (clock.instant().isAfter(oldUntil)) {
-                old = null; // the overlap is over: the old key is refused from now on
-                return r;
-            }
-            int o = rtcpPacket ? old.unprotectRtcp(buf, 0, len) : old.unprotectRtp(buf, 0, len);
-            return o >= 0 ? o : r;
+        }
+        long bounds = RtpPacket.bounds(buf, 0, len);
+        if (bounds < 0) {
+            otherRejected++;
+            return; // not RTP
+        }
+        int pt = buf[1] & 0x7F;
+        int seq = ((buf[2] & 0xFF) << 8) | (buf[3] & 0xFF);
+        long ts = RtpPacket.readU32(buf, 4);
+        long now = clock.millis();
+        if (pt == telephoneEventType) {
+            lastMediaMillis = now;
+            metrics.rtpReceived(1);
+            stats.update(seq, ts, now * 8);
+            telephoneEvent(buf, len);
+            return;
+        }
+        if (pt != G711.PAYLOAD_TYPE_PCMU && pt != G711.PAYLOAD_TYPE_PCMA) {
+            otherRejected++;
+            return; // comfort noise, other codecs: not recorded
+        }
+        lastMediaMillis = now;
+        metrics.rtpReceived(1);
+        if (!stats.update(seq, ts, now * 8)) {
+            return; // duplicate or late: already covered by silence
+        }
+        if (!queue.offerAudio(pt, ts, now, buf, (int) (bounds >>> 32), (int) bounds)) {
+            dropped();
+        } else if (queue.pastHalf()) {
+            wakeWorker.run(); // a burst: do not wait for the worker's next tick
         }
     }
 
-    private void receiveRtp() {
-        InboundKeys keys = new InboundKeys(inboundPolicy);
-        byte[] buf = new byte[MAX_DATAGRAM];
-        CallHandler.Call handler = call;
-        PcmAssembler assembler = new PcmAssembler(handler::audio);
-        TelephoneEvents dtmf = new TelephoneEvents();
-        int dtmfType = telephoneEventType;
-        DatagramPacket dp = new DatagramPacket(buf, buf.length);
-        Instant started = clock.instant();
-        Instant lastMedia = started;
-        try {
-            rtp.setSoTimeout(100);
-            while (!stopped.get()) {
-                Instant now = clock.instant();
-                if (Duration.between(started, now).compareTo(maxLength) >= 0) {
-                    endBySelf(CallEndReason.MAX_LENGTH);
-                    return;
-                }
-                if (Duration.between(lastMedia, now).compareTo(mediaTimeout) >= 0) {
-                    endBySelf(CallEndReason.MEDIA_TIMEOUT);
-                    return;
-                }
-                dp.setLength(buf.length);
-                try {
-                    rtp.receive(dp);
-                } catch (SocketTimeoutException e) {
-                    continue;
-                }
-                if (!fromPeer(dp, peerRtp)) {
-                    continue;
-                }
-                SrtpPolicy next = nextInboundRtp;
-                if (next != null) {
-                    nextInboundRtp = null;
-                    keys.install(next);
-                }
-                int len = dp.getLength();
-                if (keys.current != null) {
-                    len = keys.unprotect(buf, len, false);
-                    if (len < 0) {
-                        countRefusal(len);
-                        continue;
-                    }
-                }
-                Optional<RtpPacket> parsed = RtpPacket.parse(buf, 0, len);
-                if (parsed.isPresent() && parsed.get().payloadType() == dtmfType) {
-                    RtpPacket p = parsed.get();
-                    lastMedia = clock.instant();
-                    metrics.rtpReceived(1);
-                    stats.update(p.sequenceNumber(), p.timestamp(), clock.millis() * 8);
-                    // the repeated end packets of an event are dropped by the decoder, whatever their sequence
-                    for (TelephoneEvents.Digit d : dtmf.accept(p, buf)) {
-                        LOG.debug(
-                                "Call {}: DTMF {} ({} ms)",
-                                info.callId(),
-                                d.digit(),
-                                d.duration().toMillis());
-                        if (!handler.dtmf(d.digit(), d.duration())) {
-                            endBySelf(CallEndReason.HANDLER_ENDED);
-                            return;
-                        }
-                    }
-                    continue;
-                }
-                if (parsed.isEmpty()
-                        || (parsed.get().payloadType() != G711.PAYLOAD_TYPE_PCMU
-                                && parsed.get().payloadType() != G711.PAYLOAD_TYPE_PCMA)) {
-                    otherRejected++;
-                    continue; // not RTP, or comfort noise / DTMF events: not recorded
-                }
-                RtpPacket p = parsed.get();
-                lastMedia = clock.instant();
-                metrics.rtpReceived(1);
-                long arrival = clock.millis() * 8;
-                if (!stats.update(p.sequenceNumber(), p.timestamp(), arrival)) {
-                    continue; // duplicate or late: already covered by silence
-                }
-                // gaps filled with silence, never more than the wall clock allows (timestamp-jump floods)
-                assembler.accept(p, buf, clock.millis());
-            }
-        } catch (RecordingLimitException e) {
-            if (!stopped.get()) {
-                LOG.info("Call {}: {}", info.callId(), e.getMessage());
-                endBySelf(CallEndReason.RECORDING_LIMIT);
-            }
-        } catch (IOException | RuntimeException e) {
-            if (!stopped.get()) {
-                LOG.warn("Call {}: media ended by error: {}", info.callId(), e.toString());
-                endBySelf(CallEndReason.CONNECTION_LOST);
+    /** A telephone-event packet: the repeated end packets of an event are dropped by the decoder. */
+    private void telephoneEvent(byte[] buf, int len) {
+        Optional<RtpPacket> p = RtpPacket.parse(buf, 0, len);
+        if (p.isEmpty()) {
+            return;
+        }
+        for (TelephoneEvents.Digit d : dtmf.accept(p.get(), buf)) {
+            LOG.debug(
+                    "Call {}: DTMF {} ({} ms)",
+                    callId(),
+                    d.digit(),
+                    d.duration().toMillis());
+            if (!queue.offerDtmf(
+                    d.digit(), (int) Math.min(Integer.MAX_VALUE, d.duration().toMillis()))) {
+                dropped();
             }
         }
+    }
+
+    private void dropped() {
+        recordingDropped++;
+        metrics.recordingDropped(1);
     }
 
     private void countRefusal(int status) {
@@ -422,68 +360,140 @@ public final class MediaSession {
         metrics.srtpFailed(SrtpStatus.name(status));
     }
 
-    private void receiveRtcp() {
-        InboundKeys keys = new InboundKeys(inboundPolicy);
-        byte[] buf = new byte[MAX_DATAGRAM];
-        DatagramPacket dp = new DatagramPacket(buf, buf.length);
-        try {
-            rtcp.setSoTimeout(200);
-            while (!stopped.get()) {
-                dp.setLength(buf.length);
-                try {
-                    rtcp.receive(dp);
-                } catch (SocketTimeoutException e) {
-                    continue;
-                }
-                if (!fromPeer(dp, peerRtcp) && !fromPeer(dp, peerRtp)) {
-                    continue;
-                }
-                SrtpPolicy next = nextInboundRtcp;
-                if (next != null) {
-                    nextInboundRtcp = null;
-                    keys.install(next);
-                }
-                int len = dp.getLength();
-                if (keys.current != null) {
-                    len = keys.unprotect(buf, len, true);
-                    if (len < 0) {
-                        metrics.srtpFailed("SRTCP_" + SrtpStatus.name(len));
-                        continue;
-                    }
-                }
-                long lsr = Rtcp.validate(buf, 0, len);
-                if (lsr < 0) {
-                    continue;
-                }
-                if (lsr > 0) {
-                    lastSrMiddle = lsr;
-                    lastSrArrivalNanos = System.nanoTime();
-                }
-                rtcpReceived.incrementAndGet();
+    /** One received RTCP datagram (event loop). */
+    void onRtcp(ByteBuf content, InetSocketAddress sender) {
+        if (stopped || (!fromPeer(sender, peerRtcp) && !fromPeer(sender, peerRtp))) {
+            return;
+        }
+        InboundKeys keys = rtcpKeys;
+        if (keys == null) {
+            return;
+        }
+        byte[] buf = scratch.rx;
+        int len = Math.min(content.readableBytes(), buf.length);
+        content.getBytes(content.readerIndex(), buf, 0, len);
+        SrtpPolicy next = nextInboundRtcp;
+        if (next != null) {
+            nextInboundRtcp = null;
+            keys.install(next);
+        }
+        if (keys.current != null) {
+            len = keys.unprotect(buf, len, true);
+            if (len < 0) {
+                metrics.srtpFailed(srtcpStatus(len));
+                return;
             }
-        } catch (IOException e) {
-            if (!stopped.get()) {
-                LOG.debug("Call {}: RTCP socket failed: {}", info.callId(), e.toString());
-            }
+        }
+        long lsr = Rtcp.validate(buf, 0, len);
+        if (lsr < 0) {
+            return;
+        }
+        if (lsr > 0) {
+            lastSrMiddle = lsr;
+            lastSrArrivalNanos = System.nanoTime();
+        }
+        rtcpReceived++;
+    }
+
+    private static final String[] SRTCP_STATUS = new String[16];
+
+    static {
+        for (int i = 1; i < SRTCP_STATUS.length; i++) {
+            SRTCP_STATUS[i] = "SRTCP_" + SrtpStatus.name(-i);
         }
     }
 
-    private SrtpSession rtcpTx;
-    private int rtcpTxGeneration;
+    private static String srtcpStatus(int status) {
+        return -status < SRTCP_STATUS.length ? SRTCP_STATUS[-status] : "SRTCP_" + SrtpStatus.name(status);
+    }
 
+    /**
+     * An inbound SRTP context that can be replaced mid-call: after a re-key the new context is tried
+     * first and the old one still accepted until the overlap ends, then dropped. Confined to the event loop.
+     */
+    private final class InboundKeys {
+        SrtpSession current;
+        SrtpSession old;
+        long oldUntil = Long.MIN_VALUE;
+
+        InboundKeys(Optional<SrtpPolicy> p) {
+            current = p.map(SrtpSession::inbound).orElse(null);
+        }
+
+        void install(SrtpPolicy p) {
+            old = current;
+            current = SrtpSession.inbound(p);
+            oldUntil = clock.millis() + keyOverlapMillis;
+        }
+
+        int unprotect(byte[] buf, int len, boolean rtcpPacket) {
+            int r = rtcpPacket ? current.unprotectRtcp(buf, 0, len) : current.unprotectRtp(buf, 0, len);
+            if (r >= 0 || old == null) {
+                return r;
+            }
+            if (clock.millis() > oldUntil) {
+                old = null; // the overlap is over: the old key is refused from now on
+                return r;
+            }
+            int o = rtcpPacket ? old.unprotectRtcp(buf, 0, len) : old.unprotectRtp(buf, 0, len);
+            return o >= 0 ? o : r;
+        }
+    }
+
+    // ---- event loop: sending ---------------------------------------------------------------------
+
+    /** One 20 ms greeting packet (event loop, every 20 ms until the prompt is over). */
+    private void sendPrompt() {
+        if (stopped || promptPos >= prompt.length) {
+            ScheduledFuture<?> self = promptTask;
+            if (self != null) {
+                self.cancel(false); // the prompt is over
+            }
+            return;
+        }
+        if (promptTxGeneration != outboundGeneration) {
+            promptTxGeneration = outboundGeneration; // re-keyed: new outbound context (RFC 4568 §7.1.4)
+            promptTx = outboundPolicy.map(SrtpSession::outbound).orElse(null);
+        }
+        int n = Math.min(SAMPLES_PER_PACKET, prompt.length - promptPos);
+        int pt = sendPayloadType >= 0 ? sendPayloadType : info.payloadType();
+        if (!sending) {
+            promptPos += n; // on hold: the prompt plays on in silence
+            promptTs = (promptTs + n) & 0xFFFF_FFFFL;
+            return;
+        }
+        byte[] payload = scratch.payload;
+        byte[] buf = scratch.tx;
+        G711.encode(pt, prompt, promptPos, n, payload, 0);
+        int len = RtpPacket.write(buf, 0, pt, promptPos == 0, promptSeq, promptTs, ssrc, payload, 0, n);
+        if (promptTx != null) {
+            len = promptTx.protectRtp(buf, 0, len);
+            if (len < 0) {
+                LOG.warn("Call {}: SRTP protect failed: {}; greeting stopped", callId(), SrtpStatus.name(len));
+                promptPos = prompt.length;
+                return;
+            }
+        }
+        send(rtp, buf, len, peerRtp);
+        sentPackets++;
+        sentOctets += n;
+        sentTimestamp = promptTs;
+        promptPos += n;
+        promptSeq = (promptSeq + 1) & 0xFFFF;
+        promptTs = (promptTs + n) & 0xFFFF_FFFFL;
+    }
+
+    /** An RTCP report (event loop, every {@code rtcpInterval}). */
     private void sendRtcp() {
-        if (stopped.get()) {
+        if (stopped) {
             return;
         }
         try {
             if (rtcpTxGeneration != outboundGeneration) {
                 rtcpTxGeneration = outboundGeneration;
-                rtcpTx = null;
+                rtcpTx = outboundPolicy.map(SrtpSession::outbound).orElse(null);
             }
-            if (rtcpTx == null && outboundPolicy.isPresent()) {
-                rtcpTx = SrtpSession.outbound(outboundPolicy.get());
-            }
-            byte[] b = new byte[256];
+            byte[] b = scratch.tx;
             Rtcp.ReportBlock block = null;
             if (stats.received() > 0) {
                 long dlsr = lastSrMiddle == 0 ? 0 : (System.nanoTime() - lastSrArrivalNanos) * 65536 / 1_000_000_000L;
@@ -496,27 +506,31 @@ public final class MediaSession {
                         lastSrMiddle,
                         dlsr);
             }
-            int len = Rtcp.write(
-                    b,
-                    ssrc,
-                    clock.instant(),
-                    sentTimestamp,
-                    sentPackets,
-                    sentOctets,
-                    block,
-                    "umsec@" + info.callId().hashCode());
+            int len = Rtcp.write(b, ssrc, clock.instant(), sentTimestamp, sentPackets, sentOctets, block, cname);
             if (rtcpTx != null) {
                 len = rtcpTx.protectRtcp(b, 0, len);
                 if (len < 0) {
                     return;
                 }
             }
-            rtcp.send(new DatagramPacket(b, len, peerRtcp));
-            rtcpSent.incrementAndGet();
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("Call {}: sending RTCP failed: {}", info.callId(), e.toString());
+            send(rtcp, b, len, peerRtcp);
+            rtcpSent++;
+        } catch (RuntimeException e) {
+            LOG.debug("Call {}: sending RTCP failed: {}", callId(), e.toString());
         }
     }
+
+    /** Copies a packet into a pooled direct buffer and sends it; failures reach {@link Receiver#exceptionCaught}. */
+    private static void send(Channel ch, byte[] buf, int len, InetSocketAddress to) {
+        if (to == null || !ch.isActive()) {
+            return;
+        }
+        ByteBuf out = ch.alloc().directBuffer(len);
+        out.writeBytes(buf, 0, len);
+        ch.writeAndFlush(new DatagramPacket(out, to), ch.voidPromise());
+    }
+
+    // ---- signalling threads ----------------------------------------------------------------------
 
     /**
      * Applies a mid-call SDP change (RFC 3264 §8: re-INVITE or UPDATE): the peer's media addresses, the
@@ -545,7 +559,7 @@ public final class MediaSession {
         this.peerRtcp = rtcpPeer;
         this.sendPayloadType = payloadType;
         this.sending = send;
-        this.keyOverlap = overlap;
+        this.keyOverlapMillis = overlap.toMillis();
         if (inbound.isPresent()) {
             nextInboundRtcp = inbound.get();
             nextInboundRtp = inbound.get();
@@ -556,20 +570,28 @@ public final class MediaSession {
         }
     }
 
-    private static boolean fromPeer(DatagramPacket dp, InetSocketAddress peer) {
+    private static boolean fromPeer(InetSocketAddress sender, InetSocketAddress peer) {
         // Symmetric RTP would learn the port; the server accepts only the address the SDP named.
-        return peer != null && dp.getAddress().equals(peer.getAddress());
+        return peer != null && sender != null && sender.getAddress().equals(peer.getAddress());
     }
 
     private void endBySelf(CallEndReason reason) {
         EndListener l = endListener;
-        if (l != null && endReason == null) {
+        if (l != null && endReason == null && selfEnded.compareAndSet(false, true)) {
             l.mediaEnded(reason);
         }
     }
 
+    private String callId() {
+        CallInfo i = info;
+        return i == null ? "(not started)" : i.callId();
+    }
+
     /**
-     * Stops the media and hands the summary to the handler. Idempotent; the first reason wins.
+     * Stops the media and hands the summary to the handler. Idempotent; the first reason wins. Returns after
+     * the sockets are closed and every packet received before was handed to the handler, then its
+     * {@code end}. With epoll the ports are free again when it returns; with NIO the JDK frees them when the
+     * loop's selector next runs, which this waits for once (milliseconds).
      *
      * @param reason why the call ended
      * @param onEnded receives the summary after the handler's {@code end}
@@ -579,27 +601,30 @@ public final class MediaSession {
             return;
         }
         endReason = reason;
-        stopped.set(true);
-        if (promptTask != null) {
-            promptTask.cancel(false);
+        stopped = true;
+        closeOnLoop();
+        if (!started) {
+            return;
         }
-        if (rtcpTask != null) {
-            rtcpTask.cancel(false);
-        }
-        rtp.close();
-        rtcp.close();
-        Thread self = Thread.currentThread();
-        for (Thread t : new Thread[] {rtpThread, rtcpThread}) {
-            if (t != null && t != self) {
-                try {
-                    t.join(2000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        if (MediaWorkers.onWorkerThread()) {
+            recorder.drainInline(); // ended from the call's own handler, on its worker: nobody else drains
+        } else {
+            try {
+                if (!drained.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    LOG.warn(
+                            "Call {}: its media worker did not finish within {} s; ending it anyway",
+                            callId(),
+                            STOP_WAIT_SECONDS);
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
-        if (call == null) {
-            return;
+        if (recordingDropped > 0) {
+            LOG.warn(
+                    "Call {}: {} packets were not recorded: the media workers fell behind (recording queue full)",
+                    callId(),
+                    recordingDropped);
         }
         CallSummary s = new CallSummary(
                 info,
@@ -610,22 +635,141 @@ public final class MediaSession {
                 authFailed,
                 replayed,
                 otherRejected,
-                rtcpReceived.get(),
-                rtcpSent.get(),
+                rtcpReceived,
+                rtcpSent,
                 stats.jitter());
         try {
             call.end(s);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Call {}: handler failed to finish: {}", info.callId(), e.toString());
+            LOG.warn("Call {}: handler failed to finish: {}", callId(), e.toString());
         }
         onEnded.accept(s);
     }
 
+    /**
+     * Runs the worker side once on the calling thread: hands the queued packets to the handler and checks the
+     * time limits. Only for a plane built with {@link MediaPlane.Builder#detachedWorkers()} (benchmarks).
+     *
+     * @return true once the session is finished
+     */
+    boolean workerTick() {
+        return recorder.tick();
+    }
+
+    /** Cancels the timers and closes both channels on the event loop, then lets the worker finish. */
+    private void closeOnLoop() {
+        Runnable close = () -> {
+            if (promptTask != null) {
+                promptTask.cancel(false);
+            }
+            if (rtcpTask != null) {
+                rtcpTask.cancel(false);
+            }
+            if (rtp != null) {
+                rtp.close();
+            }
+            if (rtcp != null) {
+                rtcp.close();
+            }
+            producerDone = true; // after this, the loop hands nothing more to the worker
+        };
+        if (loop.inEventLoop()) {
+            close.run();
+            return;
+        }
+        try {
+            loop.submit(close).awaitUninterruptibly(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            if (!plane.nativeTransport()) {
+                // NIO: the JDK releases a closed channel's port when the selector next runs; let it run once
+                loop.submit(() -> {}).awaitUninterruptibly(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (RejectedExecutionException e) {
+            close.run(); // the plane is shutting down: its loops close the channels anyway
+        }
+    }
+
     /** Closes the sockets of a session that was never started. */
     public void abandon() {
-        stopped.set(true);
         ended.set(true);
-        rtp.close();
-        rtcp.close();
+        stopped = true;
+        closeOnLoop();
+    }
+
+    // ---- media worker ----------------------------------------------------------------------------
+
+    /** The worker's side of the session: drains the hand-off ring into the handler and checks time limits. */
+    private final class Recorder implements MediaWorkers.Task, RecordingQueue.Consumer {
+        PcmAssembler assembler;
+        private boolean handlerDone;
+
+        @Override
+        public boolean tick() {
+            boolean last = producerDone; // read first: every record published before it is drained below
+            queue.drain(this);
+            if (last) {
+                drained.countDown();
+                return true;
+            }
+            if (!stopped && !selfEnded.get()) {
+                long now = clock.millis();
+                if (now - startedMillis >= maxLengthMillis) {
+                    endBySelf(CallEndReason.MAX_LENGTH);
+                } else if (now - lastMediaMillis >= timeoutMillis) {
+                    endBySelf(CallEndReason.MEDIA_TIMEOUT);
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public void abort() {
+            drained.countDown();
+        }
+
+        void drainInline() {
+            queue.drain(this);
+        }
+
+        @Override
+        public void audio(int payloadType, long timestamp, long arrivalMillis, byte[] buf, int off, int len) {
+            if (handlerDone) {
+                return;
+            }
+            try {
+                // gaps filled with silence, never more than the wall clock allows (timestamp-jump floods)
+                assembler.accept(payloadType, timestamp, buf, off, len, arrivalMillis);
+            } catch (RecordingLimitException e) {
+                handlerDone = true;
+                if (!stopped) {
+                    LOG.info("Call {}: {}", callId(), e.getMessage());
+                    endBySelf(CallEndReason.RECORDING_LIMIT);
+                }
+            } catch (IOException | RuntimeException e) {
+                failed(e);
+            }
+        }
+
+        @Override
+        public void dtmf(char digit, int durationMillis) {
+            if (handlerDone) {
+                return;
+            }
+            try {
+                if (!call.dtmf(digit, Duration.ofMillis(durationMillis))) {
+                    handlerDone = true;
+                    endBySelf(CallEndReason.HANDLER_ENDED);
+                }
+            } catch (IOException | RuntimeException e) {
+                failed(e);
+            }
+        }
+
+        private void failed(Exception e) {
+            handlerDone = true;
+            if (!stopped) {
+                LOG.warn("Call {}: media ended by error: {}", callId(), e.toString());
+                endBySelf(CallEndReason.CONNECTION_LOST);
+            }
+        }
     }
 }

@@ -7,4 +7,12 @@ public interface MetricsSink {
 
     /** @param status an SRTP refusal status name */
     void srtpFailed(String status);
+
+    /**
+     * Packets (or DTMF key presses) received but not handed to the call handler, because the call's media
+     * worker had fallen too far behind (the recording queue was full). The gap is recorded as silence.
+     *
+     * @param n packets not recorded
+     */
+    default void recordingDropped(long n) {}
 }

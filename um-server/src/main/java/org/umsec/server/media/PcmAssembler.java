@@ -20,7 +20,7 @@ import java.util.Objects;
  *       allows; the rest is counted in {@link #samplesDropped()}. Silence is dropped before real audio.
  * </ul>
  * Duplicates and reordering are the caller's to filter ({@link RtpReceiveStatistics#update}). Not
- * thread-safe: one assembler per stream, used by its receiving thread.
+ * thread-safe: one assembler per stream, used by one thread at a time (the server's: the call's media worker).
  *
  * <pre>{@code
  * PcmAssembler pcm = new PcmAssembler(wav::write);
@@ -74,20 +74,44 @@ public final class PcmAssembler {
      * @throws IOException when the sink fails
      */
     public int accept(RtpPacket packet, byte[] buf, long arrivalMillis) throws IOException {
+        return accept(
+                packet.payloadType(),
+                packet.timestamp(),
+                buf,
+                packet.payloadOffset(),
+                packet.payloadLength(),
+                arrivalMillis);
+    }
+
+    /**
+     * As {@link #accept(RtpPacket, byte[], long)}, from the header fields: the server's per-packet path.
+     *
+     * @param payloadType 0 (PCMU) or 8 (PCMA)
+     * @param timestamp the packet's RTP timestamp
+     * @param buf the array holding the payload
+     * @param payloadOffset first payload byte
+     * @param payloadLength payload length (padding removed)
+     * @param arrivalMillis when it arrived, in milliseconds of a monotonic-enough clock
+     * @return the samples written for this packet (silence included)
+     * @throws IOException when the sink fails
+     */
+    public int accept(
+            int payloadType, long timestamp, byte[] buf, int payloadOffset, int payloadLength, long arrivalMillis)
+            throws IOException {
         if (firstArrival == Long.MIN_VALUE) {
             firstArrival = arrivalMillis;
         }
         long elapsed = Math.max(0, arrivalMillis - firstArrival);
         long budget = elapsed * (SAMPLE_RATE / 1000) + JITTER_ALLOWANCE_SAMPLES - written;
-        int n = Math.min(packet.payloadLength(), pcm.length);
+        int n = Math.min(payloadLength, pcm.length);
         long gap = 0;
         if (expectedTs >= 0) {
-            long g = (packet.timestamp() - expectedTs) & 0xFFFF_FFFFL;
+            long g = (timestamp - expectedTs) & 0xFFFF_FFFFL;
             if (g > 0 && g <= MAX_GAP_SAMPLES) {
                 gap = g;
             }
         }
-        expectedTs = (packet.timestamp() + n) & 0xFFFF_FFFFL;
+        expectedTs = (timestamp + n) & 0xFFFF_FFFFL;
         long fill = Math.max(0, Math.min(gap, budget - n));
         int audio = (int) Math.max(0, Math.min(n, budget - fill));
         dropped += (gap - fill) + (n - audio);
@@ -97,7 +121,7 @@ public final class PcmAssembler {
         silenceWritten += fill;
         written += fill;
         if (audio > 0) {
-            G711.decode(packet.payloadType(), buf, packet.payloadOffset(), audio, pcm, 0);
+            G711.decode(payloadType, buf, payloadOffset, audio, pcm, 0);
             sink.pcm(pcm, 0, audio);
             written += audio;
         }

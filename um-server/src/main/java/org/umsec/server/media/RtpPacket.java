@@ -56,45 +56,68 @@ public record RtpPacket(
      * @return the header, or empty when the bytes are not an RTP packet
      */
     public static Optional<RtpPacket> parse(byte[] buf, int off, int len) {
-        if (len < FIXED_HEADER || off < 0 || off + len > buf.length) {
+        long bounds = bounds(buf, off, len);
+        if (bounds < 0) {
             return Optional.empty();
+        }
+        int b1 = buf[off + 1] & 0xFF;
+        int seq = ((buf[off + 2] & 0xFF) << 8) | (buf[off + 3] & 0xFF);
+        return Optional.of(new RtpPacket(
+                b1 & 0x7F,
+                (b1 & 0x80) != 0,
+                seq,
+                readU32(buf, off + 4),
+                readU32(buf, off + 8),
+                (int) (bounds >>> 32),
+                (int) bounds));
+    }
+
+    /**
+     * Checks an RTP header as {@link #parse} does, without allocating: the per-packet path of the server.
+     *
+     * @param buf the datagram
+     * @param off its first byte
+     * @param len its length
+     * @return the payload's offset in {@code buf} in the high 32 bits and its length (padding removed) in the
+     *     low 32 bits, or -1 when the bytes are not an RTP packet
+     */
+    static long bounds(byte[] buf, int off, int len) {
+        if (len < FIXED_HEADER || off < 0 || off + len > buf.length) {
+            return -1;
         }
         int b0 = buf[off] & 0xFF;
         int b1 = buf[off + 1] & 0xFF;
         if ((b0 >> 6) != 2) {
-            return Optional.empty();
+            return -1;
         }
-        int pt = b1 & 0x7F;
         // RFC 5761 §4: payload types 64..95 (with the marker) collide with RTCP packet types 192..223.
         if (b1 >= 192 && b1 <= 223) {
-            return Optional.empty();
+            return -1;
         }
         int cc = b0 & 0x0F;
         int pos = FIXED_HEADER + 4 * cc;
         if (pos > len) {
-            return Optional.empty();
+            return -1;
         }
         if ((b0 & 0x10) != 0) {
             if (pos + 4 > len) {
-                return Optional.empty();
+                return -1;
             }
             int words = ((buf[off + pos + 2] & 0xFF) << 8) | (buf[off + pos + 3] & 0xFF);
             pos += 4 + 4 * words;
             if (pos > len) {
-                return Optional.empty();
+                return -1;
             }
         }
         int end = len;
         if ((b0 & 0x20) != 0) {
             int pad = buf[off + len - 1] & 0xFF;
             if (pad == 0 || end - pad < pos) {
-                return Optional.empty();
+                return -1;
             }
             end -= pad;
         }
-        int seq = ((buf[off + 2] & 0xFF) << 8) | (buf[off + 3] & 0xFF);
-        return Optional.of(new RtpPacket(
-                pt, (b1 & 0x80) != 0, seq, readU32(buf, off + 4), readU32(buf, off + 8), off + pos, end - pos));
+        return ((long) (off + pos) << 32) | (end - pos);
     }
 
     /**

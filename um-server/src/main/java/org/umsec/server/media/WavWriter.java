@@ -13,10 +13,11 @@ import java.util.Set;
 /**
  * Writes a mono 16-bit PCM WAV file (RIFF {@code WAVE}, format tag 1), little-endian.
  *
- * <p>Crash safety: the 44-byte header is rewritten with the current sizes every
- * {@value #HEADER_UPDATE_SAMPLES} samples (one second at 8 kHz) and on {@link #close()}, so a file
- * left behind by a process that died or a call that broke is a valid WAV file holding everything up
- * to the last update. Not thread-safe: one writer per recording.
+ * <p>Crash safety: samples are buffered ({@value #BUFFER_BYTES} bytes, a quarter of a second at 8 kHz, so a
+ * recording costs a few writes a second, not one per packet) and written out before the 44-byte header is
+ * rewritten with the current sizes, every {@value #HEADER_UPDATE_SAMPLES} samples (one second at 8 kHz) and
+ * on {@link #close()}; so a file left behind by a process that died or a call that broke is a valid WAV file
+ * holding everything up to the last update. Not thread-safe: one writer per recording.
  *
  * <pre>{@code
  * try (WavWriter wav = WavWriter.create(Path.of("call.wav"), 8000)) {
@@ -30,12 +31,14 @@ public final class WavWriter implements AutoCloseable {
     public static final int HEADER_SIZE = 44;
     /** How many samples are written between two header updates. */
     public static final int HEADER_UPDATE_SAMPLES = 8000;
+    /** Samples buffered before a write to the file, in bytes. */
+    static final int BUFFER_BYTES = 4096;
     /** Largest data size a RIFF file can describe (the RIFF size field is 32-bit). */
     static final long MAX_DATA_BYTES = 0xFFFF_FFFFL - 36;
 
     private final FileChannel channel;
     private final int sampleRate;
-    private final ByteBuffer buffer = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private long dataBytes;
     private long sinceHeader;
     private boolean closed;
@@ -126,10 +129,10 @@ public final class WavWriter implements AutoCloseable {
             }
             buffer.putShort(samples[off + i]);
         }
-        flushBuffer();
         dataBytes += 2L * len;
         sinceHeader += len;
         if (sinceHeader >= HEADER_UPDATE_SAMPLES) {
+            flushBuffer(); // the header never counts samples that are not in the file yet
             writeHeader();
             sinceHeader = 0;
         }
@@ -196,6 +199,7 @@ public final class WavWriter implements AutoCloseable {
         }
         closed = true;
         try {
+            flushBuffer();
             writeHeader();
             channel.force(false);
         } finally {
