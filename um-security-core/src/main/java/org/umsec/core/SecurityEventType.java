@@ -80,6 +80,12 @@ public enum SecurityEventType {
     /** One peer reached its share of a bounded resource (server transactions); the excess got 503 (R28). */
     PEER_LIMIT_REACHED(3023, Severity.WARNING, "Per-peer limit reached"),
     /**
+     * New calls were refused with 503 and Retry-After because the server is beyond its capacity: initial
+     * INVITEs waited too long for the signalling thread, or too many answered calls await their ACK. The
+     * refusal is sent before any transaction, dialog or media work; one event per second at most, with
+     * the number refused since the previous one.
+     */
+    SERVER_OVERLOADED(3101, Severity.WARNING, "New calls refused: server overloaded"),
      * A request carried an edge-proxy gateway assertion ({@code X-Umsec-Gateway}) but did not come from a
      * configured edge proxy over mutual TLS: the header was ignored and the request judged by its real
      * sender (a gateway or attacker trying to pass for another gateway).

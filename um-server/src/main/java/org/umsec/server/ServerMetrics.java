@@ -23,6 +23,7 @@ public final class ServerMetrics implements ServerMetricsMXBean {
     private final LongAdder rtpReceived = new LongAdder();
     private final LongAdder notRecorded = new LongAdder();
     private final LongAdder options = new LongAdder();
+    private volatile long inviteQueueDelayNanos;
     private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> handshakes = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> srtp = new ConcurrentHashMap<>();
@@ -78,6 +79,10 @@ public final class ServerMetrics implements ServerMetricsMXBean {
         options.increment();
     }
 
+    void inviteQueueDelay(long nanos) {
+        inviteQueueDelayNanos = nanos;
+    }
+
     void event(int id) {
         events.computeIfAbsent(Integer.toString(id), k -> new LongAdder()).increment();
     }
@@ -122,6 +127,16 @@ public final class ServerMetrics implements ServerMetricsMXBean {
         return options.sum();
     }
 
+    /**
+     * How long the latest new INVITE waited for the signalling thread after it was read: near zero below
+     * capacity, growing towards {@code server.maxQueueDelayMillis} as the server fills up; beyond it new
+     * INVITEs are refused with 503 ({@code calls_rejected{reason="overload"}}).
+     */
+    @Override
+    public double getSipQueueDelaySeconds() {
+        return inviteQueueDelayNanos / 1e9;
+    }
+
     @Override
     public Map<String, Long> getEvents() {
         return snapshot(events);
@@ -162,6 +177,7 @@ public final class ServerMetrics implements ServerMetricsMXBean {
         sb.append(" rtp.received=").append(getRtpPacketsReceived());
         nonZero(sb, "media.not.recorded", getMediaPacketsNotRecorded());
         sb.append(" sip.options.answered=").append(getOptionsAnswered());
+        sb.append(" sip.queue.delay.ms=").append(inviteQueueDelayNanos / 1_000_000);
         getEvents().forEach((k, v) -> nonZero(sb, "events." + k, v));
         return sb.toString();
     }

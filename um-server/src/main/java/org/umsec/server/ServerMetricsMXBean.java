@@ -35,6 +35,9 @@ public interface ServerMetricsMXBean {
     /** @return OPTIONS requests answered */
     long getOptionsAnswered();
 
+    /** @return seconds the latest new INVITE waited for the signalling thread (overload beyond server.maxQueueDelayMillis) */
+    double getSipQueueDelaySeconds();
+
     /** @return security events published, by id */
     Map<String, Long> getEvents();
 

@@ -185,6 +185,11 @@ public final class UmsecServer implements AutoCloseable {
             public void optionsAnswered() {
                 metrics.optionsAnswered();
             }
+
+            @Override
+            public void inviteQueueDelay(long nanos) {
+                metrics.inviteQueueDelay(nanos);
+            }
         };
         TimerScheduler timers = b.timers != null ? b.timers : TimerScheduler.of(scheduler);
         // every call's RTP/RTCP on a few shared event loops and media workers; threads start with the first call
@@ -207,12 +212,23 @@ public final class UmsecServer implements AutoCloseable {
                 .scheduler(timers)
                 .events(bus)
                 .clock(clock)
+                // calls are answered within milliseconds: a 100 Trying only for an INVITE still unanswered
+                // after 200 ms (RFC 3261 §17.2.1) saves a response per call
+                .tryingDelay(Duration.ofMillis(200))
                 .build(); // per-peer transaction cap: 503 + event 3023
         controller.attach(transactions);
         this.sipHandler = new SipMessageHandler() {
             @Override
             public void onMessage(TransportConnection connection, SipMessage message) {
-                transactions.onMessage(connection, message);
+                onMessage(connection, message, 0);
+            }
+
+            @Override
+            public void onMessage(TransportConnection connection, SipMessage message, long queuedNanos) {
+                // overload: a new INVITE is refused here, before any transaction, dialog or media work
+                if (!controller.shed(connection, message, queuedNanos)) {
+                    transactions.onMessage(connection, message);
+                }
             }
 
             @Override

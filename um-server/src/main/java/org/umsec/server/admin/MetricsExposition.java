@@ -26,6 +26,7 @@ import org.umsec.server.ServerMetrics;
  * rtp_packets_received_total          counter  RTP packets accepted over all calls
  * media_packets_not_recorded_total    counter  packets not recorded: a media worker fell behind
  * sip_options_answered_total          counter  OPTIONS requests answered
+ * sip_queue_delay_seconds             gauge    time the latest new INVITE waited for the signalling thread
  * security_events_total{id}           counter  security events published, by event id
  * certificate_expiry_days{thumbprint} gauge    days until the certificate in use expires (negative: expired)
  * </pre>
@@ -83,6 +84,12 @@ final class MetricsExposition {
         e.sample("umsec_media_packets_not_recorded_total", null, null, m.getMediaPacketsNotRecorded());
         e.family("umsec_sip_options_answered", "counter", "SIP OPTIONS requests answered.");
         e.sample("umsec_sip_options_answered_total", null, null, m.getOptionsAnswered());
+        e.family(
+                "umsec_sip_queue_delay_seconds",
+                "gauge",
+                "Time the latest new INVITE waited for the signalling thread; beyond server.maxQueueDelayMillis"
+                        + " new INVITEs get 503 (calls_rejected reason overload).");
+        e.sample("umsec_sip_queue_delay_seconds", null, null, m.getSipQueueDelaySeconds());
         e.labelled("umsec_security_events", "Security events published, by event id.", "id", m.getEvents());
         e.family(
                 "umsec_certificate_expiry_days",

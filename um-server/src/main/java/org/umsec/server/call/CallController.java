@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsec.core.SecurityEvent;
@@ -22,6 +24,8 @@ import org.umsec.server.config.ServerConfiguration;
 import org.umsec.server.media.MediaSession;
 import org.umsec.sip.DialogId;
 import org.umsec.sip.SipConnection;
+import org.umsec.sip.SipMessage;
+import org.umsec.sip.SipParseException;
 import org.umsec.sip.SipRequest;
 import org.umsec.sip.SipResponse;
 import org.umsec.sip.Via;
@@ -48,6 +52,17 @@ import org.umsec.sip.transport.TransportConnection;
  * {@value ServerConfiguration#MAX_CALLS} calls in progress, at most {@code server.callsPerGateway} per
  * gateway; more get 503 with Retry-After and event {@link SecurityEventType#CALL_LIMIT_REACHED}.
  *
+ * <p>Overload (beyond the server's capacity, issue 13): {@link #shed} refuses a new INVITE with 503 and
+ * Retry-After {@value #OVERLOAD_RETRY_AFTER_SECONDS} before the transaction layer sees it, when new INVITEs
+ * have waited longer than {@code server.maxQueueDelayMillis} for the signalling thread for that long (a
+ * standing queue, not a burst: {@code StandingQueue}) or when
+ * {@code server.maxSetupsInProgress} answered calls still await their ACK. Nothing is built for such a
+ * request (no transaction, dialog, media or recording) and nothing is logged per request; event
+ * {@link SecurityEventType#SERVER_OVERLOADED} (at most one a second, with the count) and the
+ * {@code overload} reason of the rejected-calls metric report it. Requests of calls already taken (ACK,
+ * BYE, re-INVITE) are never shed, so the calls admitted complete: completed calls per second stay near
+ * capacity however many more are offered, instead of every call being answered too late.
+ *
  * <p>Thread-safe. Wire it as:
  * <pre>{@code
  * CallController calls = new CallController(context);
@@ -60,6 +75,10 @@ public final class CallController implements DialogHandler {
     private static final Logger LOG = LoggerFactory.getLogger(CallController.class);
     private static final String ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE";
     private static final int MAX_DETAIL = 200;
+    /** Retry-After of the 503 to a new INVITE refused because the server is overloaded. */
+    static final int OVERLOAD_RETRY_AFTER_SECONDS = 2;
+    /** Least time between two {@link SecurityEventType#SERVER_OVERLOADED} events. */
+    private static final long OVERLOAD_EVENT_INTERVAL_MILLIS = 1000;
 
     private final CallContext ctx;
     private final DialogLayer dialogs;
@@ -67,6 +86,15 @@ public final class CallController implements DialogHandler {
     private final ConcurrentHashMap<DialogId, ActiveCall> calls = new ConcurrentHashMap<>();
     private volatile TransactionLayer layer;
     private volatile GatewayRouting routing;
+    /** Calls answered with 200 OK whose ACK has not arrived yet (server.maxSetupsInProgress). */
+    private final AtomicInteger awaitingAck = new AtomicInteger();
+
+    private final StandingQueue queue = new StandingQueue();
+    /** INVITEs shed since the last SERVER_OVERLOADED event. */
+    private final AtomicLong shedSinceEvent = new AtomicLong();
+
+    private final Object overloadEventLock = new Object();
+    private long lastOverloadEvent = Long.MIN_VALUE;
 
     /**
      * @param context the server's parts; the ACK timeout of the configuration in force now sets T1
@@ -121,6 +149,11 @@ public final class CallController implements DialogHandler {
         return calls.size();
     }
 
+    /** @return calls answered with 200 OK whose ACK has not arrived yet */
+    public int setupsInProgress() {
+        return awaitingAck.get();
+    }
+
     /** @return call slots taken (calls in progress plus calls being set up) */
     int slotsInUse() {
         return admission.inUse();
@@ -164,6 +197,10 @@ public final class CallController implements DialogHandler {
 
         boolean ended;
         boolean accepted;
+        /** Counted in {@code awaitingAck}: answered, no ACK yet. */
+        boolean awaitingAck;
+
+        boolean acked;
 
         ActiveCall(
                 Dialog dialog,
@@ -206,6 +243,97 @@ public final class CallController implements DialogHandler {
             case SipRequest.INVITE -> invite(tx, conn, sender);
             default -> tx.respond(tx.createResponse(405).header("Allow", ALLOW).build());
         }
+    }
+
+    @Override
+    public void onAck(Dialog dialog, SipRequest ack) {
+        ActiveCall c = calls.get(dialog.id());
+        if (c == null) {
+            return;
+        }
+        synchronized (c) {
+            c.acked = true;
+            if (c.awaitingAck) {
+                c.awaitingAck = false;
+                awaitingAck.decrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * Load shedding, called for every message a connection delivers before the transaction layer sees
+     * it: a new INVITE (no To tag) that waited longer than {@code server.maxQueueDelayMillis} for the
+     * signalling thread while the queue has stood above that for as long ({@code StandingQueue}), or that
+     * arrives while {@code server.maxSetupsInProgress} answered calls await their
+     * ACK, is answered 503 with Retry-After at once, without a transaction (the layer's
+     * {@link TransactionLayer#refuseStatelessly}), and counted. Every other message is left alone.
+     *
+     * @param conn the connection it came from
+     * @param message the message; released here when refused, untouched otherwise
+     * @param queuedNanos how long it waited for the signalling thread
+     * @return whether the message was refused (and released)
+     */
+    public boolean shed(TransportConnection conn, SipMessage message, long queuedNanos) {
+        if (!(message instanceof SipRequest r) || !r.isMethod(SipRequest.INVITE)) {
+            return false;
+        }
+        try {
+            if (r.to().tag().isPresent()) {
+                return false; // a re-INVITE of a call already taken
+            }
+        } catch (SipParseException e) {
+            return false; // only with validation off; the transaction layer drops it
+        }
+        ctx.metrics().inviteQueueDelay(queuedNanos);
+        ServerConfiguration cfg = ctx.configuration();
+        TransactionLayer l = layer;
+        String why;
+        if (queue.overloaded(queuedNanos, cfg.maxQueueDelay().toNanos(), System.nanoTime())) {
+            why = "queue-delay";
+        } else if (awaitingAck.get() >= cfg.maxSetupsInProgress()) {
+            why = "setups-in-progress";
+        } else {
+            return false;
+        }
+        if (l == null) {
+            return false;
+        }
+        ctx.metrics().callRejected("overload");
+        l.refuseStatelessly(
+                conn, message, 503, "Service Unavailable - server overloaded", OVERLOAD_RETRY_AFTER_SECONDS);
+        overloaded(conn, why, queuedNanos, cfg);
+        return true;
+    }
+
+    /** Event 3101, at most one a second, carrying how many INVITEs were shed since the previous one. */
+    private void overloaded(TransportConnection conn, String why, long queuedNanos, ServerConfiguration cfg) {
+        shedSinceEvent.incrementAndGet();
+        long now = ctx.clock().millis();
+        long refused;
+        synchronized (overloadEventLock) {
+            if (lastOverloadEvent != Long.MIN_VALUE && now - lastOverloadEvent < OVERLOAD_EVENT_INTERVAL_MILLIS) {
+                return;
+            }
+            lastOverloadEvent = now;
+            refused = shedSinceEvent.getAndSet(0);
+        }
+        publish(SecurityEvent.builder(SecurityEventType.SERVER_OVERLOADED, ctx.clock())
+                .message("New calls refused with 503: server overloaded ("
+                        + (why.equals("queue-delay")
+                                ? "INVITE waited " + queuedNanos / 1_000_000 + " ms, server.maxQueueDelayMillis "
+                                        + cfg.maxQueueDelay().toMillis()
+                                : awaitingAck.get() + " answered calls await their ACK, server.maxSetupsInProgress "
+                                        + cfg.maxSetupsInProgress())
+                        + ")")
+                .field("reason", why)
+                .field("peer", conn.remoteAddress())
+                .field("refused", refused)
+                .field("queueDelayMillis", queuedNanos / 1_000_000)
+                .field("maxQueueDelayMillis", cfg.maxQueueDelay().toMillis())
+                .field("setupsInProgress", awaitingAck.get())
+                .field("maxSetupsInProgress", cfg.maxSetupsInProgress())
+                .field("retryAfter", OVERLOAD_RETRY_AFTER_SECONDS)
+                .build());
     }
 
     @Override
@@ -527,9 +655,14 @@ public final class CallController implements DialogHandler {
                 if (!call.ended) {
                     call.accepted = true;
                     ctx.metrics().callAccepted(r.mode());
+                    if (!call.acked) {
+                        call.awaitingAck = true;
+                        awaitingAck.incrementAndGet();
+                    }
                 }
             }
-            LOG.info(
+            // per-call lines are DEBUG: slf4j-simple writes synchronously, and every call has its .json
+            LOG.debug(
                     "Call {} from {} via gateway {} accepted: dial plan {}, {}{}, {}",
                     req.callId(),
                     req.from().uri(),
@@ -798,6 +931,10 @@ public final class CallController implements DialogHandler {
             }
             c.ended = true;
             counted = c.accepted;
+            if (c.awaitingAck) {
+                c.awaitingAck = false;
+                awaitingAck.decrementAndGet();
+            }
         }
         calls.remove(c.dialog.id(), c);
         c.dialog.terminate();
@@ -826,7 +963,7 @@ public final class CallController implements DialogHandler {
             if (counted) {
                 ctx.metrics().callEnded(reason);
             }
-            LOG.info(
+            LOG.debug(
                     "Call {} ended ({}): {} packets, {} lost, {} failed authentication, {} replayed, {} s",
                     c.info.callId(),
                     reason,

@@ -17,4 +17,12 @@ public interface CallMetrics extends MetricsSink {
 
     /** An OPTIONS request was answered 200. */
     void optionsAnswered();
+
+    /**
+     * How long the latest new INVITE waited for the signalling thread (the overload signal). Default:
+     * nothing.
+     *
+     * @param nanos the wait
+     */
+    default void inviteQueueDelay(long nanos) {}
 }

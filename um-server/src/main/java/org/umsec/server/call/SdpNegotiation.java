@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.ThreadLocalRandom;
 import org.umsec.core.HostNames;
 import org.umsec.core.VoipSecurityMode;
 import org.umsec.sip.SipRequest;
@@ -388,8 +389,11 @@ final class SdpNegotiation {
                 .toSdp();
     }
 
-    /** @return a new o= session id */
+    /**
+     * @return a new o= session id: unique enough, not a secret (RFC 4566 §5.2), so no SecureRandom (its
+     *     lock is shared with key generation)
+     */
     static String newSessionId() {
-        return Long.toString(Math.abs(RANDOM.nextLong() % 1_000_000_000L));
+        return Long.toString(ThreadLocalRandom.current().nextLong(1_000_000_000L));
     }
 }

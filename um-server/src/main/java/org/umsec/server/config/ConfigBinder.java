@@ -78,6 +78,8 @@ final class ConfigBinder {
         integer(s, "mediaTimeoutSeconds").map(Duration::ofSeconds).ifPresent(b::mediaTimeout);
         integer(s, "ackTimeoutSeconds").map(Duration::ofSeconds).ifPresent(b::ackTimeout);
         integer(s, "callsPerGateway").ifPresent(b::callsPerGateway);
+        integer(s, "maxQueueDelayMillis").map(Duration::ofMillis).ifPresent(b::maxQueueDelay);
+        integer(s, "maxSetupsInProgress").ifPresent(b::maxSetupsInProgress);
         Map<String, At<Object>> vm = doc.voicemail();
         vm.forEach((k, v) -> b.lines.put("voicemail." + k, v.line()));
         Optional.ofNullable(vm.get("maxBytes")).map(a -> (Long) a.value()).ifPresent(b::voicemailMaxBytes);

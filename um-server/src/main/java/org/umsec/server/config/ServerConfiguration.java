@@ -85,10 +85,19 @@ public final class ServerConfiguration {
     public static final int DEFAULT_MEDIA_PORT_MAX = 39999;
     /** Largest configuration file read, in bytes. */
     public static final int MAX_FILE_BYTES = 1 << 20;
-    /** Default and largest number of calls one gateway may have in progress at once. */
+    /** Default number of calls one gateway may have in progress at once. */
     public static final int DEFAULT_CALLS_PER_GATEWAY = 500;
-    /** Largest number of calls in progress at once, all gateways together. */
-    public static final int MAX_CALLS = 1000;
+    /**
+     * Largest number of calls in progress at once, all gateways together (and the largest
+     * {@code server.callsPerGateway}): 1,500 calls/s with a 1 s hold keep about 2,000 calls up.
+     */
+    public static final int MAX_CALLS = 10_000;
+    /** Default {@code server.maxQueueDelayMillis}: how long a new INVITE may wait for the signalling thread. */
+    public static final Duration DEFAULT_MAX_QUEUE_DELAY = Duration.ofMillis(1000);
+    /** Largest {@code server.maxQueueDelayMillis}. */
+    public static final Duration MAX_QUEUE_DELAY = Duration.ofSeconds(30);
+    /** Default {@code server.maxSetupsInProgress}: answered calls whose ACK has not arrived yet. */
+    public static final int DEFAULT_MAX_SETUPS_IN_PROGRESS = 1_000;
     /** Name used in problems for a configuration built in code. */
     public static final String CODE_SOURCE = "<configuration>";
     /** Resource holding the embedded default configuration. */
@@ -111,6 +120,8 @@ public final class ServerConfiguration {
     private final Duration mediaTimeout;
     private final Duration ackTimeout;
     private final int callsPerGateway;
+    private final Duration maxQueueDelay;
+    private final int maxSetupsInProgress;
     private final Duration rtcpInterval;
     private final int selfSignedValidityDays;
     private final String admin;
@@ -148,6 +159,8 @@ public final class ServerConfiguration {
         mediaTimeout = b.mediaTimeout;
         ackTimeout = b.ackTimeout;
         callsPerGateway = b.callsPerGateway;
+        maxQueueDelay = b.maxQueueDelay;
+        maxSetupsInProgress = b.maxSetupsInProgress;
         rtcpInterval = b.rtcpInterval;
         selfSignedValidityDays = b.selfSignedValidityDays;
         admin = b.admin;
@@ -404,6 +417,25 @@ public final class ServerConfiguration {
         return callsPerGateway;
     }
 
+    /**
+     * @return how long a new INVITE may wait for the signalling thread after it was read
+     *     ({@code server.maxQueueDelayMillis}); one that waited longer is refused with 503 and Retry-After
+     *     before any transaction, dialog or media work, so that a server beyond its capacity keeps
+     *     completing the calls it took instead of answering every call too late
+     */
+    public Duration maxQueueDelay() {
+        return maxQueueDelay;
+    }
+
+    /**
+     * @return most calls answered (200 OK sent) and still waiting for their ACK
+     *     ({@code server.maxSetupsInProgress}); beyond it new INVITEs are refused like those that waited
+     *     longer than {@link #maxQueueDelay()}
+     */
+    public int maxSetupsInProgress() {
+        return maxSetupsInProgress;
+    }
+
     /** @return how often RTCP reports are sent during a call (RFC 3550 §6.2: 5 s) */
     public Duration rtcpInterval() {
         return rtcpInterval;
@@ -624,6 +656,8 @@ public final class ServerConfiguration {
         b.mediaTimeout = mediaTimeout;
         b.ackTimeout = ackTimeout;
         b.callsPerGateway = callsPerGateway;
+        b.maxQueueDelay = maxQueueDelay;
+        b.maxSetupsInProgress = maxSetupsInProgress;
         b.rtcpInterval = rtcpInterval;
         b.selfSignedValidityDays = selfSignedValidityDays;
         b.admin = admin;
@@ -673,6 +707,8 @@ public final class ServerConfiguration {
         private Duration mediaTimeout = DEFAULT_MEDIA_TIMEOUT;
         private Duration ackTimeout = DEFAULT_ACK_TIMEOUT;
         private int callsPerGateway = DEFAULT_CALLS_PER_GATEWAY;
+        private Duration maxQueueDelay = DEFAULT_MAX_QUEUE_DELAY;
+        private int maxSetupsInProgress = DEFAULT_MAX_SETUPS_IN_PROGRESS;
         private Duration rtcpInterval = Duration.ofSeconds(5);
         private int selfSignedValidityDays = 365;
         private String admin = ADMIN_OFF;
@@ -923,6 +959,26 @@ public final class ServerConfiguration {
          */
         public Builder callsPerGateway(int n) {
             callsPerGateway = n;
+            return this;
+        }
+
+        /**
+         * @param d how long a new INVITE may wait for the signalling thread, 1 ms..{@code MAX_QUEUE_DELAY}
+         *     (default 1 s; {@code server.maxQueueDelayMillis})
+         * @return this
+         */
+        public Builder maxQueueDelay(Duration d) {
+            maxQueueDelay = Objects.requireNonNull(d, "maxQueueDelay");
+            return this;
+        }
+
+        /**
+         * @param n most answered calls waiting for their ACK, 1..{@value #MAX_CALLS} (default
+         *     {@value #DEFAULT_MAX_SETUPS_IN_PROGRESS}; {@code server.maxSetupsInProgress})
+         * @return this
+         */
+        public Builder maxSetupsInProgress(int n) {
+            maxSetupsInProgress = n;
             return this;
         }
 
@@ -1193,6 +1249,19 @@ public final class ServerConfiguration {
                         Severity.ERROR,
                         at("server.callsPerGateway"),
                         "server.callsPerGateway must be 1.." + MAX_CALLS + ", was " + callsPerGateway));
+            }
+            if (maxQueueDelay.toMillis() < 1 || maxQueueDelay.compareTo(MAX_QUEUE_DELAY) > 0) {
+                p.add(problem(
+                        Severity.ERROR,
+                        at("server.maxQueueDelayMillis"),
+                        "server.maxQueueDelayMillis must be 1.." + MAX_QUEUE_DELAY.toMillis() + ", was "
+                                + maxQueueDelay.toMillis()));
+            }
+            if (maxSetupsInProgress < 1 || maxSetupsInProgress > MAX_CALLS) {
+                p.add(problem(
+                        Severity.ERROR,
+                        at("server.maxSetupsInProgress"),
+                        "server.maxSetupsInProgress must be 1.." + MAX_CALLS + ", was " + maxSetupsInProgress));
             }
             if (voicemailMaxBytes < 1024) {
                 p.add(problem(

@@ -56,6 +56,8 @@ final class YamlConfigReader {
             "revocation",
             "callsPerGateway",
             "edgeProxies",
+            "maxQueueDelayMillis",
+            "maxSetupsInProgress",
             "admin");
     static final Set<String> DIAL_PLAN_KEYS = Set.of(
             "name",
@@ -374,7 +376,9 @@ final class YamlConfigReader {
                 "ackTimeoutSeconds",
                 "rtcpIntervalSeconds",
                 "selfSignedValidityDays",
-                "callsPerGateway")) {
+                "callsPerGateway",
+                "maxQueueDelayMillis",
+                "maxSetupsInProgress")) {
             kinds.put(k, Kind.INT);
         }
         kinds.put("dialPlans", Kind.STRING_LIST);

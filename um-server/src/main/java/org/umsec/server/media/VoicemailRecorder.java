@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -164,8 +165,27 @@ public final class VoicemailRecorder implements CallHandler {
      * @return {@code <UTC time>_<caller>_<Call-ID>}, with unsafe characters replaced
      */
     public static String baseName(CallInfo info) {
-        String caller = info.caller().replaceFirst("^(?i)sips?:", "");
-        return STAMP.format(info.started()) + "_" + safe(caller, 48) + "_" + safe(info.callId(), 64);
+        String caller = info.caller();
+        if (caller.regionMatches(true, 0, "sips:", 0, 5)) {
+            caller = caller.substring(5);
+        } else if (caller.regionMatches(true, 0, "sip:", 0, 4)) {
+            caller = caller.substring(4);
+        }
+        return stamp(info.started()) + "_" + safe(caller, 48) + "_" + safe(info.callId(), 64);
+    }
+
+    /** The last second formatted, reused: every call of that second has the same stamp. */
+    private static volatile Stamp lastStamp = new Stamp(Long.MIN_VALUE, "");
+
+    private record Stamp(long epochSecond, String text) {}
+
+    private static String stamp(java.time.Instant t) {
+        Stamp s = lastStamp;
+        if (s.epochSecond() != t.getEpochSecond()) {
+            s = new Stamp(t.getEpochSecond(), STAMP.format(t));
+            lastStamp = s;
+        }
+        return s.text();
     }
 
     /**
@@ -177,11 +197,24 @@ public final class VoicemailRecorder implements CallHandler {
      * @return the safe part
      */
     public static String safe(String s, int max) {
-        String t = s.replaceAll("[^A-Za-z0-9.+-]", "-").replaceAll("-{2,}", "-");
-        if (t.startsWith(".")) {
-            t = "-" + t.substring(1);
+        // one pass, no regular expression: this runs for every call
+        StringBuilder t = new StringBuilder(Math.min(s.length(), max + 1));
+        for (int i = 0; i < s.length() && t.length() <= max; i++) {
+            char c = s.charAt(i);
+            boolean keep = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '+';
+            if (keep) {
+                t.append(c);
+            } else if (t.length() == 0 || t.charAt(t.length() - 1) != '-') {
+                t.append('-'); // a run of replaced characters and hyphens becomes one hyphen
+            }
         }
-        return t.length() > max ? t.substring(0, max) : t.isEmpty() ? "unknown" : t;
+        if (t.length() > 0 && t.charAt(0) == '.') {
+            t.setCharAt(0, '-');
+        }
+        if (t.length() > max) {
+            t.setLength(max);
+        }
+        return t.length() == 0 ? "unknown" : t.toString();
     }
 
     /** @return the largest recording file, in bytes */
@@ -213,6 +246,40 @@ public final class VoicemailRecorder implements CallHandler {
                 .field("minFreeBytes", minFreeBytes)
                 .build());
         return Optional.of(why);
+    }
+
+    /**
+     * Reads free space through the directory's {@link FileStore}, found once: finding it parses the mount
+     * table, reading it is one {@code statvfs}, and this runs for every new call. Until the directory
+     * exists, and again after a failed read, the store is looked up afresh.
+     */
+    static final class FreeSpace implements ToLongFunction<Path> {
+        private volatile Path storeOf;
+        private volatile FileStore store;
+
+        @Override
+        public long applyAsLong(Path dir) {
+            FileStore s = store;
+            if (s != null && dir.equals(storeOf)) {
+                try {
+                    return s.getUsableSpace();
+                } catch (IOException | SecurityException e) {
+                    store = null;
+                    return -1;
+                }
+            }
+            if (Files.isDirectory(dir)) {
+                try {
+                    FileStore found = Files.getFileStore(dir);
+                    storeOf = dir;
+                    store = found;
+                    return found.getUsableSpace();
+                } catch (IOException | SecurityException e) {
+                    return -1;
+                }
+            }
+            return usableSpace(dir);
+        }
     }
 
     /** Usable bytes of the file system holding {@code dir} (or its nearest existing parent), -1 if unreadable. */
@@ -384,7 +451,7 @@ public final class VoicemailRecorder implements CallHandler {
         private long minFreeBytes = ServerConfiguration.DEFAULT_VOICEMAIL_MIN_FREE_BYTES;
         private SecurityEventListener events = e -> {};
         private Clock clock = Clock.systemUTC();
-        private ToLongFunction<Path> freeSpace = VoicemailRecorder::usableSpace;
+        private ToLongFunction<Path> freeSpace = new FreeSpace();
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");

@@ -86,6 +86,7 @@ public final class TransactionLayer {
     private final Duration inviteAnswerTimeout;
     private final int maxServerTransactions;
     private final boolean sendTrying;
+    private final Duration tryingDelay;
     private final SecureRandom random;
     private final Map<String, ServerTx> servers = new ConcurrentHashMap<>();
     private final Map<String, ClientTx> clients = new ConcurrentHashMap<>();
@@ -94,6 +95,8 @@ public final class TransactionLayer {
     private final Clock clock;
     private final Map<InetAddress, AtomicInteger> perPeer = new ConcurrentHashMap<>();
     private final Map<InetAddress, long[]> refusedPerPeer = new ConcurrentHashMap<>();
+    /** To tag of every {@link #refuseStatelessly} response: the ACKs that carry it are absorbed. */
+    private final String statelessTag;
 
     private TransactionLayer(Builder b) {
         this.handler = Objects.requireNonNull(b.handler, "handler");
@@ -102,10 +105,12 @@ public final class TransactionLayer {
         this.inviteAnswerTimeout = b.inviteAnswerTimeout;
         this.maxServerTransactions = b.maxServerTransactions;
         this.sendTrying = b.sendTrying;
+        this.tryingDelay = b.tryingDelay;
         this.random = b.random;
         this.maxPerPeer = b.maxPerPeer;
         this.events = b.events;
         this.clock = b.clock;
+        this.statelessTag = "sl" + newTag();
     }
 
     /** A builder; handler and scheduler are required. */
@@ -148,6 +153,10 @@ public final class TransactionLayer {
      * @param message    a request or response (ownership passes to the layer)
      */
     public void onMessage(SipConnection connection, SipMessage message) {
+        if (isStatelessAck(message)) {
+            message.release(); // the ACK of a refusal sent without a transaction: nothing to match (§17.2.1)
+            return;
+        }
         SipMessage copy;
         try {
             copy = message.copy();
@@ -163,6 +172,60 @@ public final class TransactionLayer {
         } catch (SipParseException e) {
             // Only reachable when the decoder's validation was switched off.
             LOG.debug("dropping malformed message from {}: {}", connection.remoteAddress(), e.getMessage());
+        }
+    }
+
+    /**
+     * Refuses a request without creating a transaction or anything else that lasts: RFC 3261 §8.2.7
+     * stateless UAS behaviour, for load shedding, where a transaction per refused request would be the
+     * very work the server cannot afford. The response copies the request's Via, From, To, Call-ID and
+     * CSeq, adds a To tag when the request has none (the same tag for every such refusal of this layer) and
+     * {@code Retry-After}; the peer's ACK for it (RFC 3261 §17.1.1.3) carries that tag and is dropped by
+     * {@link #onMessage} before anything else looks at it. An ACK is never answered; a request whose
+     * response cannot be built (it cannot be: the decoder has checked its headers) is only released.
+     *
+     * @param connection where the request came from
+     * @param message the request, owned by the layer from now on (released here)
+     * @param status a final status, 300..699
+     * @param reason the reason phrase
+     * @param retryAfterSeconds the Retry-After value in seconds, or a negative number for none
+     * @throws IllegalArgumentException if status is not a final non-2xx status
+     */
+    public void refuseStatelessly(
+            SipConnection connection, SipMessage message, int status, String reason, long retryAfterSeconds) {
+        if (status < 300 || status > 699) {
+            message.release();
+            throw new IllegalArgumentException("a refusal needs a final status 300..699: " + status);
+        }
+        SipResponse response = null;
+        try {
+            if (message instanceof SipRequest req && !req.isMethod(SipRequest.ACK)) {
+                SipResponse.Builder b = req.createResponse(status).reason(reason);
+                if (req.to().tag().isEmpty()) {
+                    b.toTag(statelessTag);
+                }
+                if (retryAfterSeconds >= 0) {
+                    b.header("Retry-After", Long.toString(retryAfterSeconds));
+                }
+                response = b.build();
+            }
+        } catch (SipParseException | IllegalArgumentException e) {
+            LOG.debug("no stateless response to a request from {}: {}", connection.remoteAddress(), e.toString());
+        } finally {
+            message.release();
+        }
+        if (response != null) {
+            connection.send(response);
+        }
+    }
+
+    private boolean isStatelessAck(SipMessage m) {
+        try {
+            return m instanceof SipRequest r
+                    && r.isMethod(SipRequest.ACK)
+                    && r.to().tag().filter(statelessTag::equals).isPresent();
+        } catch (SipParseException e) {
+            return false; // only with validation off: left to the usual path, which drops it
         }
     }
 
@@ -238,10 +301,14 @@ public final class TransactionLayer {
             LOG.debug("request retransmission or merge for {} ignored", key);
             return;
         }
-        if (tx.invite && sendTrying) {
-            conn.send(req.createResponse(100).build());
+        if (tx.invite && sendTrying && !tryingDelay.isZero()) {
+            tx.startTryingTimer(tryingDelay); // 100 only if no response comes first (RFC 3261 §17.2.1)
+        } else {
+            if (tx.invite && sendTrying) {
+                conn.send(req.createResponse(100).build());
+            }
+            tx.startGuard(tx.invite ? inviteAnswerTimeout : timer64T1);
         }
-        tx.startGuard(tx.invite ? inviteAnswerTimeout : timer64T1);
         try {
             handler.onRequest(tx);
         } catch (RuntimeException e) {
@@ -435,6 +502,7 @@ public final class TransactionLayer {
         final String localTag;
         private int state = PROCEEDING;
         private boolean finalSent;
+        private boolean provisionalSent;
         private TimerScheduler.Timeout timer;
         private InetAddress peer;
 
@@ -456,6 +524,26 @@ public final class TransactionLayer {
 
         synchronized void startGuard(Duration d) {
             timer = layer.scheduler.schedule(this::guardExpired, d);
+        }
+
+        /** The first stage of an INVITE's guard: 100 Trying when nothing was sent by then, then the guard. */
+        synchronized void startTryingTimer(Duration d) {
+            timer = layer.scheduler.schedule(this::tryingDue, d);
+        }
+
+        private void tryingDue() {
+            synchronized (this) {
+                if (finalSent || state == TERMINATED) {
+                    return;
+                }
+                Duration rest = layer.inviteAnswerTimeout.minus(layer.tryingDelay);
+                timer = layer.scheduler.schedule(this::guardExpired, rest.isNegative() ? Duration.ZERO : rest);
+                if (!provisionalSent) {
+                    provisionalSent = true;
+                    // under the lock: a final response decided after this goes out after the 100
+                    connection.send(request.createResponse(100).build());
+                }
+            }
         }
 
         private void guardExpired() {
@@ -530,6 +618,9 @@ public final class TransactionLayer {
                     response.release();
                     return false;
                 }
+                if (response.status() < 200) {
+                    provisionalSent = true;
+                }
                 if (response.status() >= 200) {
                     finalSent = true;
                     cancelTimer();
@@ -544,10 +635,10 @@ public final class TransactionLayer {
                     }
                 }
             }
-            connection.send(response);
             if (terminate) {
-                terminate();
+                terminate(); // first: once the peer has the response, the transaction is gone from the table
             }
+            connection.send(response);
             return true;
         }
 
@@ -735,6 +826,7 @@ public final class TransactionLayer {
         private SecurityEventListener events;
         private Clock clock = Clock.systemUTC();
         private boolean sendTrying = true;
+        private Duration tryingDelay = Duration.ZERO;
         private SecureRandom random = new SecureRandom();
 
         private Builder() {}
@@ -816,6 +908,23 @@ public final class TransactionLayer {
         /** Whether INVITEs get 100 Trying at once (default true). */
         public Builder sendTrying(boolean b) {
             sendTrying = b;
+            return this;
+        }
+
+        /**
+         * Sends an INVITE's 100 Trying only when neither a provisional nor a final response has gone out
+         * this long after the layer took the INVITE (RFC 3261 §17.2.1 requires the 100 unless the TU answers
+         * within 200 ms). A server that answers at once saves a response per call; default zero: the 100
+         * goes out at once.
+         *
+         * @param d the delay, 0..1 s
+         * @return this
+         */
+        public Builder tryingDelay(Duration d) {
+            if (d.isNegative() || d.compareTo(Duration.ofSeconds(1)) > 0) {
+                throw new IllegalArgumentException("trying delay must be 0..1 s: " + d);
+            }
+            tryingDelay = d;
             return this;
         }
 

@@ -26,6 +26,21 @@ public interface SipMessageHandler {
     void onMessage(TransportConnection connection, SipMessage message);
 
     /**
+     * Like {@link #onMessage(TransportConnection, SipMessage)}, also told how long the message waited
+     * for the handler executor after it was decoded: the signalling backlog, which a server under
+     * overload uses to refuse new work early (load shedding) instead of answering it too late. This is
+     * the method the transport calls; the default ignores the delay.
+     *
+     * @param connection where the message came from; answer on it
+     * @param message the request or response, owned by the handler from now on
+     * @param queuedNanos nanoseconds between decoding and this call; 0 when the handler runs on the I/O
+     *     thread
+     */
+    default void onMessage(TransportConnection connection, SipMessage message, long queuedNanos) {
+        onMessage(connection, message);
+    }
+
+    /**
      * The connection closed (called once, on its I/O thread). Default: nothing.
      *
      * @param connection the connection

@@ -121,6 +121,71 @@ class TransactionLayerTest {
     }
 
     @Test
+    void withATryingDelayThe100GoesOutOnlyWhenTheAnswerIsLate() {
+        TransactionLayer delayed = TransactionLayer.builder()
+                .handler(app)
+                .scheduler(scheduler)
+                .tryingDelay(Duration.ofMillis(200))
+                .inviteAnswerTimeout(Duration.ofSeconds(10))
+                .build();
+        // answered at once: no 100 at all, and no timer left behind
+        delayed.onMessage(conn, request("INVITE", "z9hG4bKd1"));
+        assertThat(conn.sent).isEmpty();
+        ServerTransaction quick = received.get(0);
+        quick.respond(quick.createResponse(486).build());
+        scheduler.advance(Duration.ofMillis(300));
+        assertThat(conn.sent).hasSize(1);
+        assertThat(status(0)).isEqualTo(486);
+        // answered late: the 100 after 200 ms, then the final answer
+        delayed.onMessage(conn, request("INVITE", "z9hG4bKd2"));
+        scheduler.advance(Duration.ofMillis(199));
+        assertThat(conn.sent).hasSize(1);
+        scheduler.advance(Duration.ofMillis(1));
+        assertThat(status(1)).isEqualTo(100);
+        ServerTransaction late = received.get(1);
+        late.respond(late.createResponse(200).build());
+        assertThat(status(2)).isEqualTo(200);
+        // a provisional answer first: no 100; never answered: 408 at the answer timeout
+        delayed.onMessage(conn, request("INVITE", "z9hG4bKd3"));
+        ServerTransaction ringing = received.get(2);
+        ringing.respond(ringing.createResponse(180).build());
+        scheduler.advance(Duration.ofMillis(200));
+        assertThat(status(3)).isEqualTo(180);
+        assertThat(conn.sent).hasSize(4);
+        scheduler.advance(Duration.ofSeconds(10));
+        assertThat(status(4)).isEqualTo(408);
+    }
+
+    @Test
+    void statelessRefusalLeavesNothingAndItsAckIsAbsorbed() {
+        SipRequest invite = request("INVITE", "z9hG4bKs1");
+        layer.refuseStatelessly(conn, invite.copy(), 503, "Service Unavailable - overloaded", 2);
+        assertThat(status(0)).isEqualTo(503);
+        SipResponse refusal = (SipResponse) conn.sent.get(0);
+        assertThat(refusal.header("Retry-After")).contains("2");
+        assertThat(refusal.to().tag()).isPresent();
+        assertThat(received).isEmpty();
+        assertThat(layer.serverTransactionCount()).isZero();
+        assertThat(scheduler.pending()).isZero();
+        // the peer's ACK carries the refusal's To tag: absorbed, the application never sees it
+        SipRequest ack = SipRequest.builder("ACK", invite.requestUri())
+                .header("Via", invite.topVia().toString())
+                .from(invite.from())
+                .to(refusal.to())
+                .callId(invite.callId())
+                .cseq(invite.cseq().sequence())
+                .build();
+        layer.onMessage(conn, ack);
+        assertThat(acks).isEmpty();
+        assertThat(conn.sent).hasSize(1);
+        // an ACK is never answered, and a refusal must be final
+        layer.refuseStatelessly(conn, sameTx(invite, "ACK"), 503, "x", -1);
+        assertThat(conn.sent).hasSize(1);
+        assertThatThrownBy(() -> layer.refuseStatelessly(conn, invite.copy(), 200, "OK", -1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void timerHEndsTheTransactionWhenNoAckComes() {
         layer.onMessage(conn, request("INVITE", "z9hG4bKi2"));
         ServerTransaction tx = received.get(0);

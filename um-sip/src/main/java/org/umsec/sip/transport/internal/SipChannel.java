@@ -69,7 +69,9 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
     private final long id;
     private final CompletableFuture<TransportConnection> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    private final Queue<SipMessage> backlog = new ConcurrentLinkedQueue<>();
+    /** Messages waiting for the handler executor, each with the {@code System.nanoTime()} it was queued at. */
+    private final Queue<Queued> backlog = new ConcurrentLinkedQueue<>();
+
     private final AtomicInteger pending = new AtomicInteger();
     private volatile boolean backlogPaused;
     private volatile TlsSessionInfo tls;
@@ -621,10 +623,10 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
     private void dispatch(ChannelHandlerContext ctx, SipMessage m) {
         Executor ex = ep.handlerExecutor();
         if (ex == null) {
-            invoke(m);
+            invoke(m, 0);
             return;
         }
-        backlog.add(m);
+        backlog.add(new Queued(m, System.nanoTime()));
         int n = pending.incrementAndGet();
         if (n >= ep.maxPendingMessages() && !backlogPaused) {
             backlogPaused = true;
@@ -635,9 +637,9 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 ex.execute(() -> drain(ctx));
             } catch (RejectedExecutionException e) {
                 LOG.warn("handler executor refused work; closing {}", this);
-                SipMessage q;
+                Queued q;
                 while ((q = backlog.poll()) != null) {
-                    ReferenceCountUtil.release(q);
+                    ReferenceCountUtil.release(q.message);
                 }
                 pending.set(0);
                 ctx.close();
@@ -648,9 +650,9 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
     private void drain(ChannelHandlerContext ctx) {
         int low = ep.maxPendingMessages() / 2;
         while (true) {
-            SipMessage m = backlog.poll();
-            if (m != null) {
-                invoke(m);
+            Queued q = backlog.poll();
+            if (q != null) {
+                invoke(q.message, System.nanoTime() - q.queuedAt);
             }
             int left = pending.decrementAndGet();
             if (backlogPaused && left <= low) {
@@ -663,12 +665,23 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
         }
     }
 
-    private void invoke(SipMessage m) {
+    private void invoke(SipMessage m, long queuedNanos) {
         try {
             // the handler owns the message from here on
-            ep.handler().onMessage(this, m);
+            ep.handler().onMessage(this, m, queuedNanos);
         } catch (RuntimeException e) {
             LOG.warn("SIP message handler failed on a message from {}", this, e);
+        }
+    }
+
+    /** A message in the backlog and when it was queued (the handler learns how long it waited). */
+    private static final class Queued {
+        final SipMessage message;
+        final long queuedAt;
+
+        Queued(SipMessage message, long queuedAt) {
+            this.message = message;
+            this.queuedAt = queuedAt;
         }
     }
 
