@@ -86,6 +86,7 @@ public enum SecurityEventType {
      * the number refused since the previous one.
      */
     SERVER_OVERLOADED(3101, Severity.WARNING, "New calls refused: server overloaded"),
+    /**
      * A request carried an edge-proxy gateway assertion ({@code X-Umsec-Gateway}) but did not come from a
      * configured edge proxy over mutual TLS: the header was ignored and the request judged by its real
      * sender (a gateway or attacker trying to pass for another gateway).

@@ -245,21 +245,6 @@ public final class CallController implements DialogHandler {
         }
     }
 
-    @Override
-    public void onAck(Dialog dialog, SipRequest ack) {
-        ActiveCall c = calls.get(dialog.id());
-        if (c == null) {
-            return;
-        }
-        synchronized (c) {
-            c.acked = true;
-            if (c.awaitingAck) {
-                c.awaitingAck = false;
-                awaitingAck.decrementAndGet();
-            }
-        }
-    }
-
     /**
      * Load shedding, called for every message a connection delivers before the transaction layer sees
      * it: a new INVITE (no To tag) that waited longer than {@code server.maxQueueDelayMillis} for the
@@ -364,6 +349,11 @@ public final class CallController implements DialogHandler {
         }
         SdpNegotiation.Media current;
         synchronized (c) {
+            c.acked = true;
+            if (c.awaitingAck) {
+                c.awaitingAck = false;
+                awaitingAck.decrementAndGet();
+            }
             if (c.ended || c.lateOfferCSeq != ack.cseq().sequence()) {
                 return; // the ACK of a 2xx that carried an answer: nothing to negotiate
             }
