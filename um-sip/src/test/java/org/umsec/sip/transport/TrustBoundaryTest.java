@@ -165,7 +165,9 @@ class TrustBoundaryTest {
         assertThat(c.isOpen()).isTrue();
 
         lab.store.addCrl(lab.pki.revoke(gw.certificate()));
-        assertThat(s.revalidate().get(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo(1);
+        // the store's trust listener re-checks the connections by itself when the CRL arrives, and may
+        // close this one before the explicit call below looks: between them, exactly this peer is closed
+        assertThat(s.revalidate().get(WAIT_SECONDS, TimeUnit.SECONDS)).isBetween(0, 1);
         c.closeFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
         SecurityEvent e = lab.awaitEvent(SecurityEventType.UNTRUSTED_PEER_REFUSED);
         assertThat(e.field("phase")).contains("established");
