@@ -97,6 +97,13 @@ public final class UmsecServer implements AutoCloseable {
     private final SecurityEventBus bus = new SecurityEventBus();
     private final ServerMetrics metrics = new ServerMetrics();
     private final CallHandler customHandler;
+    /**
+     * Calls of one signalling connection handled at once (um-sip handler lanes by Call-ID): the cores, at
+     * least 2, at most 16.
+     */
+    static final int SIGNALLING_LANES =
+            Math.min(16, Math.max(2, Runtime.getRuntime().availableProcessors()));
+
     private final Optional<Path> configFile;
     private final boolean watchStore;
     private final boolean watchConfigFile;
@@ -141,7 +148,7 @@ public final class UmsecServer implements AutoCloseable {
         this.scheduler = s;
         AtomicInteger c = new AtomicInteger();
         // SIP requests are handled here, not on um-sip's I/O threads: answering a call opens media
-        // sockets and recording files. um-sip keeps each connection's messages in order.
+        // sockets and recording files. um-sip keeps each call's messages in order.
         this.signalling = Executors.newCachedThreadPool(r -> daemon(r, "umsec-sip-" + c.incrementAndGet()));
         AtomicInteger ends = new AtomicInteger();
         this.callEnder = Executors.newCachedThreadPool(r -> daemon(r, "umsec-call-end-" + ends.incrementAndGet()));

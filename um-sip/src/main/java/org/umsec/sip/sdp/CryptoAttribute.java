@@ -129,7 +129,7 @@ public final class CryptoAttribute {
      * @throws SdpParseException when malformed (bad tag, missing suite, key not base64, bad lifetime/MKI)
      */
     public static CryptoAttribute parse(String value) throws SdpParseException {
-        String[] f = value.trim().split("[ \t]+");
+        String[] f = fields(value.trim());
         if (f.length < 3) {
             throw new SdpParseException("a=crypto needs tag, suite and key parameters: " + value);
         }
@@ -154,6 +154,27 @@ public final class CryptoAttribute {
         } catch (IllegalArgumentException e) {
             throw new SdpParseException(e.getMessage());
         }
+    }
+
+    /** The fields of a trimmed value, separated by runs of spaces and tabs (as {@code split("[ \t]+")}). */
+    static String[] fields(String v) {
+        List<String> out = new ArrayList<>(4);
+        int i = 0;
+        int n = v.length();
+        while (i < n) {
+            int start = i;
+            while (i < n && v.charAt(i) != ' ' && v.charAt(i) != '\t') {
+                i++;
+            }
+            out.add(v.substring(start, i));
+            while (i < n && (v.charAt(i) == ' ' || v.charAt(i) == '\t')) {
+                i++;
+            }
+        }
+        if (out.isEmpty()) {
+            out.add(""); // "".split(...) is [""]
+        }
+        return out.toArray(new String[0]);
     }
 
     private static KeyParam parseKeyParam(String kp) throws SdpParseException {

@@ -87,6 +87,7 @@ public final class SipClient implements AutoCloseable {
                 b.tls == null ? null : b.tls.engine().resolve(),
                 b.handlerExecutor,
                 options.maxPendingMessages(),
+                options.handlerLanes(),
                 null,
                 options.decoderConfig().answerKeepAlivePings(),
                 trace,
@@ -381,6 +382,18 @@ public final class SipClient implements AutoCloseable {
          */
         public Builder maxPendingMessages(int n) {
             options.maxPendingMessages(n);
+            return this;
+        }
+
+        /**
+         * Lets the handler executor run up to {@code n} messages of one connection at once, one Call-ID
+         * always in one lane and in order ({@link TransportOptions.Builder#handlerLanes}).
+         *
+         * @param n lanes, 1 to {@value TransportOptions#MAX_HANDLER_LANES} (default 1)
+         * @return this
+         */
+        public Builder handlerLanes(int n) {
+            options.handlerLanes(n);
             return this;
         }
 

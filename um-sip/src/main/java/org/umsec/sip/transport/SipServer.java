@@ -225,6 +225,7 @@ public final class SipServer implements AutoCloseable {
                 b.tlsEnabled ? b.tls.engine().resolve() : null,
                 b.handlerExecutor,
                 options.maxPendingMessages(),
+                options.handlerLanes(),
                 b.preAuthTimeout,
                 options.decoderConfig().answerKeepAlivePings(),
                 trace,
@@ -834,6 +835,18 @@ public final class SipServer implements AutoCloseable {
          */
         public Builder maxPendingMessages(int n) {
             options.maxPendingMessages(n);
+            return this;
+        }
+
+        /**
+         * Lets the handler executor run up to {@code n} messages of one connection at once, one Call-ID
+         * always in one lane and in order ({@link TransportOptions.Builder#handlerLanes}).
+         *
+         * @param n lanes, 1 to {@value TransportOptions#MAX_HANDLER_LANES} (default 1)
+         * @return this
+         */
+        public Builder handlerLanes(int n) {
+            options.handlerLanes(n);
             return this;
         }
 

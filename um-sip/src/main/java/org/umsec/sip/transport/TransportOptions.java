@@ -16,6 +16,9 @@ import org.umsec.sip.codec.SipDecoderConfig;
  * }</pre>
  */
 public final class TransportOptions {
+    /** Most handler lanes per connection ({@link Builder#handlerLanes}). */
+    public static final int MAX_HANDLER_LANES = 64;
+
     private static final TransportOptions DEFAULTS = new Builder().build();
 
     private final IoMode ioMode;
@@ -23,6 +26,7 @@ public final class TransportOptions {
     private final Duration handshakeTimeout;
     private final Duration idleTimeout;
     private final int maxPendingMessages;
+    private final int handlerLanes;
     private final int writeLowWaterMark;
     private final int writeHighWaterMark;
     private final SipDecoderConfig decoderConfig;
@@ -35,6 +39,7 @@ public final class TransportOptions {
         this.handshakeTimeout = b.handshakeTimeout;
         this.idleTimeout = b.idleTimeout;
         this.maxPendingMessages = b.maxPendingMessages;
+        this.handlerLanes = b.handlerLanes;
         this.writeLowWaterMark = b.writeLowWaterMark;
         this.writeHighWaterMark = b.writeHighWaterMark;
         this.decoderConfig = b.decoderConfig;
@@ -60,6 +65,7 @@ public final class TransportOptions {
         b.handshakeTimeout = handshakeTimeout;
         b.idleTimeout = idleTimeout;
         b.maxPendingMessages = maxPendingMessages;
+        b.handlerLanes = handlerLanes;
         b.writeLowWaterMark = writeLowWaterMark;
         b.writeHighWaterMark = writeHighWaterMark;
         b.decoderConfig = decoderConfig;
@@ -93,6 +99,14 @@ public final class TransportOptions {
         return maxPendingMessages;
     }
 
+    /**
+     * @return how many of one connection's messages the handler executor may run at once: messages are
+     *     spread over this many lanes by Call-ID, each lane in arrival order (1: the whole connection in order)
+     */
+    public int handlerLanes() {
+        return handlerLanes;
+    }
+
     /** @return unsent bytes below which reading resumes */
     public int writeLowWaterMark() {
         return writeLowWaterMark;
@@ -121,7 +135,8 @@ public final class TransportOptions {
     @Override
     public String toString() {
         return "TransportOptions{io=" + ioMode + "/" + ioThreads + ", handshake=" + handshakeTimeout + ", idle="
-                + idleTimeout + ", pending=" + maxPendingMessages + ", water=" + writeLowWaterMark + ".."
+                + idleTimeout + ", pending=" + maxPendingMessages + ", lanes=" + handlerLanes
+                + ", water=" + writeLowWaterMark + ".."
                 + writeHighWaterMark + ", trace=" + sipTrace + (traceKeys ? "+keys" : "") + "}";
     }
 
@@ -132,6 +147,7 @@ public final class TransportOptions {
         private Duration handshakeTimeout = Duration.ofSeconds(SipServer.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS);
         private Duration idleTimeout = Duration.ofSeconds(SipServer.DEFAULT_IDLE_TIMEOUT_SECONDS);
         private int maxPendingMessages = SipServer.DEFAULT_MAX_PENDING_MESSAGES;
+        private int handlerLanes = 1;
         private int writeLowWaterMark = SipServer.DEFAULT_WRITE_LOW_WATER_MARK;
         private int writeHighWaterMark = SipServer.DEFAULT_WRITE_HIGH_WATER_MARK;
         private SipDecoderConfig decoderConfig = SipDecoderConfig.defaults();
@@ -202,6 +218,27 @@ public final class TransportOptions {
                 throw new IllegalArgumentException("maxPendingMessages must be at least 1: " + n);
             }
             this.maxPendingMessages = n;
+            return this;
+        }
+
+        /**
+         * Lets the handler executor run up to {@code n} messages of one connection at once. A
+         * connection's messages are spread over {@code n} lanes by a hash of their Call-ID: all messages
+         * with one Call-ID (a call's requests and responses, its transactions, its dialog, CANCEL and
+         * ACK) go to one lane and are handled in arrival order; different calls on one connection (a
+         * gateway's or an edge proxy's trunk) are handled in parallel. A message without a usable Call-ID
+         * goes to the first lane. Reading still pauses at {@link #maxPendingMessages} waiting messages of
+         * the connection, all lanes together. Only with a handler executor; the handler must then be
+         * thread-safe across the calls of one connection.
+         *
+         * @param n lanes, 1 to {@value #MAX_HANDLER_LANES} (default 1: the whole connection in order)
+         * @return this
+         */
+        public Builder handlerLanes(int n) {
+            if (n < 1 || n > MAX_HANDLER_LANES) {
+                throw new IllegalArgumentException("handlerLanes must be 1.." + MAX_HANDLER_LANES + ": " + n);
+            }
+            this.handlerLanes = n;
             return this;
         }
 

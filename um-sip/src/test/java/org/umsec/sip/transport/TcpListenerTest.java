@@ -31,6 +31,7 @@ import org.umsec.core.SignallingTransport;
 import org.umsec.core.TrustList;
 import org.umsec.sip.SipMessage;
 import org.umsec.sip.SipRequest;
+import org.umsec.sip.transport.internal.SipChannel;
 
 /** The plain TCP listener: trusted sources (R5), SDES refusal (R19), caps, idle timeout, back-pressure. */
 class TcpListenerTest {
@@ -390,6 +391,100 @@ class TcpListenerTest {
         }
         List<Long> order = new ArrayList<>(seen);
         assertThat(order).hasSize(n).isSorted();
+    }
+
+    @Test
+    void handlerLanesRunOtherCallsWhileOneCallWaitsAndKeepEachCallInOrder() throws Exception {
+        int lanes = 4;
+        // Call-IDs: one whose handling blocks, and others in the other lanes (one connection, a trunk)
+        String blocked = "blocked@" + Lab.GATEWAY_FQDN;
+        int blockedLane = SipChannel.laneOf(
+                Lab.request(SipRequest.OPTIONS, "TCP").callId(blocked).build(), lanes);
+        List<String> others = new ArrayList<>();
+        List<String> sameLane = new ArrayList<>();
+        for (int i = 0; others.size() < 6 || sameLane.isEmpty(); i++) {
+            String id = "call-" + i + "@" + Lab.GATEWAY_FQDN;
+            int lane = SipChannel.laneOf(
+                    Lab.request(SipRequest.OPTIONS, "TCP").callId(id).build(), lanes);
+            if (lane != blockedLane && others.size() < 6) {
+                others.add(id);
+            } else if (lane == blockedLane && sameLane.isEmpty()) {
+                sameLane.add(id);
+            }
+        }
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.ConcurrentHashMap<String, List<Long>> seen =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        ExecutorService app = Executors.newCachedThreadPool();
+        open.add(app::shutdownNow);
+        SipServer s = SipServer.builder()
+                .tlsListener(false)
+                .tcpPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .trustList(trusting("127.0.0.1"))
+                .events(lab.events::add)
+                .handlerExecutor(app)
+                .handlerLanes(lanes)
+                .handler((conn, m) -> {
+                    SipRequest r = (SipRequest) m;
+                    if (r.callId().equals(blocked)) {
+                        try {
+                            release.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    seen.computeIfAbsent(r.callId(), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                            .add(r.cseq().sequence());
+                    conn.send(r.createResponse(200).build());
+                    r.release();
+                })
+                .start();
+        open.add(s);
+        TransportConnection c = connect(s);
+        int perCall = 5;
+        for (int cseq = 1; cseq <= perCall; cseq++) {
+            c.send(Lab.request(SipRequest.OPTIONS, "TCP")
+                    .callId(blocked)
+                    .cseq(cseq)
+                    .build());
+            c.send(Lab.request(SipRequest.OPTIONS, "TCP")
+                    .callId(sameLane.get(0))
+                    .cseq(cseq)
+                    .build());
+            for (String id : others) {
+                c.send(Lab.request(SipRequest.OPTIONS, "TCP")
+                        .callId(id)
+                        .cseq(cseq)
+                        .build());
+            }
+        }
+        // while the blocked call waits, every call in another lane is answered in full
+        for (int i = 0; i < others.size() * perCall; i++) {
+            assertThat(responses.next()).isEqualTo(200);
+        }
+        for (String id : others) {
+            assertThat(seen.get(id)).containsExactly(1L, 2L, 3L, 4L, 5L);
+        }
+        // the blocked call's lane waits: nothing of it, nor of the other call sharing its lane, was handled
+        assertThat(seen.get(blocked)).isNull();
+        assertThat(seen.get(sameLane.get(0))).isNull();
+        release.countDown();
+        for (int i = 0; i < 2 * perCall; i++) {
+            assertThat(responses.next()).isEqualTo(200);
+        }
+        assertThat(seen.get(blocked)).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(seen.get(sameLane.get(0))).containsExactly(1L, 2L, 3L, 4L, 5L);
+    }
+
+    @Test
+    void handlerLanesAreBounded() {
+        assertThatThrownBy(() -> SipServer.builder().handlerLanes(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SipServer.builder().handlerLanes(TransportOptions.MAX_HANDLER_LANES + 1))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(TransportOptions.builder().handlerLanes(8).build().handlerLanes())
+                .isEqualTo(8);
+        assertThat(TransportOptions.defaults().handlerLanes()).isEqualTo(1);
     }
 
     private static String readHead(InputStream in) throws IOException {

@@ -26,6 +26,7 @@ import org.umsec.sip.transport.TlsEngine;
  * @param engine the TLS engine in use (resolved), or null without TLS
  * @param handlerExecutor runs the handler, or null for the I/O thread
  * @param maxPendingMessages per-connection backlog at which reading pauses (with an executor)
+ * @param handlerLanes lanes per connection by Call-ID (with an executor; 1 = the connection in order)
  * @param preAuthTimeout server side: time an unauthenticated TCP peer has for its first request; null on a client
  * @param answerKeepAlives whether RFC 5626 pings are answered (server side: only once the peer is trusted)
  * @param trace the SIP message trace
@@ -41,6 +42,7 @@ public record Endpoint(
         TlsEngine engine,
         Executor handlerExecutor,
         int maxPendingMessages,
+        int handlerLanes,
         Duration preAuthTimeout,
         boolean answerKeepAlives,
         SipTrace trace,

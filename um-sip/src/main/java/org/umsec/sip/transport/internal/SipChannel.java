@@ -69,10 +69,14 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
     private final long id;
     private final CompletableFuture<TransportConnection> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    /** Messages waiting for the handler executor, each with the {@code System.nanoTime()} it was queued at. */
-    private final Queue<Queued> backlog = new ConcurrentLinkedQueue<>();
-
+    /**
+     * Messages waiting for the handler executor, by lane (a hash of the Call-ID picks the lane; one lane
+     * unless {@code handlerLanes} asks for more): each lane is drained in order by at most one task.
+     */
+    private final Lane[] lanes;
+    /** Messages waiting in every lane together (reading pauses at {@code maxPendingMessages}). */
     private final AtomicInteger pending = new AtomicInteger();
+
     private volatile boolean backlogPaused;
     private volatile TlsSessionInfo tls;
     private volatile Channel channel;
@@ -97,6 +101,10 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
         this.inbound = inbound;
         this.peer = peer;
         this.id = id;
+        this.lanes = new Lane[Math.max(1, ep.handlerLanes())];
+        for (int i = 0; i < lanes.length; i++) {
+            lanes[i] = new Lane();
+        }
     }
 
     /** @return the connection id */
@@ -626,31 +634,48 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
             invoke(m, 0);
             return;
         }
-        backlog.add(new Queued(m, System.nanoTime()));
+        Lane lane = lanes.length == 1 ? lanes[0] : lanes[laneOf(m, lanes.length)];
+        lane.backlog.add(new Queued(m, System.nanoTime()));
         int n = pending.incrementAndGet();
         if (n >= ep.maxPendingMessages() && !backlogPaused) {
             backlogPaused = true;
             setPaused(ctx, PAUSE_BACKLOG, true);
         }
-        if (n == 1) {
+        if (lane.queued.incrementAndGet() == 1) {
             try {
-                ex.execute(() -> drain(ctx));
+                ex.execute(() -> drain(ctx, lane));
             } catch (RejectedExecutionException e) {
                 LOG.warn("handler executor refused work; closing {}", this);
                 Queued q;
-                while ((q = backlog.poll()) != null) {
+                while ((q = lane.backlog.poll()) != null) {
                     ReferenceCountUtil.release(q.message);
+                    pending.decrementAndGet();
                 }
-                pending.set(0);
+                lane.queued.set(0);
                 ctx.close();
             }
         }
     }
 
-    private void drain(ChannelHandlerContext ctx) {
+    /**
+     * The lane of a message: a hash of its Call-ID, so that one call's messages are handled in order
+     * while other calls of the connection go on in parallel; the first lane without a usable Call-ID.
+     */
+    public static int laneOf(SipMessage m, int lanes) {
+        String callId;
+        try {
+            callId = m.callId();
+        } catch (RuntimeException e) {
+            return 0; // no Call-ID (validation off): the transaction layer refuses it in lane 0
+        }
+        int h = callId.hashCode() * 0x9E3779B9; // Fibonacci hashing: spreads Call-IDs that differ in one place
+        return Math.floorMod(h ^ (h >>> 16), lanes);
+    }
+
+    private void drain(ChannelHandlerContext ctx, Lane lane) {
         int low = ep.maxPendingMessages() / 2;
         while (true) {
-            Queued q = backlog.poll();
+            Queued q = lane.backlog.poll();
             if (q != null) {
                 invoke(q.message, System.nanoTime() - q.queuedAt);
             }
@@ -659,10 +684,16 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
                 backlogPaused = false;
                 ctx.channel().eventLoop().execute(() -> setPaused(ctx, PAUSE_BACKLOG, false));
             }
-            if (left <= 0) {
+            if (lane.queued.decrementAndGet() <= 0) {
                 return;
             }
         }
+    }
+
+    /** One lane of the dispatch: its waiting messages and how many (the drain task runs while above 0). */
+    private static final class Lane {
+        final Queue<Queued> backlog = new ConcurrentLinkedQueue<>();
+        final AtomicInteger queued = new AtomicInteger();
     }
 
     private void invoke(SipMessage m, long queuedNanos) {
