@@ -373,6 +373,7 @@ public final class UmsecServer implements AutoCloseable {
                 .greeting(greeting)
                 .maxBytes(c.voicemailMaxBytes())
                 .minFreeBytes(c.voicemailMinFreeBytes())
+                .syncOnClose(c.voicemailSyncOnClose())
                 .events(bus)
                 .clock(clock)
                 .build();

@@ -84,6 +84,7 @@ final class ConfigBinder {
         vm.forEach((k, v) -> b.lines.put("voicemail." + k, v.line()));
         Optional.ofNullable(vm.get("maxBytes")).map(a -> (Long) a.value()).ifPresent(b::voicemailMaxBytes);
         Optional.ofNullable(vm.get("minFreeBytes")).map(a -> (Long) a.value()).ifPresent(b::voicemailMinFreeBytes);
+        Optional.ofNullable(vm.get("syncOnClose")).map(a -> (Boolean) a.value()).ifPresent(b::voicemailSyncOnClose);
         integer(s, "rtcpIntervalSeconds").map(Duration::ofSeconds).ifPresent(b::rtcpInterval);
         integer(s, "selfSignedValidityDays").ifPresent(b::selfSignedValidityDays);
         str(s, "admin").ifPresent(b::admin);

@@ -127,6 +127,7 @@ public final class ServerConfiguration {
     private final String admin;
     private final long voicemailMaxBytes;
     private final long voicemailMinFreeBytes;
+    private final boolean voicemailSyncOnClose;
     private final Optional<String> certificatePin;
     private final boolean generateSelfSigned;
     private final boolean allowTierDowngrade;
@@ -166,6 +167,7 @@ public final class ServerConfiguration {
         admin = b.admin;
         voicemailMaxBytes = b.voicemailMaxBytes;
         voicemailMinFreeBytes = b.voicemailMinFreeBytes;
+        voicemailSyncOnClose = b.voicemailSyncOnClose;
         certificatePin = b.certificatePin.map(CertificateProvider::normalisePin);
         generateSelfSigned = b.generateSelfSigned;
         allowTierDowngrade = b.allowTierDowngrade;
@@ -451,6 +453,16 @@ public final class ServerConfiguration {
         return voicemailMinFreeBytes;
     }
 
+    /**
+     * @return whether every recording is forced to the disk ({@code fsync}) when its call ends, before the
+     *     call's summary is written ({@code voicemail.syncOnClose}, default true). Without it a finished
+     *     recording is complete in the file system at once and survives the server process; an operating
+     *     system crash or power loss can lose what the kernel had not yet written back (seconds)
+     */
+    public boolean voicemailSyncOnClose() {
+        return voicemailSyncOnClose;
+    }
+
     /** @return validity of a generated self-signed certificate, in days */
     public int selfSignedValidityDays() {
         return selfSignedValidityDays;
@@ -663,6 +675,7 @@ public final class ServerConfiguration {
         b.admin = admin;
         b.voicemailMaxBytes = voicemailMaxBytes;
         b.voicemailMinFreeBytes = voicemailMinFreeBytes;
+        b.voicemailSyncOnClose = voicemailSyncOnClose;
         b.certificatePin = certificatePin;
         b.generateSelfSigned = generateSelfSigned;
         b.allowTierDowngrade = allowTierDowngrade;
@@ -714,6 +727,7 @@ public final class ServerConfiguration {
         private String admin = ADMIN_OFF;
         private long voicemailMaxBytes = DEFAULT_VOICEMAIL_MAX_BYTES;
         private long voicemailMinFreeBytes = DEFAULT_VOICEMAIL_MIN_FREE_BYTES;
+        private boolean voicemailSyncOnClose = true;
         private Optional<String> certificatePin = Optional.empty();
         private boolean generateSelfSigned = true;
         private boolean allowTierDowngrade;
@@ -1022,6 +1036,16 @@ public final class ServerConfiguration {
          */
         public Builder voicemailMinFreeBytes(long bytes) {
             voicemailMinFreeBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param sync whether every recording is forced to the disk when its call ends
+         *     ({@code voicemail.syncOnClose}, default true; see {@link ServerConfiguration#voicemailSyncOnClose()})
+         * @return this
+         */
+        public Builder voicemailSyncOnClose(boolean sync) {
+            voicemailSyncOnClose = sync;
             return this;
         }
 

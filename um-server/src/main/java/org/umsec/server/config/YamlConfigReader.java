@@ -74,7 +74,7 @@ final class YamlConfigReader {
             Set.of("name", "dialPlan", "allowedInCountryGroups", "allowedInternationalGroups");
     static final Set<String> GATEWAY_KEYS = Set.of("name", "fqdn", "address", "port", "dialPlan");
     static final Set<String> MEDIA_KEYS = Set.of("portRange", "address", "advertisedAddress");
-    static final Set<String> VOICEMAIL_KEYS = Set.of("maxBytes", "minFreeBytes");
+    static final Set<String> VOICEMAIL_KEYS = Set.of("maxBytes", "minFreeBytes", "syncOnClose");
     static final Set<String> TOP_KEYS =
             Set.of("server", "dialPlans", "gateways", "media", "voicemail", "mailboxPolicies", "directory");
     static final Set<String> DIRECTORY_KEYS = Set.of("url", "bindDn", "password", "baseDn", "tls", "pollSeconds");
@@ -110,7 +110,7 @@ final class YamlConfigReader {
      * @param dialPlans the {@code dialPlans:} entries
      * @param gateways the {@code gateways:} entries
      * @param media the {@code media:} section, empty when absent
-     * @param voicemail the {@code voicemail:} section ({@code maxBytes}, {@code minFreeBytes}), empty when absent
+     * @param voicemail the {@code voicemail:} section ({@code maxBytes}, {@code minFreeBytes}, {@code syncOnClose}), empty when absent
      * @param directory the {@code directory:} section (keys {@link #DIRECTORY_KEYS}; a {@code tls:} mapping
      *     flattened to {@code tls.mode} and {@code tls.ca}), empty when absent
      * @param directoryLine the line of {@code directory:}, 0 when absent
@@ -273,7 +273,7 @@ final class YamlConfigReader {
                     vm.getValueNode(),
                     "voicemail",
                     VOICEMAIL_KEYS,
-                    Map.of("maxBytes", Kind.LONG, "minFreeBytes", Kind.LONG));
+                    Map.of("maxBytes", Kind.LONG, "minFreeBytes", Kind.LONG, "syncOnClose", Kind.BOOLEAN));
             voicemail = v == null ? Map.of() : v;
         }
         Map<String, At<Object>> directory = Map.of();

@@ -59,6 +59,8 @@ import org.umsec.server.config.ServerConfiguration;
  *       published. (How fast a recording grows is bounded by the wall clock: {@link PcmAssembler}.)
  *   <li>The caller ends the message with {@code #} (RFC 4733 DTMF, when negotiated): the server hangs up
  *       ({@link org.umsec.server.CallEndReason#HANDLER_ENDED}); the digits pressed are in the metadata.
+ *   <li>{@code voicemail.syncOnClose} (default true): the WAV file is forced to the disk when the call ends,
+ *       before its metadata is written, so an ended call's recording survives a power loss too.
  *   <li>{@code voicemail.minFreeBytes} (default 64 MiB): {@link #unavailable()}, asked before a call is
  *       set up, refuses new calls (503) with event 7002 while the recordings' file system has less free
  *       space, so recordings cannot fill the disk the server and its logs run on.
@@ -79,6 +81,7 @@ public final class VoicemailRecorder implements CallHandler {
     private final short[] greeting;
     private final long maxBytes;
     private final long minFreeBytes;
+    private final boolean syncOnClose;
     private final SecurityEventListener events;
     private final Clock clock;
     private final ToLongFunction<Path> freeSpace;
@@ -98,6 +101,7 @@ public final class VoicemailRecorder implements CallHandler {
         this.greeting = b.greeting.clone();
         this.maxBytes = b.maxBytes;
         this.minFreeBytes = b.minFreeBytes;
+        this.syncOnClose = b.syncOnClose;
         this.events = b.events;
         this.clock = b.clock;
         this.freeSpace = b.freeSpace;
@@ -358,7 +362,7 @@ public final class VoicemailRecorder implements CallHandler {
             @Override
             public void end(CallSummary s) throws IOException {
                 try {
-                    writer.close();
+                    writer.close(syncOnClose);
                 } finally {
                     writeMetadata(json, wav, s, writer.samplesWritten(), digits.toString());
                 }
@@ -449,6 +453,7 @@ public final class VoicemailRecorder implements CallHandler {
         private short[] greeting = defaultGreeting();
         private long maxBytes = ServerConfiguration.DEFAULT_VOICEMAIL_MAX_BYTES;
         private long minFreeBytes = ServerConfiguration.DEFAULT_VOICEMAIL_MIN_FREE_BYTES;
+        private boolean syncOnClose = true;
         private SecurityEventListener events = e -> {};
         private Clock clock = Clock.systemUTC();
         private ToLongFunction<Path> freeSpace = new FreeSpace();
@@ -486,6 +491,16 @@ public final class VoicemailRecorder implements CallHandler {
                 throw new IllegalArgumentException("minFreeBytes must be 0 or more: " + bytes);
             }
             minFreeBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param sync whether each recording is forced to the disk ({@code fdatasync}) when its call ends,
+         *     before its metadata is written (default true; {@code voicemail.syncOnClose})
+         * @return this
+         */
+        public Builder syncOnClose(boolean sync) {
+            this.syncOnClose = sync;
             return this;
         }
 

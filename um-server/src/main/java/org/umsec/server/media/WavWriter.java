@@ -188,12 +188,24 @@ public final class WavWriter implements AutoCloseable {
     }
 
     /**
-     * Writes the final header and closes the file. Idempotent.
+     * Writes the final header, forces the file to the disk and closes it. Idempotent.
      *
-     * @throws IOException if the header cannot be written or the file not closed
+     * @throws IOException if the header cannot be written, the file not forced or not closed
      */
     @Override
     public void close() throws IOException {
+        close(true);
+    }
+
+    /**
+     * Writes the final header and closes the file. Idempotent.
+     *
+     * @param sync whether to force the file to the disk ({@code fdatasync}) before closing it; without it
+     *     the file is complete in the file system (it survives this process) and the operating system
+     *     writes it to the disk later
+     * @throws IOException if the header cannot be written, the file not forced or not closed
+     */
+    public void close(boolean sync) throws IOException {
         if (closed) {
             return;
         }
@@ -201,7 +213,9 @@ public final class WavWriter implements AutoCloseable {
         try {
             flushBuffer();
             writeHeader();
-            channel.force(false);
+            if (sync) {
+                channel.force(false);
+            }
         } finally {
             channel.close();
         }

@@ -377,4 +377,25 @@ class ServerConfigurationTest {
                                         .startsWith("policies.yaml:19: ")
                                         .contains("belongs to unknown dial plan 'nope'")));
     }
+
+    @Test
+    void recordingsAreForcedToTheDiskUnlessTheFileSaysOtherwise() throws Exception {
+        String head = String.join("\n", "server:", "  name: um1", "  sipPort: 0", "  tlsPort: 0", "");
+        assertThat(ServerConfiguration.load("a.yaml", new StringReader(head), dir)
+                        .voicemailSyncOnClose())
+                .isTrue();
+        assertThat(ServerConfiguration.embeddedDefault().voicemailSyncOnClose()).isTrue();
+        ServerConfiguration off =
+                ServerConfiguration.load("b.yaml", new StringReader(head + "voicemail:\n  syncOnClose: false\n"), dir);
+        assertThat(off.voicemailSyncOnClose()).isFalse();
+        assertThat(off.toBuilder().build().voicemailSyncOnClose()).isFalse();
+        assertThatThrownBy(() -> ServerConfiguration.load(
+                        "c.yaml", new StringReader(head + "voicemail:\n  syncOnClose: sometimes\n"), dir))
+                .isInstanceOfSatisfying(
+                        ConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .anySatisfy(p -> assertThat(p.toString())
+                                        .startsWith("c.yaml:6:")
+                                        .contains("syncOnClose")));
+    }
 }

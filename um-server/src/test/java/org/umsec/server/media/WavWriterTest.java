@@ -46,6 +46,20 @@ class WavWriterTest {
     }
 
     @Test
+    void closingWithoutForcingStillWritesTheWholeFile() throws Exception {
+        Path f = dir.resolve("nosync.wav");
+        WavWriter w = WavWriter.createNew(f, 8000);
+        w.writeSilence(1234);
+        w.close(false);
+        w.close(true); // idempotent: already closed
+        ByteBuffer h = ByteBuffer.wrap(Files.readAllBytes(f)).order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(Files.size(f)).isEqualTo(44 + 2L * 1234);
+        assertThat(h.getInt(40)).isEqualTo(2 * 1234);
+        assertThat(h.getInt(4)).isEqualTo(36 + 2 * 1234);
+        assertThatThrownBy(() -> w.write(new short[1], 0, 1)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void headerIsValidBeforeCloseAfterEachSecondOfAudio() throws Exception {
         Path f = dir.resolve("crash.wav");
         WavWriter w = WavWriter.create(f, 8000);
