@@ -54,7 +54,8 @@ public interface CallHandler {
     interface Call {
 
         /**
-         * Audio played to the caller once, right after the call is answered (8 kHz, 16-bit mono).
+         * Audio played to the caller once, right after the call is answered (8 kHz, 16-bit mono). The
+         * server only reads the array, so one array may serve every call (it must then not change).
          *
          * @return the samples; empty for no greeting
          */

@@ -325,7 +325,7 @@ public final class VoicemailRecorder implements CallHandler {
 
             @Override
             public short[] prompt() {
-                return greeting.clone();
+                return greeting; // a private copy made once; the media session only reads it (no copy per call)
             }
 
             @Override
