@@ -838,7 +838,11 @@ public final class MediaSession {
             } else {
                 // NIO: the JDK releases a closed channel's port when the selector next runs. A task scheduled
                 // from a task runs only after the loop's next select, so the call ends with its ports free.
-                loop.schedule(this::producerFinished, 0, TimeUnit.MILLISECONDS);
+                try {
+                    loop.schedule(this::producerFinished, 0, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    producerFinished(); // the loop is shutting down
+                }
             }
         };
         try {
