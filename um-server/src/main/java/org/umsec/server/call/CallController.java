@@ -88,6 +88,7 @@ public final class CallController implements DialogHandler {
     /** Calls answered with 200 OK whose ACK has not arrived yet (server.maxSetupsInProgress). */
     private final AtomicInteger awaitingAck = new AtomicInteger();
 
+    /** Calls ended whose handler's end has not completed yet (UmsecServer.stop waits for them). */
     private final AtomicInteger endsInProgress = new AtomicInteger();
 
     private final StandingQueue queue = new StandingQueue();
