@@ -12,8 +12,9 @@ import java.util.Optional;
  * <p>Threading: {@link #answer} and {@link Call#prompt} are called on the signalling thread of the call's
  * connection; {@link Call#audio} and {@link Call#dtmf} on one of the server's media worker threads (never
  * a network I/O thread, so a handler may write files), one at a time and in order, a call staying on one
- * worker; {@link Call#end} exactly once, last, after the last audio, on the thread that ends the call. A
- * worker serves many calls: a handler that blocks for long delays them (beyond about 1.7 s of backlog a
+ * worker; {@link Call#end} exactly once, last, after the last audio, on one of the server's few call-end
+ * threads ({@code umsec-call-end-N}; a blocking end, such as a file forced to disk, delays the ends of other
+ * calls, never their media or signalling). A worker serves many calls: a handler that blocks for long delays them (beyond about 1.7 s of backlog a
  * call's packets are counted as not recorded and its recording gets silence). A handler that throws from
  * {@link #answer} makes the server reject the call with 500; one that throws from {@link Call#audio} ends
  * the call.

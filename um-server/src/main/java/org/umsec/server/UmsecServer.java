@@ -12,8 +12,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.management.JMException;
@@ -88,6 +90,13 @@ import org.umsec.sip.transport.TransportConnection;
 public final class UmsecServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(UmsecServer.class);
+
+    /**
+     * Threads that run the handlers' end of calls ({@code umsec-call-end-N}): each end is a few blocking file
+     * operations (flush, header, {@code fsync}, metadata), never a wait for media, so a few threads keep up
+     * with well over a thousand ends a second while the disk does.
+     */
+    static final int CALL_END_THREADS = 4;
     /** Largest number of simultaneous signalling connections per listener; more are closed at once. */
     public static final int MAX_CONNECTIONS = 512;
     /** Time a TLS handshake may take. */
@@ -151,7 +160,16 @@ public final class UmsecServer implements AutoCloseable {
         // sockets and recording files. um-sip keeps each call's messages in order.
         this.signalling = Executors.newCachedThreadPool(r -> daemon(r, "umsec-sip-" + c.incrementAndGet()));
         AtomicInteger ends = new AtomicInteger();
-        this.callEnder = Executors.newCachedThreadPool(r -> daemon(r, "umsec-call-end-" + ends.incrementAndGet()));
+        // the handlers' end of every call (recording closed, forced to disk, metadata written): blocking file
+        // I/O, so off the media workers, on a few threads; nothing waits in a queued end (its media is already
+        // drained), and a call has at most one, so the queue is bounded by the calls ended
+        this.callEnder = new ThreadPoolExecutor(
+                CALL_END_THREADS,
+                CALL_END_THREADS,
+                0,
+                TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(),
+                r -> daemon(r, "umsec-call-end-" + ends.incrementAndGet()));
         for (SecurityEventListener l : b.listeners) {
             bus.register(l);
         }
@@ -542,6 +560,20 @@ public final class UmsecServer implements AutoCloseable {
         }
         controller.endAll(CallEndReason.SERVER_STOPPING);
         outbound.close();
+        // every ended call's media finishes (queue drained, then its end queued on callEnder) before callEnder
+        // is shut down: an end queued after the shutdown would run on a media worker instead
+        long endsDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (controller.endsInProgress() > 0 && System.nanoTime() < endsDeadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (controller.endsInProgress() > 0) {
+            LOG.warn("{} calls did not finish their media within 10 s", controller.endsInProgress());
+        }
         callEnder.shutdown();
         try {
             if (!callEnder.awaitTermination(10, TimeUnit.SECONDS)) {

@@ -103,7 +103,10 @@ public final class CallContext {
         return stopping.getAsBoolean();
     }
 
-    /** @return where ended calls are finished (sockets closed, recordings flushed) */
+    /**
+     * @return runs the handler's end of every ended call (recording closed and forced to disk, metadata
+     *     written) once its media is drained: blocking file I/O, off the signalling and media threads
+     */
     public Executor callEnder() {
         return callEnder;
     }

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -88,6 +87,9 @@ public final class CallController implements DialogHandler {
     private volatile GatewayRouting routing;
     /** Calls answered with 200 OK whose ACK has not arrived yet (server.maxSetupsInProgress). */
     private final AtomicInteger awaitingAck = new AtomicInteger();
+
+    /** Calls ended whose handler's end has not completed yet (UmsecServer.stop waits for them). */
+    private final AtomicInteger endsInProgress = new AtomicInteger();
 
     private final StandingQueue queue = new StandingQueue();
     /** INVITEs shed since the last SERVER_OVERLOADED event. */
@@ -947,27 +949,41 @@ public final class CallController implements DialogHandler {
                 LOG.debug("Call {}: BYE not sent: {}", c.info.callId(), e.toString());
             }
         }
-        // Stopping media waits for its worker and flushes the recording to disk: never on the signalling
-        // thread, which must go on serving the other calls of its connection.
-        Runnable finish = () -> c.media.stop(reason, s -> {
-            if (counted) {
-                ctx.metrics().callEnded(reason);
+        // Nothing here waits: the media's event loop closes the sockets, its worker drains the queue, and the
+        // handler's end (recording closed and forced to disk, metadata written) runs on the call-end threads.
+        endsInProgress.incrementAndGet();
+        c.media.stopAsync(reason, ctx.callEnder()).whenComplete((s, failure) -> {
+            try {
+                if (s != null) {
+                    ended(c, reason, counted, s);
+                }
+            } finally {
+                endsInProgress.decrementAndGet(); // last: a stopping server sees the call counted
             }
-            LOG.debug(
-                    "Call {} ended ({}): {} packets, {} lost, {} failed authentication, {} replayed, {} s",
-                    c.info.callId(),
-                    reason,
-                    s.packetsReceived(),
-                    s.packetsLost(),
-                    s.authenticationFailed(),
-                    s.replayed(),
-                    s.duration().toSeconds());
         });
-        try {
-            ctx.callEnder().execute(finish);
-        } catch (RejectedExecutionException e) {
-            finish.run(); // the server is stopping: finish here rather than lose the recording
+    }
+
+    private void ended(ActiveCall c, CallEndReason reason, boolean counted, CallSummary s) {
+        if (counted) {
+            ctx.metrics().callEnded(reason);
         }
+        LOG.debug(
+                "Call {} ended ({}): {} packets, {} lost, {} failed authentication, {} replayed, {} s",
+                c.info.callId(),
+                reason,
+                s.packetsReceived(),
+                s.packetsLost(),
+                s.authenticationFailed(),
+                s.replayed(),
+                s.duration().toSeconds());
+    }
+
+    /**
+     * @return calls ended whose media is still being finished (queue drained, recording closed and forced to
+     *     disk): the server waits for them to reach 0 before it stops
+     */
+    public int endsInProgress() {
+        return endsInProgress.get();
     }
 
     private static String host(InetAddress a) {

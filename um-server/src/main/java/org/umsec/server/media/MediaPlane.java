@@ -24,7 +24,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -58,7 +57,6 @@ import org.slf4j.LoggerFactory;
 public final class MediaPlane implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MediaPlane.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Datagrams one {@code recvmmsg} reads at most (epoll). */
     static final int DATAGRAMS_PER_READ = 4;
@@ -138,9 +136,10 @@ public final class MediaPlane implements AutoCloseable {
             throw new IllegalStateException("media plane is closed");
         }
         EventLoop loop = group.next();
-        MediaSession s = new MediaSession(this, loop, scratch.get(loop), clock, metrics);
+        RtpRandom random = RtpRandom.draw();
+        MediaSession s = new MediaSession(this, loop, scratch.get(loop), clock, metrics, random);
         BindException last = null;
-        int first = RANDOM.nextInt(pairs);
+        int first = random.below(pairs);
         for (int attempt = 0; attempt < pairs; attempt++) {
             int port = low + 2 * ((first + attempt) % pairs);
             Channel rtp = null;
@@ -221,12 +220,16 @@ public final class MediaPlane implements AutoCloseable {
                 e);
     }
 
-    /** Registers a started session with a media worker; returns what wakes that worker early. */
-    Runnable serve(MediaWorkers.Task task) {
-        if (detached) {
-            return () -> {}; // the caller ticks the session itself (MediaSession.workerTick)
+    /** Registers a started session with a media worker (not on a detached plane: the caller ticks it). */
+    void serve(MediaWorkers.Task task) {
+        if (!detached) {
+            workers.add(task);
         }
-        return workers.add(task);
+    }
+
+    /** @return whether the caller runs the sessions' worker side ({@link Builder#detachedWorkers()}) */
+    boolean detachedWorkers() {
+        return detached;
     }
 
     /** Stops the workers and the event loops; sessions still open are cut off. Idempotent. */

@@ -10,14 +10,19 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +55,6 @@ public final class MediaSession {
     static final int MAX_DATAGRAM = 2048;
     private static final int SAMPLES_PER_PACKET = 160;
     private static final long STOP_WAIT_SECONDS = 10;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Receives the outcome once, when the media ends by itself (timeout, maximum length, handler failure). */
     public interface EndListener {
@@ -63,12 +67,15 @@ public final class MediaSession {
     private final MediaPlane.LoopScratch scratch;
     private final Clock clock;
     private final MetricsSink metrics;
-    private final AtomicBoolean ended = new AtomicBoolean();
+    private final AtomicReference<Ending> ending = new AtomicReference<>();
     private final AtomicBoolean selfEnded = new AtomicBoolean();
-    private final long ssrc = RANDOM.nextInt() & 0xFFFF_FFFFL;
+    private final AtomicBoolean finishing = new AtomicBoolean();
+    private final CompletableFuture<CallSummary> result = new CompletableFuture<>();
+    private final long ssrc;
+    private final int firstSeq;
+    private final long firstTs;
     private final RtpReceiveStatistics stats = new RtpReceiveStatistics();
     private final TelephoneEvents dtmf = new TelephoneEvents();
-    private final CountDownLatch drained = new CountDownLatch(1);
     private Channel rtp;
     private Channel rtcp;
     private int port;
@@ -85,7 +92,6 @@ public final class MediaSession {
     private volatile long timeoutMillis;
     private volatile long lastMediaMillis;
     private volatile EndListener endListener;
-    private volatile CallEndReason endReason;
     private String cname = "umsec";
     // event-loop state: the loop writes, a worker or the stopping thread reads after the hand-off
     private volatile long lastSrMiddle;
@@ -126,14 +132,26 @@ public final class MediaSession {
     private final RecordingQueue queue = new RecordingQueue();
     private final Recorder recorder = new Recorder();
     private volatile boolean producerDone;
-    private volatile Runnable wakeWorker = () -> {};
 
-    MediaSession(MediaPlane plane, EventLoop loop, MediaPlane.LoopScratch scratch, Clock clock, MetricsSink metrics) {
+    /**
+     * @param random this call's random bits: SSRC, the greeting's first sequence number and RTP timestamp
+     *     (RFC 3550 §5.1, §8.1)
+     */
+    MediaSession(
+            MediaPlane plane,
+            EventLoop loop,
+            MediaPlane.LoopScratch scratch,
+            Clock clock,
+            MetricsSink metrics,
+            RtpRandom random) {
         this.plane = plane;
         this.loop = loop;
         this.scratch = scratch;
         this.clock = clock;
         this.metrics = metrics;
+        this.ssrc = random.ssrc();
+        this.firstSeq = random.sequence();
+        this.firstTs = random.timestamp();
     }
 
     void bound(Channel rtpChannel, Channel rtcpChannel, int rtpPort) {
@@ -223,7 +241,7 @@ public final class MediaSession {
         lastMediaMillis = now;
         long interval = rtcpInterval.toMillis();
         started = true;
-        wakeWorker = plane.serve(recorder);
+        plane.serve(recorder);
         loop.execute(() -> {
             if (stopped) {
                 return;
@@ -239,8 +257,8 @@ public final class MediaSession {
             rtcp.config().setAutoRead(true);
             if (samples.length > 0) {
                 prompt = samples;
-                promptSeq = RANDOM.nextInt(0x10000);
-                promptTs = RANDOM.nextInt() & 0xFFFF_FFFFL;
+                promptSeq = firstSeq;
+                promptTs = firstTs;
                 promptTask = loop.scheduleAtFixedRate(this::sendPrompt, 0, 20, TimeUnit.MILLISECONDS);
             } else {
                 promptDone.complete(null);
@@ -340,7 +358,9 @@ public final class MediaSession {
         if (!queue.offerAudio(pt, ts, now, buf, (int) (bounds >>> 32), (int) bounds)) {
             dropped();
         } else if (queue.pastHalf()) {
-            wakeWorker.run(); // a burst: do not wait for the worker's next tick
+            recorder.readyNow(); // a burst: do not wait for the worker's next tick
+        } else {
+            recorder.ready();
         }
     }
 
@@ -359,6 +379,8 @@ public final class MediaSession {
             if (!queue.offerDtmf(
                     d.digit(), (int) Math.min(Integer.MAX_VALUE, d.duration().toMillis()))) {
                 dropped();
+            } else {
+                recorder.ready();
             }
         }
     }
@@ -597,7 +619,7 @@ public final class MediaSession {
 
     private void endBySelf(CallEndReason reason) {
         EndListener l = endListener;
-        if (l != null && endReason == null && selfEnded.compareAndSet(false, true)) {
+        if (l != null && ending.get() == null && selfEnded.compareAndSet(false, true)) {
             l.mediaEnded(reason);
         }
     }
@@ -608,38 +630,114 @@ public final class MediaSession {
     }
 
     /**
-     * Stops the media and hands the summary to the handler. Idempotent; the first reason wins. Returns after
-     * the sockets are closed and every packet received before was handed to the handler, then its
-     * {@code end}. With epoll the ports are free again when it returns; with NIO the JDK frees them when the
-     * loop's selector next runs, which this waits for once (milliseconds).
+     * Stops the media without waiting for it: the sockets are closed on the call's event loop, the call's
+     * media worker hands every packet received before to the handler, and then the handler's {@code end}
+     * (for a recording: the file closed, forced to disk and its metadata written) runs on {@code ender}. No
+     * thread waits for any of this. Idempotent: the first reason wins, and every call returns the same stage.
+     * With epoll the ports are free again when the stage completes; with NIO the JDK frees them when the
+     * loop's selector next runs, which the end waits for once (milliseconds).
      *
      * @param reason why the call ended
-     * @param onEnded receives the summary after the handler's {@code end}
+     * @param ender runs the handler's {@code end} (blocking file I/O); when it refuses the task (it is shut
+     *     down), the end runs on the media worker instead, so no recording is lost
+     * @return completes with the summary after the handler's {@code end} returned (or failed: logged); with
+     *     null at once for a session that was never started (no handler, nothing to summarise)
+     */
+    public CompletionStage<CallSummary> stopAsync(CallEndReason reason, Executor ender) {
+        Objects.requireNonNull(ender, "ender");
+        if (begin(reason, ender)) {
+            scheduleClose();
+            if (!started) {
+                result.complete(null);
+            } else if (recorder.orphaned) {
+                finish(); // the workers are gone: nobody else will
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Stops the media and hands the summary to the handler, waiting for it: {@link #stopAsync} with the
+     * handler's {@code end} run on the calling thread. Idempotent; the first reason wins (a later call returns
+     * at once). Returns after the sockets are closed and every packet received before was handed to the
+     * handler, then its {@code end}. With epoll the ports are free again when it returns; with NIO the JDK
+     * frees them when the loop's selector next runs, which this waits for once (milliseconds). A media worker
+     * that does not finish within {@value #STOP_WAIT_SECONDS} s (a handler stuck in {@code audio}) is logged
+     * and the call ended without it.
+     *
+     * @param reason why the call ended
+     * @param onEnded receives the summary after the handler's {@code end} (not called for a session that was
+     *     never started)
      */
     public void stop(CallEndReason reason, Consumer<CallSummary> onEnded) {
-        if (!ended.compareAndSet(false, true)) {
+        if (!started || recorder.onOwnWorker() || plane.detachedWorkers()) {
+            stopHere(reason, onEnded);
             return;
         }
-        endReason = reason;
-        stopped = true;
-        closeOnLoop();
-        promptDone.complete(null);
+        HandOff handOff = new HandOff();
+        if (!begin(reason, handOff)) {
+            return;
+        }
+        scheduleClose();
+        if (recorder.orphaned) {
+            finish();
+        }
+        Runnable end = handOff.await(STOP_WAIT_SECONDS);
+        if (end == null) {
+            LOG.warn(
+                    "Call {}: its media worker did not finish within {} s; ending it anyway",
+                    callId(),
+                    STOP_WAIT_SECONDS);
+            finish(); // unless the worker is finishing it this very moment: then its hand-off follows at once
+            end = handOff.await(STOP_WAIT_SECONDS);
+        }
+        if (end != null) {
+            end.run();
+            onEnded.accept(result.join());
+        }
+    }
+
+    /**
+     * The blocking stop where no worker can be waited for: the call's own worker (a handler that ends its
+     * call), a plane whose worker side the caller runs ({@link #workerTick}), a session never started.
+     */
+    private void stopHere(CallEndReason reason, Consumer<CallSummary> onEnded) {
+        if (!begin(reason, Runnable::run)) {
+            return;
+        }
+        closeAndWait();
         if (!started) {
+            result.complete(null);
             return;
         }
-        if (MediaWorkers.onWorkerThread()) {
-            recorder.drainInline(); // ended from the call's own handler, on its worker: nobody else drains
-        } else {
-            try {
-                if (!drained.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                    LOG.warn(
-                            "Call {}: its media worker did not finish within {} s; ending it anyway",
-                            callId(),
-                            STOP_WAIT_SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        recorder.drainInline(); // after the close on the loop: nothing more is queued
+        finish(); // the handler's end runs here
+        CallSummary s = result.getNow(null);
+        if (s != null) {
+            onEnded.accept(s);
+        }
+    }
+
+    /** Why and where a call ends; set once, by the first stop. */
+    private record Ending(CallEndReason reason, Executor ender) {}
+
+    private boolean begin(CallEndReason reason, Executor ender) {
+        if (!ending.compareAndSet(null, new Ending(reason, ender))) {
+            return false;
+        }
+        stopped = true;
+        promptDone.complete(null);
+        return true;
+    }
+
+    /**
+     * Builds the summary and hands the handler's {@code end} to the ender; once per call. Called by the worker
+     * once the event loop is done with the call and the queue is drained, or when the call ends without it.
+     */
+    private void finish() {
+        Ending e = ending.get();
+        if (e == null || !finishing.compareAndSet(false, true)) {
+            return;
         }
         if (recordingDropped > 0) {
             LOG.warn(
@@ -649,7 +747,7 @@ public final class MediaSession {
         }
         CallSummary s = new CallSummary(
                 info,
-                reason,
+                e.reason(),
                 clock.instant(),
                 stats.received(),
                 stats.lost(),
@@ -659,12 +757,44 @@ public final class MediaSession {
                 rtcpReceived,
                 rtcpSent,
                 stats.jitter());
+        Runnable end = () -> {
+            try {
+                call.end(s);
+            } catch (IOException | RuntimeException x) {
+                LOG.warn("Call {}: handler failed to finish: {}", callId(), x.toString());
+            } finally {
+                result.complete(s);
+            }
+        };
         try {
-            call.end(s);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Call {}: handler failed to finish: {}", callId(), e.toString());
+            e.ender().execute(end);
+        } catch (RejectedExecutionException x) {
+            end.run(); // the ender is shut down (server stopping): finish here rather than lose the recording
         }
-        onEnded.accept(s);
+    }
+
+    /** Hands the handler's {@code end} from the thread that finishes the call to the one waiting in stop. */
+    private static final class HandOff implements Executor {
+        private final CompletableFuture<Runnable> task = new CompletableFuture<>();
+
+        @Override
+        public void execute(Runnable r) {
+            task.complete(r);
+        }
+
+        /** @return the end to run, or null when it did not come in time */
+        Runnable await(long seconds) {
+            try {
+                return task.get(seconds, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return task.getNow(null);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e); // never completed exceptionally
+            }
+        }
     }
 
     /**
@@ -674,25 +804,65 @@ public final class MediaSession {
      * @return true once the session is finished
      */
     boolean workerTick() {
-        return recorder.tick();
+        return recorder.check();
     }
 
-    /** Cancels the timers and closes both channels on the event loop, then lets the worker finish. */
-    private void closeOnLoop() {
+    /** Event loop: cancels the timers and closes both channels. */
+    private void closeChannels() {
+        if (promptTask != null) {
+            promptTask.cancel(false);
+        }
+        if (rtcpTask != null) {
+            rtcpTask.cancel(false);
+        }
+        if (rtp != null) {
+            rtp.close();
+        }
+        if (rtcp != null) {
+            rtcp.close();
+        }
+    }
+
+    /** The event loop is done with the call: its worker drains what is left and finishes it. */
+    private void producerFinished() {
+        producerDone = true; // after this, the loop hands nothing more to the worker
+        recorder.readyNow();
+    }
+
+    /** Closes the channels on the event loop without waiting; then the worker finishes the call. */
+    private void scheduleClose() {
         Runnable close = () -> {
-            if (promptTask != null) {
-                promptTask.cancel(false);
+            closeChannels();
+            if (plane.nativeTransport()) {
+                producerFinished();
+            } else {
+                // NIO: the JDK releases a closed channel's port when the selector next runs. A task scheduled
+                // from a task runs only after the loop's next select, so the call ends with its ports free.
+                try {
+                    loop.schedule(this::producerFinished, 0, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    producerFinished(); // the loop is shutting down
+                }
             }
-            if (rtcpTask != null) {
-                rtcpTask.cancel(false);
+        };
+        try {
+            if (loop.inEventLoop()) {
+                close.run();
+            } else {
+                loop.execute(close);
             }
-            if (rtp != null) {
-                rtp.close();
-            }
-            if (rtcp != null) {
-                rtcp.close();
-            }
-            producerDone = true; // after this, the loop hands nothing more to the worker
+        } catch (RejectedExecutionException e) {
+            // the plane is shutting down: its loops close the channels anyway
+            closeChannels();
+            producerFinished();
+        }
+    }
+
+    /** Closes the channels on the event loop and waits for it (and with NIO for the port's release). */
+    private void closeAndWait() {
+        Runnable close = () -> {
+            closeChannels();
+            producerFinished();
         };
         if (loop.inEventLoop()) {
             close.run();
@@ -709,27 +879,40 @@ public final class MediaSession {
         }
     }
 
-    /** Closes the sockets of a session that was never started. */
+    /** Closes the sockets of a session that was never started, and waits for it. */
     public void abandon() {
-        promptDone.complete(null);
-        ended.set(true);
-        stopped = true;
-        closeOnLoop();
+        if (begin(CallEndReason.SETUP_FAILED, Runnable::run)) {
+            closeAndWait();
+            result.complete(null);
+        }
     }
 
     // ---- media worker ----------------------------------------------------------------------------
 
-    /** The worker's side of the session: drains the hand-off ring into the handler and checks time limits. */
-    private final class Recorder implements MediaWorkers.Task, RecordingQueue.Consumer {
+    /**
+     * The worker's side of the session: drains the hand-off ring into the handler when the loop marked it
+     * ready, checks the time limits, and finishes the call once the loop is done with it.
+     */
+    private final class Recorder extends MediaWorkers.Task implements RecordingQueue.Consumer {
         PcmAssembler assembler;
         private boolean handlerDone;
+        /** The workers stopped (or failed) while the call was up: its stop must not wait for them. */
+        volatile boolean orphaned;
 
         @Override
-        public boolean tick() {
+        boolean serve() {
             boolean last = producerDone; // read first: every record published before it is drained below
             queue.drain(this);
             if (last) {
-                drained.countDown();
+                finish();
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        boolean check() {
+            if (serve()) {
                 return true;
             }
             if (!stopped && !selfEnded.get()) {
@@ -744,8 +927,9 @@ public final class MediaSession {
         }
 
         @Override
-        public void abort() {
-            drained.countDown();
+        void abort() {
+            orphaned = true;
+            finish(); // a call being stopped ends without its worker; one still up ends at its stop
         }
 
         void drainInline() {

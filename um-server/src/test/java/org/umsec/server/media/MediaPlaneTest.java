@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,7 +86,7 @@ class MediaPlaneTest {
     }
 
     /** A handler that counts samples, notes its threads and can be held in its first audio call. */
-    static final class Recording implements CallHandler.Call {
+    static class Recording implements CallHandler.Call {
         final AtomicLong samples = new AtomicLong();
         final Set<String> threads = ConcurrentHashMap.newKeySet();
         final CountDownLatch hold;
@@ -285,6 +286,148 @@ class MediaPlaneTest {
             assertThat(r.ended).hasSize(1);
             assertThat(r.audioAfterEnd).isFalse();
             assertThat(r.samples.get()).isPositive();
+        }
+    }
+
+    /** The system clock plus an offset the test moves forward: drives the time limits without sleeping. */
+    static final class MovableClock extends Clock {
+        volatile long offsetMillis;
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plusMillis(offsetMillis);
+        }
+    }
+
+    @ParameterizedTest(name = "epoll={0}")
+    @ValueSource(booleans = {true, false})
+    void stopAsyncReturnsAtOnceAndTheEndsRunOnAFewThreads(boolean epoll) throws Exception {
+        MediaPlane p = plane(epoll);
+        int calls = 60;
+        CountDownLatch slowDisk = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger endThreadsMade = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService ender = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "test-call-end-" + endThreadsMade.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        List<MediaSession> sessions = new ArrayList<>();
+        List<Recording> handlers = new ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<CallSummary>> ends = new ArrayList<>();
+        Set<String> endThreads = ConcurrentHashMap.newKeySet();
+        try (DatagramSocket peer = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+            for (int i = 0; i < calls; i++) {
+                MediaSession s = p.open(LOOPBACK, 20000, 39999, Clock.systemUTC());
+                Recording r = new Recording(new CountDownLatch(0)) {
+                    @Override
+                    public void end(CallSummary summary) {
+                        endThreads.add(Thread.currentThread().getName());
+                        try {
+                            slowDisk.await(30, TimeUnit.SECONDS); // a flush and fsync that take their time
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        super.end(summary);
+                    }
+                };
+                start(s, info("async-" + i, (InetSocketAddress) peer.getLocalSocketAddress()), r, new ArrayList<>());
+                sessions.add(s);
+                handlers.add(r);
+                sendPcmu(peer, s.port(), 0, 3);
+            }
+            await("every call's audio", () -> handlers.stream().allMatch(h -> h.samples.get() == 3 * 160));
+            for (MediaSession s : sessions) {
+                // returns without waiting for the loop, the worker or the handler
+                ends.add(s.stopAsync(CallEndReason.CALLER_HUNG_UP, ender).toCompletableFuture());
+            }
+            // every end is blocked in the handler or queued behind it: none complete, two threads hold them
+            await("both end threads busy", () -> endThreads.size() == 2);
+            assertThat(ends).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+            assertThat(sessions.get(0).stopAsync(CallEndReason.MEDIA_TIMEOUT, ender))
+                    .as("idempotent")
+                    .isSameAs(ends.get(0));
+            slowDisk.countDown();
+            for (int i = 0; i < calls; i++) {
+                CallSummary summary = ends.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(summary.reason()).isEqualTo(CallEndReason.CALLER_HUNG_UP);
+                assertThat(summary.packetsReceived()).isEqualTo(3);
+                assertThat(handlers.get(i).ended).containsExactly(summary);
+                assertThat(handlers.get(i).audioAfterEnd).isFalse();
+                int port = sessions.get(i).port();
+                if (epoll) {
+                    assertThat(bindable(port))
+                            .as("ports free when the end completes")
+                            .isTrue();
+                } else {
+                    await("port " + port + " released", () -> bindable(port));
+                }
+            }
+            assertThat(endThreadsMade.get()).isEqualTo(2);
+            assertThat(endThreads).allSatisfy(t -> assertThat(t).startsWith("test-call-end-"));
+        } finally {
+            ender.shutdownNow();
+        }
+    }
+
+    @ParameterizedTest(name = "epoll={0}")
+    @ValueSource(booleans = {true, false})
+    void idleCallsStillReachTheirMediaTimeoutAndMaximumLength(boolean epoll) throws Exception {
+        MediaPlane p = plane(epoll);
+        MovableClock clock = new MovableClock();
+        java.util.concurrent.ExecutorService ender = java.util.concurrent.Executors.newSingleThreadExecutor();
+        List<MediaSession> sessions = new ArrayList<>();
+        Map<Integer, CallEndReason> selfEnded = new ConcurrentHashMap<>();
+        Map<Integer, CallSummary> summaries = new ConcurrentHashMap<>();
+        try (DatagramSocket peer = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+            int calls = 20;
+            for (int i = 0; i < calls; i++) {
+                int n = i;
+                MediaSession s = p.open(LOOPBACK, 20000, 39999, clock);
+                sessions.add(s);
+                Recording r = new Recording(new CountDownLatch(0));
+                // odd calls have a long media timeout and reach their maximum length instead
+                s.start(
+                        info("idle-" + i, (InetSocketAddress) peer.getLocalSocketAddress()),
+                        r,
+                        new InetSocketAddress(LOOPBACK, peer.getLocalPort() + 1),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Duration.ofSeconds(n % 2 == 0 ? 600 : 30),
+                        Duration.ofSeconds(n % 2 == 0 ? 5 : 600),
+                        Duration.ofSeconds(5),
+                        reason -> {
+                            // as the call controller does: ended from the worker, without waiting there
+                            selfEnded.put(n, reason);
+                            s.stopAsync(reason, ender).thenAccept(x -> summaries.put(n, x));
+                        });
+            }
+            sendPcmu(peer, sessions.get(1).port(), 0, 1); // one packet: served once, then idle too
+            await("the packet", () -> received.get() == 1);
+            clock.offsetMillis = 5_000; // the media timeout of the even calls
+            await("media timeouts", () -> selfEnded.size() == calls / 2);
+            assertThat(selfEnded).allSatisfy((n, reason) -> {
+                assertThat(n % 2).isZero();
+                assertThat(reason).isEqualTo(CallEndReason.MEDIA_TIMEOUT);
+            });
+            clock.offsetMillis = 30_000; // the maximum length of the odd ones
+            await("maximum lengths", () -> summaries.size() == calls);
+            for (int i = 1; i < calls; i += 2) {
+                assertThat(selfEnded.get(i)).isEqualTo(CallEndReason.MAX_LENGTH);
+                assertThat(summaries.get(i).reason()).isEqualTo(CallEndReason.MAX_LENGTH);
+            }
+            assertThat(summaries.get(1).packetsReceived()).isOne();
+        } finally {
+            ender.shutdownNow();
         }
     }
 }
