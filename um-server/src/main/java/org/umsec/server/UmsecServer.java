@@ -92,11 +92,15 @@ public final class UmsecServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UmsecServer.class);
 
     /**
-     * Threads that run the handlers' end of calls ({@code umsec-call-end-N}): each end is a few blocking file
-     * operations (flush, header, {@code fsync}, metadata), never a wait for media, so a few threads keep up
-     * with well over a thousand ends a second while the disk does.
+     * Most threads that run the handlers' end of calls ({@code umsec-call-end-N}): each end is a few blocking
+     * file operations (flush, header, {@code fsync}, metadata), never a wait for media. The {@code fsync}
+     * mostly waits for the disk (about 4 ms on the CI virtual machine, whose disk takes about 1,200 a second
+     * however many run at once), so enough threads keep that many in flight; idle ones exit after
+     * {@value #CALL_END_KEEP_ALIVE_SECONDS} s.
      */
-    static final int CALL_END_THREADS = 4;
+    static final int CALL_END_THREADS = 16;
+
+    static final int CALL_END_KEEP_ALIVE_SECONDS = 30;
     /** Largest number of simultaneous signalling connections per listener; more are closed at once. */
     public static final int MAX_CONNECTIONS = 512;
     /** Time a TLS handshake may take. */
@@ -163,13 +167,15 @@ public final class UmsecServer implements AutoCloseable {
         // the handlers' end of every call (recording closed, forced to disk, metadata written): blocking file
         // I/O, so off the media workers, on a few threads; nothing waits in a queued end (its media is already
         // drained), and a call has at most one, so the queue is bounded by the calls ended
-        this.callEnder = new ThreadPoolExecutor(
+        ThreadPoolExecutor enders = new ThreadPoolExecutor(
                 CALL_END_THREADS,
                 CALL_END_THREADS,
-                0,
-                TimeUnit.MILLISECONDS,
+                CALL_END_KEEP_ALIVE_SECONDS,
+                TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(),
                 r -> daemon(r, "umsec-call-end-" + ends.incrementAndGet()));
+        enders.allowCoreThreadTimeOut(true);
+        this.callEnder = enders;
         for (SecurityEventListener l : b.listeners) {
             bus.register(l);
         }
