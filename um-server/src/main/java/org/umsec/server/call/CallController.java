@@ -368,7 +368,7 @@ public final class CallController implements DialogHandler {
                     "Call {}: the ACK's answer to the server's offer is unusable ({}); ending the call",
                     sanitise(ack.callId()),
                     sanitise(o.refusal().detail()));
-            ctx.callEnder().execute(() -> end(c, CallEndReason.BAD_SDP_ANSWER, true));
+            end(c, CallEndReason.BAD_SDP_ANSWER, true); // ending waits for nothing (stopAsync)
             return;
         }
         SdpNegotiation.Media m = o.media();
