@@ -41,8 +41,11 @@ abstract class SrtpTransform {
     boolean srtpHardNotified;
     boolean srtcpHardNotified;
 
-    /** The source of the session keys until both halves are derived, then null. */
-    private KeyDerivation keys;
+    /**
+     * The source of the session keys. Final, and kept (it holds no more than the policy's master
+     * key), so that a session handed to its I/O thread reads it as constructed.
+     */
+    private final KeyDerivation keys;
 
     private boolean rtpKeysDerived;
     private boolean rtcpKeysDerived;
@@ -82,17 +85,11 @@ abstract class SrtpTransform {
     private void rtpKeysSlowPath() {
         deriveRtpKeys(keys);
         rtpKeysDerived = true;
-        if (rtcpKeysDerived) {
-            keys = null;
-        }
     }
 
     private void rtcpKeysSlowPath() {
         deriveRtcpKeys(keys);
         rtcpKeysDerived = true;
-        if (rtpKeysDerived) {
-            keys = null;
-        }
     }
 
     /** Derives the SRTP encryption key, salt and authentication key (labels 0x00-0x02) and builds their primitives. */
