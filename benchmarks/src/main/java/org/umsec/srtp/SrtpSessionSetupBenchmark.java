@@ -143,7 +143,7 @@ public class SrtpSessionSetupBenchmark {
 
     /**
      * Thread CPU time per operation of each benchmark method and suite: the median of 7 rounds of
-     * 20,000 operations after at least 3 s of warm-up. On a machine shared with other builds the
+     * 20,000 operations after at least 3 s of warm-up of each operation. On a machine shared with other builds the
      * wall-clock figures of JMH swing with the load; the CPU time of the measuring thread does not
      * (JIT and GC threads are left out of it, so it is the cost the caller's thread pays).
      *
@@ -157,13 +157,16 @@ public class SrtpSessionSetupBenchmark {
             SrtpSessionSetupBenchmark b = new SrtpSessionSetupBenchmark();
             b.suite = suite;
             b.setUp();
+            long sink = 0;
+            // Every operation warmed up first, at least 5 rounds and 3 s each: on a loaded machine
+            // the JIT's threads get little CPU, and all three share the session's code.
             for (int op = 0; op < ops.length; op++) {
-                long sink = 0;
-                // At least 5 rounds and 3 s: on a loaded machine the JIT's threads get little CPU.
                 long warm = System.nanoTime() + 3_000_000_000L;
                 for (int w = 0; w < 5 || System.nanoTime() < warm; w++) {
                     sink += b.run(op, n);
                 }
+            }
+            for (int op = 0; op < ops.length; op++) {
                 double[] us = new double[7];
                 for (int k = 0; k < us.length; k++) {
                     long t0 = mx.getCurrentThreadCpuTime();
