@@ -377,8 +377,7 @@ public final class AesCtr {
 
     /**
      * Replaces the key, keeping the cipher (for the key derivation, which keys one cipher per thread
-     * with each master key in turn). The provider re-expands the key only if it differs from the
-     * current one. The position is undefined until the next {@link #start}.
+     * with each master key in turn). The position is undefined until the next {@link #start}.
      *
      * @param key the new 16, 24 or 32 octet AES key
      */

@@ -13,9 +13,9 @@ import java.nio.ByteOrder;
  * AEAD suites, RFC 7714 §11 and errata 4938) is first extended with two zero octets.
  *
  * <p>Creating a KDF only copies the master key and salt. The keystream comes from one
- * {@link AesCtr} per thread, re-keyed with this master key on each {@link #derive} (the provider
- * skips the key expansion when the key is the one it already has): a session then pays neither a
- * JCE provider look-up nor a cipher of its own for keys it derives once. A KDF may be used from
+ * {@link AesCtr} per thread, re-keyed with this master key on each {@link #derive} (on the direct
+ * path an encryption key schedule of about 80 ns): a session then pays neither a JCE provider
+ * look-up nor a cipher of its own for keys it derives once. A KDF may be used from
  * any thread, one derivation at a time per thread. The thread's PRF keeps the expanded master key
  * of its last derivation until the next one, as the {@code SrtpPolicy} keeps the master key itself.
  */
