@@ -21,42 +21,46 @@ import org.umsec.srtp.internal.KeyDerivation;
  */
 final class AesCmTransform extends SrtpTransform {
 
-    private final AesCtr rtpAes;
-    private final AesCtr rtcpAes;
-    private final long rtpSaltHi;
-    private final long rtpSaltLo;
-    private final long rtcpSaltHi;
-    private final long rtcpSaltLo;
-    private final HmacSha1 rtpMac;
-    private final HmacSha1 rtcpMac;
+    private final SrtpSuite suite;
+    // Set by deriveRtpKeys / deriveRtcpKeys before the first packet of their kind (see SrtpTransform).
+    private AesCtr rtpAes;
+    private AesCtr rtcpAes;
+    private long rtpSaltHi;
+    private long rtpSaltLo;
+    private long rtcpSaltHi;
+    private long rtcpSaltLo;
+    private HmacSha1 rtpMac;
+    private HmacSha1 rtcpMac;
     private final byte[] tag = new byte[HmacSha1.LENGTH];
 
     AesCmTransform(SrtpSuite suite, KeyDerivation kdf, byte[] mki, boolean encryptRtp, boolean encryptRtcp) {
-        super(suite, mki, encryptRtp, encryptRtcp);
-        int keyLength = suite.masterKeyLength();
+        super(suite, kdf, mki, encryptRtp, encryptRtcp);
+        this.suite = suite;
+    }
+
+    @Override
+    void deriveRtpKeys(KeyDerivation kdf) {
         if (suite.encrypts()) {
-            rtpAes = new AesCtr(kdf.derive(Kdf.SRTP_ENCRYPTION, keyLength));
-            rtcpAes = new AesCtr(kdf.derive(Kdf.SRTCP_ENCRYPTION, keyLength));
-            byte[] rtpSalt = saltBlock(kdf.derive(Kdf.SRTP_SALT, 14));
-            byte[] rtcpSalt = saltBlock(kdf.derive(Kdf.SRTCP_SALT, 14));
-            rtpSaltHi = (long) LONG_BE.get(rtpSalt, 0);
-            rtpSaltLo = (long) LONG_BE.get(rtpSalt, 8);
-            rtcpSaltHi = (long) LONG_BE.get(rtcpSalt, 0);
-            rtcpSaltLo = (long) LONG_BE.get(rtcpSalt, 8);
-        } else {
-            rtpAes = null;
-            rtcpAes = null;
-            rtpSaltHi = 0;
-            rtpSaltLo = 0;
-            rtcpSaltHi = 0;
-            rtcpSaltLo = 0;
+            rtpAes = new AesCtr(kdf.derive(Kdf.SRTP_ENCRYPTION, suite.masterKeyLength()));
+            byte[] salt = saltBlock(kdf.derive(Kdf.SRTP_SALT, 14));
+            rtpSaltHi = (long) LONG_BE.get(salt, 0);
+            rtpSaltLo = (long) LONG_BE.get(salt, 8);
         }
         if (suite.authenticates()) {
             rtpMac = new HmacSha1(kdf.derive(Kdf.SRTP_AUTHENTICATION, suite.sessionAuthKeyLength()));
+        }
+    }
+
+    @Override
+    void deriveRtcpKeys(KeyDerivation kdf) {
+        if (suite.encrypts()) {
+            rtcpAes = new AesCtr(kdf.derive(Kdf.SRTCP_ENCRYPTION, suite.masterKeyLength()));
+            byte[] salt = saltBlock(kdf.derive(Kdf.SRTCP_SALT, 14));
+            rtcpSaltHi = (long) LONG_BE.get(salt, 0);
+            rtcpSaltLo = (long) LONG_BE.get(salt, 8);
+        }
+        if (suite.authenticates()) {
             rtcpMac = new HmacSha1(kdf.derive(Kdf.SRTCP_AUTHENTICATION, suite.sessionAuthKeyLength()));
-        } else {
-            rtpMac = null;
-            rtcpMac = null;
         }
     }
 
@@ -84,6 +88,7 @@ final class AesCmTransform extends SrtpTransform {
 
     @Override
     int protectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
+        rtpKeys();
         if (encryptRtp) {
             rtpAes.start(rtpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtpSaltLo ^ (index << 16));
             rtpAes.apply(b, off + headerLength, len - headerLength);
@@ -107,6 +112,7 @@ final class AesCmTransform extends SrtpTransform {
 
     @Override
     int unprotectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
+        rtpKeys();
         int authenticated = len - rtpTagLength - mkiLength;
         final HmacSha1 mac = rtpMac;
         if (mac != null) {
@@ -127,6 +133,7 @@ final class AesCmTransform extends SrtpTransform {
 
     @Override
     int protectRtcp(byte[] b, int off, int len, int ssrc, int index) {
+        rtcpKeys();
         if (encryptRtcp) {
             rtcpAes.start(rtcpSaltHi ^ (ssrc & 0xFFFFFFFFL), rtcpSaltLo ^ ((long) index << 16));
             rtcpAes.apply(b, off + 8, len - 8);
@@ -152,6 +159,7 @@ final class AesCmTransform extends SrtpTransform {
 
     @Override
     int unprotectRtcp(byte[] b, int off, int len, int ssrc) {
+        rtcpKeys();
         int indexPosition = rtcpIndexPosition(len);
         final HmacSha1 mac = rtcpMac;
         if (mac != null) {

@@ -1,6 +1,5 @@
 package org.umsec.srtp;
 
-import org.umsec.srtp.internal.Aes;
 import org.umsec.srtp.internal.AesCtr;
 import org.umsec.srtp.internal.Ghash;
 import org.umsec.srtp.internal.Kdf;
@@ -24,37 +23,47 @@ final class AesGcmTransform extends SrtpTransform {
 
     private static final int TAG = 16;
 
-    private final AesCtr rtpAes;
-    private final AesCtr rtcpAes;
-    private final Ghash rtpGhash;
-    private final Ghash rtcpGhash;
-    private final long rtpSaltHi;
-    private final long rtpSaltLo;
-    private final long rtcpSaltHi;
-    private final long rtcpSaltLo;
+    private final int keyLength;
+    // Set by deriveRtpKeys / deriveRtcpKeys before the first packet of their kind (see SrtpTransform).
+    private AesCtr rtpAes;
+    private AesCtr rtcpAes;
+    private Ghash rtpGhash;
+    private Ghash rtcpGhash;
+    private long rtpSaltHi;
+    private long rtpSaltLo;
+    private long rtcpSaltHi;
+    private long rtcpSaltLo;
     private final byte[] mask = new byte[16];
     private final byte[] tag = new byte[16];
 
     AesGcmTransform(SrtpSuite suite, KeyDerivation kdf, byte[] mki, boolean encryptRtp, boolean encryptRtcp) {
-        super(suite, mki, encryptRtp, encryptRtcp);
-        int keyLength = suite.masterKeyLength();
-        byte[] rtpKey = kdf.derive(Kdf.SRTP_ENCRYPTION, keyLength);
-        byte[] rtcpKey = kdf.derive(Kdf.SRTCP_ENCRYPTION, keyLength);
-        rtpAes = new AesCtr(rtpKey);
-        rtcpAes = new AesCtr(rtcpKey);
-        rtpGhash = new Ghash(hashKey(rtpKey), true);
-        rtcpGhash = new Ghash(hashKey(rtcpKey), false);
-        byte[] rtpSalt = ivBlock(kdf.derive(Kdf.SRTP_SALT, 12));
-        byte[] rtcpSalt = ivBlock(kdf.derive(Kdf.SRTCP_SALT, 12));
-        rtpSaltHi = (long) LONG_BE.get(rtpSalt, 0);
-        rtpSaltLo = (long) LONG_BE.get(rtpSalt, 8);
-        rtcpSaltHi = (long) LONG_BE.get(rtcpSalt, 0);
-        rtcpSaltLo = (long) LONG_BE.get(rtcpSalt, 8);
+        super(suite, kdf, mki, encryptRtp, encryptRtcp);
+        this.keyLength = suite.masterKeyLength();
     }
 
-    private static byte[] hashKey(byte[] key) {
+    @Override
+    void deriveRtpKeys(KeyDerivation kdf) {
+        rtpAes = new AesCtr(kdf.derive(Kdf.SRTP_ENCRYPTION, keyLength));
+        rtpGhash = new Ghash(hashKey(rtpAes), true);
+        byte[] salt = ivBlock(kdf.derive(Kdf.SRTP_SALT, 12));
+        rtpSaltHi = (long) LONG_BE.get(salt, 0);
+        rtpSaltLo = (long) LONG_BE.get(salt, 8);
+    }
+
+    @Override
+    void deriveRtcpKeys(KeyDerivation kdf) {
+        rtcpAes = new AesCtr(kdf.derive(Kdf.SRTCP_ENCRYPTION, keyLength));
+        rtcpGhash = new Ghash(hashKey(rtcpAes), false);
+        byte[] salt = ivBlock(kdf.derive(Kdf.SRTCP_SALT, 12));
+        rtcpSaltHi = (long) LONG_BE.get(salt, 0);
+        rtcpSaltLo = (long) LONG_BE.get(salt, 8);
+    }
+
+    /** The hash key H = E_K(0^128): the keystream block of counter 0, from the cipher the transform uses anyway. */
+    private static byte[] hashKey(AesCtr aes) {
         byte[] h = new byte[16];
-        new Aes(key).encryptBlocks(new byte[16], 0, 16, h, 0);
+        aes.start(0, 0);
+        aes.nextBlock(h);
         return h;
     }
 
@@ -83,6 +92,7 @@ final class AesGcmTransform extends SrtpTransform {
 
     @Override
     int protectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
+        rtpKeys();
         final long a = rtpSaltHi ^ ((ssrc & 0xFFFFFFFFL) << 16) ^ (index >>> 32);
         final long j0 = (rtpSaltLo ^ (index << 32)) | 1;
         final Ghash g = rtpGhash;
@@ -112,6 +122,7 @@ final class AesGcmTransform extends SrtpTransform {
 
     @Override
     int unprotectRtp(byte[] b, int off, int len, int headerLength, int ssrc, long index) {
+        rtpKeys();
         final long a = rtpSaltHi ^ ((ssrc & 0xFFFFFFFFL) << 16) ^ (index >>> 32);
         final long j0 = (rtpSaltLo ^ (index << 32)) | 1;
         final int tagPosition = len - mkiLength - TAG;
@@ -143,6 +154,7 @@ final class AesGcmTransform extends SrtpTransform {
 
     @Override
     int protectRtcp(byte[] b, int off, int len, int ssrc, int index) {
+        rtcpKeys();
         final long a = rtcpSaltHi ^ ((ssrc & 0xFFFFFFFFL) << 16);
         final long j0 = (rtcpSaltLo ^ ((long) index << 32)) | 1;
         final int wordPosition = off + len + TAG;
@@ -177,6 +189,7 @@ final class AesGcmTransform extends SrtpTransform {
 
     @Override
     int unprotectRtcp(byte[] b, int off, int len, int ssrc) {
+        rtcpKeys();
         final int wordPosition = rtcpIndexPosition(len);
         final int tagPosition = wordPosition - TAG;
         final int word = (int) INT_BE.get(b, off + wordPosition);

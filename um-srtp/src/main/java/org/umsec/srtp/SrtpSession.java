@@ -16,14 +16,17 @@ import org.umsec.srtp.replay.ReplayWindow;
 /**
  * One direction of SRTP/SRTCP protection (RFC 3711): an outbound session protects packets, an
  * inbound session verifies and decrypts them. A session holds the session keys of its
- * {@link SrtpPolicy} (derived once, RFC 3711 §4.3) and, per SSRC, the rollover counter, the replay
- * windows and the SRTCP index, in a primitive-keyed map.
+ * {@link SrtpPolicy} (derived once per master key, RFC 3711 §4.3) and, per SSRC, the rollover
+ * counter, the replay windows and the SRTCP index, in a primitive-keyed map. Creating a session is
+ * cheap: the SRTP keys are derived with its first SRTP packet and the SRTCP keys with its first
+ * SRTCP packet, so a session that carries only RTP (or only RTCP) never derives the other keys.
  *
  * <p>Packets are transformed in place, in a caller-owned {@code byte[]} (offset and length) or
  * {@link ByteBuffer} (heap or direct). Every packet method returns the new length, or a negative
  * {@link SrtpStatus} when the packet is refused; refusals never throw and leave the session
  * unchanged. Programming errors (an offset outside the array, protect on an inbound session) do
- * throw. After construction, no packet method allocates, except once per new SSRC (its state).
+ * throw. No packet method allocates, except the first SRTP and the first SRTCP packet of each
+ * master key (its session keys) and the first packet of each new SSRC (its state).
  *
  * <pre>{@code
  * SrtpSession tx = SrtpSession.outbound(policy);

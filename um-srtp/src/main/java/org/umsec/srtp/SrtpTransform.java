@@ -11,6 +11,12 @@ import org.umsec.srtp.internal.KeyDerivation;
  * parsed the header, checked lengths and buffer room, chosen the packet index and checked replay;
  * a transform only encrypts, authenticates, verifies and decrypts.
  *
+ * <p>The SRTP keys (and their ciphers and MAC) are derived with the first SRTP packet, the SRTCP
+ * keys with the first SRTCP packet: a session used for one of the two (as most are: media and RTCP
+ * often have sessions of their own) never pays for the other, and a master key that is never used
+ * costs no derivation. Each packet method starts with {@link #rtpKeys()} or {@link #rtcpKeys()};
+ * like the session, a transform is confined to one thread at a time.
+ *
  * <p>Also carries the master key's lifetime counters (RFC 3711 §9.2), which count packets of all
  * SSRCs protected or accepted with this key.
  */
@@ -35,7 +41,17 @@ abstract class SrtpTransform {
     boolean srtpHardNotified;
     boolean srtcpHardNotified;
 
-    SrtpTransform(SrtpSuite suite, byte[] mki, boolean encryptRtp, boolean encryptRtcp) {
+    /**
+     * The source of the session keys. Final, and kept (it holds no more than the policy's master
+     * key), so that a session handed to its I/O thread reads it as constructed.
+     */
+    private final KeyDerivation keys;
+
+    private boolean rtpKeysDerived;
+    private boolean rtcpKeysDerived;
+
+    SrtpTransform(SrtpSuite suite, KeyDerivation keys, byte[] mki, boolean encryptRtp, boolean encryptRtcp) {
+        this.keys = keys;
         this.mki = mki == null ? new byte[0] : mki.clone();
         this.mkiLength = this.mki.length;
         this.rtpTagLength = suite.srtpTagLength();
@@ -51,6 +67,36 @@ abstract class SrtpTransform {
         }
         return new AesCmTransform(suite, kdf, key.mki(), encryptRtp, encryptRtcp);
     }
+
+    /** Derives the SRTP session keys unless done: the first statement of each SRTP packet method. */
+    final void rtpKeys() {
+        if (!rtpKeysDerived) {
+            rtpKeysSlowPath();
+        }
+    }
+
+    /** Derives the SRTCP session keys unless done: the first statement of each SRTCP packet method. */
+    final void rtcpKeys() {
+        if (!rtcpKeysDerived) {
+            rtcpKeysSlowPath();
+        }
+    }
+
+    private void rtpKeysSlowPath() {
+        deriveRtpKeys(keys);
+        rtpKeysDerived = true;
+    }
+
+    private void rtcpKeysSlowPath() {
+        deriveRtcpKeys(keys);
+        rtcpKeysDerived = true;
+    }
+
+    /** Derives the SRTP encryption key, salt and authentication key (labels 0x00-0x02) and builds their primitives. */
+    abstract void deriveRtpKeys(KeyDerivation kdf);
+
+    /** Derives the SRTCP encryption key, salt and authentication key (labels 0x03-0x05) and builds their primitives. */
+    abstract void deriveRtcpKeys(KeyDerivation kdf);
 
     /** Where the MKI of an SRTP packet of total length {@code len} starts (relative offset). */
     abstract int rtpMkiPosition(int len);

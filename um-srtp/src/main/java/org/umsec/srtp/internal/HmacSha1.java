@@ -14,6 +14,9 @@ import java.util.Arrays;
  * caller array; SHA-1 itself then runs on the JDK's intrinsic (SHA-NI where the CPU has it).
  * Usage per message: {@link #start()}, any number of {@code update}s, {@link #finish(byte[], int)}.
  * Not thread-safe.
+ *
+ * <p>Each instance clones a SHA-1 digest looked up once, rather than asking the JCE providers
+ * again ({@code MessageDigest.getInstance} walks the provider list for every call).
  */
 public final class HmacSha1 {
 
@@ -21,6 +24,9 @@ public final class HmacSha1 {
     public static final int LENGTH = 20;
 
     private static final int BLOCK = 64;
+
+    /** Never updated: only cloned (cloning reads it), so threads may share it. */
+    private static final MessageDigest PROTOTYPE = newSha1();
 
     private final MessageDigest sha1;
     private final byte[] innerPad = new byte[BLOCK];
@@ -34,17 +40,29 @@ public final class HmacSha1 {
      * @param key the HMAC key (20 octets for SRTP; any length is accepted)
      */
     public HmacSha1(byte[] key) {
-        try {
-            sha1 = MessageDigest.getInstance("SHA-1");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 unavailable", e);
-        }
+        sha1 = newDigest();
         byte[] k = key.length > BLOCK ? sha1.digest(key) : key;
         Arrays.fill(innerPad, (byte) 0x36);
         Arrays.fill(outerPad, (byte) 0x5c);
         for (int i = 0; i < k.length; i++) {
             innerPad[i] ^= k[i];
             outerPad[i] ^= k[i];
+        }
+    }
+
+    private static MessageDigest newSha1() {
+        try {
+            return MessageDigest.getInstance("SHA-1");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 unavailable", e);
+        }
+    }
+
+    private static MessageDigest newDigest() {
+        try {
+            return (MessageDigest) PROTOTYPE.clone();
+        } catch (CloneNotSupportedException e) {
+            return newSha1(); // a provider whose SHA-1 cannot be cloned
         }
     }
 

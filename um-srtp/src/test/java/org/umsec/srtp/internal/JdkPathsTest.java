@@ -81,8 +81,7 @@ class JdkPathsTest {
             cipher.updateAAD(aad);
             byte[] expected = cipher.doFinal(text);
 
-            byte[] h = new byte[16];
-            new Aes(key).encryptBlocks(new byte[16], 0, 16, h, 0);
+            byte[] h = PrimitivesTest.hashKey(key);
             Ghash ghash = new Ghash(h, true, true);
             AesCtr ctr = new AesCtr(key);
             byte[] out = Arrays.copyOf(text, text.length + 16);
@@ -162,6 +161,64 @@ class JdkPathsTest {
                 cipher.apply(y, off, len);
                 assertThat(maskX).isEqualTo(maskY);
                 assertThat(x).as("round %d packet %d", round, packet).isEqualTo(y);
+            }
+        }
+    }
+
+    @Test
+    void rekeyedAesCtrMatchesAFreshOneOnBothPaths() {
+        Random rnd = new Random(6188);
+        AesCtr direct = new AesCtr(new byte[16], true);
+        AesCtr cipher = new AesCtr(new byte[16], false);
+        for (int round = 0; round < 60; round++) {
+            // Lengths change between rounds, and every third round repeats the key (no re-expansion).
+            byte[] key = new byte[new int[] {16, 24, 32}[(round / 3) % 3]];
+            if (round % 3 != 2) {
+                rnd.nextBytes(key);
+            }
+            direct.rekey(key);
+            cipher.rekey(key);
+            AesCtr fresh = new AesCtr(key, false);
+            long a = rnd.nextLong();
+            long b = rnd.nextLong();
+            byte[] x = new byte[1 + rnd.nextInt(100)];
+            byte[] y = x.clone();
+            byte[] z = x.clone();
+            direct.start(a, b);
+            cipher.start(a, b);
+            fresh.start(a, b);
+            direct.apply(x, 0, x.length);
+            cipher.apply(y, 0, y.length);
+            fresh.apply(z, 0, z.length);
+            assertThat(x).as("direct, round %d", round).isEqualTo(z);
+            assertThat(y).as("cipher, round %d", round).isEqualTo(z);
+        }
+        assertThatThrownBy(() -> direct.rekey(new byte[17])).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void ownKeyScheduleIsUsedAndMatchesTheCipherPathOnceCompiled() {
+        assertThat(AesCtr.ownSchedule()).isTrue();
+        // Enough rounds for the JIT to compile CounterMode with its AES-CTR intrinsic, which reads
+        // the installed schedule itself; the Cipher path expands keys in AESCrypt.init.
+        Random rnd = new Random(197);
+        byte[] x = new byte[172];
+        byte[] y = new byte[172];
+        for (int round = 0; round < 30_000; round++) {
+            byte[] key = new byte[new int[] {16, 24, 32}[round % 3]];
+            rnd.nextBytes(key);
+            long a = rnd.nextLong();
+            long b = rnd.nextLong();
+            AesCtr own = new AesCtr(key, true);
+            own.start(a, b);
+            Arrays.fill(x, (byte) 0);
+            own.apply(x, 0, x.length);
+            if (round % 100 == 0) {
+                AesCtr cipher = new AesCtr(key, false);
+                cipher.start(a, b);
+                Arrays.fill(y, (byte) 0);
+                cipher.apply(y, 0, y.length);
+                assertThat(x).as("round %d", round).isEqualTo(y);
             }
         }
     }
