@@ -119,14 +119,13 @@ public final class MediaSession {
     private int promptPos;
     private int promptSeq;
     private long promptTs;
-    private SrtpSession promptTx;
-    private int promptTxGeneration;
     private boolean promptOver;
+    // our SRTP/SRTCP context (event loop): one session for the SSRC's RTP and RTCP (RFC 3711 §3.2)
+    private SrtpSession tx;
+    private int txGeneration;
     private final java.util.concurrent.CompletableFuture<Void> promptDone =
             new java.util.concurrent.CompletableFuture<>();
     // RTCP sending (event loop)
-    private SrtpSession rtcpTx;
-    private int rtcpTxGeneration;
     private long rtcpIntervalNanos;
     private long nextRtcpNanos;
     // media worker
@@ -250,10 +249,8 @@ public final class MediaSession {
             // key derivation here, not on the signalling thread, which serves the connection's other calls
             rtpKeys = new InboundKeys(inbound);
             rtcpKeys = new InboundKeys(inbound);
-            promptTx = outbound.map(SrtpSession::outbound).orElse(null);
-            promptTxGeneration = generation;
-            rtcpTx = outbound.map(SrtpSession::outbound).orElse(null);
-            rtcpTxGeneration = generation;
+            tx = outbound.map(SrtpSession::outbound).orElse(null);
+            txGeneration = generation;
             rtp.config().setAutoRead(true);
             rtcp.config().setAutoRead(true);
             if (samples.length > 0) {
@@ -519,12 +516,18 @@ public final class MediaSession {
         return rtcpIntervalNanos / 2 + (long) (ThreadLocalRandom.current().nextDouble() * rtcpIntervalNanos);
     }
 
+    /** @return the SRTP context for what this side sends, new after a re-key (RFC 4568 §7.1.4); null: plain RTP */
+    private SrtpSession outboundKeys() {
+        int generation = outboundGeneration; // read before the policy: renegotiate writes the policy first
+        if (txGeneration != generation) {
+            txGeneration = generation;
+            tx = outboundPolicy.map(SrtpSession::outbound).orElse(null);
+        }
+        return tx;
+    }
+
     /** One 20 ms greeting packet (event loop, every 20 ms until the prompt is over). */
     private void sendPrompt() {
-        if (promptTxGeneration != outboundGeneration) {
-            promptTxGeneration = outboundGeneration; // re-keyed: new outbound context (RFC 4568 §7.1.4)
-            promptTx = outboundPolicy.map(SrtpSession::outbound).orElse(null);
-        }
         int n = Math.min(SAMPLES_PER_PACKET, prompt.length - promptPos);
         int pt = sendPayloadType >= 0 ? sendPayloadType : info.payloadType();
         if (!sending) {
@@ -536,8 +539,9 @@ public final class MediaSession {
         byte[] buf = scratch.tx;
         G711.encode(pt, prompt, promptPos, n, payload, 0);
         int len = RtpPacket.write(buf, 0, pt, promptPos == 0, promptSeq, promptTs, ssrc, payload, 0, n);
-        if (promptTx != null) {
-            len = promptTx.protectRtp(buf, 0, len);
+        SrtpSession keys = outboundKeys();
+        if (keys != null) {
+            len = keys.protectRtp(buf, 0, len);
             if (len < 0) {
                 LOG.warn("Call {}: SRTP protect failed: {}; greeting stopped", callId(), SrtpStatus.name(len));
                 promptPos = prompt.length;
@@ -557,10 +561,6 @@ public final class MediaSession {
     /** An RTCP report (event loop, every {@code rtcpInterval}, randomised). */
     private void sendRtcp() {
         try {
-            if (rtcpTxGeneration != outboundGeneration) {
-                rtcpTxGeneration = outboundGeneration;
-                rtcpTx = outboundPolicy.map(SrtpSession::outbound).orElse(null);
-            }
             byte[] b = scratch.tx;
             Rtcp.ReportBlock block = null;
             if (stats.received() > 0) {
@@ -575,8 +575,9 @@ public final class MediaSession {
                         dlsr);
             }
             int len = Rtcp.write(b, ssrc, clock.instant(), sentTimestamp, sentPackets, sentOctets, block, cname);
-            if (rtcpTx != null) {
-                len = rtcpTx.protectRtcp(b, 0, len);
+            SrtpSession keys = outboundKeys();
+            if (keys != null) {
+                len = keys.protectRtcp(b, 0, len);
                 if (len < 0) {
                     return;
                 }
