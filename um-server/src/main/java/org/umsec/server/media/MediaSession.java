@@ -262,7 +262,7 @@ public final class MediaSession {
             }
             rtcpIntervalNanos = TimeUnit.MILLISECONDS.toNanos(interval);
             nextRtcpNanos = System.nanoTime() + rtcpDelay();
-            scratch.wheel.add(this); // first greeting packet within 2 ms, then one every 20 ms
+            scratch.wheel.add(this); // first greeting packet within one packet time, then one every 20 ms
         });
     }
 
