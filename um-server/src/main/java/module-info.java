@@ -15,6 +15,7 @@ module org.umsec.server {
     requires transitive org.umsec.directory; // directory: (issue 14): ServerConfiguration.directory()
     requires org.umsec.srtp;
     requires io.netty.transport.classes.epoll; // the media plane: native datagram sockets where epoll loads
+    requires io.netty.transport.unix.common; // the media plane sends with the native socket's sendto
     requires org.snakeyaml.engine;
     // the umsec program only: optional Maven dependencies, so an embedder needs neither
     requires static info.picocli;

@@ -22,6 +22,7 @@ public final class ServerMetrics implements ServerMetricsMXBean {
     private final LongAdder active = new LongAdder();
     private final LongAdder rtpReceived = new LongAdder();
     private final LongAdder notRecorded = new LongAdder();
+    private final LongAdder notSent = new LongAdder();
     private final LongAdder options = new LongAdder();
     private volatile long inviteQueueDelayNanos;
     private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
@@ -75,6 +76,10 @@ public final class ServerMetrics implements ServerMetricsMXBean {
         notRecorded.add(n);
     }
 
+    void packetsNotSent(long n) {
+        notSent.add(n);
+    }
+
     void optionsAnswered() {
         options.increment();
     }
@@ -120,6 +125,11 @@ public final class ServerMetrics implements ServerMetricsMXBean {
     @Override
     public long getMediaPacketsNotRecorded() {
         return notRecorded.sum();
+    }
+
+    @Override
+    public long getMediaPacketsNotSent() {
+        return notSent.sum();
     }
 
     @Override
@@ -176,6 +186,7 @@ public final class ServerMetrics implements ServerMetricsMXBean {
         getSrtpPacketsFailed().forEach((k, v) -> nonZero(sb, "srtp.failed." + k, v));
         sb.append(" rtp.received=").append(getRtpPacketsReceived());
         nonZero(sb, "media.not.recorded", getMediaPacketsNotRecorded());
+        nonZero(sb, "media.not.sent", getMediaPacketsNotSent());
         sb.append(" sip.options.answered=").append(getOptionsAnswered());
         sb.append(" sip.queue.delay.ms=").append(inviteQueueDelayNanos / 1_000_000);
         getEvents().forEach((k, v) -> nonZero(sb, "events." + k, v));
@@ -219,6 +230,7 @@ public final class ServerMetrics implements ServerMetricsMXBean {
                         .append('\n'));
         sb.append("rtp.received ").append(getRtpPacketsReceived()).append('\n');
         sb.append("media.not.recorded ").append(getMediaPacketsNotRecorded()).append('\n');
+        sb.append("media.not.sent ").append(getMediaPacketsNotSent()).append('\n');
         sb.append("sip.options.answered ").append(getOptionsAnswered()).append('\n');
         getEvents()
                 .forEach((k, v) ->

@@ -32,6 +32,12 @@ public interface ServerMetricsMXBean {
      */
     long getMediaPacketsNotRecorded();
 
+    /**
+     * @return RTP/RTCP packets of the server (greetings, reports) dropped instead of sent: a socket's send buffer
+     *     was full (the media I/O threads never wait for it) or the system refused the send
+     */
+    long getMediaPacketsNotSent();
+
     /** @return OPTIONS requests answered */
     long getOptionsAnswered();
 

@@ -198,6 +198,11 @@ public final class UmsecServer implements AutoCloseable {
             }
 
             @Override
+            public void packetsNotSent(long k) {
+                metrics.packetsNotSent(k);
+            }
+
+            @Override
             public void callAccepted(VoipSecurityMode mode) {
                 metrics.callAccepted(mode);
             }

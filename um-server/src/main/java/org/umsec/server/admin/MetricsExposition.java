@@ -25,6 +25,7 @@ import org.umsec.server.ServerMetrics;
  * srtp_packets_failed_total{status}   counter  SRTP/SRTCP packets refused (auth-failed, replayed, ...)
  * rtp_packets_received_total          counter  RTP packets accepted over all calls
  * media_packets_not_recorded_total    counter  packets not recorded: a media worker fell behind
+ * media_packets_not_sent_total        counter  packets of the server dropped: a socket's send buffer was full
  * sip_options_answered_total          counter  OPTIONS requests answered
  * sip_queue_delay_seconds             gauge    time the latest new INVITE waited for the signalling thread
  * security_events_total{id}           counter  security events published, by event id
@@ -82,6 +83,11 @@ final class MetricsExposition {
                 "counter",
                 "Packets received but not recorded because a media worker fell behind (recording queue full).");
         e.sample("umsec_media_packets_not_recorded_total", null, null, m.getMediaPacketsNotRecorded());
+        e.family(
+                "umsec_media_packets_not_sent",
+                "counter",
+                "RTP/RTCP packets of the server dropped because a socket's send buffer was full or the send failed.");
+        e.sample("umsec_media_packets_not_sent_total", null, null, m.getMediaPacketsNotSent());
         e.family("umsec_sip_options_answered", "counter", "SIP OPTIONS requests answered.");
         e.sample("umsec_sip_options_answered_total", null, null, m.getOptionsAnswered());
         e.family(

@@ -1,6 +1,8 @@
 package org.umsec.server.media;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -16,6 +18,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
@@ -24,11 +27,14 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +43,15 @@ import org.slf4j.LoggerFactory;
  * (native epoll where it loads, NIO otherwise), and a few media workers that run the call handlers
  * (decoding, recording, file I/O) off those I/O threads. One instance serves all calls; a call's
  * {@link MediaSession} is cheap: two datagram channels on one event loop, a hand-off ring
- * ({@link RecordingQueue}) and a few scheduled tasks on that loop (greeting packets every 20 ms, RTCP
- * reports). So 1,000 calls need {@code ioThreads + workerThreads} threads, not 2,000.
+ * ({@link RecordingQueue}) and a place on that loop's send timer ({@link SendWheel}: greeting packets every
+ * 20 ms, RTCP reports). So 1,000 calls need {@code ioThreads + workerThreads} threads, not 2,000.
  *
  * <p>With epoll, each socket reads with {@code recvmmsg} (up to {@value #DATAGRAMS_PER_READ} datagrams per
  * system call, {@link EpollChannelOption#MAX_DATAGRAM_PAYLOAD_SIZE}) into pooled direct buffers; SRTP is
- * applied in place in a per-loop scratch array, so the per-packet path allocates nothing of its own.
+ * applied in place in a per-loop scratch array, so the per-packet path allocates nothing of its own. Packets
+ * are sent from the loop straight to the socket ({@code sendto} from a per-loop direct buffer, not through
+ * the channel's pipeline); a packet that finds the socket's send buffer full is dropped and counted
+ * ({@link MetricsSink#packetsNotSent}).
  *
  * <pre>{@code
  * try (MediaPlane media = MediaPlane.builder().metrics(sink).build()) {
@@ -64,6 +73,7 @@ public final class MediaPlane implements AutoCloseable {
     private final EventLoopGroup group;
     private final boolean epoll;
     private final Map<EventExecutor, LoopScratch> scratch = new IdentityHashMap<>();
+    private final Map<Long, PortPairs> ranges = new HashMap<>();
     private final MediaWorkers workers;
     private final MetricsSink metrics;
     private final int ioThreads;
@@ -79,7 +89,7 @@ public final class MediaPlane implements AutoCloseable {
         IoHandlerFactory f = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("umsec-media-io", true), f);
         for (EventExecutor e : group) {
-            scratch.put(e, new LoopScratch());
+            scratch.put(e, new LoopScratch((EventLoop) e));
         }
         this.workers = new MediaWorkers(b.workerThreads, "umsec-media-worker");
         this.metrics = b.metrics;
@@ -113,10 +123,13 @@ public final class MediaPlane implements AutoCloseable {
 
     /**
      * Binds an RTP/RTCP port pair (even RTP port, RTCP on the next) within a port range
-     * ({@code media.portRange}) on one of the event loops. Starts at a random pair and tries every pair of
-     * the range once, so an exhausted range is reported, never looped on. The sockets are bound on the
-     * calling thread and registered with the event loop without waiting for it, so a busy loop never delays
-     * call setup.
+     * ({@code media.portRange}) on one of the event loops. The plane keeps the pairs of the range that its
+     * own calls do not hold in a ring ({@link PortPairs}): it tries the least recently used one first (so a
+     * pair freed by a call that just ended is the last to be used again) and never one of its calls' pairs; a
+     * pair that another process holds (a failed bind) goes to the back of the ring. Every free pair is tried
+     * at most once, so an exhausted range is reported, never looped on. The sockets are bound on the calling
+     * thread and registered with the event loop without waiting for it, so a busy loop never delays call
+     * setup. The pair is free again once both sockets have closed ({@link MediaSession#stop}).
      *
      * @param bind local address
      * @param low lowest port of the range, even
@@ -135,45 +148,95 @@ public final class MediaPlane implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("media plane is closed");
         }
+        PortPairs ring = ports(low, pairs);
         EventLoop loop = group.next();
         RtpRandom random = RtpRandom.draw();
         MediaSession s = new MediaSession(this, loop, scratch.get(loop), clock, metrics, random);
         BindException last = null;
-        int first = random.below(pairs);
-        for (int attempt = 0; attempt < pairs; attempt++) {
-            int port = low + 2 * ((first + attempt) % pairs);
-            Channel rtp = null;
+        int firstRefused = -1;
+        // every pair this plane does not hold is tried at most once, least recently used first
+        for (int attempt = 0, port; attempt < pairs && (port = ring.take()) >= 0; attempt++) {
+            if (port == firstRefused) {
+                ring.release(port);
+                break;
+            }
+            Bound rtp = null;
             try {
                 rtp = channel(bind, port, s.rtpHandler());
-                Channel rtcp = channel(bind, port + 1, s.rtcpHandler());
-                s.bound(rtp, rtcp, port);
-                loop.register(rtp); // asynchronous: start() and stop() queue behind it on the same loop
-                loop.register(rtcp);
+                Bound rtcp = channel(bind, port + 1, s.rtcpHandler());
+                s.bound(rtp.channel(), rtp.out(), rtcp.channel(), rtcp.out(), port);
+                ChannelFutureListener release = new Release(ring, port);
+                rtp.channel().closeFuture().addListener(release);
+                rtcp.channel().closeFuture().addListener(release);
+                loop.register(rtp.channel()); // asynchronous: start() and stop() queue behind it on the same loop
+                loop.register(rtcp.channel());
                 return s;
             } catch (BindException e) {
-                last = e;
+                last = e; // another process holds a port of the pair: it goes to the back of the ring
                 if (rtp != null) {
-                    rtp.unsafe().closeForcibly();
+                    rtp.channel().unsafe().closeForcibly();
+                }
+                ring.release(port);
+                if (firstRefused < 0) {
+                    firstRefused = port;
                 }
             } catch (IOException e) {
                 if (rtp != null) {
-                    rtp.unsafe().closeForcibly();
+                    rtp.channel().unsafe().closeForcibly();
                 }
+                ring.release(port);
                 throw e;
             }
         }
         throw new IOException("no free RTP/RTCP port pair in " + low + "-" + high, last);
     }
 
+    /** The free pairs of a range, made on its first use. */
+    private PortPairs ports(int low, int pairs) {
+        Long key = ((long) low << 32) | pairs;
+        synchronized (ranges) {
+            PortPairs p = ranges.get(key);
+            if (p == null) {
+                p = new PortPairs(low, pairs, new java.security.SecureRandom().nextLong()); // once per range
+                ranges.put(key, p);
+            }
+            return p;
+        }
+    }
+
+    /** Gives a pair back to its range once both of its channels have closed (on the event loop). */
+    private static final class Release extends AtomicInteger implements ChannelFutureListener {
+        private static final long serialVersionUID = 1L;
+        private final transient PortPairs ring;
+        private final int port;
+
+        Release(PortPairs ring, int port) {
+            super(2);
+            this.ring = ring;
+            this.port = port;
+        }
+
+        @Override
+        public void operationComplete(ChannelFuture f) {
+            if (decrementAndGet() == 0) {
+                ring.release(port);
+            }
+        }
+    }
+
+    /** A bound channel, not yet registered, and its send side. */
+    private record Bound(Channel channel, DatagramOut out) {}
+
     /**
      * A datagram channel bound here, on the calling thread (plain system calls: call setup never waits for a
      * busy event loop), not yet registered.
      */
-    private Channel channel(InetAddress address, int port, ChannelHandler handler) throws IOException {
+    private Bound channel(InetAddress address, int port, ChannelHandler handler) throws IOException {
         SocketProtocolFamily family =
                 address instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
         InetSocketAddress local = new InetSocketAddress(address, port);
         DatagramChannel ch;
+        DatagramOut out;
         if (epoll) {
             LinuxSocket socket = LinuxSocket.newSocketDgram(family);
             try {
@@ -188,6 +251,7 @@ public final class MediaPlane implements AutoCloseable {
                     .setRecvByteBufAllocator(
                             new FixedRecvByteBufAllocator(MediaSession.MAX_DATAGRAM * DATAGRAMS_PER_READ));
             ch = c;
+            out = DatagramOut.of(c, (Socket) c.fd()); // the channel's own socket: it knows when it is closed
         } else {
             java.nio.channels.DatagramChannel jdk = java.nio.channels.DatagramChannel.open(
                     family == SocketProtocolFamily.INET ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
@@ -197,12 +261,13 @@ public final class MediaPlane implements AutoCloseable {
                 jdk.close();
                 throw bindFailure(e, local);
             }
-            ch = new NioDatagramChannel(jdk);
+            ch = new NioDatagramChannel(jdk); // makes jdk non-blocking
             ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MediaSession.MAX_DATAGRAM));
+            out = DatagramOut.of(jdk);
         }
         ch.config().setAutoRead(false); // nothing is read before start()
         ch.pipeline().addLast(handler);
-        return ch;
+        return new Bound(ch, out);
     }
 
     private static IOException bindFailure(IOException e, InetSocketAddress local) {
@@ -244,8 +309,17 @@ public final class MediaPlane implements AutoCloseable {
         LOG.debug("Media plane closed");
     }
 
-    /** Buffers owned by one event loop, shared by the sessions on it (they run one at a time there). */
+    /** Buffers and the send timer of one event loop, shared by the sessions on it (they run one at a time there). */
     static final class LoopScratch {
+        /** The packet being sent, copied from {@link #tx}: the socket writes from direct memory. */
+        final ByteBuffer direct = ByteBuffer.allocateDirect(MediaSession.MAX_DATAGRAM);
+        /** Sends the greeting packets and RTCP reports of the loop's sessions. */
+        final SendWheel wheel;
+
+        LoopScratch(EventLoop loop) {
+            this.wheel = new SendWheel(loop);
+        }
+
         /** A received datagram, unprotected in place. */
         final byte[] rx = new byte[MediaSession.MAX_DATAGRAM];
         /** A packet being built and protected in place. */

@@ -7,9 +7,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -39,8 +40,10 @@ import org.umsec.srtp.SrtpStatus;
  * event loop of the shared {@link MediaPlane}. On that loop, with no thread of its own, a session receives
  * the caller's packets, checks their source, unprotects SRTP in place, keeps the RTP statistics, decodes
  * RFC 4733 telephone-events, and queues the G.711 payloads and key presses for its media worker, which
- * decodes them and hands them to the call handler (the recording) off the I/O threads. The loop also plays
- * the handler's prompt in 20 ms packets and sends RTCP (SR or RR plus SDES) at the configured interval.
+ * decodes them and hands them to the call handler (the recording) off the I/O threads. The loop's send timer
+ * ({@link SendWheel}) also plays the handler's prompt in 20 ms packets and sends RTCP (SR or RR plus SDES)
+ * at the configured interval, randomised (RFC 3550 §6.3.1). Packets go straight to the socket; one that finds
+ * the socket's send buffer full is dropped and counted ({@link MetricsSink#packetsNotSent}), never waited on.
  *
  * <p>Limits: datagrams larger than {@value #MAX_DATAGRAM} bytes are truncated and so fail parsing; packets
  * from addresses other than the caller's media address are ignored (they cannot inject audio into a
@@ -78,6 +81,8 @@ public final class MediaSession {
     private final TelephoneEvents dtmf = new TelephoneEvents();
     private Channel rtp;
     private Channel rtcp;
+    private DatagramOut rtpOut;
+    private DatagramOut rtcpOut;
     private int port;
     private volatile boolean stopped;
     private volatile boolean started;
@@ -105,6 +110,7 @@ public final class MediaSession {
     private volatile long sentPackets;
     private volatile long sentOctets;
     private volatile long sentTimestamp;
+    private volatile long notSent;
     private volatile InboundKeys rtpKeys;
     private volatile InboundKeys rtcpKeys;
     // mid-call changes (renegotiate): picked up on the event loop, which owns the SRTP sessions
@@ -119,15 +125,15 @@ public final class MediaSession {
     private int promptPos;
     private int promptSeq;
     private long promptTs;
-    private SrtpSession promptTx;
-    private int promptTxGeneration;
-    private ScheduledFuture<?> promptTask;
+    private boolean promptOver;
+    // our SRTP/SRTCP context (event loop): one session for the SSRC's RTP and RTCP (RFC 3711 §3.2)
+    private SrtpSession tx;
+    private int txGeneration;
     private final java.util.concurrent.CompletableFuture<Void> promptDone =
             new java.util.concurrent.CompletableFuture<>();
     // RTCP sending (event loop)
-    private SrtpSession rtcpTx;
-    private int rtcpTxGeneration;
-    private ScheduledFuture<?> rtcpTask;
+    private long rtcpIntervalNanos;
+    private long nextRtcpNanos;
     // media worker
     private final RecordingQueue queue = new RecordingQueue();
     private final Recorder recorder = new Recorder();
@@ -154,10 +160,17 @@ public final class MediaSession {
         this.firstTs = random.timestamp();
     }
 
-    void bound(Channel rtpChannel, Channel rtcpChannel, int rtpPort) {
+    void bound(Channel rtpChannel, DatagramOut rtpSend, Channel rtcpChannel, DatagramOut rtcpSend, int rtpPort) {
         this.rtp = rtpChannel;
         this.rtcp = rtcpChannel;
         this.port = rtpPort;
+        sendThrough(rtpSend, rtcpSend);
+    }
+
+    /** Replaces the send side of the sockets (tests: a socket whose send buffer is full); before {@link #start}. */
+    void sendThrough(DatagramOut rtpSend, DatagramOut rtcpSend) {
+        this.rtpOut = rtpSend;
+        this.rtcpOut = rtcpSend;
     }
 
     ChannelHandler rtpHandler() {
@@ -181,6 +194,11 @@ public final class MediaSession {
     /** @return RTP packets sent so far (the prompt) */
     public long sentPackets() {
         return sentPackets;
+    }
+
+    /** @return RTP and RTCP packets dropped so far because the socket's send buffer was full or the send failed */
+    long notSent() {
+        return notSent;
     }
 
     /** @return the local RTP port (RTCP is this + 1) */
@@ -249,21 +267,20 @@ public final class MediaSession {
             // key derivation here, not on the signalling thread, which serves the connection's other calls
             rtpKeys = new InboundKeys(inbound);
             rtcpKeys = new InboundKeys(inbound);
-            promptTx = outbound.map(SrtpSession::outbound).orElse(null);
-            promptTxGeneration = generation;
-            rtcpTx = outbound.map(SrtpSession::outbound).orElse(null);
-            rtcpTxGeneration = generation;
+            tx = outbound.map(SrtpSession::outbound).orElse(null);
+            txGeneration = generation;
             rtp.config().setAutoRead(true);
             rtcp.config().setAutoRead(true);
             if (samples.length > 0) {
                 prompt = samples;
                 promptSeq = firstSeq;
                 promptTs = firstTs;
-                promptTask = loop.scheduleAtFixedRate(this::sendPrompt, 0, 20, TimeUnit.MILLISECONDS);
             } else {
                 promptDone.complete(null);
             }
-            rtcpTask = loop.scheduleAtFixedRate(this::sendRtcp, interval, interval, TimeUnit.MILLISECONDS);
+            rtcpIntervalNanos = TimeUnit.MILLISECONDS.toNanos(interval);
+            nextRtcpNanos = System.nanoTime() + rtcpDelay();
+            scratch.wheel.add(this); // first greeting packet within one packet time, then one every 20 ms
         });
     }
 
@@ -483,20 +500,56 @@ public final class MediaSession {
 
     // ---- event loop: sending ---------------------------------------------------------------------
 
+    /**
+     * The loop's send timer ({@link SendWheel}) visits a started session every 20 ms: the next greeting packet
+     * while the prompt lasts, an RTCP report when one is due.
+     *
+     * @param nowNanos the tick's {@link System#nanoTime()}
+     * @return false once the session is stopped: it leaves the timer, and nothing is sent for it any more
+     */
+    boolean onTick(long nowNanos) {
+        if (stopped) {
+            promptDone.complete(null);
+            return false;
+        }
+        if (promptPos < prompt.length) {
+            try {
+                sendPrompt();
+            } catch (RuntimeException e) {
+                LOG.warn("Call {}: greeting stopped: {}", callId(), e.toString());
+                promptPos = prompt.length;
+            }
+        } else if (!promptOver) {
+            promptOver = true; // one packet time after the last packet, as a player would finish it
+            promptDone.complete(null);
+        }
+        if (nowNanos - nextRtcpNanos >= 0) {
+            nextRtcpNanos = nowNanos + rtcpDelay();
+            sendRtcp();
+        }
+        return true;
+    }
+
+    /**
+     * The time to the next RTCP report: the configured interval times a random factor in [0.5, 1.5), so that
+     * the reports of calls set up together do not stay in step (RFC 3550 §6.3.1, §6.3.5).
+     */
+    private long rtcpDelay() {
+        return rtcpIntervalNanos / 2 + (long) (ThreadLocalRandom.current().nextDouble() * rtcpIntervalNanos);
+    }
+
+    /** @return the SRTP context for what this side sends, new after a re-key (RFC 4568 §7.1.4); null: plain RTP */
+    private SrtpSession outboundKeys() {
+        int generation = outboundGeneration; // read before the policy: renegotiate writes the policy first
+        if (txGeneration != generation) {
+            txGeneration = generation;
+            tx = outboundPolicy.map(SrtpSession::outbound).orElse(null);
+        }
+        return tx;
+    }
+
     /** One 20 ms greeting packet (event loop, every 20 ms until the prompt is over). */
     private void sendPrompt() {
-        if (stopped || promptPos >= prompt.length) {
-            ScheduledFuture<?> self = promptTask;
-            if (self != null) {
-                self.cancel(false); // the prompt is over
-            }
-            promptDone.complete(null);
-            return;
-        }
-        if (promptTxGeneration != outboundGeneration) {
-            promptTxGeneration = outboundGeneration; // re-keyed: new outbound context (RFC 4568 §7.1.4)
-            promptTx = outboundPolicy.map(SrtpSession::outbound).orElse(null);
-        }
         int n = Math.min(SAMPLES_PER_PACKET, prompt.length - promptPos);
         int pt = sendPayloadType >= 0 ? sendPayloadType : info.payloadType();
         if (!sending) {
@@ -508,33 +561,28 @@ public final class MediaSession {
         byte[] buf = scratch.tx;
         G711.encode(pt, prompt, promptPos, n, payload, 0);
         int len = RtpPacket.write(buf, 0, pt, promptPos == 0, promptSeq, promptTs, ssrc, payload, 0, n);
-        if (promptTx != null) {
-            len = promptTx.protectRtp(buf, 0, len);
+        SrtpSession keys = outboundKeys();
+        if (keys != null) {
+            len = keys.protectRtp(buf, 0, len);
             if (len < 0) {
                 LOG.warn("Call {}: SRTP protect failed: {}; greeting stopped", callId(), SrtpStatus.name(len));
                 promptPos = prompt.length;
                 return;
             }
         }
-        send(rtp, buf, len, peerRtp);
-        sentPackets++;
-        sentOctets += n;
+        if (send(rtpOut, buf, len, peerRtp)) {
+            sentPackets++;
+            sentOctets += n;
+        }
         sentTimestamp = promptTs;
         promptPos += n;
         promptSeq = (promptSeq + 1) & 0xFFFF;
         promptTs = (promptTs + n) & 0xFFFF_FFFFL;
     }
 
-    /** An RTCP report (event loop, every {@code rtcpInterval}). */
+    /** An RTCP report (event loop, every {@code rtcpInterval}, randomised). */
     private void sendRtcp() {
-        if (stopped) {
-            return;
-        }
         try {
-            if (rtcpTxGeneration != outboundGeneration) {
-                rtcpTxGeneration = outboundGeneration;
-                rtcpTx = outboundPolicy.map(SrtpSession::outbound).orElse(null);
-            }
             byte[] b = scratch.tx;
             Rtcp.ReportBlock block = null;
             if (stats.received() > 0) {
@@ -549,27 +597,44 @@ public final class MediaSession {
                         dlsr);
             }
             int len = Rtcp.write(b, ssrc, clock.instant(), sentTimestamp, sentPackets, sentOctets, block, cname);
-            if (rtcpTx != null) {
-                len = rtcpTx.protectRtcp(b, 0, len);
+            SrtpSession keys = outboundKeys();
+            if (keys != null) {
+                len = keys.protectRtcp(b, 0, len);
                 if (len < 0) {
                     return;
                 }
             }
-            send(rtcp, b, len, peerRtcp);
-            rtcpSent++;
+            if (send(rtcpOut, b, len, peerRtcp)) {
+                rtcpSent++;
+            }
         } catch (RuntimeException e) {
             LOG.debug("Call {}: sending RTCP failed: {}", callId(), e.toString());
         }
     }
 
-    /** Copies a packet into a pooled direct buffer and sends it; failures reach {@link Receiver#exceptionCaught}. */
-    private static void send(Channel ch, byte[] buf, int len, InetSocketAddress to) {
-        if (to == null || !ch.isActive()) {
-            return;
+    /**
+     * Copies a packet into the loop's direct buffer and writes it to the socket (event loop). A packet that
+     * finds the send buffer full, or that the system refuses, is dropped and counted; nothing waits.
+     *
+     * @return whether the packet was sent
+     */
+    private boolean send(DatagramOut out, byte[] buf, int len, InetSocketAddress to) {
+        if (to == null || !out.isOpen()) {
+            return false;
         }
-        ByteBuf out = ch.alloc().directBuffer(len);
-        out.writeBytes(buf, 0, len);
-        ch.writeAndFlush(new DatagramPacket(out, to), ch.voidPromise());
+        ByteBuffer direct = scratch.direct;
+        direct.clear().put(0, buf, 0, len); // absolute: bounded by the limit, which a NIO send moved
+        try {
+            if (out.send(direct, len, to)) {
+                return true;
+            }
+        } catch (IOException e) {
+            // e.g. no route to the caller: RTP is best effort, the caller may come back
+            LOG.debug("Call {}: sending to {} failed: {}", callId(), to, e.toString());
+        }
+        notSent++; // written on this loop only
+        metrics.packetsNotSent(1);
+        return false;
     }
 
     // ---- signalling threads ----------------------------------------------------------------------
@@ -809,12 +874,7 @@ public final class MediaSession {
 
     /** Event loop: cancels the timers and closes both channels. */
     private void closeChannels() {
-        if (promptTask != null) {
-            promptTask.cancel(false);
-        }
-        if (rtcpTask != null) {
-            rtcpTask.cancel(false);
-        }
+        // the send timer drops the session at its next visit (stopped is set): nothing is sent after this
         if (rtp != null) {
             rtp.close();
         }

@@ -15,4 +15,12 @@ public interface MetricsSink {
      * @param n packets not recorded
      */
     default void recordingDropped(long n) {}
+
+    /**
+     * RTP or RTCP packets of this side (greeting, reports) not sent: the socket's send buffer was full (the
+     * event loop never waits for it; RTP tolerates loss) or the system refused the send. Default: nothing.
+     *
+     * @param n packets not sent
+     */
+    default void packetsNotSent(long n) {}
 }
