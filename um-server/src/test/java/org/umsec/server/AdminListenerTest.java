@@ -134,6 +134,8 @@ class AdminListenerTest {
                     "application/sdp"));
             assertThat(ok.status()).isEqualTo(200);
             gw.send(gw.request("ACK", callId, "t1", ok.header("To").orElseThrow(), null, null));
+            // the call counts as accepted just after its 200 OK leaves (the caller may see the 200 first)
+            ServerEndToEndTest.await("call counted", () -> server.metrics().getCallsActive() == 1);
             assertThat(scrape().value("umsec_calls_active")).isEqualTo(1);
             assertThat(gw.send(gw.request("BYE", callId, "t1", ok.header("To").orElseThrow(), null, null))
                             .status())

@@ -129,7 +129,12 @@ class OverloadTest {
                 SipResponse bye = pbx.send(request(pbx, "BYE", callId, to, null));
                 assertThat(bye.status()).isEqualTo(200);
             }
-            CallDialogAttackTest.await("calls ended", () -> server.activeCalls() == 0);
+            // a call leaves the active ones when it ends, and is counted as ended once its recording is closed
+            CallDialogAttackTest.await(
+                    "calls ended",
+                    () -> server.activeCalls() == 0
+                            && server.metrics().callsEndedByReason().getOrDefault(CallEndReason.CALLER_HUNG_UP, 0L)
+                                    == 3L);
             assertThat(server.metrics().callsEndedByReason()).containsEntry(CallEndReason.CALLER_HUNG_UP, 3L);
 
             // confirmed calls free the setup slots: a new call is taken again

@@ -1,8 +1,5 @@
 package org.umsec.server.media;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 
@@ -26,7 +23,6 @@ import java.security.SecureRandom;
 final class RtpRandom {
 
     private static final ThreadLocal<RtpRandom> PER_THREAD = ThreadLocal.withInitial(RtpRandom::new);
-    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
     private final SecureRandom drbg;
     private final byte[] bits = new byte[16];
@@ -71,6 +67,7 @@ final class RtpRandom {
     }
 
     private long u32(int at) {
-        return (int) INT.get(bits, at) & 0xFFFF_FFFFL;
+        byte[] b = bits;
+        return ((b[at] & 0xFFL) << 24) | ((b[at + 1] & 0xFF) << 16) | ((b[at + 2] & 0xFF) << 8) | (b[at + 3] & 0xFF);
     }
 }
