@@ -103,11 +103,14 @@ class OverloadTest {
                     refused++;
                 }
             }
-            // one connection's calls are handled in parallel (one lane per core, each call in order): exactly
-            // LIMIT of them were taken, whichever came first, and every other one refused
-            assertThat(answered).hasSize(LIMIT).allSatisfy(id -> assertThat(id).startsWith("flood-"));
-            assertThat(refused).isEqualTo(FLOOD - LIMIT);
-            assertThat(server.metrics().getCallsRejected()).containsEntry("overload", (long) (FLOOD - LIMIT));
+            // one connection's calls are handled in parallel (one lane per core, each call in order): LIMIT of
+            // them were taken, whichever came first, plus at most one more per other lane that was admitting a
+            // call at the same moment (the limit is checked on arrival, counted when answered); every other
+            // one was refused
+            int taken = answered.size();
+            assertThat(taken).isBetween(LIMIT, LIMIT + UmsecServer.SIGNALLING_LANES - 1);
+            assertThat(refused).isEqualTo(FLOOD - taken);
+            assertThat(server.metrics().getCallsRejected()).containsEntry("overload", (long) (FLOOD - taken));
             SecurityEvent e = events.stream()
                     .filter(x -> x.type() == SecurityEventType.SERVER_OVERLOADED)
                     .findFirst()
@@ -135,8 +138,8 @@ class OverloadTest {
                     "calls ended",
                     () -> server.activeCalls() == 0
                             && server.metrics().callsEndedByReason().getOrDefault(CallEndReason.CALLER_HUNG_UP, 0L)
-                                    == 3L);
-            assertThat(server.metrics().callsEndedByReason()).containsEntry(CallEndReason.CALLER_HUNG_UP, 3L);
+                                    == taken);
+            assertThat(server.metrics().callsEndedByReason()).containsEntry(CallEndReason.CALLER_HUNG_UP, (long) taken);
 
             // confirmed calls free the setup slots: a new call is taken again
             SipResponse again =
@@ -148,7 +151,8 @@ class OverloadTest {
                     .isEqualTo(200);
         }
         assertThat(events).noneMatch(x -> x.type() == SecurityEventType.DIALOG_REQUEST_REFUSED);
-        assertThat(server.metrics().getCallsAccepted()).isEqualTo(LIMIT + 1);
+        assertThat(server.metrics().getCallsAccepted())
+                .isBetween(LIMIT + 1L, LIMIT + (long) UmsecServer.SIGNALLING_LANES);
     }
 
     /** A request of call {@code callId}; CSeq 1 for INVITE and its ACK, 2 for BYE; a fresh branch unless given. */
