@@ -487,6 +487,51 @@ class TcpListenerTest {
         assertThat(TransportOptions.defaults().handlerLanes()).isEqualTo(1);
     }
 
+    @Test
+    void aClientGoesOnReadingResponsesWhileItsOwnRequestsCannotBeSent() throws Exception {
+        // a peer that never reads what the client sends, but answers: the client's requests pile up (the
+        // channel turns unwritable) and it must still read every response, or two such ends wait forever
+        try (java.net.ServerSocket peer = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            SipClient client = SipClient.builder()
+                    .options(TransportOptions.builder()
+                            .writeWaterMarks(1024, 2048)
+                            .build())
+                    .handler(responses)
+                    .events(clientEvents::add)
+                    .build();
+            open.add(client);
+            TransportConnection c = client.connect(SipPeer.tcp("127.0.0.1", peer.getLocalPort()))
+                    .get(WAIT_SECONDS, TimeUnit.SECONDS);
+            try (Socket s = peer.accept()) {
+                String pad = "x".repeat(3000);
+                for (int i = 0; i < 4000; i++) { // ~13 MB: far more than both socket buffers hold
+                    c.send(Lab.request(SipRequest.OPTIONS, "TCP")
+                            .header("Subject", pad)
+                            .cseq(i + 1)
+                            .build());
+                }
+                int n = 500;
+                StringBuilder flood = new StringBuilder();
+                for (int i = 0; i < n; i++) {
+                    flood.append("SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP ")
+                            .append(GATEWAY_FQDN)
+                            .append(";branch=z9hG4bK-r")
+                            .append(i)
+                            .append("\r\nFrom: <sip:gw@")
+                            .append(GATEWAY_FQDN)
+                            .append(">;tag=a\r\nTo: <sip:um@um.test>;tag=b\r\nCall-ID: r")
+                            .append(i)
+                            .append("\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+                }
+                s.getOutputStream().write(flood.toString().getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                for (int i = 0; i < n; i++) {
+                    assertThat(responses.next()).isEqualTo(200);
+                }
+            }
+        }
+    }
+
     private static String readHead(InputStream in) throws IOException {
         StringBuilder sb = new StringBuilder();
         int b;

@@ -376,7 +376,13 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        setPaused(ctx, PAUSE_UNWRITABLE, !ctx.channel().isWritable());
+        // A server stops reading the requests of a peer that does not read its responses (so that peer
+        // cannot make it buffer without bound). A client never stops reading on that account: it must go on
+        // taking the responses that free the server, or two ends that both wait to write would wait forever
+        // (seen with 12,000 calls in flight on one connection: both receive queues full, neither reading).
+        if (inbound) {
+            setPaused(ctx, PAUSE_UNWRITABLE, !ctx.channel().isWritable());
+        }
         super.channelWritabilityChanged(ctx);
     }
 
@@ -640,6 +646,10 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
         if (n >= ep.maxPendingMessages() && !backlogPaused) {
             backlogPaused = true;
             setPaused(ctx, PAUSE_BACKLOG, true);
+            // the lanes may have drained below the low mark while the flag was not yet set, and so not asked
+            // for a resume: look once more (the drains read the flag after their decrement, this reads the
+            // count after setting the flag, so one of the two sees the other)
+            resumeIfDrained(ctx);
         }
         if (lane.queued.incrementAndGet() == 1) {
             try {
@@ -681,12 +691,21 @@ public final class SipChannel extends ChannelDuplexHandler implements TransportC
             }
             int left = pending.decrementAndGet();
             if (backlogPaused && left <= low) {
-                backlogPaused = false;
-                ctx.channel().eventLoop().execute(() -> setPaused(ctx, PAUSE_BACKLOG, false));
+                // the pause is decided on the event loop only (a drain that cleared the flag here could race
+                // with a new pause there and leave reading paused with nothing left to drain)
+                ctx.channel().eventLoop().execute(() -> resumeIfDrained(ctx));
             }
             if (lane.queued.decrementAndGet() <= 0) {
                 return;
             }
+        }
+    }
+
+    /** Event loop: reading resumes once the backlog is at or below half of {@code maxPendingMessages}. */
+    private void resumeIfDrained(ChannelHandlerContext ctx) {
+        if (backlogPaused && pending.get() <= ep.maxPendingMessages() / 2) {
+            backlogPaused = false;
+            setPaused(ctx, PAUSE_BACKLOG, false);
         }
     }
 
