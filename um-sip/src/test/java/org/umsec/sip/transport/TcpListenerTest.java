@@ -478,6 +478,54 @@ class TcpListenerTest {
     }
 
     @Test
+    void aFloodOfCallsOnOneConnectionPausesReadingAcrossLanesAndResumesEveryTime() throws Exception {
+        // 4 lanes, reading paused at 4 waiting messages (all lanes together): 300 requests of 100 calls on one
+        // connection make reading pause and resume many times while the lanes drain in parallel; a lost
+        // resume would leave the rest unread and the test waiting
+        LinkedBlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        ExecutorService app = Executors.newCachedThreadPool();
+        open.add(app::shutdownNow);
+        SipServer s = SipServer.builder()
+                .tlsListener(false)
+                .tcpPort(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .trustList(trusting("127.0.0.1"))
+                .events(lab.events::add)
+                .handlerExecutor(app)
+                .handlerLanes(4)
+                .maxPendingMessages(4)
+                .handler((conn, m) -> {
+                    SipRequest r = (SipRequest) m;
+                    seen.add(r.callId() + " " + r.cseq().sequence());
+                    conn.send(r.createResponse(200).build());
+                    r.release();
+                })
+                .start();
+        open.add(s);
+        TransportConnection c = connect(s);
+        int calls = 100;
+        int perCall = 3;
+        for (int cseq = 1; cseq <= perCall; cseq++) {
+            for (int i = 0; i < calls; i++) {
+                c.send(Lab.request(SipRequest.OPTIONS, "TCP")
+                        .callId("flood-" + i + "@" + GATEWAY_FQDN)
+                        .cseq(cseq)
+                        .build());
+            }
+        }
+        for (int i = 0; i < calls * perCall; i++) {
+            assertThat(responses.next()).isEqualTo(200);
+        }
+        java.util.Map<String, List<Long>> byCall = new java.util.HashMap<>();
+        for (String e : seen) {
+            String[] f = e.split(" ");
+            byCall.computeIfAbsent(f[0], k -> new ArrayList<>()).add(Long.parseLong(f[1]));
+        }
+        assertThat(byCall).hasSize(calls);
+        byCall.values().forEach(l -> assertThat(l).containsExactly(1L, 2L, 3L));
+    }
+
+    @Test
     void handlerLanesAreBounded() {
         assertThatThrownBy(() -> SipServer.builder().handlerLanes(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SipServer.builder().handlerLanes(TransportOptions.MAX_HANDLER_LANES + 1))
